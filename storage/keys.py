@@ -1,0 +1,60 @@
+"""Object key layout: the one place that decides where a recording's bytes live.
+
+`{court}/{courtroom}/{YYYY}/{MM}/{DD}/{recording}/{camera}/...` keeps a day's
+hearings of one courtroom together, so retention and legal holds can act on a
+prefix, and an operator browsing the bucket finds footage without the index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _part(name: str, value: str) -> str:
+    if not _SAFE.match(value):
+        raise ValueError(f"{name} {value!r} is not a safe object key part")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPrefix:
+    """Where one camera's segments of one recording live."""
+
+    court_id: str
+    courtroom_id: str
+    recording_id: str
+    camera: str
+    started_at: datetime
+
+    def __str__(self) -> str:
+        day = self.started_at.astimezone(UTC).strftime("%Y/%m/%d")
+        return "/".join(
+            (
+                _part("court", self.court_id),
+                _part("courtroom", self.courtroom_id),
+                day,
+                _part("recording", self.recording_id),
+                _part("camera", self.camera),
+            )
+        )
+
+    def init_key(self, epoch: int) -> str:
+        """Key of the init segment (ftyp+moov) that media segments of `epoch` need."""
+        return f"{self}/init-{epoch:04d}.mp4"
+
+    def segment_key(self, sequence: int, extension: str = "m4s") -> str:
+        """Key of media segment `sequence` (numbered across epochs, never reused)."""
+        return f"{self}/seg-{sequence:08d}.{_part('extension', extension)}"
+
+    def manifest_key(self) -> str:
+        """Key of the track's signed integrity manifest."""
+        return f"{self}/manifest.json"
+
+
+def is_safe_part(value: str) -> bool:
+    """True when `value` can stand as one path part of an object key."""
+    return bool(_SAFE.match(value))

@@ -1,0 +1,87 @@
+"""The object store contract shared by the local directory and S3 back ends.
+
+Recorder, archive and API only ever see this protocol, so a court can move
+from the embedded directory to MinIO without touching them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+class ObjectNotFound(KeyError):
+    """Raised when a key has no object."""
+
+
+class ObjectStoreUnavailable(ConnectionError):
+    """Raised when the store cannot be reached; callers retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """What the store confirmed after a write, or reports for an existing key."""
+
+    key: str
+    size: int
+    sha256: str
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """Durable bytes under string keys (`keys.py` owns the layout)."""
+
+    async def put_file(
+        self,
+        key: str,
+        path: Path,
+        *,
+        sha256: str,
+        content_type: str,
+        retain_until: datetime | None = None,
+    ) -> StoredObject:
+        """Store a local file under `key`; return only once the store confirms it.
+
+        `sha256` is the hex digest the caller computed while writing; it is kept
+        with the object so a later read can be checked against the index.
+        """
+        ...
+
+    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
+        """Store a small object held in memory (init segments, manifests)."""
+        ...
+
+    async def get_bytes(self, key: str) -> bytes:
+        """Read a whole object; raises ObjectNotFound."""
+        ...
+
+    def stream(self, key: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+        """Read an object in chunks without holding it in memory; raises ObjectNotFound."""
+        ...
+
+    async def stat(self, key: str) -> StoredObject:
+        """Size and SHA-256 of an existing object; raises ObjectNotFound."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove an object (retention and legal holds may refuse it)."""
+        ...
+
+    def list(self, prefix: str) -> AsyncIterator[str]:
+        """Keys under `prefix`, in lexical order."""
+        ...
+
+    async def presigned_get_url(self, key: str, expires_s: int) -> str | None:
+        """A URL a plain HTTP client can GET, or None when the API must serve the bytes."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise ObjectStoreUnavailable unless the store answers (health checks)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads."""
+        ...

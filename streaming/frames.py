@@ -1,0 +1,27 @@
+"""The unit of media that moves through Courtcast: one encoded frame with its wall-clock time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MediaKind = Literal["video", "audio"]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedFrame:
+    """An encoded access unit as the publisher sent it (no decoding ever happens).
+
+    `pts` counts `clock_rate` ticks from the publication's first frame of this
+    kind, already unwrapped; `wallclock` is UNIX seconds mapped from RTCP sender
+    reports (arrival time until the first report).
+    """
+
+    kind: MediaKind
+    codec: str
+    data: bytes
+    pts: int
+    clock_rate: int
+    keyframe: bool
+    wallclock: float
+    source_id: str
