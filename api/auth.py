@@ -1,0 +1,109 @@
+"""Bearer tokens: the installation's admin token and tokens an admin creates.
+
+Secrets are random and long, so a plain SHA-256 is enough to keep them
+unrecoverable at rest while staying a single indexed lookup per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Courtroom, Token
+
+Role = Literal["admin", "operator", "judge", "clerk", "camera"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "camera")
+TOKEN_PREFIX = "cct_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: what the routes check roles and courtrooms against."""
+
+    name: str
+    role: Role
+    token_id: str | None = None
+    courtroom_ids: frozenset[str] = field(default_factory=frozenset)
+    camera: str | None = None
+
+    def may_use_courtroom(self, courtroom_id: str) -> bool:
+        """Tokens without a courtroom list reach every courtroom."""
+        return not self.courtroom_ids or courtroom_id in self.courtroom_ids
+
+
+def new_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def find_principal(
+    session: AsyncSession, *, secret: str, admin_token: str | None, now: datetime | None = None
+) -> Principal | None:
+    """Resolve a presented secret; None when it is unknown, expired or revoked."""
+    if admin_token and hmac.compare_digest(secret.encode(), admin_token.encode()):
+        return Principal(name="admin (COURTCAST_ADMIN_TOKEN)", role="admin")
+    token = await session.scalar(select(Token).where(Token.secret_hash == hash_secret(secret)))
+    now = now or datetime.now(UTC)
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    return Principal(
+        name=token.name,
+        role=token.role,  # type: ignore[arg-type]  # checked against ROLES on creation
+        token_id=token.id,
+        courtroom_ids=frozenset(token.courtroom_ids),
+        camera=token.camera,
+    )
+
+
+async def issue_token(
+    session: AsyncSession,
+    *,
+    role: Role,
+    name: str,
+    courtroom_ids: list[str],
+    camera: str | None,
+    expires_at: datetime | None,
+) -> tuple[Token, str]:
+    """Create a token (API and CLI alike); raises ValueError when its scope names nothing real."""
+    if role == "camera" and (len(courtroom_ids) != 1 or not camera):
+        raise ValueError("a camera token names exactly one courtroom and its camera")
+    for courtroom_id in courtroom_ids:
+        courtroom = await session.get(Courtroom, courtroom_id)
+        if courtroom is None:
+            raise ValueError(f"unknown courtroom {courtroom_id}")
+        if camera and camera not in {c.name for c in courtroom.cameras}:
+            raise ValueError(f"courtroom {courtroom_id} has no camera {camera!r}")
+    secret = new_secret()
+    token = Token(
+        name=name,
+        role=role,
+        secret_hash=hash_secret(secret),
+        courtroom_ids=courtroom_ids,
+        camera=camera,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    await session.commit()
+    return token, secret

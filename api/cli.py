@@ -1,0 +1,167 @@
+"""The `courtcast` command: serve, migrate, and token administration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from api.auth import ROLES, issue_token
+from api.settings import Settings
+from storage.db import Database
+from storage.models import Token
+
+SETTING_FLAGS = (
+    ("--host", "host"),
+    ("--port", "port"),
+    ("--data-dir", "data_dir"),
+    ("--database-url", "database_url"),
+    ("--s3-endpoint", "s3_endpoint"),
+    ("--s3-access-key", "s3_access_key"),
+    ("--s3-secret-key", "s3_secret_key"),
+    ("--s3-bucket", "s3_bucket"),
+    ("--s3-secure", "s3_secure"),
+    ("--admin-token", "admin_token"),
+)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Environment variables, overridden by any flag given on the command line."""
+    overrides: dict[str, Any] = {
+        field: getattr(args, field)
+        for _, field in SETTING_FLAGS
+        if getattr(args, field, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        log_level="info",
+        timeout_graceful_shutdown=30,
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    db = Database(settings.index_url)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+
+
+def token_json(token: Token) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role,
+        "courtroom_ids": token.courtroom_ids,
+        "camera": token.camera,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+async def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.index_url)
+    try:
+        await db.migrate()
+        async with db.session() as session:
+            if args.token_action == "create":
+                try:
+                    token, secret = await issue_token(
+                        session,
+                        role=args.role,
+                        name=args.name,
+                        courtroom_ids=args.courtroom or [],
+                        camera=args.camera,
+                        expires_at=datetime.fromisoformat(args.expires_at)
+                        if args.expires_at
+                        else None,
+                    )
+                except ValueError as error:
+                    print(f"courtcast: {error}", file=sys.stderr)
+                    return 2
+                print(json.dumps({**token_json(token), "token": secret}, ensure_ascii=False))
+            elif args.token_action == "list":
+                for token in await session.scalars(select(Token).order_by(Token.created_at)):
+                    print(json.dumps(token_json(token), ensure_ascii=False))
+            else:
+                found = await session.get(Token, args.id)
+                if found is None:
+                    print(f"no token {args.id}", file=sys.stderr)
+                    return 1
+                found.revoked_at = found.revoked_at or datetime.now(UTC)
+                await session.commit()
+                print(json.dumps(token_json(found), ensure_ascii=False))
+    finally:
+        await db.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="courtcast", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser(
+        "serve", help="run the API, WHIP ingest and recorder in one process"
+    )
+    migrate_cmd = commands.add_parser(
+        "migrate", help="bring the index schema to the latest version"
+    )
+    token_cmd = commands.add_parser("token", help="create, list or revoke API tokens")
+    for command in (serve_cmd, migrate_cmd, token_cmd):
+        for flag, field in SETTING_FLAGS:
+            if field == "port":
+                command.add_argument(flag, dest=field, type=int)
+            elif field == "s3_secure":
+                command.add_argument(flag, dest=field, action="store_const", const=True)
+            else:
+                command.add_argument(flag, dest=field)
+    actions = token_cmd.add_subparsers(dest="token_action", required=True)
+    create = actions.add_parser("create", help="print a new token's secret (shown once)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True)
+    create.add_argument("--courtroom", action="append", help="limit to a courtroom id (repeatable)")
+    create.add_argument("--camera", help="camera tokens: the one camera it may publish")
+    create.add_argument(
+        "--expires-at", help="ISO 8601 time with zone, e.g. 2027-01-01T00:00:00+08:00"
+    )
+    actions.add_parser("list", help="list tokens (never their secrets)")
+    revoke = actions.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("id")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = settings_from(args)
+    if args.command == "serve":
+        serve(settings)
+        return 0
+    if args.command == "migrate":
+        asyncio.run(migrate(settings))
+        return 0
+    return asyncio.run(token_command(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

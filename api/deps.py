@@ -1,0 +1,67 @@
+"""FastAPI dependencies: the runtime, a database session, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal, Role, bearer_secret, find_principal
+from api.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+async def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal:
+    secret = bearer_secret(request.headers.get("authorization"))
+    if secret is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "a bearer token is required", UNAUTHORIZED
+        )
+    principal = await find_principal(
+        session, secret=secret, admin_token=runtime.settings.admin_token
+    )
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "the token is unknown, expired or revoked", UNAUTHORIZED
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency that lets only `roles` through (403 for the others)."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"the {principal.role} role may not do this"
+            )
+        return principal
+
+    return check
+
+
+Admin = Annotated[Principal, Depends(require("admin"))]
+Operator = Annotated[Principal, Depends(require("admin", "operator"))]
+Staff = Annotated[Principal, Depends(require("admin", "operator", "judge", "clerk"))]

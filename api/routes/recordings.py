@@ -1,0 +1,144 @@
+"""Recordings: stop, inspect, play back (HLS) and mark."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from streaming.hls import PlaylistSegment, render_media_playlist
+
+from api.auth import bearer_secret, find_principal
+from api.deps import Operator, RuntimeDep, SessionDep, Staff
+from api.recording_view import recording_out
+from api.schemas import MarkerIn, MarkerOut, RecordingOut
+from storage.catalog import track_objects
+from storage.models import Marker, Recording
+
+router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
+
+CONTENT_TYPES = {"mp4": "video/mp4", "m4s": "video/iso.segment", "webm": "video/webm"}
+
+
+async def find_recording(session: SessionDep, recording_id: str) -> Recording:
+    recording = await session.get(Recording, recording_id)
+    if recording is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "recording not found")
+    return recording
+
+
+@router.get("/{recording_id}", response_model=RecordingOut)
+async def get_recording(
+    recording_id: str, session: SessionDep, runtime: RuntimeDep, _: Staff
+) -> RecordingOut:
+    return await recording_out(session, runtime, await find_recording(session, recording_id))
+
+
+@router.post("/{recording_id}/stop", response_model=RecordingOut)
+async def stop_recording(
+    recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
+) -> RecordingOut:
+    recording = await find_recording(session, recording_id)
+    if not principal.may_use_courtroom(recording.courtroom_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+    if recording.status == "recording":
+        # Everything already received is segmented, stored and indexed before we answer.
+        await runtime.control_room.stop_recording(recording.id)
+        recording.status = "stopped"
+        recording.stopped_at = datetime.now(UTC)
+        await session.commit()
+    return await recording_out(session, runtime, recording)
+
+
+@router.get("/{recording_id}/cameras/{camera}/playlist.m3u8")
+async def recording_playlist(
+    recording_id: str, camera: str, session: SessionDep, runtime: RuntimeDep, _: Staff
+) -> Response:
+    recording = await find_recording(session, recording_id)
+    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
+    if not inits and recording.status != "recording":
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "this camera has no footage in the recording"
+        )
+    base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
+    init_names = {init.epoch: init.object_key.rsplit("/", 1)[1] for init in inits}
+
+    def link(name: str) -> str:
+        return f"segments/{name}?{runtime.signer.query(base + name)}"
+
+    items = [
+        PlaylistSegment(
+            uri=link(segment.object_key.rsplit("/", 1)[1]),
+            duration_s=segment.duration_s,
+            program_date_time=segment.started_at,
+            init_uri=link(init_names[segment.epoch]),
+            discontinuity=segment.discontinuity,
+        )
+        for segment in segments
+        if segment.epoch in init_names
+    ]
+    text = render_media_playlist(
+        items, ended=recording.status != "recording", playlist_type="EVENT"
+    )
+    return Response(
+        text,
+        media_type="application/vnd.apple.mpegurl",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/{recording_id}/cameras/{camera}/segments/{name}", response_model=None)
+async def recording_object(
+    recording_id: str,
+    camera: str,
+    name: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    exp: str | None = None,
+    sig: str | None = None,
+) -> Response:
+    """An init or media segment: by signed link (players) or bearer token (scripts)."""
+    if not runtime.signer.verify(request.url.path, exp, sig):
+        secret = bearer_secret(request.headers.get("authorization"))
+        principal = secret and await find_principal(
+            session, secret=secret, admin_token=runtime.settings.admin_token
+        )
+        if not principal:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "a signed link or a bearer token is required"
+            )
+        if principal.role == "camera":
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
+    inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
+    objects = {obj.object_key.rsplit("/", 1)[1]: obj for obj in [*inits, *segments]}
+    found = objects.get(name)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
+    url = await runtime.store.presigned_get_url(found.object_key, expires_s=3600)
+    if url is not None:
+        return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT)
+    media_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    return StreamingResponse(
+        runtime.store.stream(found.object_key),
+        media_type=media_type,
+        headers={
+            "Content-Length": str(found.size),
+            "Cache-Control": "private, max-age=31536000, immutable",
+        },
+    )
+
+
+@router.post(
+    "/{recording_id}/markers", status_code=status.HTTP_201_CREATED, response_model=MarkerOut
+)
+async def add_marker(
+    recording_id: str, body: MarkerIn, session: SessionDep, principal: Staff
+) -> MarkerOut:
+    recording = await find_recording(session, recording_id)
+    marker = Marker(
+        recording_id=recording.id, at=body.at, kind=body.kind, text=body.text, author=principal.name
+    )
+    session.add(marker)
+    await session.commit()
+    return MarkerOut.model_validate(marker, from_attributes=True)

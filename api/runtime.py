@@ -1,0 +1,55 @@
+"""Everything one Courtcast process owns, built from the settings and closed in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.stores import open_object_store
+
+from api.control_room import ControlRoom
+from api.settings import Settings
+from api.signed_urls import UrlSigner, load_or_create_secret
+from storage.db import Database
+from storage.objects import ObjectStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    store: ObjectStore
+    signer: UrlSigner
+    control_room: ControlRoom
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        data_dir = settings.resolved_data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.index_url)
+        await db.migrate()
+        store = open_object_store(
+            data_dir=data_dir,
+            s3_endpoint=settings.s3_endpoint,
+            s3_access_key=settings.s3_access_key,
+            s3_secret_key=settings.s3_secret_key,
+            s3_bucket=settings.s3_bucket,
+            s3_secure=settings.s3_secure,
+        )
+        ensure_bucket = getattr(store, "ensure_bucket", None)
+        if ensure_bucket is not None:
+            await ensure_bucket()
+        control_room = ControlRoom(
+            db=db,
+            store=store,
+            spool_dir=settings.spool_dir,
+            segment_s=settings.segment_seconds,
+            fragment_s=settings.fragment_seconds,
+        )
+        await control_room.start()
+        signer = UrlSigner(load_or_create_secret(settings.secret_key_path))
+        return cls(settings=settings, db=db, store=store, signer=signer, control_room=control_room)
+
+    async def close(self) -> None:
+        await self.control_room.close()
+        await self.store.close()
+        await self.db.close()

@@ -1,0 +1,149 @@
+"""Request and response bodies of the JSON API (ids are strings, times ISO 8601 UTC)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from api.auth import Role
+from storage.keys import is_safe_part
+
+CameraName = str
+
+
+class CourtroomIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "第三法庭", "kind": "courtroom", "cameras": ["bench", "witness"]}]
+        }
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["courtroom", "prison"] = "courtroom"
+    cameras: list[CameraName] = Field(min_length=1, max_length=32)
+    court_id: str | None = None
+
+    @field_validator("cameras")
+    @classmethod
+    def cameras_are_names(cls, cameras: list[str]) -> list[str]:
+        for camera in cameras:
+            if not is_safe_part(camera) or len(camera) > 64:
+                raise ValueError(
+                    f"camera name {camera!r} must be 1-64 letters, digits, '.', '_' or '-'"
+                )
+        if len(set(cameras)) != len(cameras):
+            raise ValueError("camera names must be unique within a courtroom")
+        return cameras
+
+
+class CourtroomOut(BaseModel):
+    id: str
+    court_id: str
+    name: str
+    kind: str
+    cameras: list[str]
+    publishing: list[str] = []
+    created_at: datetime
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"number": "(2026)湘04民初123号", "title": "张三诉李四合同纠纷"}]
+        }
+    )
+
+    number: str = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=2000)
+    court_id: str | None = None
+
+
+class CaseOut(BaseModel):
+    id: str
+    court_id: str
+    number: str
+    title: str
+    created_at: datetime
+
+
+class HearingIn(BaseModel):
+    case_id: str
+    courtroom_id: str
+    title: str = Field(min_length=1, max_length=2000)
+    scheduled_start: AwareDatetime
+    visibility: Literal["public", "restricted", "sealed"] = "public"
+
+
+class HearingOut(BaseModel):
+    id: str
+    case_id: str
+    courtroom_id: str
+    title: str
+    scheduled_start: datetime
+    visibility: str
+    status: str
+    created_at: datetime
+
+
+class TrackOut(BaseModel):
+    camera: str
+    duration_s: float
+    segments: int
+    bytes: int
+    frames: int
+    first_segment_at: datetime | None
+    last_segment_end: datetime | None
+    epochs: int
+    publishing: bool
+    playlist: str
+
+
+class RecordingOut(BaseModel):
+    id: str
+    hearing_id: str
+    courtroom_id: str
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None
+    tracks: list[TrackOut]
+
+
+class MarkerIn(BaseModel):
+    at: AwareDatetime
+    kind: str = Field(min_length=1, max_length=32)
+    text: str = Field("", max_length=10_000)
+
+
+class MarkerOut(BaseModel):
+    id: str
+    recording_id: str
+    at: datetime
+    kind: str
+    text: str
+    author: str | None
+    created_at: datetime
+
+
+class TokenIn(BaseModel):
+    role: Role
+    name: str = Field(min_length=1, max_length=200)
+    courtroom_ids: list[str] = []
+    camera: str | None = None
+    expires_at: AwareDatetime | None = None
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    courtroom_ids: list[str]
+    camera: str | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret: shown once, only its hash is kept")

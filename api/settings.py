@@ -1,0 +1,51 @@
+"""Settings: the environment variables of GUIDE section 1, also `courtcast serve` flags.
+
+Read once in `api/` and handed to the other packages as plain arguments.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import sqlite_url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COURTCAST_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./courtcast-data")
+    database_url: str | None = None
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str | None = None
+    s3_secure: bool = False
+    admin_token: str | None = None
+
+    segment_seconds: float = Field(2.0, gt=0.2, le=10.0)
+    fragment_seconds: float = Field(0.5, gt=0.05, le=5.0)
+    max_sdp_bytes: int = 64 * 1024
+    court_name: str = "Courtcast"
+    court_timezone: str = "Asia/Shanghai"
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def index_url(self) -> str:
+        return self.database_url or sqlite_url(self.resolved_data_dir / "index.sqlite3")
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.resolved_data_dir / "spool"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.resolved_data_dir / "secret.key"

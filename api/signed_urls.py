@@ -1,0 +1,55 @@
+"""Short-lived signed links for archive objects.
+
+A `<video>` element or an HLS player fetches segments with plain GETs and no
+`Authorization` header; the playlist (fetched with a token) hands out links
+signed with the installation's secret instead, like a presigned S3 URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The installation's signing secret, created once with owner-only permissions."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(secret)
+            file.flush()
+            os.fsync(file.fileno())
+        return secret
+
+
+class UrlSigner:
+    def __init__(self, secret: bytes, *, lifetime_s: int = 6 * 3600) -> None:
+        self._secret = secret
+        self.lifetime_s = lifetime_s
+
+    def _mac(self, path: str, expires: int) -> str:
+        message = f"{path}\n{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
+
+    def query(self, path: str, *, now: float | None = None) -> str:
+        """The query string (`exp=..&sig=..`) that makes `path` fetchable until it expires."""
+        expires = int((now if now is not None else time.time()) + self.lifetime_s)
+        return urlencode({"exp": expires, "sig": self._mac(path, expires)})
+
+    def verify(
+        self, path: str, exp: str | None, sig: str | None, *, now: float | None = None
+    ) -> bool:
+        if not exp or not sig or not exp.isdigit():
+            return False
+        if int(exp) < (now if now is not None else time.time()):
+            return False
+        return hmac.compare_digest(self._mac(path, int(exp)), sig)

@@ -1,0 +1,195 @@
+"""Index writes and reads shared by the recorder wiring and the API.
+
+Keyword-only functions on an AsyncSession; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Court, InitSegment, Segment, Track
+
+
+async def default_court(session: AsyncSession, *, name: str, timezone: str) -> Court:
+    """The installation's court, created on first use (a later issue manages several)."""
+    court = await session.scalar(select(Court).order_by(Court.created_at).limit(1))
+    if court is None:
+        court = Court(name=name, timezone=timezone)
+        session.add(court)
+        await session.flush()
+    return court
+
+
+async def track_for(session: AsyncSession, *, recording_id: str, camera: str) -> Track:
+    """The camera's track in a recording, created when its first object is stored."""
+    track = await session.scalar(
+        select(Track).where(Track.recording_id == recording_id, Track.camera == camera)
+    )
+    if track is None:
+        track = Track(recording_id=recording_id, camera=camera)
+        try:
+            async with session.begin_nested():
+                session.add(track)
+        except IntegrityError:  # created concurrently by another upload of the same camera
+            track = await session.scalar(
+                select(Track).where(Track.recording_id == recording_id, Track.camera == camera)
+            )
+            assert track is not None
+    return track
+
+
+async def add_init_segment(
+    session: AsyncSession,
+    *,
+    recording_id: str,
+    camera: str,
+    epoch: int,
+    object_key: str,
+    size: int,
+    sha256: str,
+    codecs: str,
+    width: int | None,
+    height: int | None,
+) -> None:
+    """Index an init segment; idempotent so an upload retried after a crash is harmless."""
+    track = await track_for(session, recording_id=recording_id, camera=camera)
+    existing = await session.scalar(
+        select(InitSegment).where(InitSegment.track_id == track.id, InitSegment.epoch == epoch)
+    )
+    if existing is None:
+        session.add(
+            InitSegment(
+                track_id=track.id,
+                epoch=epoch,
+                object_key=object_key,
+                size=size,
+                sha256=sha256,
+                codecs=codecs,
+                width=width,
+                height=height,
+            )
+        )
+
+
+async def add_segment(
+    session: AsyncSession,
+    *,
+    recording_id: str,
+    camera: str,
+    sequence: int,
+    epoch: int,
+    object_key: str,
+    extension: str,
+    started_at: datetime,
+    duration_s: float,
+    size: int,
+    sha256: str,
+    frames: int,
+    discontinuity: bool,
+) -> None:
+    """Index a media segment once the store has confirmed it; idempotent per sequence."""
+    track = await track_for(session, recording_id=recording_id, camera=camera)
+    existing = await session.scalar(
+        select(Segment).where(Segment.track_id == track.id, Segment.sequence == sequence)
+    )
+    if existing is None:
+        session.add(
+            Segment(
+                track_id=track.id,
+                sequence=sequence,
+                epoch=epoch,
+                object_key=object_key,
+                extension=extension,
+                started_at=started_at,
+                duration_s=duration_s,
+                size=size,
+                sha256=sha256,
+                frames=frames,
+                discontinuity=discontinuity,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrackSummary:
+    camera: str
+    duration_s: float
+    segments: int
+    bytes: int
+    frames: int
+    first_segment_at: datetime | None
+    last_segment_end: datetime | None
+    epochs: int
+
+
+async def track_summaries(session: AsyncSession, *, recording_id: str) -> list[TrackSummary]:
+    """Per-camera totals of what is stored, one aggregate query for the whole recording."""
+    rows = await session.execute(
+        select(
+            Track.camera,
+            func.coalesce(func.sum(Segment.duration_s), 0.0),
+            func.count(Segment.id),
+            func.coalesce(func.sum(Segment.size), 0),
+            func.coalesce(func.sum(Segment.frames), 0),
+            func.min(Segment.started_at),
+            func.count(func.distinct(Segment.epoch)),
+        )
+        .select_from(Track)
+        .outerjoin(Segment, Segment.track_id == Track.id)
+        .where(Track.recording_id == recording_id)
+        .group_by(Track.camera)
+        .order_by(Track.camera)
+    )
+    summaries = []
+    for camera, duration, count, size, frames, first, epochs in rows:
+        last_end = None
+        if count:
+            last = await session.scalar(
+                select(Segment)
+                .join(Track, Track.id == Segment.track_id)
+                .where(Track.recording_id == recording_id, Track.camera == camera)
+                .order_by(Segment.sequence.desc())
+                .limit(1)
+            )
+            assert last is not None
+            last_end = last.started_at + timedelta(seconds=last.duration_s)
+        summaries.append(
+            TrackSummary(
+                camera=camera,
+                duration_s=float(duration),
+                segments=int(count),
+                bytes=int(size),
+                frames=int(frames),
+                first_segment_at=first,
+                last_segment_end=last_end,
+                epochs=int(epochs),
+            )
+        )
+    return summaries
+
+
+async def track_objects(
+    session: AsyncSession, *, recording_id: str, camera: str
+) -> tuple[list[InitSegment], list[Segment]]:
+    """A camera's init segments and media segments in playback order (for playlists)."""
+    track = await session.scalar(
+        select(Track).where(Track.recording_id == recording_id, Track.camera == camera)
+    )
+    if track is None:
+        return [], []
+    inits = list(
+        await session.scalars(
+            select(InitSegment).where(InitSegment.track_id == track.id).order_by(InitSegment.epoch)
+        )
+    )
+    segments = list(
+        await session.scalars(
+            select(Segment).where(Segment.track_id == track.id).order_by(Segment.sequence)
+        )
+    )
+    return inits, segments

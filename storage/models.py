@@ -1,0 +1,222 @@
+"""The index: courts, courtrooms, cases, hearings, recordings and their segments.
+
+Times are stored as UTC and always come back timezone-aware, on SQLite as on
+PostgreSQL, so nothing downstream has to guess.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def new_id() -> str:
+    """Opaque string ids: never guessable from one another (sealed hearings)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store naive UTC, return aware UTC: SQLite keeps no zone, PostgreSQL does."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the index; times must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Court(Base):
+    __tablename__ = "courts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Courtroom(Base):
+    __tablename__ = "courtrooms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    court_id: Mapped[str] = mapped_column(ForeignKey("courts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cameras: Mapped[list[Camera]] = relationship(
+        back_populates="courtroom", order_by="Camera.position", lazy="selectin"
+    )
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+    __table_args__ = (UniqueConstraint("courtroom_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    courtroom_id: Mapped[str] = mapped_column(ForeignKey("courtrooms.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    courtroom: Mapped[Courtroom] = relationship(back_populates="cameras")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    court_id: Mapped[str] = mapped_column(ForeignKey("courts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hearing(Base):
+    __tablename__ = "hearings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    courtroom_id: Mapped[str] = mapped_column(ForeignKey("courtrooms.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    scheduled_start: Mapped[datetime] = mapped_column(index=True)
+    visibility: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), index=True)
+    courtroom_id: Mapped[str] = mapped_column(ForeignKey("courtrooms.id"), index=True)
+    court_id: Mapped[str] = mapped_column(ForeignKey("courts.id"))
+    status: Mapped[str] = mapped_column(String(16), default="recording", index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(default=None)
+    started_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    tracks: Mapped[list[Track]] = relationship(
+        back_populates="recording", order_by="Track.camera", lazy="selectin"
+    )
+
+
+class Track(Base):
+    """One camera of one recording: its video and audio share segments."""
+
+    __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("recording_id", "camera"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"))
+    camera: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recording: Mapped[Recording] = relationship(back_populates="tracks")
+
+
+class InitSegment(Base):
+    """The ftyp+moov that media segments of one epoch (one set of codec parameters) need."""
+
+    __tablename__ = "init_segments"
+    __table_args__ = (UniqueConstraint("track_id", "epoch"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    track_id: Mapped[str] = mapped_column(ForeignKey("tracks.id"))
+    epoch: Mapped[int] = mapped_column(Integer)
+    object_key: Mapped[str] = mapped_column(String(512))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    codecs: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("track_id", "sequence"),
+        Index("ix_segments_track_started", "track_id", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    track_id: Mapped[str] = mapped_column(ForeignKey("tracks.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    epoch: Mapped[int] = mapped_column(Integer)
+    object_key: Mapped[str] = mapped_column(String(512))
+    extension: Mapped[str] = mapped_column(String(8), default="m4s")
+    started_at: Mapped[datetime] = mapped_column()
+    duration_s: Mapped[float] = mapped_column(Float)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    discontinuity: Mapped[bool] = mapped_column(Boolean, default=False)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Marker(Base):
+    __tablename__ = "markers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Token(Base):
+    """An API token; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    courtroom_ids: Mapped[list[str]] = mapped_column(default=list)
+    camera: Mapped[str | None] = mapped_column(String(64), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
