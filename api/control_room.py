@@ -1,0 +1,227 @@
+"""The live side of one Courtcast process: publications, hubs and running recordings.
+
+It wires `streaming` (WHIP publications feeding per-camera hubs) to `recorder`
+(sessions writing segments) and indexes what the uploader confirms. No HTTP
+here: the routes translate its exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from recorder.records import InitRecord, SegmentRecord
+from recorder.session import RecordingSession
+from recorder.uploader import Uploader
+from storage.catalog import add_init_segment, add_segment
+from storage.db import Database
+from storage.keys import TrackPrefix
+from storage.models import Recording
+from storage.objects import ObjectStore
+from streaming.hub import HubRegistry, Subscription
+from streaming.whip import WhipPublication
+
+log = logging.getLogger(__name__)
+
+RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
+
+
+class CameraBusy(Exception):
+    """A second publisher tried to take a camera that is already publishing."""
+
+
+@dataclass
+class ActiveRecording:
+    recording_id: str
+    courtroom_id: str
+    session: RecordingSession
+    pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+class ControlRoom:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: ObjectStore,
+        spool_dir: Path,
+        segment_s: float,
+        fragment_s: float,
+    ) -> None:
+        self._db = db
+        self._spool_dir = spool_dir
+        self._segment_s = segment_s
+        self._fragment_s = fragment_s
+        self.hubs = HubRegistry()
+        self._publications: dict[tuple[str, str], WhipPublication | None] = {}
+        self._recordings: dict[str, ActiveRecording] = {}
+        self.uploader = Uploader(store, on_stored=self._index)
+
+    async def start(self) -> None:
+        """Recordings the previous process left running are marked interrupted."""
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        async with self._db.session() as session:
+            await session.execute(
+                update(Recording)
+                .where(Recording.status == "recording")
+                .values(status="interrupted")
+            )
+            await session.commit()
+
+    # -- publications -------------------------------------------------------------------
+
+    def publishing_cameras(self, courtroom_id: str) -> list[str]:
+        return sorted(
+            camera
+            for (room, camera), publication in self._publications.items()
+            if room == courtroom_id and publication is not None
+        )
+
+    async def publish(self, courtroom_id: str, camera: str, offer_sdp: str) -> WhipPublication:
+        """Answer a WHIP offer; raises CameraBusy or ValueError (bad offer)."""
+        key = (courtroom_id, camera)
+        if key in self._publications:
+            raise CameraBusy(f"camera {camera!r} is already publishing")
+        self._publications[key] = None  # reserved while the answer is built
+        try:
+            publication = await WhipPublication.create(
+                offer_sdp,
+                self.hubs.hub(courtroom_id, camera),
+                on_ended=lambda ended: self._publication_ended(key, ended),
+            )
+        except BaseException:
+            del self._publications[key]
+            raise
+        self._publications[key] = publication
+        return publication
+
+    async def unpublish(self, courtroom_id: str, camera: str, publication_id: str) -> bool:
+        publication = self._publications.get((courtroom_id, camera))
+        if publication is None or publication.id != publication_id:
+            return False
+        await publication.close()
+        return True
+
+    def _publication_ended(self, key: tuple[str, str], publication: WhipPublication) -> None:
+        if self._publications.get(key) is publication:
+            del self._publications[key]
+        courtroom_id, camera = key
+        for active in self._recordings.values():
+            if active.courtroom_id == courtroom_id and camera in active.pumps:
+                active.session.camera_left(camera)
+
+    # -- recordings ---------------------------------------------------------------------
+
+    async def start_recording(self, recording: Recording, *, cameras: list[str]) -> None:
+        """Record every camera of the courtroom; cameras that publish later join."""
+
+        def prefix_for(camera: str) -> TrackPrefix:
+            return TrackPrefix(
+                court_id=recording.court_id,
+                courtroom_id=recording.courtroom_id,
+                recording_id=recording.id,
+                camera=camera,
+                started_at=recording.started_at,
+            )
+
+        def request_keyframe(camera: str) -> None:
+            self.hubs.hub(recording.courtroom_id, camera).request_keyframe()
+
+        session = RecordingSession(
+            recording_id=recording.id,
+            spool_dir=self._spool_dir / recording.id,
+            uploader=self.uploader,
+            prefix_for=prefix_for,
+            request_keyframe=request_keyframe,
+            target_segment_s=self._segment_s,
+            fragment_s=self._fragment_s,
+        )
+        active = ActiveRecording(recording.id, recording.courtroom_id, session)
+        for camera in cameras:
+            hub = self.hubs.hub(recording.courtroom_id, camera)
+            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
+            active.pumps[camera] = asyncio.create_task(
+                self._pump(session, camera, subscription), name=f"record {recording.id} {camera}"
+            )
+            hub.request_keyframe()
+        self._recordings[recording.id] = active
+
+    @staticmethod
+    async def _pump(session: RecordingSession, camera: str, subscription: Subscription) -> None:
+        async for frame in subscription:
+            session.write(camera, frame)
+
+    async def stop_recording(self, recording_id: str) -> None:
+        """Finish every open segment and return once all of them are stored and indexed."""
+        active = self._recordings.pop(recording_id, None)
+        if active is None:
+            return
+        for camera, pump in active.pumps.items():
+            self.hubs.hub(active.courtroom_id, camera).unsubscribe_all_of(pump)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        await active.session.stop()
+        await self.uploader.drain(recording_id)
+
+    async def _index(self, record: InitRecord | SegmentRecord) -> None:
+        """Called by the uploader once the store confirmed an object; the spool copy goes after."""
+        async with self._db.session() as session:
+            if isinstance(record, InitRecord):
+                await add_init_segment(
+                    session,
+                    recording_id=record.recording_id,
+                    camera=record.camera,
+                    epoch=record.epoch,
+                    object_key=record.key,
+                    size=record.size,
+                    sha256=record.sha256,
+                    codecs=record.codecs,
+                    width=record.width,
+                    height=record.height,
+                )
+            else:
+                await add_segment(
+                    session,
+                    recording_id=record.recording_id,
+                    camera=record.camera,
+                    sequence=record.sequence,
+                    epoch=record.epoch,
+                    object_key=record.key,
+                    extension=record.extension,
+                    started_at=record.started_at,
+                    duration_s=record.duration_s,
+                    size=record.size,
+                    sha256=record.sha256,
+                    frames=record.frames,
+                    discontinuity=record.discontinuity,
+                )
+            await session.commit()
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "publishers": sum(1 for p in self._publications.values() if p is not None),
+            "recordings": len(self._recordings),
+            "upload_backlog": self.uploader.backlog(),
+        }
+
+    async def close(self) -> None:
+        """Graceful shutdown: publishers are hung up, open segments finished and uploaded."""
+        for publication in [p for p in self._publications.values() if p is not None]:
+            await publication.close()
+        for recording_id in list(self._recordings):
+            await self.stop_recording(recording_id)
+            async with self._db.session() as session:
+                await session.execute(
+                    update(Recording)
+                    .where(Recording.id == recording_id)
+                    .values(status="interrupted")
+                )
+                await session.commit()
+        await self.uploader.close()

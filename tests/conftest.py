@@ -1,0 +1,43 @@
+"""Shared fixtures: a real S3 server (Ceph RGW), and Courtcast itself under uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.s3_server import S3Server
+from tests.support.server import RunningServer, running_server
+
+pytest_plugins = ["tests.fixtures.s3_server"]
+
+
+def s3_env(s3: S3Server, bucket: str) -> dict[str, str]:
+    return {
+        "COURTCAST_S3_ENDPOINT": s3.endpoint,
+        "COURTCAST_S3_ACCESS_KEY": s3.access_key,
+        "COURTCAST_S3_SECRET_KEY": s3.secret_key,
+        "COURTCAST_S3_BUCKET": bucket,
+        "COURTCAST_S3_SECURE": "true" if s3.secure else "false",
+    }
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    """Courtcast on its embedded defaults: SQLite and a local object directory."""
+    with running_server(tmp_path / "data") as running:
+        yield running
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_store_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[RunningServer]:
+    """Courtcast once on the local directory and once on the real S3 server."""
+    extra: dict[str, str] = {}
+    if request.param == "s3":
+        s3: S3Server = request.getfixturevalue("s3_server")
+        extra = s3_env(s3, request.getfixturevalue("s3_bucket"))
+    with running_server(tmp_path / "data", extra) as running:
+        yield running

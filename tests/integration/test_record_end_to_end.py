@@ -1,0 +1,120 @@
+"""A courtroom recorded end to end: two cameras publish over WHIP, the archive plays back.
+
+What a judge would check: every camera's playlist plays, every frame decodes, audio is
+there, the length is right, and the pictures are the very bytes the camera sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.support.archive import decode, fetch_track, is_contiguous_run, source_slice_nals
+from tests.support.clips import make_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer
+
+FPS = 30
+RECORD_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clips") / "hearing.ts"
+    make_clip(path, seconds=RECORD_S + 8, width=1280, height=720, fps=FPS, gop=60)
+    return path
+
+
+async def test_two_cameras_recorded_and_played_back(
+    any_store_server: RunningServer, clip: Path
+) -> None:
+    server = any_store_server
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench", "witness"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        started = await client.post(f"/api/v1/hearings/{hearing_id}/recordings")
+        assert started.status_code == 201, started.text
+        recording = started.json()
+        assert recording["status"] == "recording"
+
+        publishers = [
+            WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/{camera}", server.admin_token)
+            for camera in courtroom.cameras
+        ]
+        await asyncio.gather(*(publisher.start() for publisher in publishers))
+        try:
+            await asyncio.sleep(RECORD_S)
+            live = (await client.get(f"/api/v1/recordings/{recording['id']}")).json()
+            assert {t["camera"] for t in live["tracks"] if t["publishing"]} == {"bench", "witness"}
+            stopped = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        finally:
+            await asyncio.gather(*(publisher.close() for publisher in publishers))
+        assert stopped.status_code == 200, stopped.text
+        assert stopped.json()["status"] == "stopped"
+
+        source_nals = source_slice_nals(str(clip))
+        for track in stopped.json()["tracks"]:
+            assert track["segments"] >= 3, track
+            # publishing begins a moment after the recording starts; allow the ICE/DTLS time
+            assert RECORD_S - 3 <= track["duration_s"] <= RECORD_S + 1.5, track
+            archived = await fetch_track(client, track["playlist"])
+            assert "#EXT-X-ENDLIST" in archived.playlist
+            assert "#EXT-X-PROGRAM-DATE-TIME:" in archived.playlist
+            assert "#EXT-X-MAP:" in archived.playlist
+            assert abs(archived.duration_s - track["duration_s"]) < 0.05
+            video = audio = 0
+            nals: list[bytes] = []
+            for epoch in archived.epochs:
+                decoded = decode(epoch.file())
+                video += decoded.video_frames
+                audio += decoded.audio_frames
+                nals += decoded.slice_nals
+            expected = archived.duration_s * FPS
+            assert abs(video - expected) <= 0.05 * expected, (video, expected)
+            assert video == track["frames"]
+            assert audio > archived.duration_s * 40, audio  # 20 ms Opus packets: ~50 per second
+            assert is_contiguous_run(nals, source_nals), "archived video differs from what was sent"
+
+
+async def test_resolution_change_starts_a_new_init_and_every_frame_decodes(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    clip = tmp_path / "ramp.ts"
+    make_clip(
+        clip,
+        seconds=10,
+        width=640,
+        height=360,
+        fps=FPS,
+        gop=30,
+        resolution_change_at=3.0,
+        second_size=(1280, 720),
+    )
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token)
+        await publisher.start()
+        try:
+            await asyncio.sleep(7)
+            stopped = (await client.post(f"/api/v1/recordings/{recording['id']}/stop")).json()
+        finally:
+            await publisher.close()
+        track = stopped["tracks"][0]
+        archived = await fetch_track(client, track["playlist"])
+        assert archived.playlist.count("#EXT-X-MAP:") == 2, archived.playlist
+        assert "#EXT-X-DISCONTINUITY" in archived.playlist
+        sizes: set[tuple[int, int]] = set()
+        frames = 0
+        for epoch in archived.epochs:
+            decoded = decode(epoch.file())
+            assert len(decoded.sizes) == 1, "an init segment describes one picture size"
+            sizes |= decoded.sizes
+            frames += decoded.video_frames
+        assert sizes == {(640, 360), (1280, 720)}
+        assert frames == track["frames"]
+        assert abs(frames - archived.duration_s * FPS) <= 0.05 * archived.duration_s * FPS

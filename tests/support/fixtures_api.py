@@ -1,0 +1,45 @@
+"""Create the courtroom, case and hearing a test needs, through the public API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Courtroom:
+    id: str
+    cameras: list[str]
+
+
+async def create_courtroom(client: httpx.AsyncClient, cameras: list[str]) -> Courtroom:
+    response = await client.post(
+        "/api/v1/courtrooms", json={"name": "第三法庭", "kind": "courtroom", "cameras": cameras}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Courtroom(id=body["id"], cameras=body["cameras"])
+
+
+async def create_hearing(
+    client: httpx.AsyncClient, courtroom_id: str, visibility: str = "public"
+) -> str:
+    number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
+    case = await client.post("/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷"})
+    assert case.status_code == 201, case.text
+    hearing = await client.post(
+        "/api/v1/hearings",
+        json={
+            "case_id": case.json()["id"],
+            "courtroom_id": courtroom_id,
+            "title": "第一次开庭",
+            "scheduled_start": datetime.now(UTC).isoformat(),
+            "visibility": visibility,
+        },
+    )
+    assert hearing.status_code == 201, hearing.text
+    hearing_id: str = hearing.json()["id"]
+    return hearing_id

@@ -1,0 +1,103 @@
+"""A real Courtcast server under uvicorn in its own process, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    admin_token: str
+    data_dir: Path
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token or self.admin_token}"}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"courtcast exited early:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"courtcast did not become healthy:\n{self.log_tail()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+@contextmanager
+def running_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    port = free_port()
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("COURTCAST_")
+    }
+    env.update(
+        {
+            "COURTCAST_HOST": "127.0.0.1",
+            "COURTCAST_PORT": str(port),
+            "COURTCAST_DATA_DIR": str(data_dir),
+            "COURTCAST_ADMIN_TOKEN": "test-admin-token-" + os.urandom(8).hex(),
+            **(extra_env or {}),
+        }
+    )
+    server = RunningServer(
+        base_url=f"http://127.0.0.1:{port}",
+        admin_token=env["COURTCAST_ADMIN_TOKEN"],
+        data_dir=data_dir,
+        env=env,
+        log_path=data_dir.parent / f"courtcast-{port}.log",
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None and server.process.poll() is None:
+            server.stop()
