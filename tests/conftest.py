@@ -31,9 +31,7 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(params=["local", "s3"])
-def any_store_server(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[RunningServer]:
+def any_store_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
     """Courtcast once on the local directory and once on the real S3 server."""
     extra: dict[str, str] = {}
     if request.param == "s3":

@@ -10,7 +10,9 @@ from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.server import RunningServer
 
 
-async def test_courtroom_case_hearing_round_trip_keeps_chinese_text(api_server: RunningServer) -> None:
+async def test_courtroom_case_hearing_round_trip_keeps_chinese_text(
+    api_server: RunningServer,
+) -> None:
     async with api_server.client() as client:
         courtroom = await create_courtroom(client, ["bench", "witness"])
         fetched = await client.get(f"/api/v1/courtrooms/{courtroom.id}")

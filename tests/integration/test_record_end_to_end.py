@@ -41,7 +41,9 @@ async def test_two_cameras_recorded_and_played_back(
         assert recording["status"] == "recording"
 
         publishers = [
-            WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/{camera}", server.admin_token)
+            WhipPublisher(
+                clip, f"{server.base_url}/whip/{courtroom.id}/{camera}", server.admin_token
+            )
             for camera in courtroom.cameras
         ]
         await asyncio.gather(*(publisher.start() for publisher in publishers))
@@ -97,7 +99,9 @@ async def test_resolution_change_starts_a_new_init_and_every_frame_decodes(
         courtroom = await create_courtroom(client, ["bench"])
         hearing_id = await create_hearing(client, courtroom.id)
         recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-        publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token)
+        publisher = WhipPublisher(
+            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
+        )
         await publisher.start()
         try:
             await asyncio.sleep(7)

@@ -28,7 +28,9 @@ async def create_hearing(
     client: httpx.AsyncClient, courtroom_id: str, visibility: str = "public"
 ) -> str:
     number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
-    case = await client.post("/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷"})
+    case = await client.post(
+        "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷"}
+    )
     assert case.status_code == 201, case.text
     hearing = await client.post(
         "/api/v1/hearings",

@@ -74,11 +74,11 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+def running_server(
+    data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
     port = free_port()
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("COURTCAST_")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COURTCAST_")}
     env.update(
         {
             "COURTCAST_HOST": "127.0.0.1",

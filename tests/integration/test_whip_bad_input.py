@@ -1,0 +1,121 @@
+"""Bad WHIP requests get a clear 4xx with a JSON detail; a recording beside them loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.archive import decode, fetch_track
+from tests.support.clips import make_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer
+
+FPS = 30
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clips") / "steady.ts"
+    make_clip(path, seconds=16, width=640, height=360, fps=FPS, gop=30)
+    return path
+
+
+def sdp_request(
+    base: str, path: str, body: bytes, token: str | None, content_type: str = "application/sdp"
+) -> httpx.Request:
+    headers = {"Content-Type": content_type}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Request("POST", base + path, content=body, headers=headers)
+
+
+async def test_bad_whip_requests_are_refused_while_a_recording_continues(
+    server: RunningServer, clip: Path
+) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench", "witness"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        url = f"{server.base_url}/whip/{courtroom.id}/bench"
+        publisher = WhipPublisher(clip, url, server.admin_token)
+        await publisher.start()
+        try:
+            await asyncio.sleep(2)
+            good_offer = publisher.last_offer_sdp.encode()
+            token = server.admin_token
+            base = server.base_url
+            witness = f"/whip/{courtroom.id}/witness"
+            cases = [
+                ("garbage SDP", sdp_request(base, witness, b"hello, court", token), 400),
+                ("empty SDP", sdp_request(base, witness, b"", token), 400),
+                (
+                    "SDP without media",
+                    sdp_request(
+                        base, witness, b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", token
+                    ),
+                    400,
+                ),
+                ("not UTF-8", sdp_request(base, witness, b"\xff\xfe\x00v=0", token), 400),
+                (
+                    "wrong content type",
+                    sdp_request(base, witness, good_offer, token, "application/json"),
+                    415,
+                ),
+                ("oversized body", sdp_request(base, witness, b"a=x\r\n" * 40_000, token), 413),
+                (
+                    "unknown courtroom",
+                    sdp_request(base, "/whip/nope/bench", good_offer, token),
+                    404,
+                ),
+                (
+                    "unknown camera",
+                    sdp_request(base, f"/whip/{courtroom.id}/ceiling", good_offer, token),
+                    404,
+                ),
+                ("no token", sdp_request(base, witness, good_offer, None), 401),
+                ("invalid token", sdp_request(base, witness, good_offer, "forged"), 401),
+                (
+                    "camera already publishing",
+                    sdp_request(base, "/whip/" + courtroom.id + "/bench", good_offer, token),
+                    409,
+                ),
+            ]
+            async with httpx.AsyncClient(timeout=30) as raw:
+                for name, request, expected in cases:
+                    response = await raw.send(request)
+                    assert response.status_code == expected, (name, response.text)
+                    assert response.headers["content-type"].startswith("application/json"), name
+                    assert (
+                        isinstance(response.json()["detail"], str) and response.json()["detail"]
+                    ), name
+            health = await client.get("/healthz")
+            assert health.status_code == 200
+            await asyncio.sleep(4)
+            stopped = (await client.post(f"/api/v1/recordings/{recording['id']}/stop")).json()
+        finally:
+            await publisher.close()
+
+    bench = next(track for track in stopped["tracks"] if track["camera"] == "bench")
+    async with server.client() as client:
+        archived = await fetch_track(client, bench["playlist"])
+    assert archived.duration_s >= 5.0
+    decoded = [decode(epoch.file()) for epoch in archived.epochs]
+    frames = sum(d.video_frames for d in decoded)
+    assert abs(frames - archived.duration_s * FPS) <= 0.05 * archived.duration_s * FPS
+    # no hole anywhere: each segment starts where the previous one ended
+    times = [
+        (datetime.fromisoformat(line.split(":", 1)[1]), duration)
+        for line, duration in zip(
+            [t for t in archived.playlist.splitlines() if t.startswith("#EXT-X-PROGRAM-DATE-TIME")],
+            archived.durations,
+            strict=True,
+        )
+    ]
+    for (start, duration), (next_start, _) in itertools.pairwise(times):
+        assert abs(start + timedelta(seconds=duration) - next_start) < timedelta(milliseconds=120)
