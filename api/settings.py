@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     s3_bucket: str | None = None
     s3_secure: bool = False
     admin_token: str | None = None
+    ice_addresses: str = ""  # comma-separated host addresses for WebRTC media; empty = all
 
     segment_seconds: float = Field(2.0, gt=0.2, le=10.0)
     fragment_seconds: float = Field(0.5, gt=0.05, le=5.0)

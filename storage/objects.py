@@ -21,6 +21,10 @@ class ObjectStoreUnavailable(ConnectionError):
     """Raised when the store cannot be reached; callers retry later."""
 
 
+class ObjectLocked(PermissionError):
+    """Raised when retention or a legal hold forbids deleting an object; retrying won't help."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredObject:
     """What the store confirmed after a write, or reports for an existing key."""

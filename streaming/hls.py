@@ -1,0 +1,74 @@
+"""HLS media playlists (RFC 8216) built from segment records.
+
+Only segments already stored appear, in order, so a player never asks for a
+segment that is not there yet. A new init segment (a new EXT-X-MAP) is always
+preceded by a discontinuity: the picture size or the publisher changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+HLS_VERSION = 7  # EXT-X-MAP in a media playlist with fMP4 segments needs 6 or later
+
+PlaylistType = Literal["EVENT", "VOD"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistSegment:
+    uri: str
+    duration_s: float
+    program_date_time: datetime
+    init_uri: str
+    discontinuity: bool = False
+
+
+def render_media_playlist(
+    segments: Sequence[PlaylistSegment],
+    *,
+    ended: bool,
+    playlist_type: PlaylistType | None = None,
+    media_sequence: int = 0,
+    discontinuity_sequence: int = 0,
+) -> str:
+    """The playlist text; EXT-X-ENDLIST once nothing more will be added."""
+    target = max((math.ceil(s.duration_s - 0.001) for s in segments), default=2)
+    lines = [
+        "#EXTM3U",
+        f"#EXT-X-VERSION:{HLS_VERSION}",
+        f"#EXT-X-TARGETDURATION:{max(1, target)}",
+        f"#EXT-X-MEDIA-SEQUENCE:{media_sequence}",
+    ]
+    if discontinuity_sequence:
+        lines.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}")
+    if playlist_type is not None:
+        lines.append(f"#EXT-X-PLAYLIST-TYPE:{playlist_type}")
+    lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+    current_map: str | None = None
+    for segment in segments:
+        if segment.init_uri != current_map:
+            if current_map is not None or segment.discontinuity:
+                lines.append("#EXT-X-DISCONTINUITY")
+            lines.append(f'#EXT-X-MAP:URI="{segment.init_uri}"')
+            current_map = segment.init_uri
+        elif segment.discontinuity:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(
+            f"#EXT-X-PROGRAM-DATE-TIME:{format_program_date_time(segment.program_date_time)}"
+        )
+        lines.append(f"#EXTINF:{segment.duration_s:.5f},")
+        lines.append(segment.uri)
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def format_program_date_time(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as players expect."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

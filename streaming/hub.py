@@ -1,0 +1,134 @@
+"""One hub per camera: the publisher's encoded frames fanned out to every consumer.
+
+Each consumer (the recorder, a WHEP viewer, live HLS) reads its own bounded
+queue. The publisher never waits: a consumer whose queue is full loses frames
+until the next video keyframe, so it resumes on a decodable picture, and
+nobody else notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from streaming.frames import EncodedFrame
+
+KEYFRAME_REQUEST_INTERVAL_S = 0.5
+
+
+class Subscription:
+    """A consumer's view of a hub: an async iterator of frames that ends when closed."""
+
+    def __init__(self, hub: Hub, maxsize: int) -> None:
+        self._hub = hub
+        self._queue: asyncio.Queue[EncodedFrame | None] = asyncio.Queue(maxsize)
+        self._skipping = False
+        self._closed = False
+        self.dropped = 0
+
+    def offer(self, frame: EncodedFrame) -> None:
+        """Queue a frame, or drop it while this consumer catches up to a keyframe."""
+        if self._closed:
+            return
+        if self._skipping:
+            if not (frame.kind == "video" and frame.keyframe):
+                self.dropped += 1
+                return
+            self._skipping = False
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._skipping = True
+            self.dropped += 1
+            self._hub.request_keyframe()
+
+    def close(self) -> None:
+        """Stop taking frames; the reader still gets what is queued, then the iteration ends."""
+        if self._closed:
+            return
+        self._closed = True
+        self._hub.unsubscribe(self)
+        if not self._queue.full():
+            self._queue.put_nowait(None)
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> EncodedFrame:
+        if self._closed and self._queue.empty():
+            raise StopAsyncIteration
+        frame = await self._queue.get()
+        if frame is None:
+            raise StopAsyncIteration
+        return frame
+
+
+class Hub:
+    """Fan-out point of one camera; outlives its publishers so consumers can wait for one."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._subscriptions: list[Subscription] = []
+        self._keyframe_requester: Callable[[], None] | None = None
+        self._clock = clock
+        self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
+        self.frames_published = 0
+
+    @property
+    def publishing(self) -> bool:
+        return self._keyframe_requester is not None
+
+    def attach_publisher(self, keyframe_requester: Callable[[], None]) -> None:
+        self._keyframe_requester = keyframe_requester
+        self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
+
+    def detach_publisher(self, keyframe_requester: Callable[[], None]) -> None:
+        if self._keyframe_requester == keyframe_requester:  # bound methods are new objects
+            self._keyframe_requester = None
+
+    def subscribe(self, maxsize: int) -> Subscription:
+        subscription = Subscription(self, maxsize)
+        self._subscriptions.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription in self._subscriptions:
+            self._subscriptions.remove(subscription)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscriptions)
+
+    def publish(self, frame: EncodedFrame) -> None:
+        self.frames_published += 1
+        for subscription in list(self._subscriptions):
+            subscription.offer(frame)
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe (RTCP PLI), at most every half second."""
+        now = self._clock()
+        if (
+            self._keyframe_requester is None
+            or now - self._last_request < KEYFRAME_REQUEST_INTERVAL_S
+        ):
+            return
+        self._last_request = now
+        self._keyframe_requester()
+
+
+class HubRegistry:
+    """Hubs by (courtroom, camera), created on first use."""
+
+    def __init__(self) -> None:
+        self._hubs: dict[tuple[str, str], Hub] = {}
+
+    def hub(self, courtroom_id: str, camera: str) -> Hub:
+        key = (courtroom_id, camera)
+        hub = self._hubs.get(key)
+        if hub is None:
+            hub = self._hubs[key] = Hub()
+        return hub

@@ -1,0 +1,150 @@
+"""A WHIP publication (RFC 9725): one publisher's peer connection feeding a camera hub.
+
+The offer is answered with every media section received through the
+passthrough tap, so frames reach the hub encoded, with wall-clock times, and
+nothing here decodes. H.264 is preferred over VP8 because it remuxes into fMP4
+and plays everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
+
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability
+
+from streaming.codecs import install_codecs
+from streaming.frames import MediaKind
+from streaming.hub import Hub
+from streaming.ice import rtc_configuration
+from streaming.passthrough import request_keyframe, tap_receiver
+from streaming.sdp import validate_offer, with_bitrate_hints, without_mdns_candidates
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 15.0
+VIDEO_PREFERENCE = ("video/h264", "video/vp8", "video/rtx")
+
+
+class WhipPublication:
+    """One publisher on one camera, from the answered offer until either side hangs up."""
+
+    def __init__(
+        self, hub: Hub, on_ended: Callable[[WhipPublication], None], pc: RTCPeerConnection
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.answer_sdp = ""
+        self._hub = hub
+        self._on_ended = on_ended
+        self._pc = pc
+        self._video_receiver: RTCRtpReceiver | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @classmethod
+    async def create(
+        cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[WhipPublication], None]
+    ) -> WhipPublication:
+        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
+        offer = without_mdns_candidates(validate_offer(offer_sdp))
+        install_codecs()
+        publication = cls(hub, on_ended, RTCPeerConnection(rtc_configuration()))
+        try:
+            await publication._negotiate(offer)
+        except BaseException:
+            await publication._pc.close()
+            raise
+        publication._watch()
+        return publication
+
+    async def _negotiate(self, offer: str) -> None:
+        pc = self._pc
+        # Codecs are fixed inside setRemoteDescription, so preferences go on first.
+        _prefer_h264(pc.addTransceiver("video", direction="recvonly"))
+        pc.addTransceiver("audio", direction="recvonly")
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        except Exception as exc:  # aiortc rejects unusable offers with assorted exception types
+            raise ValueError(f"the SDP offer cannot be used: {exc or type(exc).__name__}") from exc
+        negotiated = [t for t in pc.getTransceivers() if t.mid is not None]
+        if not negotiated:
+            raise ValueError("the SDP offer has no audio or video to publish")
+        for transceiver in negotiated:
+            kind = cast(MediaKind, transceiver.kind)
+            if kind == "video" and self._video_receiver is None:
+                self._video_receiver = transceiver.receiver
+            tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._hub.publish)
+        try:
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            raise ValueError(f"the SDP offer cannot be answered: {exc}") from exc
+        self.answer_sdp = with_bitrate_hints(pc.localDescription.sdp)
+        self._hub.attach_publisher(self.request_keyframe)
+
+    def _watch(self) -> None:
+        @self._pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if self._pc.connectionState in ("failed", "closed"):
+                await self.close()
+
+        for transceiver in self._pc.getTransceivers():
+            if transceiver.mid is None:
+                continue
+            track = transceiver.receiver.track
+
+            @track.on("ended")
+            async def on_track_ended() -> None:
+                await self.close()
+
+        self._spawn(self._hang_up_unless_connected())
+
+    async def _hang_up_unless_connected(self) -> None:
+        await asyncio.sleep(CONNECT_TIMEOUT_S)
+        if self._pc.connectionState != "connected":
+            log.warning("publication %s never connected; hanging up", self.id)
+            await self.close()
+
+    def request_keyframe(self) -> None:
+        """RTCP PLI to the publisher (the hub throttles callers)."""
+        if self._video_receiver is not None and not self._closed:
+            self._spawn(request_keyframe(self._video_receiver))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def connection_state(self) -> str:
+        return str(self._pc.connectionState)
+
+    async def close(self) -> None:
+        """Hang up; the hub keeps its consumers for the next publisher."""
+        if self._closed:
+            return
+        self._closed = True
+        self._hub.detach_publisher(self.request_keyframe)
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        await self._pc.close()
+        with contextlib.suppress(Exception):
+            self._on_ended(self)
+
+
+def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
+    """Rank H.264 first, then VP8 (aiortc otherwise follows the offer's order)."""
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    assert capabilities is not None
+
+    def rank(codec: RTCRtpCodecCapability) -> int:
+        mime = codec.mimeType.lower()
+        return VIDEO_PREFERENCE.index(mime) if mime in VIDEO_PREFERENCE else len(VIDEO_PREFERENCE)
+
+    transceiver.setCodecPreferences(sorted(capabilities.codecs, key=rank))
