@@ -8,7 +8,6 @@ here: the routes translate its exceptions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from storage.db import Database
 from storage.keys import TrackPrefix
 from storage.models import Recording
 from storage.objects import ObjectStore
+from streaming.frames import SourceEnded
 from streaming.hub import HubRegistry, Subscription
 from streaming.whip import WhipPublication
 
@@ -42,6 +42,7 @@ class ActiveRecording:
     courtroom_id: str
     session: RecordingSession
     pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
 
 
 class ControlRoom:
@@ -111,10 +112,6 @@ class ControlRoom:
     def _publication_ended(self, key: tuple[str, str], publication: WhipPublication) -> None:
         if self._publications.get(key) is publication:
             del self._publications[key]
-        courtroom_id, camera = key
-        for active in self._recordings.values():
-            if active.courtroom_id == courtroom_id and camera in active.pumps:
-                active.session.camera_left(camera)
 
     # -- recordings ---------------------------------------------------------------------
 
@@ -146,6 +143,7 @@ class ControlRoom:
         for camera in cameras:
             hub = self.hubs.hub(recording.courtroom_id, camera)
             subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
+            active.subscriptions[camera] = subscription
             active.pumps[camera] = asyncio.create_task(
                 self._pump(session, camera, subscription), name=f"record {recording.id} {camera}"
             )
@@ -154,20 +152,21 @@ class ControlRoom:
 
     @staticmethod
     async def _pump(session: RecordingSession, camera: str, subscription: Subscription) -> None:
-        async for frame in subscription:
-            session.write(camera, frame)
+        async for item in subscription:
+            if isinstance(item, SourceEnded):
+                session.camera_left(camera)
+            else:
+                session.write(camera, item)
 
     async def stop_recording(self, recording_id: str) -> None:
         """Finish every open segment and return once all of them are stored and indexed."""
         active = self._recordings.pop(recording_id, None)
         if active is None:
             return
-        for camera, pump in active.pumps.items():
-            self.hubs.hub(active.courtroom_id, camera).unsubscribe_all_of(pump)
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
-        await active.session.stop()
+        for subscription in active.subscriptions.values():
+            subscription.close()  # the pump writes what is queued, then ends
+        await asyncio.gather(*active.pumps.values())
+        active.session.stop()
         await self.uploader.drain(recording_id)
 
     async def _index(self, record: InitRecord | SegmentRecord) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.stores import open_object_store
-
 from api.control_room import ControlRoom
 from api.settings import Settings
 from api.signed_urls import UrlSigner, load_or_create_secret
 from storage.db import Database
 from storage.objects import ObjectStore
+from storage.stores import open_object_store
+from streaming.ice import install_host_addresses
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Runtime:
     async def start(cls, settings: Settings) -> Runtime:
         data_dir = settings.resolved_data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
+        install_host_addresses(settings.ice_address_list)
         db = Database(settings.index_url)
         await db.migrate()
         store = open_object_store(

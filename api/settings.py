@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     ice_addresses: str = ""  # comma-separated host addresses for WebRTC media; empty = all
 
-    segment_seconds: float = Field(2.0, gt=0.2, le=10.0)
-    fragment_seconds: float = Field(0.5, gt=0.05, le=5.0)
+    segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
+    fragment_seconds: float = Field(default=0.5, gt=0.05, le=5.0)
     max_sdp_bytes: int = 64 * 1024
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     @property
     def index_url(self) -> str:
         return self.database_url or sqlite_url(self.resolved_data_dir / "index.sqlite3")
+
+    @property
+    def ice_address_list(self) -> list[str]:
+        return [address.strip() for address in self.ice_addresses.split(",") if address.strip()]
 
     @property
     def spool_dir(self) -> Path:

@@ -25,3 +25,10 @@ class EncodedFrame:
     keyframe: bool
     wallclock: float
     source_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEnded:
+    """Marks the end of one publication in a hub's stream: its frames are all delivered."""
+
+    source_id: str

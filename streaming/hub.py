@@ -12,7 +12,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from streaming.frames import EncodedFrame
+from streaming.frames import EncodedFrame, SourceEnded
+
+HubItem = EncodedFrame | SourceEnded
 
 KEYFRAME_REQUEST_INTERVAL_S = 0.5
 
@@ -22,7 +24,7 @@ class Subscription:
 
     def __init__(self, hub: Hub, maxsize: int) -> None:
         self._hub = hub
-        self._queue: asyncio.Queue[EncodedFrame | None] = asyncio.Queue(maxsize)
+        self._queue: asyncio.Queue[HubItem | None] = asyncio.Queue(maxsize)
         self._skipping = False
         self._closed = False
         self.dropped = 0
@@ -43,6 +45,11 @@ class Subscription:
             self.dropped += 1
             self._hub.request_keyframe()
 
+    def end_of_source(self, marker: SourceEnded) -> None:
+        """Tell the reader a publication ended (dropped if the queue is full: it is catching up)."""
+        if not self._closed and not self._queue.full():
+            self._queue.put_nowait(marker)
+
     def close(self) -> None:
         """Stop taking frames; the reader still gets what is queued, then the iteration ends."""
         if self._closed:
@@ -59,7 +66,7 @@ class Subscription:
     def __aiter__(self) -> Subscription:
         return self
 
-    async def __anext__(self) -> EncodedFrame:
+    async def __anext__(self) -> HubItem:
         if self._closed and self._queue.empty():
             raise StopAsyncIteration
         frame = await self._queue.get()
@@ -86,9 +93,12 @@ class Hub:
         self._keyframe_requester = keyframe_requester
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
 
-    def detach_publisher(self, keyframe_requester: Callable[[], None]) -> None:
+    def detach_publisher(self, keyframe_requester: Callable[[], None], source_id: str) -> None:
+        """The publication `source_id` ended: consumers learn it after its last frame."""
         if self._keyframe_requester == keyframe_requester:  # bound methods are new objects
             self._keyframe_requester = None
+        for subscription in list(self._subscriptions):
+            subscription.end_of_source(SourceEnded(source_id))
 
     def subscribe(self, maxsize: int) -> Subscription:
         subscription = Subscription(self, maxsize)

@@ -128,7 +128,7 @@ class WhipPublication:
         if self._closed:
             return
         self._closed = True
-        self._hub.detach_publisher(self.request_keyframe)
+        self._hub.detach_publisher(self.request_keyframe, self.id)
         current = asyncio.current_task()
         for task in list(self._tasks):
             if task is not current:

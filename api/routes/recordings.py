@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from streaming.hls import PlaylistSegment, render_media_playlist
 
 from api.auth import bearer_secret, find_principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut
 from storage.catalog import track_objects
-from storage.models import Marker, Recording
+from storage.models import InitSegment, Marker, Recording, Segment
+from streaming.hls import PlaylistSegment, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
@@ -111,7 +111,9 @@ async def recording_object(
         if principal.role == "camera":
             raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
     inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-    objects = {obj.object_key.rsplit("/", 1)[1]: obj for obj in [*inits, *segments]}
+    objects: dict[str, InitSegment | Segment] = {
+        obj.object_key.rsplit("/", 1)[1]: obj for obj in [*inits, *segments]
+    }
     found = objects.get(name)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")

@@ -84,6 +84,7 @@ def running_server(
             "COURTCAST_HOST": "127.0.0.1",
             "COURTCAST_PORT": str(port),
             "COURTCAST_DATA_DIR": str(data_dir),
+            "COURTCAST_ICE_ADDRESSES": "127.0.0.1",
             "COURTCAST_ADMIN_TOKEN": "test-admin-token-" + os.urandom(8).hex(),
             **(extra_env or {}),
         }

@@ -1,0 +1,187 @@
+"""A recording: the cameras of one courtroom, each segmented, spooled and handed to the uploader.
+
+Frames arrive per camera from whatever feeds the session (the control room
+pumps hub subscriptions in). Cameras may join late, leave and come back: a
+camera that comes back continues its track with a new init segment and a
+discontinuity, never overwriting what was recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from recorder.media import EncodedMedia
+from recorder.records import InitRecord, ObjectRecord, SegmentRecord
+from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
+from recorder.spool import SpooledFile, TrackSpool
+from recorder.uploader import Uploader, UploadJob
+from storage.keys import TrackPrefix
+
+log = logging.getLogger(__name__)
+
+SEGMENT_EXTENSION = "m4s"
+
+
+class TrackRecorder:
+    """One camera of one recording: segmenter -> spool -> uploader."""
+
+    def __init__(
+        self,
+        *,
+        recording_id: str,
+        camera: str,
+        prefix: TrackPrefix,
+        spool: TrackSpool,
+        submit: Callable[[UploadJob], None],
+        target_segment_s: float,
+        fragment_s: float,
+    ) -> None:
+        self._recording_id = recording_id
+        self._camera = camera
+        self._prefix = prefix
+        self._spool = spool
+        self._submit = submit
+        self._target_segment_s = target_segment_s
+        self._fragment_s = fragment_s
+        self._segmenter: Segmenter | None = None
+        # Numbers already used by earlier publishers of this camera: a new segmenter continues them.
+        self._epoch_base = 0
+        self._sequence_base = 0
+        self._last_epoch = 0
+        self._last_sequence = 0
+        self._resumed = False  # the next segment follows a publisher that left
+
+    def write(self, frame: EncodedMedia) -> bool:
+        """Record one frame; True when the segmenter wants a keyframe (send a PLI)."""
+        if self._segmenter is None:
+            self._segmenter = Segmenter(
+                target_segment_s=self._target_segment_s, fragment_s=self._fragment_s
+            )
+        self._handle(self._segmenter.push(frame))
+        return self._segmenter.wants_keyframe
+
+    def source_ended(self) -> None:
+        """The publisher left: finish its last segment so it is stored without waiting."""
+        if self._segmenter is None:
+            return
+        self._handle(self._segmenter.finish())
+        self._segmenter = None
+        self._epoch_base = self._last_epoch
+        self._sequence_base = self._last_sequence
+        self._resumed = self._last_sequence > 0
+
+    def _handle(self, events: list[InitChunk | FragmentChunk | SegmentClosed]) -> None:
+        for event in events:
+            epoch = event.epoch + self._epoch_base
+            self._last_epoch = max(self._last_epoch, epoch)
+            if isinstance(event, InitChunk):
+                self._store_init(epoch, event)
+            elif isinstance(event, FragmentChunk):
+                sequence = event.sequence + self._sequence_base
+                self._last_sequence = max(self._last_sequence, sequence)
+                self._spool.append_fragment(self._segment_name(sequence), event.data)
+            else:
+                self._store_segment(epoch, event)
+
+    def _segment_name(self, sequence: int) -> str:
+        return self._prefix.segment_key(sequence, SEGMENT_EXTENSION).rsplit("/", 1)[1]
+
+    def _store_init(self, epoch: int, chunk: InitChunk) -> None:
+        key = self._prefix.init_key(epoch)
+        spooled = self._spool.write_whole(key.rsplit("/", 1)[1], chunk.data)
+        self._hand_over(
+            spooled,
+            InitRecord(
+                recording_id=self._recording_id,
+                camera=self._camera,
+                epoch=epoch,
+                key=key,
+                size=spooled.size,
+                sha256=spooled.sha256,
+                codecs=chunk.codecs,
+                width=chunk.width,
+                height=chunk.height,
+            ),
+        )
+
+    def _store_segment(self, epoch: int, closed: SegmentClosed) -> None:
+        sequence = closed.sequence + self._sequence_base
+        spooled = self._spool.finish_segment(self._segment_name(sequence))
+        resumed, self._resumed = self._resumed, False
+        self._hand_over(
+            spooled,
+            SegmentRecord(
+                recording_id=self._recording_id,
+                camera=self._camera,
+                epoch=epoch,
+                sequence=sequence,
+                key=self._prefix.segment_key(sequence, SEGMENT_EXTENSION),
+                extension=SEGMENT_EXTENSION,
+                started_at=datetime.fromtimestamp(closed.started_at, UTC),
+                duration_s=closed.duration_s,
+                size=spooled.size,
+                sha256=spooled.sha256,
+                frames=closed.frames,
+                discontinuity=closed.discontinuity or resumed,
+            ),
+        )
+
+    def _hand_over(self, spooled: SpooledFile, record: ObjectRecord) -> None:
+        self._spool.keep_record(spooled, record)
+        self._submit(UploadJob(record, spooled.path))
+
+    def close(self) -> None:
+        self.source_ended()
+        self._spool.close()
+
+
+class RecordingSession:
+    """All tracks of one recording."""
+
+    def __init__(
+        self,
+        *,
+        recording_id: str,
+        spool_dir: Path,
+        uploader: Uploader,
+        prefix_for: Callable[[str], TrackPrefix],
+        request_keyframe: Callable[[str], None],
+        target_segment_s: float,
+        fragment_s: float,
+    ) -> None:
+        self.recording_id = recording_id
+        self._spool_dir = spool_dir
+        self._uploader = uploader
+        self._prefix_for = prefix_for
+        self._request_keyframe = request_keyframe
+        self._target_segment_s = target_segment_s
+        self._fragment_s = fragment_s
+        self._tracks: dict[str, TrackRecorder] = {}
+
+    def write(self, camera: str, frame: EncodedMedia) -> None:
+        track = self._tracks.get(camera)
+        if track is None:
+            track = self._tracks[camera] = TrackRecorder(
+                recording_id=self.recording_id,
+                camera=camera,
+                prefix=self._prefix_for(camera),
+                spool=TrackSpool(self._spool_dir / camera),
+                submit=self._uploader.submit,
+                target_segment_s=self._target_segment_s,
+                fragment_s=self._fragment_s,
+            )
+        if track.write(frame):
+            self._request_keyframe(camera)
+
+    def camera_left(self, camera: str) -> None:
+        track = self._tracks.get(camera)
+        if track is not None:
+            track.source_ended()
+
+    def stop(self) -> None:
+        """Finish every open segment; the caller then drains the uploader."""
+        for track in self._tracks.values():
+            track.close()
