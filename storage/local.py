@@ -64,6 +64,11 @@ def _makedirs_durable(path: Path) -> None:
         _fsync_dir(directory.parent)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    with open(fd, "wb", closefd=False) as dst:
+        dst.write(data)
+
+
 def _write_atomic(target: Path, fill: Callable[[int], None]) -> os.stat_result:
     """Write through a fsynced temp file in the same directory, then rename it over `target`."""
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -81,6 +86,23 @@ def _write_atomic(target: Path, fill: Callable[[int], None]) -> os.stat_result:
         tmp.unlink(missing_ok=True)
         raise
     return written
+
+
+def _list_keys(root: Path, prefix: str) -> list[str]:
+    base = prefix.rpartition("/")[0]
+    if base and any(not part or part.startswith(".") for part in base.split("/")):
+        return []  # no stored key has such a part
+    start = root.joinpath(*base.split("/")) if base else root
+    keys: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(start):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        for name in filenames:
+            key = name if rel == "." else f"{rel}/{name}"
+            if not name.startswith(".") and key.startswith(prefix):
+                keys.append(key)
+    # str order is code point order, which equals the UTF-8 byte order S3 lists in
+    return sorted(keys)
 
 
 class LocalObjectStore:
@@ -119,14 +141,13 @@ class LocalObjectStore:
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
         target = self._path(key)
 
-        def write(fd: int) -> None:
-            with open(fd, "wb", closefd=False) as dst:
-                dst.write(data)
-
         sha256 = hashlib.sha256(data).hexdigest()
-        return await asyncio.to_thread(self._put, key, target, write, sha256)
+        return await asyncio.to_thread(
+            self._put, key, target, lambda fd: _write_all(fd, data), sha256
+        )
 
-    def _put(self, key: str, target: Path, fill: Callable[[int], None], sha256: str) -> StoredObject:
+    @staticmethod
+    def _put(key: str, target: Path, fill: Callable[[int], None], sha256: str) -> StoredObject:
         _makedirs_durable(target.parent)
         written = _write_atomic(target, fill)
         # The sidecar names the inode it describes: after a crash between the two renames,
@@ -190,26 +211,11 @@ class LocalObjectStore:
             _fsync_dir(path.parent)
 
     async def list(self, prefix: str) -> AsyncIterator[str]:
-        for key in await asyncio.to_thread(self._list, prefix):
+        for key in await asyncio.to_thread(_list_keys, self._root, prefix):
             yield key
 
-    def _list(self, prefix: str) -> list[str]:
-        base = prefix.rpartition("/")[0]
-        if base and any(not part or part.startswith(".") for part in base.split("/")):
-            return []  # no stored key has such a part
-        start = self._root.joinpath(*base.split("/")) if base else self._root
-        keys: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-            rel = Path(dirpath).relative_to(self._root).as_posix()
-            for name in filenames:
-                key = name if rel == "." else f"{rel}/{name}"
-                if not name.startswith(".") and key.startswith(prefix):
-                    keys.append(key)
-        # str order is code point order, which equals the UTF-8 byte order S3 lists in
-        return sorted(keys)
-
     async def presigned_get_url(self, key: str, expires_s: int) -> str | None:
+        """None: there is no server that could honour a URL, so the API serves the bytes."""
         return None
 
     async def ping(self) -> None:
@@ -220,9 +226,4 @@ class LocalObjectStore:
             raise ObjectStoreUnavailable(f"{self._root} is not a writable directory")
 
     async def close(self) -> None:
-        return None
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    with open(fd, "wb", closefd=False) as dst:
-        dst.write(data)
+        """Nothing to release: every call opens and closes its own files."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.fixtures.s3_server import S3Server
 from tests.support.server import RunningServer, running_server
+
+if TYPE_CHECKING:  # the plugin module must be imported by pytest first, for assertion rewriting
+    from tests.fixtures.s3_server import S3Server
 
 pytest_plugins = ["tests.fixtures.s3_server"]
 

@@ -97,7 +97,9 @@ async def test_bad_whip_requests_are_refused_while_a_recording_continues(
             health = await client.get("/healthz")
             assert health.status_code == 200
             await asyncio.sleep(4)
-            stopped = (await client.post(f"/api/v1/recordings/{recording['id']}/stop")).json()
+            stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+            assert stop.status_code == 200, stop.text
+            stopped = stop.json()
         finally:
             await publisher.close()
 
