@@ -94,7 +94,11 @@ async def unpublish(
 @router.patch("/{courtroom_id}/{camera}/{publication_id}")
 async def trickle_ice(courtroom_id: str, camera: str, publication_id: str) -> Response:
     """All candidates travel in the offer and answer; trickle ICE is not offered."""
-    return Response(status_code=status.HTTP_405_METHOD_NOT_ALLOWED, headers={"Allow": "DELETE"})
+    raise HTTPException(
+        status.HTTP_405_METHOD_NOT_ALLOWED,
+        "trickle ICE is not supported: send every candidate in the offer",
+        headers={"Allow": "DELETE"},
+    )
 
 
 @router.options("/{courtroom_id}/{camera}")
