@@ -138,10 +138,20 @@ class Segmenter:
 
     @property
     def wants_keyframe(self) -> bool:
-        """True before the first keyframe and when none came for target_segment_s."""
+        """True before the first keyframe, when none came for target_segment_s, or audio waits."""
         if self._epoch is None or self._last_key_wall is None or self._last_video_wall is None:
             return True
+        if self._audio_late(self._epoch):
+            return True
         return self._last_video_wall - self._last_key_wall > self._target_s
+
+    def _audio_late(self, epoch: _Epoch) -> bool:
+        """Audio began after this epoch went video-only: the next keyframe starts one with audio."""
+        return (
+            epoch.writer is not None
+            and not epoch.writer.has_audio
+            and epoch.source_id in self._audio
+        )
 
     @property
     def drops(self) -> Mapping[str, int]:
@@ -176,7 +186,7 @@ class Segmenter:
         self._last_video_wall = frame.wallclock
         if idr:
             self._last_key_wall = frame.wallclock
-        if idr and has_sps and (epoch is None or params != epoch.params):
+        if idr and has_sps and (epoch is None or params != epoch.params or self._audio_late(epoch)):
             out += self._close_epoch()
             self._epochs += 1
             epoch = self._epoch = _Epoch(self._epochs, frame, params)

@@ -68,6 +68,13 @@ class TrackRecorder:
         if self._segmenter is None:
             return
         self._handle(self._segmenter.finish())
+        if self._segmenter.drops:
+            log.warning(
+                "recording %s camera %s: frames not recorded: %s",
+                self._recording_id,
+                self._camera,
+                dict(self._segmenter.drops),
+            )
         self._segmenter = None
         self._epoch_base = self._last_epoch
         self._sequence_base = self._last_sequence

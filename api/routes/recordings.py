@@ -111,9 +111,8 @@ async def recording_object(
         if principal.role == "camera":
             raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
     inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-    objects: dict[str, InitSegment | Segment] = {
-        obj.object_key.rsplit("/", 1)[1]: obj for obj in [*inits, *segments]
-    }
+    every: list[InitSegment | Segment] = [*inits, *segments]
+    objects = {obj.object_key.rsplit("/", 1)[1]: obj for obj in every}
     found = objects.get(name)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")

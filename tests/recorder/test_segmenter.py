@@ -253,6 +253,23 @@ def test_late_audio_is_placed_by_wall_clock(clip: list[EncodedFrame], tmp_path: 
     assert decoded.first_audio - decoded.first_video == pytest.approx(0.5, abs=0.030)
 
 
+def test_audio_that_starts_after_the_wait_gets_an_epoch_at_the_next_keyframe(
+    clip: list[EncodedFrame], tmp_path: Path
+) -> None:
+    """A microphone that comes up 3 s late is recorded from the next keyframe on, not lost."""
+    start = clip[0].wallclock + 3.0
+    late = [f for f in clip if f.kind == "video" or f.wallclock >= start]
+    segmenter = Segmenter()
+    chunks = run(segmenter, late)
+    inits = [c for c in chunks if isinstance(c, InitChunk)]
+    assert ["opus" in init.codecs for init in inits] == [False, True]
+    with_audio = decode(epoch_bytes(chunks, 2), tmp_path)
+    assert with_audio.errors == []
+    last_audio_second = max(f.wallclock for f in late if f.kind == "audio")
+    assert with_audio.audio_frames >= (last_audio_second - start - 2.1) * 50  # at most a GOP lost
+    assert segmenter.drops["no_audio_track"] <= 2 * 50 + 1
+
+
 def test_frames_before_the_first_keyframe_are_dropped(
     clip: list[EncodedFrame], tmp_path: Path
 ) -> None:

@@ -32,8 +32,13 @@ def make_clip(
     profile: str = "high",
     resolution_change_at: float | None = None,
     second_size: tuple[int, int] | None = None,
+    detail: bool = False,
 ) -> Path:
-    """Write the clip; with `resolution_change_at` the picture size switches mid-stream."""
+    """Write the clip; with `resolution_change_at` the picture size switches mid-stream.
+
+    `detail` adds a drifting texture and fresh grain to every picture, so that x264 spends
+    about `bitrate` as a real camera would (the plain gradient compresses far below it).
+    """
     total = round(seconds * fps)
     switch = total if resolution_change_at is None else round(resolution_change_at * fps)
     with av.open(str(path), "w", format="mpegts") as out:
@@ -46,20 +51,25 @@ def make_clip(
             encoders.append(
                 (_h264_context(w2, h2, fps, gop, bitrate, profile), w2, h2, switch, total)
             )
+        tone = _encode_tone(audio, seconds)  # muxed in time order with the video, as a camera sends
         for context, w, h, first, end in encoders:
             for number in range(first, end):
-                frame = av.VideoFrame.from_ndarray(_picture(number, w, h), format="yuv420p")
+                while tone and tone[0].pts is not None and tone[0].pts * fps <= number * AUDIO_RATE:
+                    out.mux(tone.pop(0))
+                picture = _picture(number, w, h, detail=detail)
+                frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
                 frame.pts = number
                 frame.time_base = Fraction(1, fps)
                 _mux_all(out, video, context.encode(frame))
             _mux_all(out, video, context.encode(None))
-        _write_tone(out, audio, seconds)
+        for packet in tone:
+            out.mux(packet)
     return path
 
 
 def _h264_options(gop: int, profile: str) -> dict[str, str]:
     return {
-        "preset": "ultrafast",
+        "preset": "superfast",  # ultrafast would fall back to Constrained Baseline
         "tune": "zerolatency",
         "profile": profile,
         "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0:repeat-headers=1",
@@ -103,7 +113,7 @@ def _mux_all(
         out.mux(packet)
 
 
-def _picture(number: int, width: int, height: int) -> np.ndarray:
+def _picture(number: int, width: int, height: int, *, detail: bool = False) -> np.ndarray:
     """A moving gradient with the frame number as blocks along the top."""
     rows = height * 3 // 2
     image = np.empty((rows, width), dtype=np.uint8)
@@ -111,12 +121,36 @@ def _picture(number: int, width: int, height: int) -> np.ndarray:
     image[:height] = ((x[None, :] + number * 4 + np.arange(height)[:, None]) % 220 + 16).astype(
         np.uint8
     )
+    if detail:
+        image[:height] = _add_detail(image[:height], number)
     image[height:] = 128
     block = max(8, width // (FRAME_NUMBER_BITS * 2))
     for bit in range(FRAME_NUMBER_BITS):
         value = 235 if number >> bit & 1 else 16
         image[0:block, bit * block * 2 : bit * block * 2 + block] = value
     return image
+
+
+_TEXTURES: dict[tuple[int, int], np.ndarray] = {}
+DETAIL_TEXTURE = 24  # amplitude of the drifting texture (luma steps)
+DETAIL_GRAIN = 6  # amplitude of the per-frame grain
+
+
+def _add_detail(luma: np.ndarray, number: int) -> np.ndarray:
+    """Texture that drifts (motion search finds part of it) plus grain no predictor finds."""
+    height, width = luma.shape
+    texture = _TEXTURES.get((height, width))
+    if texture is None:
+        texture = np.random.default_rng(1).integers(
+            -DETAIL_TEXTURE, DETAIL_TEXTURE + 1, size=(height, width * 2), dtype=np.int16
+        )
+        _TEXTURES[(height, width)] = texture
+    shift = (number * 3) % width
+    grain = np.random.default_rng(number).integers(
+        -DETAIL_GRAIN, DETAIL_GRAIN + 1, size=(height, width), dtype=np.int16
+    )
+    detailed = luma.astype(np.int16) + texture[:, shift : shift + width] + grain
+    return np.clip(detailed, 16, 235).astype(np.uint8)
 
 
 def read_frame_number(gray_top_rows: np.ndarray) -> int:
@@ -134,7 +168,8 @@ def read_frame_number(gray_top_rows: np.ndarray) -> int:
     return number
 
 
-def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
+def _encode_tone(stream: av.AudioStream, seconds: float) -> list[av.Packet]:
+    packets: list[av.Packet] = []
     samples = np.arange(round(seconds * AUDIO_RATE))
     tone = (0.2 * np.sin(2 * np.pi * 440 * samples / AUDIO_RATE) * 32767).astype(np.int16)
     for start in range(0, len(tone) - OPUS_FRAME + 1, OPUS_FRAME):
@@ -144,7 +179,5 @@ def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, secon
         frame.sample_rate = AUDIO_RATE
         frame.pts = start
         frame.time_base = Fraction(1, AUDIO_RATE)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
+        packets += stream.encode(frame)
+    return packets + stream.encode(None)
