@@ -87,13 +87,19 @@ class ControlRoom:
     async def publish(self, courtroom_id: str, camera: str, offer_sdp: str) -> WhipPublication:
         """Answer a WHIP offer; raises CameraBusy or ValueError (bad offer)."""
         key = (courtroom_id, camera)
+        hub = self.hubs.hub(courtroom_id, camera)
+        current = self._publications.get(key)
+        if current is not None and current.is_stale(hub.seconds_since_last_frame()):
+            # The camera lost its network and came back before the old call timed out.
+            log.warning("camera %s/%s reconnected; dropping its stale publication", *key)
+            await current.close()
         if key in self._publications:
             raise CameraBusy(f"camera {camera!r} is already publishing")
         self._publications[key] = None  # reserved while the answer is built
         try:
             publication = await WhipPublication.create(
                 offer_sdp,
-                self.hubs.hub(courtroom_id, camera),
+                hub,
                 on_ended=lambda ended: self._publication_ended(key, ended),
             )
         except BaseException:

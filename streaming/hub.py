@@ -83,6 +83,7 @@ class Hub:
         self._keyframe_requester: Callable[[], None] | None = None
         self._clock = clock
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
+        self._last_frame_at: float | None = None
         self.frames_published = 0
 
     @property
@@ -113,8 +114,13 @@ class Hub:
     def subscribers(self) -> int:
         return len(self._subscriptions)
 
+    def seconds_since_last_frame(self) -> float | None:
+        """How long the camera has been silent; None if it never sent a frame."""
+        return None if self._last_frame_at is None else self._clock() - self._last_frame_at
+
     def publish(self, frame: EncodedFrame) -> None:
         self.frames_published += 1
+        self._last_frame_at = self._clock()
         for subscription in list(self._subscriptions):
             subscription.offer(frame)
 

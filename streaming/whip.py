@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
@@ -28,6 +29,8 @@ from streaming.sdp import validate_offer, with_bitrate_hints, without_mdns_candi
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 15.0
+STALE_AFTER_S = 2.0  # a connected publisher silent this long may be replaced by a new one
+CONNECT_GRACE_S = 5.0
 VIDEO_PREFERENCE = ("video/h264", "video/vp8", "video/rtx")
 
 
@@ -38,6 +41,7 @@ class WhipPublication:
         self, hub: Hub, on_ended: Callable[[WhipPublication], None], pc: RTCPeerConnection
     ) -> None:
         self.id = uuid.uuid4().hex
+        self._created_at = time.monotonic()
         self.answer_sdp = ""
         self._hub = hub
         self._on_ended = on_ended
@@ -118,6 +122,14 @@ class WhipPublication:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def is_stale(self, silent_for_s: float | None) -> bool:
+        """Whether a new publisher may take over: this one connected, then went silent."""
+        if self._closed or self._pc.connectionState in ("failed", "closed"):
+            return True
+        if time.monotonic() - self._created_at < CONNECT_GRACE_S:
+            return False  # still connecting: the hub's silence may predate this publisher
+        return silent_for_s is None or silent_for_s > STALE_AFTER_S
 
     @property
     def connection_state(self) -> str:

@@ -1,0 +1,64 @@
+"""A camera that drops and comes back continues its track in the same recording."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.support.archive import decode, fetch_track
+from tests.support.clips import make_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer
+
+FPS = 30
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clips") / "camera.ts"
+    make_clip(path, seconds=10, width=640, height=360, fps=FPS, gop=30)
+    return path
+
+
+async def test_hang_up_and_lost_network_both_continue_the_track(
+    server: RunningServer, clip: Path
+) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        url = f"{server.base_url}/whip/{courtroom.id}/bench"
+
+        first = WhipPublisher(clip, url, server.admin_token)
+        await first.start()
+        await asyncio.sleep(3)
+        await first.close()  # a clean hang-up: DELETE on the WHIP resource
+
+        second = WhipPublisher(clip, url, server.admin_token)
+        await second.start()
+        await asyncio.sleep(3)
+        await second.close(hang_up=False)  # the network goes: no DELETE, no RTCP BYE
+        await asyncio.sleep(2.5)
+
+        third = WhipPublisher(clip, url, server.admin_token)
+        await third.start()  # takes over from the silent publication instead of a 409
+        await asyncio.sleep(3)
+        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        await third.close()
+        assert stop.status_code == 200, stop.text
+
+        track = stop.json()["tracks"][0]
+        assert track["epochs"] == 3, track
+        archived = await fetch_track(client, track["playlist"])
+    assert archived.playlist.count("#EXT-X-MAP:") == 3
+    assert archived.playlist.count("#EXT-X-DISCONTINUITY") == 2
+    frames = sum(decode(epoch.file()).video_frames for epoch in archived.epochs)
+    assert frames == track["frames"]
+    # three publications of about 3 s each; each loses at most its connection time
+    assert 3 * 2.5 * FPS <= frames <= 3 * 3.5 * FPS, frames
+    names = [line for line in archived.playlist.splitlines() if line.startswith("segments/seg-")]
+    sequences = [int(name.split("seg-")[1].split(".")[0]) for name in names]
+    assert sequences == list(range(1, len(sequences) + 1)), "segment numbers continue, none reused"
