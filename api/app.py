@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import cases, courtrooms, health, hearings, recordings, tokens, whip
+from api.routes import cases, courtrooms, health, hearings, recordings, tokens, whep, whip
 from api.runtime import Runtime
 from api.settings import Settings
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Courtroom recording and streaming: WHIP in, passthrough fMP4 archive, HLS out.",
         lifespan=lifespan,
     )
-    for module in (health, courtrooms, cases, hearings, recordings, tokens, whip):
+    for module in (health, courtrooms, cases, hearings, recordings, tokens, whip, whep):
         app.include_router(module.router)
 
     @app.exception_handler(Exception)

@@ -1,4 +1,4 @@
-"""The `courtcast` command: serve, migrate, and token administration."""
+"""The `courtcast` command: serve, migrate, token administration and verification."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.auth import ROLES, issue_token
 from api.settings import Settings
+from api.verify import verify_recording
 from storage.db import Database
 from storage.models import Token
 
@@ -128,7 +129,11 @@ def parser() -> argparse.ArgumentParser:
         "migrate", help="bring the index schema to the latest version"
     )
     token_cmd = commands.add_parser("token", help="create, list or revoke API tokens")
-    for command in (serve_cmd, migrate_cmd, token_cmd):
+    verify_cmd = commands.add_parser(
+        "verify", help="check a recording's stored segments against its signed manifest"
+    )
+    verify_cmd.add_argument("recording", help="recording id")
+    for command in (serve_cmd, migrate_cmd, token_cmd, verify_cmd):
         for flag, field in SETTING_FLAGS:
             if field == "port":
                 command.add_argument(flag, dest=field, type=int)
@@ -160,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0
+    if args.command == "verify":
+        return asyncio.run(verify_recording(settings, args.recording))
     return asyncio.run(token_command(settings, args))
 
 

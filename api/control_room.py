@@ -10,24 +10,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 
+from recorder.integrity import build_manifest, seal
 from recorder.records import InitRecord, SegmentRecord
 from recorder.session import RecordingSession
 from recorder.uploader import Uploader
-from storage.catalog import add_init_segment, add_segment
+from storage.catalog import add_init_segment, add_segment, recording_contents, recording_gaps
 from storage.db import Database
 from storage.keys import TrackPrefix
-from storage.models import Recording
+from storage.models import Case, Hearing, Recording
 from storage.objects import ObjectStore
 from streaming.frames import SourceEnded
 from streaming.hub import HubRegistry, Subscription
 from streaming.whip import WhipPublication
 
 log = logging.getLogger(__name__)
+
+SOFTWARE_VERSION = f"courtcast {version('courtcast')}"
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
 
@@ -51,11 +57,14 @@ class ControlRoom:
         *,
         db: Database,
         store: ObjectStore,
+        signing_key: Ed25519PrivateKey,
         spool_dir: Path,
         segment_s: float,
         fragment_s: float,
     ) -> None:
         self._db = db
+        self._store = store
+        self._signing_key = signing_key
         self._spool_dir = spool_dir
         self._segment_s = segment_s
         self._fragment_s = fragment_s
@@ -125,13 +134,7 @@ class ControlRoom:
         """Record every camera of the courtroom; cameras that publish later join."""
 
         def prefix_for(camera: str) -> TrackPrefix:
-            return TrackPrefix(
-                court_id=recording.court_id,
-                courtroom_id=recording.courtroom_id,
-                recording_id=recording.id,
-                camera=camera,
-                started_at=recording.started_at,
-            )
+            return _recording_prefix(recording, camera)
 
         def request_keyframe(camera: str) -> None:
             self.hubs.hub(recording.courtroom_id, camera).request_keyframe()
@@ -164,16 +167,64 @@ class ControlRoom:
             else:
                 session.write(camera, item)
 
-    async def stop_recording(self, recording_id: str) -> None:
-        """Finish every open segment and return once all of them are stored and indexed."""
+    async def stop_recording(self, recording_id: str, *, status: str = "stopped") -> None:
+        """Store and index everything received, then close and sign the recording."""
         active = self._recordings.pop(recording_id, None)
-        if active is None:
-            return
-        for subscription in active.subscriptions.values():
-            subscription.close()  # the pump writes what is queued, then ends
-        await asyncio.gather(*active.pumps.values())
-        active.session.stop()
-        await self.uploader.drain(recording_id)
+        if active is not None:
+            for subscription in active.subscriptions.values():
+                subscription.close()  # the pump writes what is queued, then ends
+            await asyncio.gather(*active.pumps.values())
+            active.session.stop()
+            await self.uploader.drain(recording_id)
+        async with self._db.session() as session:
+            recording = await session.get(Recording, recording_id)
+            if recording is None:
+                return
+            recording.status = status
+            recording.stopped_at = recording.stopped_at or datetime.now(UTC)
+            await session.commit()
+        await self._seal(recording_id)
+
+    async def _seal(self, recording_id: str) -> None:
+        """Write the signed manifest beside the segments and note its hash in the index."""
+        async with self._db.session() as session:
+            recording = await session.get(Recording, recording_id)
+            assert recording is not None
+            hearing = await session.get(Hearing, recording.hearing_id)
+            case = await session.get(Case, hearing.case_id) if hearing else None
+            manifest = build_manifest(
+                recording={
+                    "id": recording.id,
+                    "hearing_id": recording.hearing_id,
+                    "hearing_title": hearing.title if hearing else None,
+                    "case_number": case.number if case else None,
+                    "court_id": recording.court_id,
+                    "courtroom_id": recording.courtroom_id,
+                    "status": recording.status,
+                    "started_at": recording.started_at.isoformat(),
+                    "stopped_at": recording.stopped_at.isoformat()
+                    if recording.stopped_at
+                    else None,
+                },
+                tracks=await recording_contents(session, recording_id=recording_id),
+                gaps=[
+                    {
+                        "camera": gap.camera,
+                        "reason": gap.reason,
+                        "started_at": gap.started_at.isoformat(),
+                        "ended_at": _iso(gap.ended_at),
+                        "detail": gap.detail,
+                    }
+                    for gap in await recording_gaps(session, recording_id=recording_id)
+                ],
+                software_version=SOFTWARE_VERSION,
+            )
+            sealed = seal(manifest, self._signing_key)
+            key = _recording_prefix(recording, "-").manifest_key()
+            stored = await self._store.put_bytes(key, sealed, content_type="application/json")
+            recording.manifest_key = key
+            recording.manifest_sha256 = stored.sha256
+            await session.commit()
 
     async def _index(self, record: InitRecord | SegmentRecord) -> None:
         """Called by the uploader once the store confirmed an object; the spool copy goes after."""
@@ -221,12 +272,19 @@ class ControlRoom:
         for publication in [p for p in self._publications.values() if p is not None]:
             await publication.close()
         for recording_id in list(self._recordings):
-            await self.stop_recording(recording_id)
-            async with self._db.session() as session:
-                await session.execute(
-                    update(Recording)
-                    .where(Recording.id == recording_id)
-                    .values(status="interrupted")
-                )
-                await session.commit()
+            await self.stop_recording(recording_id, status="interrupted")
         await self.uploader.close()
+
+
+def _recording_prefix(recording: Recording, camera: str) -> TrackPrefix:
+    return TrackPrefix(
+        court_id=recording.court_id,
+        courtroom_id=recording.courtroom_id,
+        recording_id=recording.id,
+        camera=camera,
+        started_at=recording.started_at,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

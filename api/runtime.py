@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from api.control_room import ControlRoom
 from api.settings import Settings
 from api.signed_urls import UrlSigner, load_or_create_secret
+from api.viewers import ViewerRegistry
+from recorder.integrity import load_or_create_signing_key
 from storage.db import Database
 from storage.objects import ObjectStore
 from storage.stores import open_object_store
@@ -20,6 +22,7 @@ class Runtime:
     store: ObjectStore
     signer: UrlSigner
     control_room: ControlRoom
+    viewers: ViewerRegistry
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -42,15 +45,24 @@ class Runtime:
         control_room = ControlRoom(
             db=db,
             store=store,
+            signing_key=load_or_create_signing_key(settings.signing_key_path),
             spool_dir=settings.spool_dir,
             segment_s=settings.segment_seconds,
             fragment_s=settings.fragment_seconds,
         )
         await control_room.start()
         signer = UrlSigner(load_or_create_secret(settings.secret_key_path))
-        return cls(settings=settings, db=db, store=store, signer=signer, control_room=control_room)
+        return cls(
+            settings=settings,
+            db=db,
+            store=store,
+            signer=signer,
+            control_room=control_room,
+            viewers=ViewerRegistry(),
+        )
 
     async def close(self) -> None:
+        await self.viewers.close()
         await self.control_room.close()
         await self.store.close()
         await self.db.close()

@@ -10,11 +10,12 @@ keyframe (RTCP PLI).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from recorder import fmp4
-from recorder.media import EncodedMedia
+from recorder.media import EncodedMedia, MediaKind
 
 _NAL_IDR, _NAL_SPS, _NAL_PPS = 5, 7, 8
 _AUDIO_WAIT_S = 1.0  # how long a new epoch waits for a first audio packet before going video-only
@@ -78,6 +79,33 @@ def avc_codec_string(sps: bytes) -> str:
     return f"avc1.{sps[1:4].hex()}"
 
 
+class WrittenFragment(Protocol):
+    """What a writer hands back per fragment: the bytes to append to the open segment."""
+
+    @property
+    def data(self) -> bytes: ...
+
+
+class MediaWriter(Protocol):
+    """A passthrough muxer on a memory sink: what the segment bookkeeping needs of it."""
+
+    width: int | None
+    height: int | None
+
+    @property
+    def has_audio(self) -> bool: ...
+
+    def write(self, kind: MediaKind, pts: int, data: bytes, keyframe: bool) -> None: ...
+
+    def video_end(self) -> int: ...
+
+    def close(self) -> None: ...
+
+    def video_time(self, pts: int) -> int: ...
+
+    def take(self) -> tuple[bytes | None, Sequence[WrittenFragment]]: ...
+
+
 @dataclass(slots=True)
 class _Segment:
     sequence: int
@@ -96,14 +124,14 @@ class _Epoch:
         self.number = number
         self.source_id = first.source_id
         self.params = params
-        self.first_idr = first.data
+        self.first_key = first.data
         self.video_rate = first.clock_rate
         self.video_origin = first.pts
         self.wall_origin = first.wallclock
         self.audio_origin: int | None = None  # input pts of the epoch's first audio packet
         self.audio_offset = 0  # its output pts (wall-clock aligned)
         self.last: dict[str, int] = {}
-        self.writer: fmp4.FragmentedMp4Writer | None = None
+        self.writer: MediaWriter | None = None
         self.segments: list[_Segment] = []
         self.pending: list[EncodedMedia] = []  # frames waiting for the audio decision
 
@@ -170,13 +198,34 @@ class Segmenter:
         """Flush the muxer and close the last segment."""
         return self._close_epoch()
 
-    def _push_video(self, frame: EncodedMedia) -> list[Chunk]:
+    def _video_key(self, frame: EncodedMedia) -> tuple[bool, tuple[bytes, ...] | None]:
+        """Whether the frame is a keyframe, and the parameters it starts an epoch with (if any)."""
         if frame.codec != "h264":
             raise ValueError(f"unsupported video codec {frame.codec!r}: only h264 is remuxed")
         units = annexb_nal_units(frame.data)
         idr = any(u[0] & 0x1F == _NAL_IDR for u in units)
         params = tuple(u for u in units if u[0] & 0x1F in (_NAL_SPS, _NAL_PPS))
         has_sps = any(u[0] & 0x1F == _NAL_SPS for u in params)
+        return idr, params if has_sps else None
+
+    def _new_writer(self, epoch: _Epoch, audio: tuple[int, bool] | None) -> MediaWriter:
+        """The muxer of a new epoch; `audio` is (clock rate, stereo), None for video only."""
+        return fmp4.FragmentedMp4Writer(
+            first_idr=epoch.first_key,
+            video_rate=epoch.video_rate,
+            audio_rate=audio[0] if audio else None,
+            audio_stereo=audio[1] if audio else False,
+            fragment_s=self._fragment_s,
+        )
+
+    def _fragment_time(self, writer: MediaWriter, fragment: WrittenFragment) -> int | None:
+        """The video time (writer timescale) a fragment starts at, None without video."""
+        assert isinstance(writer, fmp4.FragmentedMp4Writer)
+        assert isinstance(fragment, fmp4.Fragment)
+        return fmp4.decode_times(fragment.moof).get(writer.video_track)
+
+    def _push_video(self, frame: EncodedMedia) -> list[Chunk]:
+        idr, params = self._video_key(frame)
         out: list[Chunk] = []
         epoch = self._epoch
         if epoch is not None and frame.source_id != epoch.source_id:
@@ -186,7 +235,9 @@ class Segmenter:
         self._last_video_wall = frame.wallclock
         if idr:
             self._last_key_wall = frame.wallclock
-        if idr and has_sps and (epoch is None or params != epoch.params or self._audio_late(epoch)):
+        if params is not None and (
+            epoch is None or params != epoch.params or self._audio_late(epoch)
+        ):
             out += self._close_epoch()
             self._epochs += 1
             epoch = self._epoch = _Epoch(self._epochs, frame, params)
@@ -222,19 +273,12 @@ class Segmenter:
 
     def _open_epoch(self, epoch: _Epoch, audio: tuple[int, bool] | None) -> list[Chunk]:
         """Start the muxer and replay what waited for the audio decision."""
-        epoch.writer = fmp4.FragmentedMp4Writer(
-            first_idr=epoch.first_idr,
-            video_rate=epoch.video_rate,
-            audio_rate=audio[0] if audio else None,
-            audio_stereo=audio[1] if audio else False,
-            fragment_s=self._fragment_s,
-        )
+        epoch.writer = self._new_writer(epoch, audio)
         out = self._drain(epoch)
         pending, epoch.pending = epoch.pending, []
         for frame in pending:
             if frame.kind == "video":
-                idr = any(u[0] & 0x1F == _NAL_IDR for u in annexb_nal_units(frame.data))
-                out += self._write_video(epoch, frame, idr)
+                out += self._write_video(epoch, frame, self._video_key(frame)[0])
             else:
                 out += self._write_audio(epoch, frame)
         return out
@@ -319,9 +363,7 @@ class Segmenter:
             out += self._fragment(epoch, epoch.writer, fragment)
         return out
 
-    def _init_chunk(
-        self, epoch: _Epoch, writer: fmp4.FragmentedMp4Writer, init: bytes
-    ) -> InitChunk:
+    def _init_chunk(self, epoch: _Epoch, writer: MediaWriter, init: bytes) -> InitChunk:
         """The init segment, after checking the muxer kept the stream's own profile."""
         sps = next(u for u in epoch.params if u[0] & 0x1F == _NAL_SPS)
         record = fmp4.avc_configuration(init)
@@ -333,14 +375,14 @@ class Segmenter:
         return InitChunk(epoch.number, init, codecs, writer.width, writer.height)
 
     def _fragment(
-        self, epoch: _Epoch, writer: fmp4.FragmentedMp4Writer, fragment: fmp4.Fragment
+        self, epoch: _Epoch, writer: MediaWriter, fragment: WrittenFragment
     ) -> list[Chunk]:
         """Assign a fragment to a segment by its video tfdt; close segments it moves past.
 
-        A fragment without video (trailing audio) stays with the open segment.
+        A fragment that cannot start a segment (e.g. trailing audio) stays with the open one.
         """
         out: list[Chunk] = []
-        video_time = fmp4.decode_times(fragment.moof).get(writer.video_track)
+        video_time = self._fragment_time(writer, fragment)
         segment = self._open or epoch.segments[0]
         if video_time is not None:
             for candidate in epoch.segments:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Court, InitSegment, Segment, Track
+from storage.models import Court, Gap, InitSegment, Segment, Track
 
 
 async def default_court(session: AsyncSession, *, name: str, timezone: str) -> Court:
@@ -193,3 +193,57 @@ async def track_objects(
         )
     )
     return inits, segments
+
+
+async def recording_contents(
+    session: AsyncSession, *, recording_id: str
+) -> dict[str, list[dict[str, object]]]:
+    """Every stored object of a recording by camera, in the order a player needs them.
+
+    An init segment comes right before the first media segment of its epoch. This
+    is what the integrity manifest lists and chains.
+    """
+    cameras = await session.scalars(
+        select(Track.camera).where(Track.recording_id == recording_id).order_by(Track.camera)
+    )
+    contents: dict[str, list[dict[str, object]]] = {}
+    for camera in list(cameras):
+        inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
+        pending = {init.epoch: init for init in inits}
+        objects: list[dict[str, object]] = []
+        for segment in segments:
+            init = pending.pop(segment.epoch, None)
+            if init is not None:
+                objects.append(
+                    {
+                        "type": "init",
+                        "key": init.object_key,
+                        "epoch": init.epoch,
+                        "sha256": init.sha256,
+                        "size": init.size,
+                        "codecs": init.codecs,
+                    }
+                )
+            objects.append(
+                {
+                    "type": "segment",
+                    "key": segment.object_key,
+                    "epoch": segment.epoch,
+                    "sequence": segment.sequence,
+                    "sha256": segment.sha256,
+                    "size": segment.size,
+                    "started_at": segment.started_at.isoformat(),
+                    "duration_s": segment.duration_s,
+                    "frames": segment.frames,
+                }
+            )
+        contents[camera] = objects
+    return contents
+
+
+async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
+    return list(
+        await session.scalars(
+            select(Gap).where(Gap.recording_id == recording_id).order_by(Gap.started_at)
+        )
+    )

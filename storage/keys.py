@@ -31,6 +31,11 @@ class TrackPrefix:
     started_at: datetime
 
     def __str__(self) -> str:
+        return f"{self.recording_prefix}/{_part('camera', self.camera)}"
+
+    @property
+    def recording_prefix(self) -> str:
+        """Where every camera of the recording lives, and its manifest."""
         day = self.started_at.astimezone(UTC).strftime("%Y/%m/%d")
         return "/".join(
             (
@@ -38,7 +43,6 @@ class TrackPrefix:
                 _part("courtroom", self.courtroom_id),
                 day,
                 _part("recording", self.recording_id),
-                _part("camera", self.camera),
             )
         )
 
@@ -51,8 +55,8 @@ class TrackPrefix:
         return f"{self}/seg-{sequence:08d}.{_part('extension', extension)}"
 
     def manifest_key(self) -> str:
-        """Key of the track's signed integrity manifest."""
-        return f"{self}/manifest.json"
+        """Key of the recording's signed integrity manifest (beside its cameras' folders)."""
+        return f"{self.recording_prefix}/manifest.json"
 
 
 def is_safe_part(value: str) -> bool:

@@ -134,6 +134,8 @@ class Recording(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None] = mapped_column(default=None)
     started_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    manifest_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
 
     tracks: Mapped[list[Track]] = relationship(
         back_populates="recording", order_by="Track.camera", lazy="selectin"
@@ -192,6 +194,20 @@ class Segment(Base):
     frames: Mapped[int] = mapped_column(Integer, default=0)
     discontinuity: Mapped[bool] = mapped_column(Boolean, default=False)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Gap(Base):
+    """Time a camera (or the whole recording, camera None) was not recorded, and why."""
+
+    __tablename__ = "gaps"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
+    camera: Mapped[str | None] = mapped_column(String(64), default=None)
+    reason: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class Marker(Base):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
@@ -44,9 +42,7 @@ async def stop_recording(
     if recording.status == "recording":
         # Everything already received is segmented, stored and indexed before we answer.
         await runtime.control_room.stop_recording(recording.id)
-        recording.status = "stopped"
-        recording.stopped_at = datetime.now(UTC)
-        await session.commit()
+        await session.refresh(recording)
     return await recording_out(session, runtime, recording)
 
 

@@ -6,24 +6,10 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.control_room import CameraBusy
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.sdp_offer import SDP, read_offer, require_sdp
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/whip", tags=["whip"])
-
-SDP = "application/sdp"
-
-
-async def read_limited_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"SDP offer over {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"SDP offer over {limit} bytes")
-    return bytes(body)
 
 
 @router.post("/{courtroom_id}/{camera}", status_code=status.HTTP_201_CREATED)
@@ -41,22 +27,13 @@ async def publish(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this camera token is for another camera")
     if not principal.may_use_courtroom(courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != SDP:
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"Content-Type must be {SDP}, not {content_type!r}",
-        )
+    require_sdp(request)
     courtroom = await session.get(Courtroom, courtroom_id)
     if courtroom is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "courtroom not found")
     if camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"courtroom has no camera {camera!r}")
-    body = await read_limited_body(request, runtime.settings.max_sdp_bytes)
-    try:
-        offer = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from error
+    offer = await read_offer(request, runtime.settings.max_sdp_bytes)
     try:
         publication = await runtime.control_room.publish(courtroom_id, camera, offer)
     except CameraBusy as busy:

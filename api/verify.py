@@ -1,0 +1,92 @@
+"""`courtcast verify RECORDING`: check the store against the recording's signed manifest.
+
+Runs offline against the same database and object store as the server, with
+the installation's public key; prints one line per problem and exits non-zero
+if there is any, so a clerk or a script can certify an archive.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from api.settings import Settings
+from recorder.integrity import load_or_create_signing_key, unseal, verify_objects
+from storage.db import Database
+from storage.keys import TrackPrefix
+from storage.models import Recording
+from storage.objects import ObjectNotFound, ObjectStore
+from storage.stores import open_object_store
+
+
+async def verify_recording(settings: Settings, recording_id: str) -> int:
+    """0 when every signed object is present and unchanged, 1 otherwise."""
+    db = Database(settings.index_url)
+    store = open_store(settings)
+    try:
+        async with db.session() as session:
+            recording = await session.get(Recording, recording_id)
+        if recording is None:
+            print(f"courtcast: no recording {recording_id}", file=sys.stderr)
+            return 2
+        if recording.manifest_key is None:
+            print(f"NOT SEALED {recording_id}: the recording has no manifest (still running?)")
+            return 1
+        key = load_or_create_signing_key(settings.signing_key_path).public_key()
+        try:
+            manifest = unseal(await store.get_bytes(recording.manifest_key), key)
+        except ObjectNotFound:
+            print(f"MISSING {recording.manifest_key}: the manifest itself is gone")
+            return 1
+        except ValueError as error:
+            print(f"ALTERED {recording.manifest_key}: {error}")
+            return 1
+        findings = await verify_objects(
+            manifest,
+            read=store.stream,
+            exists=lambda k: _exists(store, k),
+            listing={
+                camera: [k async for k in store.list(_camera_prefix(recording, camera) + "/")]
+                for camera in manifest["tracks"]
+            },
+        )
+        for finding in findings:
+            print(finding)
+        if findings:
+            return 1
+        count = sum(len(track["objects"]) for track in manifest["tracks"].values())
+        print(f"OK {recording_id}: {count} objects match the signed manifest")
+        return 0
+    finally:
+        await store.close()
+        await db.close()
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    return open_object_store(
+        data_dir=settings.resolved_data_dir,
+        s3_endpoint=settings.s3_endpoint,
+        s3_access_key=settings.s3_access_key,
+        s3_secret_key=settings.s3_secret_key,
+        s3_bucket=settings.s3_bucket,
+        s3_secure=settings.s3_secure,
+    )
+
+
+async def _exists(store: ObjectStore, key: str) -> bool:
+    try:
+        await store.stat(key)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+def _camera_prefix(recording: Recording, camera: str) -> str:
+    return str(
+        TrackPrefix(
+            court_id=recording.court_id,
+            courtroom_id=recording.courtroom_id,
+            recording_id=recording.id,
+            camera=camera,
+            started_at=recording.started_at,
+        )
+    )
