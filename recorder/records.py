@@ -11,6 +11,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+CONTENT_TYPES = {"mp4": "video/mp4", "m4s": "video/iso.segment", "webm": "video/webm"}
+
+
+def content_type_of(key: str) -> str:
+    """The MIME type of an archived object, from its extension."""
+    return CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+
 
 @dataclass(frozen=True, slots=True)
 class InitRecord:
@@ -26,7 +33,9 @@ class InitRecord:
     width: int | None
     height: int | None
 
-    content_type = "video/mp4"
+    @property
+    def content_type(self) -> str:
+        return content_type_of(self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +55,9 @@ class SegmentRecord:
     frames: int
     discontinuity: bool
 
-    content_type = "video/iso.segment"
+    @property
+    def content_type(self) -> str:
+        return content_type_of(self.key)
 
 
 ObjectRecord = InitRecord | SegmentRecord

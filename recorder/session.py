@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,11 +19,26 @@ from recorder.records import InitRecord, ObjectRecord, SegmentRecord
 from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob
+from recorder.webm_segmenter import WebmSegmenter
 from storage.keys import TrackPrefix
 
 log = logging.getLogger(__name__)
 
-SEGMENT_EXTENSION = "m4s"
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """How one video codec is archived: its segmenter and the file extensions it writes."""
+
+    segmenter: type[Segmenter]
+    init_extension: str
+    segment_extension: str
+
+
+CONTAINERS = {
+    "h264": Container(Segmenter, "mp4", "m4s"),  # CMAF fMP4: plays in every HLS player
+    "vp8": Container(WebmSegmenter, "webm", "webm"),  # the mp4 muxer refuses VP8
+}
 
 
 class TrackRecorder:
@@ -47,6 +63,8 @@ class TrackRecorder:
         self._target_segment_s = target_segment_s
         self._fragment_s = fragment_s
         self._segmenter: Segmenter | None = None
+        self._container = CONTAINERS["h264"]
+        self._refused: set[str] = set()
         # Numbers already used by earlier publishers of this camera: a new segmenter continues them.
         self._epoch_base = 0
         self._sequence_base = 0
@@ -57,11 +75,28 @@ class TrackRecorder:
     def write(self, frame: EncodedMedia) -> bool:
         """Record one frame; True when the segmenter wants a keyframe (send a PLI)."""
         if self._segmenter is None:
-            self._segmenter = Segmenter(
+            if frame.kind != "video":
+                return True  # nothing is recorded before the first video keyframe
+            container = CONTAINERS.get(frame.codec)
+            if container is None:
+                self._refuse(frame.codec)
+                return False
+            self._container = container
+            self._segmenter = container.segmenter(
                 target_segment_s=self._target_segment_s, fragment_s=self._fragment_s
             )
-        self._handle(self._segmenter.push(frame))
+        try:
+            events = self._segmenter.push(frame)
+        except ValueError as error:  # one unusable frame must not end the camera's recording
+            self._refuse(str(error))
+            return False
+        self._handle(events)
         return self._segmenter.wants_keyframe
+
+    def _refuse(self, reason: str) -> None:
+        if reason not in self._refused:
+            self._refused.add(reason)
+            log.error("camera %s: frames not recorded: %s", self._camera, reason)
 
     def source_ended(self) -> None:
         """The publisher left: finish its last segment so it is stored without waiting."""
@@ -94,10 +129,13 @@ class TrackRecorder:
                 self._store_segment(epoch, event)
 
     def _segment_name(self, sequence: int) -> str:
-        return self._prefix.segment_key(sequence, SEGMENT_EXTENSION).rsplit("/", 1)[1]
+        return self._segment_key(sequence).rsplit("/", 1)[1]
+
+    def _segment_key(self, sequence: int) -> str:
+        return self._prefix.segment_key(sequence, self._container.segment_extension)
 
     def _store_init(self, epoch: int, chunk: InitChunk) -> None:
-        key = self._prefix.init_key(epoch)
+        key = self._prefix.init_key(epoch, self._container.init_extension)
         spooled = self._spool.write_whole(key.rsplit("/", 1)[1], chunk.data)
         self._hand_over(
             spooled,
@@ -125,8 +163,8 @@ class TrackRecorder:
                 camera=self._camera,
                 epoch=epoch,
                 sequence=sequence,
-                key=self._prefix.segment_key(sequence, SEGMENT_EXTENSION),
-                extension=SEGMENT_EXTENSION,
+                key=self._segment_key(sequence),
+                extension=self._container.segment_extension,
                 started_at=datetime.fromtimestamp(closed.started_at, UTC),
                 duration_s=closed.duration_s,
                 size=spooled.size,

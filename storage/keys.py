@@ -46,9 +46,9 @@ class TrackPrefix:
             )
         )
 
-    def init_key(self, epoch: int) -> str:
-        """Key of the init segment (ftyp+moov) that media segments of `epoch` need."""
-        return f"{self}/init-{epoch:04d}.mp4"
+    def init_key(self, epoch: int, extension: str = "mp4") -> str:
+        """Key of the init segment (ftyp+moov, or WebM header) media segments of `epoch` need."""
+        return f"{self}/init-{epoch:04d}.{_part('extension', extension)}"
 
     def segment_key(self, sequence: int, extension: str = "m4s") -> str:
         """Key of media segment `sequence` (numbered across epochs, never reused)."""

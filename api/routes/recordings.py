@@ -9,13 +9,13 @@ from api.auth import bearer_secret, find_principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut
+from recorder.records import content_type_of
 from storage.catalog import track_objects
 from storage.models import InitSegment, Marker, Recording, Segment
 from streaming.hls import PlaylistSegment, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
-CONTENT_TYPES = {"mp4": "video/mp4", "m4s": "video/iso.segment", "webm": "video/webm"}
 
 
 async def find_recording(session: SessionDep, recording_id: str) -> Recording:
@@ -115,7 +115,7 @@ async def recording_object(
     url = await runtime.store.presigned_get_url(found.object_key, expires_s=3600)
     if url is not None:
         return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT)
-    media_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    media_type = content_type_of(name)
     return StreamingResponse(
         runtime.store.stream(found.object_key),
         media_type=media_type,
