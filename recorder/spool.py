@@ -9,6 +9,7 @@ store has confirmed it and the index has it (the uploader calls `release`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from recorder.records import ObjectRecord, record_to_json
 
 PART_SUFFIX = ".part"
 RECORD_SUFFIX = ".json"
+OPENING_SUFFIX = ".json"  # beside a `.part` file: what recovery needs to finish it
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +55,22 @@ class TrackSpool:
         self._sync_directory()
         return SpooledFile(path, len(data), hashlib.sha256(data).hexdigest())
 
+    def begin_segment(self, name: str, opening: dict[str, object]) -> None:
+        """Open segment `name`; `opening` (its number, epoch, start...) lets recovery finish it."""
+        if self._growing is not None:
+            raise RuntimeError(f"segment {self._growing.path.name} is still open")
+        part = self.directory / (name + PART_SUFFIX)
+        with open(part.with_name(part.name + OPENING_SUFFIX), "w", encoding="utf-8") as file:
+            json.dump(opening, file, ensure_ascii=False)
+            self._sync(file)
+        self._growing = _GrowingSegment(part)
+        self._sync_directory()
+
     def append_fragment(self, name: str, data: bytes) -> None:
-        """Add a fragment to segment `name`, opening it if this is its first."""
+        """Add a fragment to the open segment `name`."""
         growing = self._growing
         if growing is None or growing.path.name != name + PART_SUFFIX:
-            if growing is not None:
-                raise RuntimeError(f"segment {growing.path.name} is still open")
-            growing = self._growing = _GrowingSegment(self.directory / (name + PART_SUFFIX))
-            self._sync_directory()
+            raise RuntimeError(f"segment {name} is not open")
         growing.file.write(data)
         growing.digest.update(data)
         growing.size += len(data)
@@ -77,6 +87,10 @@ class TrackSpool:
         os.replace(growing.path, final)
         self._sync_directory()
         return SpooledFile(final, growing.size, growing.digest.hexdigest())
+
+    def forget_opening(self, name: str) -> None:
+        """Once the finished segment's own record is on disk, its opening note can go."""
+        (self.directory / (name + PART_SUFFIX + OPENING_SUFFIX)).unlink(missing_ok=True)
 
     def keep_record(self, spooled: SpooledFile, record: ObjectRecord) -> Path:
         """Write the file's record beside it, for recovery after a crash."""

@@ -35,17 +35,20 @@ def spool_segments(spool: TrackSpool, count: int) -> list[UploadJob]:
     jobs = []
     for sequence in range(1, count + 1):
         name = f"seg-{sequence:08d}.m4s"
+        spool.begin_segment(name, {"sequence": sequence})
         for fragment in range(4):
             spool.append_fragment(name, f"moof+mdat {sequence}.{fragment};".encode())
         spooled = spool.finish_segment(name)
         record = segment_record(sequence, spooled.size, spooled.sha256)
         spool.keep_record(spooled, record)
+        spool.forget_opening(name)
         jobs.append(UploadJob(record, spooled.path))
     return jobs
 
 
 async def test_spooled_segment_is_whole_hashed_and_recoverable(tmp_path: Path) -> None:
     spool = TrackSpool(tmp_path / "spool")
+    spool.begin_segment("seg-00000001.m4s", {"sequence": 1})
     spool.append_fragment("seg-00000001.m4s", b"first")
     assert (tmp_path / "spool" / "seg-00000001.m4s.part").read_bytes() == b"first"
     spool.append_fragment("seg-00000001.m4s", b" second")
