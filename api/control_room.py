@@ -16,16 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import update
+from sqlalchemy import select
 
 from recorder.integrity import build_manifest, seal
 from recorder.records import InitRecord, SegmentRecord
+from recorder.recovery import recover_track
 from recorder.session import RecordingSession
 from recorder.uploader import Uploader
-from storage.catalog import add_init_segment, add_segment, recording_contents, recording_gaps
+from storage.catalog import (
+    add_init_segment,
+    add_segment,
+    close_gaps,
+    open_gap,
+    recording_contents,
+    recording_gaps,
+    track_progress,
+)
 from storage.db import Database
 from storage.keys import TrackPrefix
-from storage.models import Case, Hearing, Recording
+from storage.models import Case, Courtroom, Gap, Hearing, Recording
 from storage.objects import ObjectStore
 from streaming.frames import SourceEnded
 from streaming.hub import HubRegistry, Subscription
@@ -71,18 +80,70 @@ class ControlRoom:
         self.hubs = HubRegistry()
         self._publications: dict[tuple[str, str], WhipPublication | None] = {}
         self._recordings: dict[str, ActiveRecording] = {}
+        self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
         self.uploader = Uploader(store, on_stored=self._index)
 
     async def start(self) -> None:
-        """Recordings the previous process left running are marked interrupted."""
+        """Recover what the previous process left: upload its spool, resume its recordings.
+
+        A recording that was running when the process died goes on in the same
+        recording: each camera's gap (reason "crash") opens where its stored footage
+        ends and closes at its first new segment.
+        """
         self._spool_dir.mkdir(parents=True, exist_ok=True)
         async with self._db.session() as session:
-            await session.execute(
-                update(Recording)
-                .where(Recording.status == "recording")
-                .values(status="interrupted")
+            running = list(
+                await session.scalars(select(Recording).where(Recording.status == "recording"))
             )
+            cameras = {
+                room.id: [camera.name for camera in room.cameras]
+                for room in await session.scalars(select(Courtroom))
+            }
+        for directory in sorted(p for p in self._spool_dir.iterdir() if p.is_dir()):
+            if directory.name not in {recording.id for recording in running}:
+                for camera_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
+                    for job in recover_track(camera_dir).jobs:
+                        self.uploader.submit(job)
+        for recording in running:
+            await self._resume(recording, cameras.get(recording.courtroom_id, []))
+
+    async def _resume(self, recording: Recording, cameras: list[str]) -> None:
+        spooled = {}
+        directory = self._spool_dir / recording.id
+        if directory.exists():
+            spooled = {
+                track.camera: track
+                for track in map(
+                    recover_track, sorted(p for p in directory.iterdir() if p.is_dir())
+                )
+            }
+        async with self._db.session() as session:
+            stored = await track_progress(session, recording_id=recording.id)
+            numbered_until: dict[str, tuple[int, int]] = {}
+            for camera in sorted(set(stored) | set(spooled)):
+                index, spool = stored.get(camera), spooled.get(camera)
+                ends = [t.recorded_until for t in (index, spool) if t and t.recorded_until]
+                numbered_until[camera] = (
+                    max(t.last_epoch for t in (index, spool) if t),
+                    max(t.last_sequence for t in (index, spool) if t),
+                )
+                if ends:
+                    session.add(
+                        Gap(
+                            recording_id=recording.id,
+                            camera=camera,
+                            reason="crash",
+                            started_at=max(ends),
+                            detail="the recorder process stopped without shutting down",
+                        )
+                    )
+                    self._open_gaps.add((recording.id, camera))
             await session.commit()
+        for track in spooled.values():
+            for job in track.jobs:
+                self.uploader.submit(job)
+        log.warning("resuming recording %s after an unclean stop", recording.id)
+        await self.start_recording(recording, cameras=cameras, numbered_until=numbered_until)
 
     # -- publications -------------------------------------------------------------------
 
@@ -130,7 +191,13 @@ class ControlRoom:
 
     # -- recordings ---------------------------------------------------------------------
 
-    async def start_recording(self, recording: Recording, *, cameras: list[str]) -> None:
+    async def start_recording(
+        self,
+        recording: Recording,
+        *,
+        cameras: list[str],
+        numbered_until: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
         """Record every camera of the courtroom; cameras that publish later join."""
 
         def prefix_for(camera: str) -> TrackPrefix:
@@ -147,6 +214,7 @@ class ControlRoom:
             request_keyframe=request_keyframe,
             target_segment_s=self._segment_s,
             fragment_s=self._fragment_s,
+            numbered_until=numbered_until,
         )
         active = ActiveRecording(recording.id, recording.courtroom_id, session)
         for camera in cameras:
@@ -159,13 +227,29 @@ class ControlRoom:
             hub.request_keyframe()
         self._recordings[recording.id] = active
 
-    @staticmethod
-    async def _pump(session: RecordingSession, camera: str, subscription: Subscription) -> None:
+    async def _pump(
+        self, session: RecordingSession, camera: str, subscription: Subscription
+    ) -> None:
         async for item in subscription:
             if isinstance(item, SourceEnded):
                 session.camera_left(camera)
+                await self._camera_lost(session.recording_id, camera)
             else:
                 session.write(camera, item)
+
+    async def _camera_lost(self, recording_id: str, camera: str) -> None:
+        """The publisher left mid-recording: the camera's gap runs until it is back."""
+        async with self._db.session() as db_session:
+            await open_gap(
+                db_session,
+                recording_id=recording_id,
+                camera=camera,
+                reason="publisher_left",
+                at=datetime.now(UTC),
+                detail="the camera's WHIP publication ended",
+            )
+            await db_session.commit()
+        self._open_gaps.add((recording_id, camera))
 
     async def stop_recording(self, recording_id: str, *, status: str = "stopped") -> None:
         """Store and index everything received, then close and sign the recording."""
@@ -182,7 +266,9 @@ class ControlRoom:
                 return
             recording.status = status
             recording.stopped_at = recording.stopped_at or datetime.now(UTC)
+            await close_gaps(session, recording_id=recording_id, at=recording.stopped_at)
             await session.commit()
+        self._open_gaps = {gap for gap in self._open_gaps if gap[0] != recording_id}
         await self._seal(recording_id)
 
     async def _seal(self, recording_id: str) -> None:
@@ -258,6 +344,15 @@ class ControlRoom:
                     frames=record.frames,
                     discontinuity=record.discontinuity,
                 )
+                gap = (record.recording_id, record.camera)
+                if gap in self._open_gaps and record.discontinuity:
+                    await close_gaps(
+                        session,
+                        recording_id=record.recording_id,
+                        camera=record.camera,
+                        at=record.started_at,
+                    )
+                    self._open_gaps.discard(gap)
             await session.commit()
 
     def stats(self) -> dict[str, Any]:

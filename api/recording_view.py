@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.runtime import Runtime
-from api.schemas import RecordingOut, TrackOut
-from storage.catalog import track_summaries
+from api.schemas import GapOut, RecordingOut, TrackOut
+from storage.catalog import recording_gaps, track_summaries
 from storage.models import Courtroom, Recording
 
 
@@ -45,9 +46,25 @@ async def recording_out(
         started_at=recording.started_at,
         stopped_at=recording.stopped_at,
         tracks=tracks,
+        gaps=[
+            GapOut(
+                camera=gap.camera,
+                reason=gap.reason,
+                started_at=gap.started_at,
+                ended_at=gap.ended_at,
+                duration_s=_seconds_between(gap.started_at, gap.ended_at),
+                detail=gap.detail,
+            )
+            for gap in await recording_gaps(session, recording_id=recording.id)
+        ],
+        manifest_sha256=recording.manifest_sha256,
     )
 
 
 def _camera_order(cameras: list[str]) -> Callable[[str], tuple[int, str]]:
     positions = {name: index for index, name in enumerate(cameras)}
     return lambda camera: (positions.get(camera, len(positions)), camera)
+
+
+def _seconds_between(start: datetime, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if end else None

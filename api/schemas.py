@@ -100,6 +100,17 @@ class TrackOut(BaseModel):
     playlist: str
 
 
+class GapOut(BaseModel):
+    """Time not recorded: a camera that left ("publisher_left") or a crash ("crash")."""
+
+    camera: str | None
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float | None
+    detail: str
+
+
 class RecordingOut(BaseModel):
     id: str
     hearing_id: str
@@ -108,6 +119,8 @@ class RecordingOut(BaseModel):
     started_at: datetime
     stopped_at: datetime | None
     tracks: list[TrackOut]
+    gaps: list[GapOut]
+    manifest_sha256: str | None
 
 
 class MarkerIn(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import struct
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from recorder.fmp4 import Box, find_path, iter_boxes, track_handlers
 from recorder.records import ObjectRecord, SegmentRecord, record_from_json, record_to_json
 from recorder.spool import OPENING_SUFFIX, PART_SUFFIX, RECORD_SUFFIX
 from recorder.uploader import UploadJob
+
+log = logging.getLogger(__name__)
 
 TFHD_DEFAULT_DURATION = 0x08
 TRUN_DATA_OFFSET, TRUN_FIRST_FLAGS = 0x01, 0x04
@@ -49,10 +52,14 @@ def complete_length(data: bytes) -> int:
     return good
 
 
-def video_timing(init: bytes, segment: bytes) -> tuple[int, float]:
-    """(video samples, seconds from the first sample's start to the last one's end)."""
+def video_track_of(init: bytes) -> tuple[int, int]:
+    """(track id, timescale) of an fMP4 init segment's video track."""
     track_id = track_handlers(init)["vide"]
-    timescale = _timescale(init, track_id)
+    return track_id, _timescale(init, track_id)
+
+
+def video_timing(segment: bytes, track_id: int, timescale: int) -> tuple[int, float]:
+    """(video samples, seconds from the first sample's start to the last one's end)."""
     frames = 0
     first: int | None = None
     end = 0
@@ -75,7 +82,7 @@ def video_timing(init: bytes, segment: bytes) -> tuple[int, float]:
 def recover_track(directory: Path) -> RecoveredTrack:
     """Finish the camera's partial segment, then list every file still to upload, in order."""
     for opening in directory.glob(f"*{PART_SUFFIX}{OPENING_SUFFIX}"):
-        _finish_partial(directory, opening)
+        _finish_partial(opening)
     records: list[tuple[ObjectRecord, Path]] = []
     for sidecar in directory.glob(f"*{RECORD_SUFFIX}"):
         if sidecar.name.endswith(PART_SUFFIX + OPENING_SUFFIX):
@@ -95,21 +102,23 @@ def recover_track(directory: Path) -> RecoveredTrack:
     )
 
 
-def _finish_partial(directory: Path, opening: Path) -> None:
+def _finish_partial(opening: Path) -> None:
     part = opening.with_name(opening.name[: -len(OPENING_SUFFIX)])
     final = part.with_name(part.name[: -len(PART_SUFFIX)])
     if not part.exists() and final.exists():
         os.replace(final, part)  # died between the rename and writing its record
     opened = json.loads(opening.read_text(encoding="utf-8"))
-    init_path = directory / opened["init"]
+    if opened.get("video_track") is None:
+        log.error("cannot finish %s: only fMP4 segments are recovered; left in the spool", part)
+        return
     data = part.read_bytes() if part.exists() else b""
     keep = complete_length(data)
-    if keep == 0 or not init_path.exists():
+    if keep == 0:
         part.unlink(missing_ok=True)  # not one whole fragment reached the disk
         opening.unlink()
         return
     data = data[:keep]
-    frames, duration = video_timing(init_path.read_bytes(), data)
+    frames, duration = video_timing(data, *opened["video_track"])
     with open(part, "r+b") as file:
         file.truncate(keep)
         os.fsync(file.fileno())

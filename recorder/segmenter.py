@@ -35,11 +35,17 @@ class InitChunk:
 
 @dataclass(frozen=True, slots=True)
 class FragmentChunk:
-    """One moof+mdat, to be appended to the open segment `sequence`."""
+    """One moof+mdat, to be appended to the open segment `sequence`.
+
+    `started_at` and `discontinuity` describe the segment it belongs to, so a
+    segment cut short by a crash can still be indexed from its fragments.
+    """
 
     epoch: int
     sequence: int
     data: bytes
+    started_at: float
+    discontinuity: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,5 +399,13 @@ class Segmenter:
                 if self._open.sequence <= earlier.sequence < segment.sequence:
                     out.append(self._closed(epoch, earlier))
         self._open = segment
-        out.append(FragmentChunk(epoch.number, segment.sequence, fragment.data))
+        out.append(
+            FragmentChunk(
+                epoch.number,
+                segment.sequence,
+                fragment.data,
+                segment.started_at,
+                segment.discontinuity,
+            )
+        )
         return out

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from recorder.media import EncodedMedia
 from recorder.records import InitRecord, ObjectRecord, SegmentRecord
+from recorder.recovery import video_track_of
 from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob
@@ -54,7 +55,9 @@ class TrackRecorder:
         submit: Callable[[UploadJob], None],
         target_segment_s: float,
         fragment_s: float,
+        numbered_until: tuple[int, int] = (0, 0),
     ) -> None:
+        """`numbered_until` is (epoch, sequence) already used by this camera in the recording."""
         self._recording_id = recording_id
         self._camera = camera
         self._prefix = prefix
@@ -66,11 +69,10 @@ class TrackRecorder:
         self._container = CONTAINERS["h264"]
         self._refused: set[str] = set()
         # Numbers already used by earlier publishers of this camera: a new segmenter continues them.
-        self._epoch_base = 0
-        self._sequence_base = 0
-        self._last_epoch = 0
-        self._last_sequence = 0
-        self._resumed = False  # the next segment follows a publisher that left
+        self._epoch_base, self._sequence_base = numbered_until
+        self._last_epoch, self._last_sequence = numbered_until
+        self._resumed = self._sequence_base > 0  # the next segment follows a break
+        self._video_tracks: dict[int, tuple[int, int]] = {}  # epoch -> (track id, timescale)
 
     def write(self, frame: EncodedMedia) -> bool:
         """Record one frame; True when the segmenter wants a keyframe (send a PLI)."""
@@ -123,10 +125,27 @@ class TrackRecorder:
                 self._store_init(epoch, event)
             elif isinstance(event, FragmentChunk):
                 sequence = event.sequence + self._sequence_base
-                self._last_sequence = max(self._last_sequence, sequence)
-                self._spool.append_fragment(self._segment_name(sequence), event.data)
+                name = self._segment_name(sequence)
+                if sequence > self._last_sequence:
+                    self._spool.begin_segment(name, self._opening(epoch, sequence, event))
+                    self._last_sequence = sequence
+                self._spool.append_fragment(name, event.data)
             else:
                 self._store_segment(epoch, event)
+
+    def _opening(self, epoch: int, sequence: int, chunk: FragmentChunk) -> dict[str, object]:
+        """What recovery needs to index this segment should the process die while it grows."""
+        return {
+            "recording_id": self._recording_id,
+            "camera": self._camera,
+            "epoch": epoch,
+            "sequence": sequence,
+            "key": self._segment_key(sequence),
+            "extension": self._container.segment_extension,
+            "video_track": self._video_tracks.get(epoch),
+            "started_at": datetime.fromtimestamp(chunk.started_at, UTC).isoformat(),
+            "discontinuity": chunk.discontinuity or self._resumed,
+        }
 
     def _segment_name(self, sequence: int) -> str:
         return self._segment_key(sequence).rsplit("/", 1)[1]
@@ -135,6 +154,8 @@ class TrackRecorder:
         return self._prefix.segment_key(sequence, self._container.segment_extension)
 
     def _store_init(self, epoch: int, chunk: InitChunk) -> None:
+        if self._container.init_extension == "mp4":
+            self._video_tracks[epoch] = video_track_of(chunk.data)
         key = self._prefix.init_key(epoch, self._container.init_extension)
         spooled = self._spool.write_whole(key.rsplit("/", 1)[1], chunk.data)
         self._hand_over(
@@ -176,6 +197,8 @@ class TrackRecorder:
 
     def _hand_over(self, spooled: SpooledFile, record: ObjectRecord) -> None:
         self._spool.keep_record(spooled, record)
+        if isinstance(record, SegmentRecord):
+            self._spool.forget_opening(spooled.path.name)
         self._submit(UploadJob(record, spooled.path))
 
     def close(self) -> None:
@@ -196,8 +219,10 @@ class RecordingSession:
         request_keyframe: Callable[[str], None],
         target_segment_s: float,
         fragment_s: float,
+        numbered_until: dict[str, tuple[int, int]] | None = None,
     ) -> None:
         self.recording_id = recording_id
+        self._numbered_until = numbered_until or {}
         self._spool_dir = spool_dir
         self._uploader = uploader
         self._prefix_for = prefix_for
@@ -217,6 +242,7 @@ class RecordingSession:
                 submit=self._uploader.submit,
                 target_segment_s=self._target_segment_s,
                 fragment_s=self._fragment_s,
+                numbered_until=self._numbered_until.get(camera, (0, 0)),
             )
         if track.write(frame):
             self._request_keyframe(camera)

@@ -247,3 +247,60 @@ async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Ga
             select(Gap).where(Gap.recording_id == recording_id).order_by(Gap.started_at)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TrackProgress:
+    """Where a camera's stored footage ends: numbering to continue from, and the time."""
+
+    last_epoch: int
+    last_sequence: int
+    recorded_until: datetime | None
+
+
+async def track_progress(session: AsyncSession, *, recording_id: str) -> dict[str, TrackProgress]:
+    progress: dict[str, TrackProgress] = {}
+    cameras = await session.scalars(select(Track.camera).where(Track.recording_id == recording_id))
+    for camera in list(cameras):
+        inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
+        last = segments[-1] if segments else None
+        progress[camera] = TrackProgress(
+            last_epoch=max([i.epoch for i in inits] + [s.epoch for s in segments], default=0),
+            last_sequence=last.sequence if last else 0,
+            recorded_until=last.started_at + timedelta(seconds=last.duration_s) if last else None,
+        )
+    return progress
+
+
+async def open_gap(
+    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
+) -> None:
+    """Start a gap for a camera, unless one is already open."""
+    already = await session.scalar(
+        select(Gap.id).where(
+            Gap.recording_id == recording_id, Gap.camera == camera, Gap.ended_at.is_(None)
+        )
+    )
+    if already is None:
+        session.add(
+            Gap(
+                recording_id=recording_id,
+                camera=camera,
+                reason=reason,
+                started_at=at,
+                detail=detail,
+            )
+        )
+
+
+async def close_gaps(
+    session: AsyncSession, *, recording_id: str, at: datetime, camera: str | None = None
+) -> None:
+    """End the open gaps (of one camera, or all) that began before `at`."""
+    query = select(Gap).where(
+        Gap.recording_id == recording_id, Gap.ended_at.is_(None), Gap.started_at <= at
+    )
+    if camera is not None:
+        query = query.where(Gap.camera == camera)
+    for gap in await session.scalars(query):
+        gap.ended_at = at

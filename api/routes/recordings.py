@@ -17,7 +17,6 @@ from streaming.hls import PlaylistSegment, render_media_playlist
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
 
-
 async def find_recording(session: SessionDep, recording_id: str) -> Recording:
     recording = await session.get(Recording, recording_id)
     if recording is None:
