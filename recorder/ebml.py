@@ -1,8 +1,8 @@
-"""Just enough EBML (RFC 8794) to split a live WebM stream at element boundaries.
+"""Just enough EBML (RFC 8794) for live WebM: read the muxer's init, write Clusters.
 
-The WebM writer reads the element headers of what the muxer wrote, never its
-write calls: the init is everything before the first Cluster, and each
-complete Cluster is one unit of output.
+The WebM writer reads the element headers of the init the muxer wrote (the
+TimestampScale and the track numbers come from there) and writes each Cluster
+itself, SimpleBlocks and all.
 """
 
 from __future__ import annotations
@@ -14,9 +14,16 @@ EBML = 0x1A45DFA3
 SEGMENT = 0x18538067
 INFO = 0x1549A966
 TRACKS = 0x1654AE6B
+TIMESTAMP_SCALE = 0x2AD7B1
+TRACK_ENTRY = 0xAE
+TRACK_NUMBER = 0xD7
+TRACK_TYPE = 0x83
+CODEC_DELAY = 0x56AA
 CLUSTER = 0x1F43B675
 TIMESTAMP = 0xE7
 SIMPLE_BLOCK = 0xA3
+
+_KEYFRAME = 0x80  # SimpleBlock flags: the frame can be decoded on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +106,38 @@ def read_uint(data: bytes | bytearray, element: Element) -> int:
     """An unsigned integer element's value."""
     assert element.end is not None, "an integer element always has a size"
     return int.from_bytes(data[element.payload : element.end], "big")
+
+
+def children(data: bytes | bytearray, element: Element) -> Iterator[Element]:
+    """The complete child elements of a master element of known size."""
+    assert element.end is not None, "only a master element of known size has enumerable children"
+    return iter_elements(data, element.payload, element.end)
+
+
+def encode_vint(value: int) -> bytes:
+    """The shortest variable-size integer for `value` (all ones stays reserved for unknown)."""
+    length = 1
+    while value >= (1 << (7 * length)) - 1:
+        length += 1
+    if length > 8:
+        raise ValueError(f"{value} does not fit an EBML variable-size integer")
+    return ((1 << (7 * length)) | value).to_bytes(length, "big")
+
+
+def element(element_id: int, payload: bytes) -> bytes:
+    """One element of known size: ID bytes (marker included), size, payload."""
+    return element_id.to_bytes((element_id.bit_length() + 7) // 8, "big") + (
+        encode_vint(len(payload)) + payload
+    )
+
+
+def uint(element_id: int, value: int) -> bytes:
+    """An unsigned integer element, in as few bytes as it needs (at least one)."""
+    return element(element_id, value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big"))
+
+
+def simple_block(track: int, relative: int, keyframe: bool, frame: bytes) -> bytes:
+    """A SimpleBlock: track, signed 16-bit time relative to its Cluster, flags, frame as is."""
+    flags = _KEYFRAME if keyframe else 0
+    header = encode_vint(track) + relative.to_bytes(2, "big", signed=True) + bytes([flags])
+    return element(SIMPLE_BLOCK, header + frame)

@@ -26,7 +26,6 @@ from storage.keys import TrackPrefix
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class Container:
     """How one video codec is archived: its segmenter and the file extensions it writes."""

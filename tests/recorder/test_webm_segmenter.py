@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
@@ -134,9 +135,56 @@ def test_every_segment_starts_with_a_keyframe(source: list[EncodedFrame], tmp_pa
         assert decoded.keyframes[0]
         assert vp8_keyframe_size(decoded.video_samples[0]) == (640, 360)
         assert decoded.video_frames == segment.frames
+        assert decoded.audio_frames > 0.9 * 50
+        assert decoded.first_audio is not None and decoded.first_video is not None
+        assert abs(decoded.first_audio - decoded.first_video) < 0.030
     video = video_after_first_keyframe(source)
     assert sum(s.frames for s in segments) == len(video)
     assert sum(s.duration_s for s in segments) == pytest.approx(len(video) / FPS, abs=1 / FPS)
+
+
+def block_times(cluster: bytes) -> list[int]:
+    """The times (ticks) of a Cluster's SimpleBlocks, in the order they are stored."""
+    (element,) = ebml.iter_elements(cluster)
+    base, times = 0, []
+    for child in ebml.children(cluster, element):
+        if child.id == ebml.TIMESTAMP:
+            base = ebml.read_uint(cluster, child)
+        elif child.id == ebml.SIMPLE_BLOCK:
+            track = ebml.read_vint(cluster, child.payload, child.payload + 8)
+            assert track is not None
+            at = child.payload + track[1]
+            times.append(base + int.from_bytes(cluster[at : at + 2], "big", signed=True))
+    return times
+
+
+def test_late_audio_is_dropped_and_blocks_stay_in_time_order(
+    source: list[EncodedFrame], tmp_path: Path
+) -> None:
+    """Audio 60 ms behind video is interleaved; a burst held back 700 ms loses its oldest part."""
+
+    def arrival(frame: EncodedFrame) -> float:
+        if frame.kind == "video" or frame.wallclock < BASE + 0.5:
+            return frame.wallclock
+        if frame.wallclock < BASE + 2:
+            return frame.wallclock + 0.06
+        return max(frame.wallclock + 0.06, BASE + 2.7)  # 2.0-2.64 s arrive together at 2.7 s
+
+    late = [dataclasses.replace(f, wallclock=arrival(f)) for f in source]
+    segmenter = WebmSegmenter()
+    chunks = run(segmenter, sorted(late, key=lambda f: (f.wallclock, f.kind != "video")))
+    assert set(segmenter.drops) == {"late_audio"}
+    assert 5 <= segmenter.drops["late_audio"] <= 12  # about the first 200 ms of the burst
+    times = [block_times(c.data) for c in chunks if isinstance(c, FragmentChunk)]
+    assert all(t == sorted(t) and t[0] >= 0 for t in times)
+    assert [t[0] for t in times] == sorted(t[0] for t in times)
+    decoded = decode(epoch_bytes(chunks, 1), tmp_path, "late_audio.webm")
+    assert decoded.errors == []
+    assert decoded.video_samples == [f.data for f in video_after_first_keyframe(source)]
+    assert (
+        decoded.audio_frames
+        == sum(f.kind == "audio" for f in source) - segmenter.drops["late_audio"]
+    )
 
 
 def test_frames_before_the_first_keyframe_are_dropped(
