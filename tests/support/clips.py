@@ -33,16 +33,22 @@ def make_clip(
     resolution_change_at: float | None = None,
     second_size: tuple[int, int] | None = None,
     detail: bool = False,
+    codec: str = "h264",
 ) -> Path:
     """Write the clip; with `resolution_change_at` the picture size switches mid-stream.
+
+    `codec="vp8"` writes WebM with VP8 instead, as a VP8-only publisher would send.
 
     `detail` adds a drifting texture and fresh grain to every picture, so that x264 spends
     about `bitrate` as a real camera would (the plain gradient compresses far below it).
     """
     total = round(seconds * fps)
     switch = total if resolution_change_at is None else round(resolution_change_at * fps)
-    with av.open(str(path), "w", format="mpegts") as out:
-        video = _h264_stream(out, width, height, fps, gop, bitrate, profile)
+    with av.open(str(path), "w", format="webm" if codec == "vp8" else "mpegts") as out:
+        if codec == "vp8":
+            video = _vp8_stream(out, width, height, fps, gop, bitrate)
+        else:
+            video = _h264_stream(out, width, height, fps, gop, bitrate, profile)
         audio = out.add_stream("libopus", rate=AUDIO_RATE, layout="mono")
         audio.bit_rate = 64_000
         encoders = [(video.codec_context, width, height, 0, switch)]
@@ -86,6 +92,22 @@ def _h264_stream(
     profile: str,
 ) -> VideoStream:
     stream = out.add_stream("libx264", rate=fps, options=_h264_options(gop, profile))
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.bit_rate = bitrate
+    stream.codec_context.time_base = Fraction(1, fps)
+    return stream
+
+
+def _vp8_stream(
+    out: av.container.OutputContainer, width: int, height: int, fps: int, gop: int, bitrate: int
+) -> VideoStream:
+    options = {
+        "deadline": "realtime",
+        "cpu-used": "8",
+        "kf-max-dist": str(gop),
+        "lag-in-frames": "0",
+    }
+    stream = out.add_stream("libvpx", rate=fps, options=options)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.bit_rate = bitrate
     stream.codec_context.time_base = Fraction(1, fps)

@@ -12,15 +12,16 @@ from aiortc.contrib.media import MediaPlayer
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 
-SENT_VIDEO = ("video/h264", "video/rtx")
+VIDEO_CODECS = {"h264": ("video/h264", "video/rtx"), "vp8": ("video/vp8", "video/rtx")}
 SENT_AUDIO = ("audio/opus",)
 
 
 class WhipPublisher:
     """Publishes `clip` (MPEG-TS, Annex-B H.264 + Opus) to a WHIP endpoint."""
 
-    def __init__(self, clip: Path, url: str, token: str) -> None:
+    def __init__(self, clip: Path, url: str, token: str, *, video_codec: str = "h264") -> None:
         self.clip = clip
+        self.sent_video = VIDEO_CODECS[video_codec]
         self.url = url
         self.token = token
         self.last_offer_sdp = ""
@@ -35,7 +36,8 @@ class WhipPublisher:
         install_host_addresses([LOOPBACK])
         self._player = MediaPlayer(str(self.clip), decode=False)
         pc = self._pc = RTCPeerConnection(rtc_configuration())
-        for track, wanted in ((self._player.video, SENT_VIDEO), (self._player.audio, SENT_AUDIO)):
+        sent = ((self._player.video, self.sent_video), (self._player.audio, SENT_AUDIO))
+        for track, wanted in sent:
             if track is None:
                 continue
             transceiver = pc.addTransceiver(track, direction="sendonly")

@@ -1,0 +1,200 @@
+"""WHEP: viewers watch a hearing's camera live, and none of them can hurt the recording."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.camera import CameraPublisher, EncodingCamera
+from tests.support.clips import make_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer
+from tests.support.viewer import WhepClient
+
+FPS = 30
+SDP_HEADERS = {"Content-Type": "application/sdp"}
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small pictures so twenty decoding viewers fit beside the server on two cores."""
+    path = tmp_path_factory.mktemp("clips") / "small.ts"
+    make_clip(path, seconds=20, width=320, height=180, fps=FPS, gop=30, bitrate=400_000)
+    return path
+
+
+async def wait_for(condition: object, timeout: float) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
+async def stop_and_check_frames(client: httpx.AsyncClient, recording_id: str) -> dict[str, float]:
+    """Stop the recording; its stored frames must match its duration at 30 fps within 5%."""
+    stopped = await client.post(f"/api/v1/recordings/{recording_id}/stop")
+    assert stopped.status_code == 200, stopped.text
+    track = stopped.json()["tracks"][0]
+    expected = track["duration_s"] * FPS
+    assert track["duration_s"] > 3, track
+    assert abs(track["frames"] - expected) <= 0.05 * expected, track
+    return dict(track)
+
+
+async def test_viewer_joining_mid_gop_decodes_within_a_second(server: RunningServer) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+    camera = EncodingCamera(640, 360, FPS, gop=60)
+    publisher = CameraPublisher(camera, f"{server.base_url}/whip/{courtroom.id}/bench", "")
+    publisher.token = server.admin_token
+    await publisher.start()
+    viewer = WhepClient(f"{server.base_url}/whep/{hearing_id}/bench", read_numbers=True)
+    try:
+        await asyncio.sleep(1.0)  # IDRs at frames 0 and 60: the viewer joins half-way
+        await viewer.start()
+        await wait_for(lambda: viewer.first_frame_at is not None, timeout=3)
+        delay = viewer.seconds_to_first_frame
+        assert delay is not None and delay <= 1.0, f"first frame after {delay} s"
+        assert camera.keyframes_forced >= 1, "the viewer's join must reach the camera as a PLI"
+        first_number = viewer.numbers[0][0]
+        assert 20 <= first_number < 60, f"started on frame {first_number}, not mid-GOP"
+    finally:
+        await viewer.close()
+        await publisher.close()
+
+
+async def test_twenty_viewers_and_a_recording(server: RunningServer, clip: Path) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", "")
+        publisher.token = server.admin_token
+        await publisher.start()
+        url = f"{server.base_url}/whep/{hearing_id}/bench"
+        viewers = [WhepClient(url) for _ in range(20)]
+        try:
+            await asyncio.sleep(1)
+            await asyncio.gather(*(viewer.start() for viewer in viewers))
+            await wait_for(lambda: all(v.video_frames for v in viewers), timeout=5)
+            before = [viewer.video_frames for viewer in viewers]
+            await asyncio.sleep(5)
+            received = [v.video_frames - b for v, b in zip(viewers, before, strict=True)]
+            assert min(received) >= 0.9 * 5 * FPS, received
+            assert all(viewer.audio_frames for viewer in viewers)
+            await stop_and_check_frames(client, recording["id"])
+        finally:
+            await asyncio.gather(*(viewer.close() for viewer in viewers))
+            await publisher.close()
+
+
+async def test_a_frozen_viewer_stalls_nobody(server: RunningServer, clip: Path) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", "")
+        publisher.token = server.admin_token
+        await publisher.start()
+        url = f"{server.base_url}/whep/{hearing_id}/bench"
+        frozen = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.support.viewer", url, stdout=asyncio.subprocess.PIPE
+        )
+        watcher = WhepClient(url)
+        try:
+            assert frozen.stdout is not None
+            line = b""
+            while line.strip() != b"ready":  # decoded-frame counts come first
+                line = await asyncio.wait_for(frozen.stdout.readline(), timeout=10)
+                assert line, "the viewer process ended before it decoded a frame"
+            frozen.send_signal(signal.SIGSTOP)  # reads nothing: not its socket, not RTCP, not STUN
+            await watcher.start()
+            await wait_for(lambda: watcher.video_frames > 0, timeout=3)
+            before = watcher.video_frames
+            await asyncio.sleep(6)  # three times the server's per-viewer queue
+            assert watcher.video_frames - before >= 0.9 * 6 * FPS
+            await stop_and_check_frames(client, recording["id"])
+        finally:
+            frozen.kill()
+            await frozen.wait()
+            await watcher.close()
+            await publisher.close()
+
+
+async def test_visibility_bad_input_and_hang_up(server: RunningServer, clip: Path) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        public = await create_hearing(client, courtroom.id)
+        restricted = await create_hearing(client, courtroom.id, visibility="restricted")
+        sealed = await create_hearing(client, courtroom.id, visibility="sealed")
+        camera_token = await client.post(
+            "/api/v1/tokens",
+            json={
+                "role": "camera",
+                "name": "cam",
+                "courtroom_ids": [courtroom.id],
+                "camera": "bench",
+            },
+        )
+        assert camera_token.status_code == 201, camera_token.text
+    publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", "")
+    publisher.token = server.admin_token
+    await publisher.start()
+    probe = WhepClient(f"{server.base_url}/whep/{public}/bench")
+    offer = (await probe.offer()).encode()
+    await probe.close()
+
+    async def post(path: str, body: bytes = offer, token: str | None = None) -> httpx.Response:
+        headers = dict(SDP_HEADERS)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as anyone:
+            return await anyone.post(path, content=body, headers=headers)
+
+    try:
+        unknown = await post("/whep/no-such-hearing/bench")
+        sealed_answer = await post(f"/whep/{sealed}/bench", token=server.admin_token)
+        assert unknown.status_code == sealed_answer.status_code == 404
+        assert unknown.json() == sealed_answer.json(), "a sealed hearing must look unknown"
+        for token in (None, "not-a-token", camera_token.json()["token"]):
+            refused = await post(f"/whep/{restricted}/bench", token=token)
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["detail"]
+        bad = await post(f"/whep/{public}/bench", body=b"v=0\r\nhello")
+        assert bad.status_code == 400 and "SDP" in bad.json()["detail"], bad.text
+        no_camera = await post(f"/whep/{public}/ceiling")
+        assert no_camera.status_code == 404 and no_camera.json()["detail"], no_camera.text
+
+        staff = WhepClient(f"{server.base_url}/whep/{restricted}/bench", server.admin_token)
+        await staff.start()
+        await wait_for(lambda: staff.video_frames > 0, timeout=3)
+        assert staff.video_frames > 0
+        await staff.close()
+
+        viewer = WhepClient(f"{server.base_url}/whep/{public}/bench")
+        await viewer.start()
+        await wait_for(lambda: viewer.video_frames > 10, timeout=3)
+        assert viewer.resource_url is not None
+        async with httpx.AsyncClient(timeout=10) as anyone:
+            patched = await anyone.patch(viewer.resource_url, content=b"a=candidate:x")
+            assert patched.status_code == 405 and patched.json()["detail"], patched.text
+            deleted = await anyone.delete(viewer.resource_url)
+            assert deleted.status_code == 200, deleted.text
+            await asyncio.sleep(0.3)  # frames already on the wire
+            after_delete = viewer.video_frames
+            await asyncio.sleep(1.5)
+            assert viewer.video_frames - after_delete <= 2, "frames kept coming after DELETE"
+            again = await anyone.delete(viewer.resource_url)
+            assert again.status_code == 404, again.text
+        viewer.resource_url = None
+        await viewer.close()
+    finally:
+        await publisher.close()
