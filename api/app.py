@@ -9,7 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import cases, courtrooms, health, hearings, recordings, tokens, whep, whip
+from api.routes import (
+    cases,
+    courtrooms,
+    events,
+    health,
+    hearings,
+    metrics,
+    recordings,
+    tokens,
+    whep,
+    whip,
+)
 from api.runtime import Runtime
 from api.settings import Settings
 
@@ -34,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Courtroom recording and streaming: WHIP in, passthrough fMP4 archive, HLS out.",
         lifespan=lifespan,
     )
-    for module in (health, courtrooms, cases, hearings, recordings, tokens, whip, whep):
+    routers = (health, courtrooms, cases, hearings, recordings, tokens, whip, whep, events, metrics)
+    for module in routers:
         app.include_router(module.router)
 
     @app.exception_handler(Exception)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -43,6 +44,10 @@ from streaming.whip import WhipPublication
 log = logging.getLogger(__name__)
 
 SOFTWARE_VERSION = f"courtcast {version('courtcast')}"
+GAP_DETAILS = {
+    "publisher_left": "the camera's WHIP publication ended",
+    "spool_full": "the local spool reached its size bound while the store was not taking uploads",
+}
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
 
@@ -56,8 +61,19 @@ class ActiveRecording:
     recording_id: str
     courtroom_id: str
     session: RecordingSession
+    started: float = field(default_factory=time.monotonic)
     pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedFeed:
+    """One camera of a running recording, as the watchdog sees it."""
+
+    recording_id: str
+    camera: str
+    silent_s: float | None  # since the camera's last frame; None if it never sent one
+    recording_started: float  # monotonic
 
 
 class ControlRoom:
@@ -70,6 +86,7 @@ class ControlRoom:
         spool_dir: Path,
         segment_s: float,
         fragment_s: float,
+        spool_max_bytes: int,
     ) -> None:
         self._db = db
         self._store = store
@@ -77,10 +94,12 @@ class ControlRoom:
         self._spool_dir = spool_dir
         self._segment_s = segment_s
         self._fragment_s = fragment_s
+        self._spool_max_bytes = spool_max_bytes
         self.hubs = HubRegistry()
         self._publications: dict[tuple[str, str], WhipPublication | None] = {}
         self._recordings: dict[str, ActiveRecording] = {}
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
+        self._background: set[asyncio.Task[None]] = set()
         self.uploader = Uploader(store, on_stored=self._index)
 
     async def start(self) -> None:
@@ -215,6 +234,8 @@ class ControlRoom:
             target_segment_s=self._segment_s,
             fragment_s=self._fragment_s,
             numbered_until=numbered_until,
+            accepting=lambda: self.uploader.backlog_bytes < self._spool_max_bytes,
+            on_held_back=lambda camera: self._spawn_gap(recording.id, camera, "spool_full"),
         )
         active = ActiveRecording(recording.id, recording.courtroom_id, session)
         for camera in cameras:
@@ -238,15 +259,23 @@ class ControlRoom:
                 session.write(camera, item)
 
     async def _camera_lost(self, recording_id: str, camera: str) -> None:
-        """The publisher left mid-recording: the camera's gap runs until it is back."""
+        await self._open_gap(recording_id, camera, "publisher_left")
+
+    def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
+        task = asyncio.create_task(self._open_gap(recording_id, camera, reason))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_gap(self, recording_id: str, camera: str, reason: str) -> None:
+        """Footage stops here for `reason`; the gap runs until the camera's next segment."""
         async with self._db.session() as db_session:
             await open_gap(
                 db_session,
                 recording_id=recording_id,
                 camera=camera,
-                reason="publisher_left",
+                reason=reason,
                 at=datetime.now(UTC),
-                detail="the camera's WHIP publication ended",
+                detail=GAP_DETAILS[reason],
             )
             await db_session.commit()
         self._open_gaps.add((recording_id, camera))
@@ -354,6 +383,23 @@ class ControlRoom:
                     )
                     self._open_gaps.discard(gap)
             await session.commit()
+
+    def recorded_feeds(self) -> list[RecordedFeed]:
+        """Every camera of every running recording, with how long it has been silent."""
+        return [
+            RecordedFeed(
+                recording_id=active.recording_id,
+                camera=camera,
+                silent_s=self.hubs.hub(active.courtroom_id, camera).seconds_since_last_frame(),
+                recording_started=active.started,
+            )
+            for active in self._recordings.values()
+            for camera in active.subscriptions
+        ]
+
+    def spool_usage(self) -> tuple[int, int]:
+        """(bytes waiting in the spool for the store, the configured bound)."""
+        return self.uploader.backlog_bytes, self._spool_max_bytes
 
     def stats(self) -> dict[str, Any]:
         return {

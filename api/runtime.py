@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.alarms import AlarmBoard
 from api.control_room import ControlRoom
 from api.settings import Settings
 from api.signed_urls import UrlSigner, load_or_create_secret
 from api.viewers import ViewerRegistry
+from api.watchdog import Watchdog
 from recorder.integrity import load_or_create_signing_key
 from storage.db import Database
 from storage.objects import ObjectStore
@@ -23,6 +25,8 @@ class Runtime:
     signer: UrlSigner
     control_room: ControlRoom
     viewers: ViewerRegistry
+    alarms: AlarmBoard
+    watchdog: Watchdog
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -49,8 +53,12 @@ class Runtime:
             spool_dir=settings.spool_dir,
             segment_s=settings.segment_seconds,
             fragment_s=settings.fragment_seconds,
+            spool_max_bytes=settings.spool_max_bytes,
         )
         await control_room.start()
+        alarms = AlarmBoard()
+        watchdog = Watchdog(control_room, alarms)
+        watchdog.start()
         signer = UrlSigner(load_or_create_secret(settings.secret_key_path))
         return cls(
             settings=settings,
@@ -59,9 +67,12 @@ class Runtime:
             signer=signer,
             control_room=control_room,
             viewers=ViewerRegistry(),
+            alarms=alarms,
+            watchdog=watchdog,
         )
 
     async def close(self) -> None:
+        await self.watchdog.close()
         await self.viewers.close()
         await self.control_room.close()
         await self.store.close()

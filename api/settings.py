@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
     fragment_seconds: float = Field(default=0.5, gt=0.05, le=5.0)
     max_sdp_bytes: int = 64 * 1024
+    spool_max_bytes: int = Field(default=20 * 1024**3, gt=0)  # segments waiting for the store
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"
 

@@ -219,9 +219,17 @@ class RecordingSession:
         target_segment_s: float,
         fragment_s: float,
         numbered_until: dict[str, tuple[int, int]] | None = None,
+        accepting: Callable[[], bool] = lambda: True,
+        on_held_back: Callable[[str], None] = lambda camera: None,
     ) -> None:
+        """`accepting` says whether the spool may grow; while it may not, frames are not
+        recorded and `on_held_back(camera)` is told once, so the gap is on record."""
         self.recording_id = recording_id
         self._numbered_until = numbered_until or {}
+        self._accepting = accepting
+        self._on_held_back = on_held_back
+        self._held_back: set[str] = set()
+        self.frames_held_back = 0
         self._spool_dir = spool_dir
         self._uploader = uploader
         self._prefix_for = prefix_for
@@ -231,6 +239,14 @@ class RecordingSession:
         self._tracks: dict[str, TrackRecorder] = {}
 
     def write(self, camera: str, frame: EncodedMedia) -> None:
+        if not self._accepting():
+            self.frames_held_back += 1
+            if camera not in self._held_back:
+                self._held_back.add(camera)
+                self.camera_left(camera)  # close the segment; the next starts on a keyframe
+                self._on_held_back(camera)
+            return
+        self._held_back.discard(camera)
         track = self._tracks.get(camera)
         if track is None:
             track = self._tracks[camera] = TrackRecorder(

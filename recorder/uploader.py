@@ -59,12 +59,14 @@ class Uploader:
         self._worker: asyncio.Task[None] | None = None
         self.failures = 0
         self.uploaded = 0
+        self.backlog_bytes = 0  # spooled bytes waiting for the store
 
     def submit(self, job: UploadJob) -> None:
         """Queue a finished spool file; never blocks the recorder."""
         if len(self._jobs) >= self._max_jobs:
             raise UploadQueueFull(f"{len(self._jobs)} uploads are already waiting")
         self._jobs.append(job)
+        self.backlog_bytes += job.record.size
         self._pending[job.record.recording_id] += 1
         self._wakeup.set()
         if self._worker is None:
@@ -88,6 +90,7 @@ class Uploader:
             job = self._jobs[0]
             await self._upload_until_done(job)
             self._jobs.popleft()
+            self.backlog_bytes -= job.record.size
             self.uploaded += 1
             async with self._changed:
                 self._pending[job.record.recording_id] -= 1

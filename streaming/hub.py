@@ -85,6 +85,7 @@ class Hub:
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
         self._last_frame_at: float | None = None
         self.frames_published = 0
+        self.video_codec: str | None = None  # what a viewer joining now must be offered
 
     @property
     def publishing(self) -> bool:
@@ -121,6 +122,8 @@ class Hub:
     def publish(self, frame: EncodedFrame) -> None:
         self.frames_published += 1
         self._last_frame_at = self._clock()
+        if frame.kind == "video":
+            self.video_codec = frame.codec
         for subscription in list(self._subscriptions):
             subscription.offer(frame)
 

@@ -37,6 +37,15 @@ def validate_offer(text: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def offered_kinds(sdp: str) -> set[str]:
+    """Media kinds with a section in an offer (a port-0 section is still offered)."""
+    return {
+        kind
+        for line in sdp.splitlines()
+        if line.startswith("m=") and (kind := line[2:].split(" ", 1)[0]) in MEDIA_KINDS
+    }
+
+
 def without_mdns_candidates(sdp: str) -> str:
     """Drop `.local` host candidates: resolving them costs aioice about a second."""
     return "".join(

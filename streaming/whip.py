@@ -13,18 +13,17 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from collections.abc import Callable
+from typing import cast
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
-from streaming.codecs import install_codecs
 from streaming.frames import MediaKind
 from streaming.hub import Hub
-from streaming.ice import rtc_configuration
 from streaming.passthrough import request_keyframe, tap_receiver
-from streaming.sdp import validate_offer, with_bitrate_hints, without_mdns_candidates
+from streaming.peer import BackgroundTasks, answer, apply_offer, checked_offer, new_peer_connection
+from streaming.sdp import offered_kinds, with_bitrate_hints
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ class WhipPublication:
         self._on_ended = on_ended
         self._pc = pc
         self._video_receiver: RTCRtpReceiver | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
         self._closed = False
 
     @classmethod
@@ -55,9 +54,8 @@ class WhipPublication:
         cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[WhipPublication], None]
     ) -> WhipPublication:
         """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
-        offer = without_mdns_candidates(validate_offer(offer_sdp))
-        install_codecs()
-        publication = cls(hub, on_ended, RTCPeerConnection(rtc_configuration()))
+        offer = checked_offer(offer_sdp)
+        publication = cls(hub, on_ended, new_peer_connection())
         try:
             await publication._negotiate(offer)
         except BaseException:
@@ -68,26 +66,19 @@ class WhipPublication:
 
     async def _negotiate(self, offer: str) -> None:
         pc = self._pc
-        # Codecs are fixed inside setRemoteDescription, so preferences go on first.
-        _prefer_h264(pc.addTransceiver("video", direction="recvonly"))
-        pc.addTransceiver("audio", direction="recvonly")
-        try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
-        except Exception as exc:  # aiortc rejects unusable offers with assorted exception types
-            raise ValueError(f"the SDP offer cannot be used: {exc or type(exc).__name__}") from exc
-        negotiated = [t for t in pc.getTransceivers() if t.mid is not None]
-        if not negotiated:
-            raise ValueError("the SDP offer has no audio or video to publish")
-        for transceiver in negotiated:
+        # Codecs are fixed inside setRemoteDescription, so preferences go on first; only for
+        # the kinds offered, since aiortc cannot answer with a transceiver left unmatched.
+        kinds = offered_kinds(offer)
+        if "video" in kinds:
+            _prefer_h264(pc.addTransceiver("video", direction="recvonly"))
+        if "audio" in kinds:
+            pc.addTransceiver("audio", direction="recvonly")
+        for transceiver in await apply_offer(pc, offer):
             kind = cast(MediaKind, transceiver.kind)
             if kind == "video" and self._video_receiver is None:
                 self._video_receiver = transceiver.receiver
             tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._hub.publish)
-        try:
-            await pc.setLocalDescription(await pc.createAnswer())
-        except Exception as exc:
-            raise ValueError(f"the SDP offer cannot be answered: {exc}") from exc
-        self.answer_sdp = with_bitrate_hints(pc.localDescription.sdp)
+        self.answer_sdp = with_bitrate_hints(await answer(pc))
         self._hub.attach_publisher(self.request_keyframe)
 
     def _watch(self) -> None:
@@ -105,7 +96,7 @@ class WhipPublication:
             async def on_track_ended() -> None:
                 await self.close()
 
-        self._spawn(self._hang_up_unless_connected())
+        self._tasks.spawn(self._hang_up_unless_connected())
 
     async def _hang_up_unless_connected(self) -> None:
         await asyncio.sleep(CONNECT_TIMEOUT_S)
@@ -116,12 +107,7 @@ class WhipPublication:
     def request_keyframe(self) -> None:
         """RTCP PLI to the publisher (the hub throttles callers)."""
         if self._video_receiver is not None and not self._closed:
-            self._spawn(request_keyframe(self._video_receiver))
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(request_keyframe(self._video_receiver))
 
     def is_stale(self, silent_for_s: float | None) -> bool:
         """Whether a new publisher may take over: this one connected, then went silent."""
@@ -141,10 +127,7 @@ class WhipPublication:
             return
         self._closed = True
         self._hub.detach_publisher(self.request_keyframe, self.id)
-        current = asyncio.current_task()
-        for task in list(self._tasks):
-            if task is not current:
-                task.cancel()
+        self._tasks.cancel()
         await self._pc.close()
         with contextlib.suppress(Exception):
             self._on_ended(self)

@@ -19,8 +19,11 @@ SENT_AUDIO = ("audio/opus",)
 class WhipPublisher:
     """Publishes `clip` (MPEG-TS, Annex-B H.264 + Opus) to a WHIP endpoint."""
 
-    def __init__(self, clip: Path, url: str, token: str, *, video_codec: str = "h264") -> None:
+    def __init__(
+        self, clip: Path, url: str, token: str, *, video_codec: str = "h264", audio: bool = True
+    ) -> None:
         self.clip = clip
+        self.send_audio = audio
         self.sent_video = VIDEO_CODECS[video_codec]
         self.url = url
         self.token = token
@@ -36,7 +39,8 @@ class WhipPublisher:
         install_host_addresses([LOOPBACK])
         self._player = MediaPlayer(str(self.clip), decode=False)
         pc = self._pc = RTCPeerConnection(rtc_configuration())
-        sent = ((self._player.video, self.sent_video), (self._player.audio, SENT_AUDIO))
+        audio = self._player.audio if self.send_audio else None
+        sent = ((self._player.video, self.sent_video), (audio, SENT_AUDIO))
         for track, wanted in sent:
             if track is None:
                 continue

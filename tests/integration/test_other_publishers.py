@@ -1,4 +1,4 @@
-"""A publisher that offers only VP8 is recorded too, as WebM, without transcoding."""
+"""Publishers that are not a browser with H.264 and Opus: VP8 only, video only."""
 
 from __future__ import annotations
 
@@ -43,3 +43,25 @@ async def test_vp8_publisher_is_archived_as_webm(server: RunningServer, tmp_path
     assert frames == track["frames"]
     assert abs(frames - archived.duration_s * FPS) <= 0.05 * archived.duration_s * FPS
     assert sum(d.audio_frames for d in decoded) > archived.duration_s * 40
+
+
+async def test_video_only_publisher_is_recorded(server: RunningServer, tmp_path: Path) -> None:
+    """Hardware encoders often send no audio: the offer has a single video section."""
+    clip = make_clip(tmp_path / "h264.ts", seconds=8, width=640, height=360, fps=FPS, gop=30)
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        publisher = WhipPublisher(
+            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token, audio=False
+        )
+        await publisher.start()
+        assert "m=audio" not in publisher.answer_sdp
+        await asyncio.sleep(4)
+        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        await publisher.close()
+        track = stop.json()["tracks"][0]
+        archived = await fetch_track(client, track["playlist"])
+    decoded = [decode(epoch.file()) for epoch in archived.epochs]
+    assert sum(d.video_frames for d in decoded) == track["frames"] >= 2.5 * FPS
+    assert sum(d.audio_frames for d in decoded) == 0

@@ -1,0 +1,59 @@
+"""Prometheus metrics: what a court's monitoring needs to page someone before footage is lost."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from api.deps import RuntimeDep, Staff
+from api.runtime import Runtime
+
+router = APIRouter(tags=["metrics"])
+ALARM_KINDS = ("no_frames", "spool_filling", "spool_full")
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(runtime: RuntimeDep, _: Staff) -> str:
+    return render_metrics(runtime)
+
+
+def render_metrics(runtime: Runtime) -> str:
+    """Prometheus text exposition format 0.0.4."""
+    room = runtime.control_room
+    stats = room.stats()
+    used, bound = room.spool_usage()
+    active = runtime.alarms.active()
+    samples: list[tuple[str, str, str, float]] = [
+        ("courtcast_recordings_active", "gauge", "", stats["recordings"]),
+        ("courtcast_publishers", "gauge", "", stats["publishers"]),
+        ("courtcast_upload_backlog_segments", "gauge", "", stats["upload_backlog"]),
+        ("courtcast_spool_bytes", "gauge", "", used),
+        ("courtcast_spool_max_bytes", "gauge", "", bound),
+        ("courtcast_uploads_total", "counter", "", room.uploader.uploaded),
+        ("courtcast_upload_failures_total", "counter", "", room.uploader.failures),
+    ]
+    for kind in ALARM_KINDS:
+        label = f'{{kind="{kind}"}}'
+        samples.append(
+            ("courtcast_alarms_active", "gauge", label, sum(a.kind == kind for a in active))
+        )
+        samples.append(
+            (
+                "courtcast_alarms_raised_total",
+                "counter",
+                label,
+                runtime.alarms.raised_total.get(kind, 0),
+            )
+        )
+    for feed in room.recorded_feeds():
+        label = f'{{recording="{feed.recording_id}",camera="{feed.camera}"}}'
+        silent = feed.silent_s if feed.silent_s is not None else -1.0
+        samples.append(("courtcast_camera_silent_seconds", "gauge", label, silent))
+    lines: list[str] = []
+    typed: set[str] = set()
+    for name, kind, labels, value in samples:
+        if name not in typed:
+            typed.add(name)
+            lines.append(f"# TYPE {name} {kind}")
+        lines.append(f"{name}{labels} {value:g}")
+    return "\n".join(lines) + "\n"

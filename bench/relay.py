@@ -1,0 +1,371 @@
+"""WHEP relay benchmark: server CPU per viewer of one camera, and glass-to-glass latency.
+
+Run: `.venv/bin/python -m bench.relay` (about 2 minutes; `--viewers 10,50,100`)
+
+For each viewer count N a fresh Courtcast server gets one 720p30 ~2.5 Mbit/s camera (the
+ingest benchmark's clip, published untouched from a separate process). The server's CPU
+(user + system, all threads, psutil) is taken over a window with no viewer, then over a
+window with N viewers; per viewer = (with - without) / N, and also with / N.
+
+Viewers are aiortc peers in separate processes. N - 1 of them receive lean: full ICE, DTLS
+and SRTCP, but incoming SRTP packets are only counted from their clear RTP header (no
+decryption, no jitter buffer), so 100 of them fit beside the server on two cores; the
+server does its full work for each. Each counts the video frames it was sent (marker bits
+of the video payload type), which shows whether the server kept up.
+
+One more viewer decodes (aiortc's decoder) and reads the frame number drawn in each
+picture; the publisher notes the wall-clock time it hands each frame to its RTP sender.
+Glass-to-glass latency on loopback = decode time - send time of the same frame number.
+Nothing asserts: it prints figures beside their goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import multiprocessing
+import statistics
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+from bench.ingest import Publisher, clip_for, describe_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.server import RunningServer, running_server
+
+LEAN_PER_PROCESS = 25
+WARMUP_S = 3.0
+WINDOW_S = 10.0
+IDLE_WINDOW_S = 5.0
+CONNECT_TIMEOUT_S = 60.0
+CLIP_S = 35  # cached by bench.ingest: connect + idle + warm-up + window fit inside
+GOAL_VIEWERS_PER_CORE = 100
+GOAL_LATENCY_MS = 150.0
+
+
+# --- child: the publisher, noting when each frame goes to its sender --------------------------
+
+
+async def _publish(clip: Path, url: str, token: str, control: Connection) -> None:
+    from streaming.codecs import install_codecs
+    from streaming.ice import LOOPBACK, install_host_addresses
+
+    install_codecs()
+    install_host_addresses([LOOPBACK])
+    publisher = Publisher(clip)
+    sent: list[float] = []  # wall-clock time frame n was handed to the RTP sender
+    video = publisher.player.video
+    recv = video.recv
+
+    async def timed_recv() -> Any:
+        packet = await recv()
+        sent.append(time.time())
+        return packet
+
+    video.recv = timed_recv
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/sdp"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(
+            url, content=(await publisher.offer()).encode(), headers=headers
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"WHIP POST answered {response.status_code}: {response.text}")
+        await publisher.accept(response.text)
+        control.send(("connected", None))
+        await asyncio.to_thread(control.recv)  # "stop"
+        control.send(("sent", sent))
+        await publisher.close()
+
+
+def publisher_process(clip: str, url: str, token: str, control: Connection) -> None:
+    try:
+        asyncio.run(_publish(Path(clip), url, token, control))
+    except BaseException:
+        control.send(("error", traceback.format_exc()))
+        raise
+
+
+# --- child: viewers ----------------------------------------------------------------------------
+
+
+class _CountingSrtp:
+    """Stands in for the viewer's SRTP session after the handshake: counts, never decrypts."""
+
+    def __init__(self, real: Any, video_payload_type: int) -> None:
+        self._real = real
+        self._video_pt = video_payload_type
+        self.frames = 0
+
+    def unprotect(self, data: bytes) -> bytes:
+        if data[1] & 0x80 and data[1] & 0x7F == self._video_pt:  # marker: last packet of a frame
+            self.frames += 1
+        return data
+
+    def unprotect_rtcp(self, data: bytes) -> bytes:
+        real: bytes = self._real.unprotect_rtcp(data)
+        return real
+
+
+class LeanViewer:
+    """A real WHEP peer whose media is counted at the packet level instead of decoded."""
+
+    def __init__(self, url: str) -> None:
+        from aiortc import RTCPeerConnection
+
+        from streaming.ice import rtc_configuration
+
+        self.url = url
+        self.pc: Any = RTCPeerConnection(rtc_configuration())
+        self.counter: _CountingSrtp | None = None
+        self.resource_url = ""
+
+    async def start(self, client: httpx.AsyncClient) -> None:
+        from aiortc import RTCSessionDescription
+
+        self.pc.addTransceiver("video", direction="recvonly")
+        self.pc.addTransceiver("audio", direction="recvonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        response = await client.post(
+            self.url,
+            content=self.pc.localDescription.sdp.encode(),
+            headers={"Content-Type": "application/sdp"},
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"WHEP POST answered {response.status_code}: {response.text}")
+        self.resource_url = str(response.url.join(response.headers["Location"]))
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
+
+    def count_without_decrypting(self) -> None:
+        """Once DTLS is done: swap in the counter (video payload type from the answer)."""
+        video = next(t for t in self.pc.getTransceivers() if t.kind == "video")
+        transport = video.receiver.transport
+        self.counter = _CountingSrtp(transport._rx_srtp, video._codecs[0].payloadType)
+        transport._rx_srtp = self.counter
+
+        async def drop(data: bytes, arrival_time_ms: int) -> None:
+            return None
+
+        transport._handle_rtp_data = drop
+
+    @property
+    def frames(self) -> int:
+        return self.counter.frames if self.counter else 0
+
+
+async def _wait_connected(pcs: list[Any]) -> None:
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while any(pc.connectionState != "connected" for pc in pcs):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"viewers did not connect: {[pc.connectionState for pc in pcs]}")
+        await asyncio.sleep(0.05)
+
+
+async def _view(url: str, count: int, decode: bool, control: Connection) -> None:
+    from streaming.codecs import install_codecs
+    from streaming.ice import LOOPBACK, install_host_addresses
+    from tests.support.viewer import WhepClient
+
+    install_codecs()
+    install_host_addresses([LOOPBACK])
+    if decode:
+        decoder = WhepClient(url, read_numbers=True)
+        await decoder.start()
+        await asyncio.sleep(0.5)
+        control.send(("connected", None))
+        while (command := await asyncio.to_thread(control.recv)) != "stop":
+            control.send([decoder.video_frames])
+        control.send(("numbers", decoder.numbers))
+        await decoder.close()
+        return
+    viewers = [LeanViewer(url) for _ in range(count)]
+    async with httpx.AsyncClient(timeout=30) as client:
+        for viewer in viewers:
+            await viewer.start(client)
+        await _wait_connected([viewer.pc for viewer in viewers])
+        for viewer in viewers:
+            viewer.count_without_decrypting()
+        control.send(("connected", None))
+        while (command := await asyncio.to_thread(control.recv)) != "stop":
+            assert command == "count"
+            control.send([viewer.frames for viewer in viewers])
+        control.send(("numbers", []))
+        for viewer in viewers:
+            await client.delete(viewer.resource_url)
+    await asyncio.gather(*(viewer.pc.close() for viewer in viewers))
+
+
+def viewer_process(url: str, count: int, decode: bool, control: Connection) -> None:
+    try:
+        asyncio.run(_view(url, count, decode, control))
+    except BaseException:
+        control.send(("error", traceback.format_exc()))
+        raise
+
+
+# --- the parent --------------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    viewers: int
+    idle_cpu_percent: float
+    cpu_percent: float
+    fps_per_viewer: list[float]
+    latencies_ms: list[float]
+
+    @property
+    def per_viewer(self) -> float:
+        return self.cpu_percent / self.viewers
+
+    @property
+    def marginal_per_viewer(self) -> float:
+        return (self.cpu_percent - self.idle_cpu_percent) / self.viewers
+
+
+def _expect(control: Connection, what: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+    if not control.poll(timeout):
+        raise RuntimeError(f"{what}: no answer within {timeout} s")
+    message = control.recv()
+    if isinstance(message, tuple) and message[0] == "error":
+        raise RuntimeError(f"{what} failed:\n{message[1]}")
+    return message
+
+
+def _cpu_percent(process: psutil.Process, seconds: float) -> float:
+    times = process.cpu_times()
+    before, started = times.user + times.system, time.monotonic()
+    time.sleep(seconds)
+    times = process.cpu_times()
+    return 100.0 * (times.user + times.system - before) / (time.monotonic() - started)
+
+
+async def _prepare(server: RunningServer) -> tuple[str, str]:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+    return (
+        f"{server.base_url}/whip/{courtroom.id}/bench",
+        f"{server.base_url}/whep/{hearing_id}/bench",
+    )
+
+
+def measure(clip: Path, viewers: int) -> Round:
+    context = multiprocessing.get_context("spawn")
+    with (
+        tempfile.TemporaryDirectory(prefix="courtcast-relay-") as tmp,
+        running_server(Path(tmp) / "data") as server,
+    ):
+        assert server.process is not None
+        watched = psutil.Process(server.process.pid)
+        whip_url, whep_url = asyncio.run(_prepare(server))
+        publisher_control, child = context.Pipe()
+        children = [
+            context.Process(
+                target=publisher_process,
+                args=(str(clip), whip_url, server.admin_token, child),
+                daemon=True,
+            )
+        ]
+        children[0].start()
+        viewer_controls: list[Connection] = []
+        try:
+            _expect(publisher_control, "publisher")
+            time.sleep(WARMUP_S)
+            idle = _cpu_percent(watched, IDLE_WINDOW_S)
+            lean = viewers - 1
+            sizes = [lean // math.ceil(lean / LEAN_PER_PROCESS)] * math.ceil(
+                lean / LEAN_PER_PROCESS
+            )
+            for index in range(lean - sum(sizes)):
+                sizes[index] += 1
+            for count, decode in [(1, True), *((size, False) for size in sizes)]:
+                control, child = context.Pipe()
+                process = context.Process(
+                    target=viewer_process, args=(whep_url, count, decode, control), daemon=True
+                )
+                process.start()
+                children.append(process)
+                viewer_controls.append(child)
+            for control in viewer_controls:
+                _expect(control, "viewers")
+            time.sleep(WARMUP_S)
+            before = _counts(viewer_controls)
+            started = time.monotonic()
+            cpu = _cpu_percent(watched, WINDOW_S)
+            after = _counts(viewer_controls)
+            elapsed = time.monotonic() - started
+            numbers: list[tuple[int, float]] = []
+            for control in viewer_controls:
+                control.send("stop")
+                numbers += _expect(control, "viewers")[1]
+            publisher_control.send("stop")
+            sent: list[float] = _expect(publisher_control, "publisher")[1]
+            if min(after) - max(before) < 0.5 * WINDOW_S * 30:
+                print(f"!! some viewers got few frames; server log (tail):\n{server.log_tail(40)}")
+        finally:
+            for process in children:
+                process.join(timeout=20)
+                if process.is_alive():
+                    process.terminate()
+    latencies = [
+        1000.0 * (decoded - sent[number]) for number, decoded in numbers if number < len(sent)
+    ]
+    return Round(
+        viewers=viewers,
+        idle_cpu_percent=idle,
+        cpu_percent=cpu,
+        fps_per_viewer=[(b - a) / elapsed for a, b in zip(before, after, strict=True)],
+        latencies_ms=latencies,
+    )
+
+
+def _counts(controls: list[Connection]) -> list[int]:
+    counts: list[int] = []
+    for control in controls:
+        control.send("count")
+        counts += _expect(control, "viewers")
+    return counts
+
+
+def report(result: Round) -> None:
+    fps = result.fps_per_viewer
+    latency = sorted(result.latencies_ms)
+    p95 = latency[int(0.95 * (len(latency) - 1))] if latency else math.nan
+    median = statistics.median(latency) if latency else math.nan
+    print(
+        f"{result.viewers:>4} viewers | server {result.cpu_percent:6.1f}% "
+        f"(no viewer {result.idle_cpu_percent:4.1f}%) | "
+        f"{result.per_viewer:5.2f}%/viewer, marginal {result.marginal_per_viewer:5.2f}% "
+        f"-> {100 / result.marginal_per_viewer:5.0f} viewers/core | "
+        f"fps sent per viewer min {min(fps):4.1f} median {statistics.median(fps):4.1f} | "
+        f"latency median {median:5.0f} ms p95 {p95:5.0f} ms ({len(latency)} frames)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", default="10,50,100")
+    args = parser.parse_args()
+    clip = clip_for(CLIP_S)
+    print(describe_clip(clip), flush=True)
+    print(
+        f"goals: >= {GOAL_VIEWERS_PER_CORE} viewers per core "
+        f"(<= {100 / GOAL_VIEWERS_PER_CORE:.1f}% per viewer), "
+        f"glass-to-glass <= {GOAL_LATENCY_MS:.0f} ms; {psutil.cpu_count()} cores",
+        flush=True,
+    )
+    for viewers in (int(n) for n in args.viewers.split(",")):
+        report(measure(clip, viewers))
+
+
+if __name__ == "__main__":
+    main()

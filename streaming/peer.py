@@ -1,0 +1,70 @@
+"""What WHIP and WHEP share: turning an untrusted offer into an answered peer connection.
+
+Both endpoints receive one non-trickle offer and answer it in one response;
+aiortc reports unusable offers with assorted exception types, which become a
+ValueError with the reason so the routes can answer 400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
+
+from streaming.codecs import install_codecs
+from streaming.ice import rtc_configuration
+from streaming.sdp import validate_offer, without_mdns_candidates
+
+
+def checked_offer(text: str) -> str:
+    """The offer ready for aiortc; ValueError names what is wrong with it."""
+    return without_mdns_candidates(validate_offer(text))
+
+
+def new_peer_connection() -> RTCPeerConnection:
+    """A peer connection with Courtcast's codecs and ICE settings."""
+    install_codecs()
+    return RTCPeerConnection(rtc_configuration())
+
+
+async def apply_offer(pc: RTCPeerConnection, offer: str) -> list[RTCRtpTransceiver]:
+    """Set the remote offer; returns the transceivers it negotiated (ValueError if none)."""
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+    except Exception as exc:  # aiortc rejects unusable offers with assorted exception types
+        raise ValueError(f"the SDP offer cannot be used: {exc or type(exc).__name__}") from exc
+    negotiated = [t for t in pc.getTransceivers() if t.mid is not None]
+    if not negotiated:
+        raise ValueError("the SDP offer has no audio or video section we can use")
+    return negotiated
+
+
+async def answer(pc: RTCPeerConnection) -> str:
+    """Create and set the local answer (waits for ICE gathering: no trickle)."""
+    try:
+        await pc.setLocalDescription(await pc.createAnswer())
+    except Exception as exc:
+        raise ValueError(f"the SDP offer cannot be answered: {exc}") from exc
+    sdp: str = pc.localDescription.sdp
+    return sdp
+
+
+class BackgroundTasks:
+    """Tasks a peer starts (timeouts, RTCP, pumps), kept referenced and cancelled together."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        """Cancel every task except the caller's own (a task may close its peer)."""
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()

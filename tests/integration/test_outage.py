@@ -1,0 +1,154 @@
+"""The object store goes away: nothing is lost, the backlog drains in order, operators are told."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import websockets
+
+from tests.conftest import s3_env
+from tests.fixtures.s3_server import S3Server
+from tests.support.archive import decode, fetch_track
+from tests.support.clips import make_clip
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer, running_server
+
+FPS = 30
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clips") / "camera.ts"
+    make_clip(path, seconds=50, width=640, height=360, fps=FPS, gop=30, detail=True)
+    return path
+
+
+def segment_numbers(playlist: str) -> list[int]:
+    names = [line for line in playlist.splitlines() if line.startswith("segments/seg-")]
+    return [int(name.split("seg-")[1].split(".")[0]) for name in names]
+
+
+async def test_thirty_second_store_outage_loses_no_frame(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path, clip: Path
+) -> None:
+    with running_server(tmp_path / "data", s3_env(s3_server, s3_bucket)) as server:
+        async with server.client() as client:
+            courtroom = await create_courtroom(client, ["bench"])
+            hearing_id = await create_hearing(client, courtroom.id)
+            recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+            playlist_url = f"/api/v1/recordings/{recording['id']}/cameras/bench/playlist.m3u8"
+            publisher = WhipPublisher(
+                clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
+            )
+            await publisher.start()
+            await asyncio.sleep(4)
+            s3_server.pause()
+            try:
+                await asyncio.sleep(30)
+                during = (await client.get(playlist_url)).text
+                health = await client.get("/healthz")
+            finally:
+                s3_server.resume()
+            await asyncio.sleep(4)
+            stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+            await publisher.close()
+            assert stop.status_code == 200, stop.text
+            track = stop.json()["tracks"][0]
+            archived = await fetch_track(client, track["playlist"])
+
+    assert health.status_code == 503 and health.json()["upload_backlog"] > 5, health.text
+    stored_during = segment_numbers(during)
+    assert stored_during == list(range(1, len(stored_during) + 1)), "a hole during the outage"
+    assert segment_numbers(archived.playlist) == list(range(1, track["segments"] + 1))
+    assert track["segments"] > len(stored_during) + 10  # the backlog did drain
+    assert stop.json()["gaps"] == []
+    frames = sum(decode(epoch.file()).video_frames for epoch in archived.epochs)
+    assert frames == track["frames"]
+    assert abs(frames - archived.duration_s * FPS) <= 1, (frames, archived.duration_s)
+    assert archived.duration_s >= 4 + 30 + 4 - 1.5  # every second while the store was away
+
+
+async def test_spool_limit_warns_long_before_anything_is_dropped(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path, clip: Path
+) -> None:
+    limit = 4_000_000  # about 12 s of this 2.5 Mbit/s camera
+    env = {**s3_env(s3_server, s3_bucket), "COURTCAST_SPOOL_MAX_BYTES": str(limit)}
+    with running_server(tmp_path / "data", env) as server:
+        async with server.client() as client:
+            courtroom = await create_courtroom(client, ["bench"])
+            hearing_id = await create_hearing(client, courtroom.id)
+            recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+            events_url = server.base_url.replace("http", "ws") + "/api/v1/events"
+            async with websockets.connect(f"{events_url}?token={server.admin_token}") as events:
+                s3_server.pause()
+                try:
+                    publisher = WhipPublisher(
+                        clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
+                    )
+                    await publisher.start()
+                    raised = await _alarm_sequence(events, until="spool_full", timeout_s=40)
+                    metrics = (await client.get("/metrics")).text
+                finally:
+                    s3_server.resume()
+            stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+            await publisher.close()
+            assert stop.status_code == 200, stop.text
+            stopped = stop.json()
+            track = stopped["tracks"][0]
+            archived = await fetch_track(client, track["playlist"])
+
+    kinds = [kind for kind, _ in raised]
+    assert kinds.index("spool_filling") < kinds.index("spool_full")
+    filling_at = next(when for kind, when in raised if kind == "spool_filling")
+    full_at = next(when for kind, when in raised if kind == "spool_full")
+    assert full_at - filling_at >= 2.0, "the warning must leave operators time to act"
+    assert 'courtcast_alarms_active{kind="spool_full"} 1' in metrics
+    gaps = [gap for gap in stopped["gaps"] if gap["reason"] == "spool_full"]
+    assert len(gaps) == 1 and gaps[0]["camera"] == "bench"
+    # what was recorded before the limit is all there and decodes
+    frames = sum(decode(epoch.file()).video_frames for epoch in archived.epochs)
+    assert frames == track["frames"] > 8 * FPS
+
+
+async def test_silent_camera_raises_an_alarm_within_two_seconds(
+    server: RunningServer, clip: Path
+) -> None:
+    async with server.client() as client:
+        courtroom = await create_courtroom(client, ["bench"])
+        hearing_id = await create_hearing(client, courtroom.id)
+        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        publisher = WhipPublisher(
+            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
+        )
+        await publisher.start()
+        await asyncio.sleep(2)
+        assert (await client.get("/api/v1/alarms")).json() == []
+        events_url = server.base_url.replace("http", "ws") + "/api/v1/events"
+        async with websockets.connect(
+            events_url, additional_headers={"Authorization": f"Bearer {server.admin_token}"}
+        ) as events:
+            await publisher.close(hang_up=False)  # the camera's cable is pulled
+            raised = await _alarm_sequence(events, until="no_frames", timeout_s=4)
+        alarms = (await client.get("/api/v1/alarms")).json()
+        await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+    assert [kind for kind, _ in raised] == ["no_frames"]
+    assert alarms[0]["kind"] == "no_frames"
+    assert alarms[0]["details"] == {"recording_id": recording["id"], "camera": "bench"}
+
+
+async def _alarm_sequence(
+    events: websockets.ClientConnection, *, until: str, timeout_s: float
+) -> list[tuple[str, float]]:
+    """Alarm kinds raised, with the loop time they arrived, up to and including `until`."""
+    loop = asyncio.get_running_loop()
+    raised: list[tuple[str, float]] = []
+    async with asyncio.timeout(timeout_s):
+        while not raised or raised[-1][0] != until:
+            event = json.loads(await events.recv())
+            if event["type"] == "alarm.raised":
+                raised.append((event["alarm"]["kind"], loop.time()))
+    return raised
