@@ -8,12 +8,14 @@ ValueError with the reason so the routes can answer 400.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, Self
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
 
 from streaming.codecs import install_codecs
+from streaming.hub import Hub
 from streaming.ice import rtc_configuration
 from streaming.sdp import validate_offer, without_mdns_candidates
 
@@ -68,3 +70,39 @@ class BackgroundTasks:
         for task in list(self._tasks):
             if task is not current:
                 task.cancel()
+
+
+class HubPeer:
+    """A peer connection on one camera's hub: a WHIP publisher or a WHEP viewer.
+
+    Subclasses say how to negotiate (`_negotiate`) and what runs once answered
+    (`_start`); creation, failure clean-up and the shared state live here.
+    """
+
+    def __init__(self, hub: Hub, on_ended: Callable[[Any], None], pc: RTCPeerConnection) -> None:
+        self.id = uuid.uuid4().hex
+        self.answer_sdp = ""
+        self._hub = hub
+        self._on_ended = on_ended
+        self._pc = pc
+        self._tasks = BackgroundTasks()
+        self._closed = False
+
+    @classmethod
+    async def create(cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[Any], None]) -> Self:
+        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
+        offer = checked_offer(offer_sdp)
+        peer = cls(hub, on_ended, new_peer_connection())
+        try:
+            await peer._negotiate(offer)
+        except BaseException:
+            await peer._pc.close()
+            raise
+        peer._start()
+        return peer
+
+    async def _negotiate(self, offer: str) -> None:
+        raise NotImplementedError
+
+    def _start(self) -> None:
+        raise NotImplementedError

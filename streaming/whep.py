@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +24,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from streaming.frames import EncodedFrame, MediaKind, SourceEnded
 from streaming.hub import Hub, Subscription
-from streaming.peer import BackgroundTasks, answer, apply_offer, checked_offer, new_peer_connection
+from streaming.peer import HubPeer, answer, apply_offer
 from streaming.sdp import offered_kinds
 
 log = logging.getLogger(__name__)
@@ -86,38 +85,17 @@ class Timeline:
         return pts
 
 
-class WhepViewer:
+class WhepViewer(HubPeer):
     """One viewer of one camera, from the answered offer until either side hangs up."""
 
     def __init__(
         self, hub: Hub, on_ended: Callable[[WhepViewer], None], pc: RTCPeerConnection
     ) -> None:
-        self.id = uuid.uuid4().hex
-        self.answer_sdp = ""
+        super().__init__(hub, on_ended, pc)
         self.video_codec = hub.video_codec or DEFAULT_VIDEO_CODEC
-        self._hub = hub
-        self._on_ended = on_ended
-        self._pc = pc
         self._tracks: dict[str, RelayTrack] = {}
         self._subscription: Subscription | None = None
         self._waiting_for_keyframe = True
-        self._tasks = BackgroundTasks()
-        self._closed = False
-
-    @classmethod
-    async def create(
-        cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[WhepViewer], None]
-    ) -> WhepViewer:
-        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
-        offer = checked_offer(offer_sdp)
-        viewer = cls(hub, on_ended, new_peer_connection())
-        try:
-            await viewer._negotiate(offer)
-        except BaseException:
-            await viewer._pc.close()
-            raise
-        viewer._start()
-        return viewer
 
     async def _negotiate(self, offer: str) -> None:
         pc = self._pc

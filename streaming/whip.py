@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import cast
 
@@ -22,7 +21,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from streaming.frames import MediaKind
 from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
-from streaming.peer import BackgroundTasks, answer, apply_offer, checked_offer, new_peer_connection
+from streaming.peer import HubPeer, answer, apply_offer
 from streaming.sdp import offered_kinds, with_bitrate_hints
 
 log = logging.getLogger(__name__)
@@ -33,36 +32,15 @@ CONNECT_GRACE_S = 5.0
 VIDEO_PREFERENCE = ("video/h264", "video/vp8", "video/rtx")
 
 
-class WhipPublication:
+class WhipPublication(HubPeer):
     """One publisher on one camera, from the answered offer until either side hangs up."""
 
     def __init__(
         self, hub: Hub, on_ended: Callable[[WhipPublication], None], pc: RTCPeerConnection
     ) -> None:
-        self.id = uuid.uuid4().hex
+        super().__init__(hub, on_ended, pc)
         self._created_at = time.monotonic()
-        self.answer_sdp = ""
-        self._hub = hub
-        self._on_ended = on_ended
-        self._pc = pc
         self._video_receiver: RTCRtpReceiver | None = None
-        self._tasks = BackgroundTasks()
-        self._closed = False
-
-    @classmethod
-    async def create(
-        cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[WhipPublication], None]
-    ) -> WhipPublication:
-        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
-        offer = checked_offer(offer_sdp)
-        publication = cls(hub, on_ended, new_peer_connection())
-        try:
-            await publication._negotiate(offer)
-        except BaseException:
-            await publication._pc.close()
-            raise
-        publication._watch()
-        return publication
 
     async def _negotiate(self, offer: str) -> None:
         pc = self._pc
@@ -81,7 +59,7 @@ class WhipPublication:
         self.answer_sdp = with_bitrate_hints(await answer(pc))
         self._hub.attach_publisher(self.request_keyframe)
 
-    def _watch(self) -> None:
+    def _start(self) -> None:
         @self._pc.on("connectionstatechange")
         async def on_state() -> None:
             if self._pc.connectionState in ("failed", "closed"):
