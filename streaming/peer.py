@@ -8,6 +8,8 @@ ValueError with the reason so the routes can answer 400.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, Self
@@ -18,6 +20,10 @@ from streaming.codecs import install_codecs
 from streaming.hub import Hub
 from streaming.ice import rtc_configuration
 from streaming.sdp import validate_offer, without_mdns_candidates
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 15.0
 
 
 def checked_offer(text: str) -> str:
@@ -106,3 +112,28 @@ class HubPeer:
 
     def _start(self) -> None:
         raise NotImplementedError
+
+    def _leave_hub(self) -> None:
+        raise NotImplementedError
+
+    async def _hang_up_unless_connected(self) -> None:
+        """A peer that never completes ICE and DTLS must not hold its camera or viewer slot."""
+        await asyncio.sleep(CONNECT_TIMEOUT_S)
+        if self._pc.connectionState != "connected":
+            log.warning("%s %s never connected; hanging up", type(self).__name__, self.id)
+            await self.close()
+
+    @property
+    def connection_state(self) -> str:
+        return str(self._pc.connectionState)
+
+    async def close(self) -> None:
+        """Hang up and leave the hub; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._leave_hub()
+        self._tasks.cancel()
+        await self._pc.close()
+        with contextlib.suppress(Exception):  # the owner's bookkeeping must not undo the hang-up
+            self._on_ended(self)

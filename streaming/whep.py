@@ -11,7 +11,6 @@ offer is applied.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 VIEWER_QUEUE_FRAMES = 2 * (30 + 50)  # about 2 s of 30 fps video and 20 ms Opus
 TRACK_QUEUE_FRAMES = 8  # between the pump and a sender, which never waits on the network
 KEYFRAME_RETRY_S = 1.0
-CONNECT_TIMEOUT_S = 15.0
 DEFAULT_VIDEO_CODEC = "h264"  # before any publisher was seen: what the recorder prefers
 # Label H.264 with the richest profile the viewer accepts: a decoder for a higher profile
 # plays a lower one, while Safari shows black when the SDP claims less than the stream uses.
@@ -166,27 +164,9 @@ class WhepViewer(HubPeer):
                 self._hub.request_keyframe()
             await asyncio.sleep(KEYFRAME_RETRY_S)
 
-    async def _hang_up_unless_connected(self) -> None:
-        await asyncio.sleep(CONNECT_TIMEOUT_S)
-        if self._pc.connectionState != "connected":
-            log.warning("viewer %s never connected; hanging up", self.id)
-            await self.close()
-
-    @property
-    def connection_state(self) -> str:
-        return str(self._pc.connectionState)
-
-    async def close(self) -> None:
-        """Hang up and leave the hub; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _leave_hub(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
-        self._tasks.cancel()
-        await self._pc.close()
-        with contextlib.suppress(Exception):
-            self._on_ended(self)
 
 
 def _codecs(kind: str, mime_types: tuple[str, ...]) -> list[RTCRtpCodecCapability]:

@@ -8,8 +8,6 @@ and plays everywhere.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +24,6 @@ from streaming.sdp import offered_kinds, with_bitrate_hints
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 15.0
 STALE_AFTER_S = 2.0  # a connected publisher silent this long may be replaced by a new one
 CONNECT_GRACE_S = 5.0
 VIDEO_PREFERENCE = ("video/h264", "video/vp8", "video/rtx")
@@ -76,12 +73,6 @@ class WhipPublication(HubPeer):
 
         self._tasks.spawn(self._hang_up_unless_connected())
 
-    async def _hang_up_unless_connected(self) -> None:
-        await asyncio.sleep(CONNECT_TIMEOUT_S)
-        if self._pc.connectionState != "connected":
-            log.warning("publication %s never connected; hanging up", self.id)
-            await self.close()
-
     def request_keyframe(self) -> None:
         """RTCP PLI to the publisher (the hub throttles callers)."""
         if self._video_receiver is not None and not self._closed:
@@ -95,20 +86,9 @@ class WhipPublication(HubPeer):
             return False  # still connecting: the hub's silence may predate this publisher
         return silent_for_s is None or silent_for_s > STALE_AFTER_S
 
-    @property
-    def connection_state(self) -> str:
-        return str(self._pc.connectionState)
-
-    async def close(self) -> None:
-        """Hang up; the hub keeps its consumers for the next publisher."""
-        if self._closed:
-            return
-        self._closed = True
+    def _leave_hub(self) -> None:
+        """The hub keeps its consumers for the next publisher; they learn this one ended."""
         self._hub.detach_publisher(self.request_keyframe, self.id)
-        self._tasks.cancel()
-        await self._pc.close()
-        with contextlib.suppress(Exception):
-            self._on_ended(self)
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:

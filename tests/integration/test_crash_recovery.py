@@ -8,32 +8,24 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from tests.support.archive import decode, fetch_track
-from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.clips import clip_fixture
+from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
 FPS = 30
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clips") / "camera.ts"
-    make_clip(path, seconds=12, width=640, height=360, fps=FPS, gop=60)
-    return path
+clip = clip_fixture("camera.ts", seconds=12, width=640, height=360, fps=FPS, gop=60)
 
 
 async def test_sigkill_loses_at_most_half_a_second_and_the_recording_goes_on(
     server: RunningServer, clip: Path
 ) -> None:
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-    url = f"{server.base_url}/whip/{courtroom.id}/bench"
+        recording = await start_recording(client)
+    url = recording.whip_url(server.base_url)
 
     before = WhipPublisher(clip, url, server.admin_token)
     await before.start()
@@ -47,7 +39,7 @@ async def test_sigkill_loses_at_most_half_a_second_and_the_recording_goes_on(
     await after.start()
     await asyncio.sleep(4)
     async with server.client() as client:
-        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
         await after.close()
         assert stop.status_code == 200, stop.text
         stopped = stop.json()

@@ -7,19 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.clips import clip_fixture
+from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clips") / "camera.ts"
-    make_clip(path, seconds=10, width=640, height=360, fps=30, gop=30)
-    return path
+clip = clip_fixture("camera.ts", seconds=10, width=640, height=360, fps=30, gop=30)
 
 
 def verify(server: RunningServer, recording_id: str) -> subprocess.CompletedProcess[str]:
@@ -36,20 +29,16 @@ def verify(server: RunningServer, recording_id: str) -> subprocess.CompletedProc
 async def record(server: RunningServer, clip: Path) -> tuple[str, list[Path]]:
     """A short stopped recording and its segment files in the local object store."""
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-        publisher = WhipPublisher(
-            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
-        )
+        recording = await start_recording(client)
+        publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
         await publisher.start()
         await asyncio.sleep(7)
-        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
         await publisher.close()
     assert stop.status_code == 200, stop.text
-    segments = sorted((server.data_dir / "objects").rglob(f"*{recording['id']}/bench/seg-*.m4s"))
+    segments = sorted((server.data_dir / "objects").rglob(f"*{recording.id}/bench/seg-*.m4s"))
     assert len(segments) >= 3
-    return recording["id"], segments
+    return recording.id, segments
 
 
 async def test_untouched_recording_verifies_and_each_tampering_is_named(

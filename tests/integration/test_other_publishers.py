@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.support.archive import decode, fetch_track
 from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
@@ -19,19 +19,17 @@ async def test_vp8_publisher_is_archived_as_webm(server: RunningServer, tmp_path
         tmp_path / "vp8.webm", seconds=10, width=640, height=360, fps=FPS, gop=30, codec="vp8"
     )
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        recording = await start_recording(client)
         publisher = WhipPublisher(
             clip,
-            f"{server.base_url}/whip/{courtroom.id}/bench",
+            recording.whip_url(server.base_url),
             server.admin_token,
             video_codec="vp8",
         )
         await publisher.start()
         assert "VP8/90000" in publisher.answer_sdp
         await asyncio.sleep(6)
-        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
         await publisher.close()
         assert stop.status_code == 200, stop.text
         track = stop.json()["tracks"][0]
@@ -49,16 +47,14 @@ async def test_video_only_publisher_is_recorded(server: RunningServer, tmp_path:
     """Hardware encoders often send no audio: the offer has a single video section."""
     clip = make_clip(tmp_path / "h264.ts", seconds=8, width=640, height=360, fps=FPS, gop=30)
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+        recording = await start_recording(client)
         publisher = WhipPublisher(
-            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token, audio=False
+            clip, recording.whip_url(server.base_url), server.admin_token, audio=False
         )
         await publisher.start()
         assert "m=audio" not in publisher.answer_sdp
         await asyncio.sleep(4)
-        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
         await publisher.close()
         track = stop.json()["tracks"][0]
         archived = await fetch_track(client, track["playlist"])

@@ -6,25 +6,20 @@ import asyncio
 import json
 from pathlib import Path
 
-import pytest
 import websockets
 
 from tests.conftest import s3_env
 from tests.fixtures.s3_server import S3Server
 from tests.support.archive import decode, fetch_track
-from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.clips import clip_fixture
+from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer, running_server
 
 FPS = 30
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clips") / "camera.ts"
-    make_clip(path, seconds=50, width=640, height=360, fps=FPS, gop=30, detail=True)
-    return path
+clip = clip_fixture("camera.ts", seconds=50, width=640, height=360, fps=FPS, gop=30, detail=True)
 
 
 def segment_numbers(playlist: str) -> list[int]:
@@ -37,13 +32,9 @@ async def test_thirty_second_store_outage_loses_no_frame(
 ) -> None:
     with running_server(tmp_path / "data", s3_env(s3_server, s3_bucket)) as server:
         async with server.client() as client:
-            courtroom = await create_courtroom(client, ["bench"])
-            hearing_id = await create_hearing(client, courtroom.id)
-            recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-            playlist_url = f"/api/v1/recordings/{recording['id']}/cameras/bench/playlist.m3u8"
-            publisher = WhipPublisher(
-                clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
-            )
+            recording = await start_recording(client)
+            playlist_url = f"/api/v1/recordings/{recording.id}/cameras/bench/playlist.m3u8"
+            publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
             await publisher.start()
             await asyncio.sleep(4)
             s3_server.pause()
@@ -54,7 +45,7 @@ async def test_thirty_second_store_outage_loses_no_frame(
             finally:
                 s3_server.resume()
             await asyncio.sleep(4)
-            stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+            stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
             await publisher.close()
             assert stop.status_code == 200, stop.text
             track = stop.json()["tracks"][0]
@@ -79,22 +70,20 @@ async def test_spool_limit_warns_long_before_anything_is_dropped(
     env = {**s3_env(s3_server, s3_bucket), "COURTCAST_SPOOL_MAX_BYTES": str(limit)}
     with running_server(tmp_path / "data", env) as server:
         async with server.client() as client:
-            courtroom = await create_courtroom(client, ["bench"])
-            hearing_id = await create_hearing(client, courtroom.id)
-            recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
+            recording = await start_recording(client)
             events_url = server.base_url.replace("http", "ws") + "/api/v1/events"
             async with websockets.connect(f"{events_url}?token={server.admin_token}") as events:
                 s3_server.pause()
                 try:
                     publisher = WhipPublisher(
-                        clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
+                        clip, recording.whip_url(server.base_url), server.admin_token
                     )
                     await publisher.start()
                     raised = await _alarm_sequence(events, until="spool_full", timeout_s=40)
                     metrics = (await client.get("/metrics")).text
                 finally:
                     s3_server.resume()
-            stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+            stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
             await publisher.close()
             assert stop.status_code == 200, stop.text
             stopped = stop.json()
@@ -118,12 +107,8 @@ async def test_silent_camera_raises_an_alarm_within_two_seconds(
     server: RunningServer, clip: Path
 ) -> None:
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-        publisher = WhipPublisher(
-            clip, f"{server.base_url}/whip/{courtroom.id}/bench", server.admin_token
-        )
+        recording = await start_recording(client)
+        publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
         await publisher.start()
         await asyncio.sleep(2)
         assert (await client.get("/api/v1/alarms")).json() == []
@@ -134,10 +119,10 @@ async def test_silent_camera_raises_an_alarm_within_two_seconds(
             await publisher.close(hang_up=False)  # the camera's cable is pulled
             raised = await _alarm_sequence(events, until="no_frames", timeout_s=4)
         alarms = (await client.get("/api/v1/alarms")).json()
-        await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        await client.post(f"/api/v1/recordings/{recording.id}/stop")
     assert [kind for kind, _ in raised] == ["no_frames"]
     assert alarms[0]["kind"] == "no_frames"
-    assert alarms[0]["details"] == {"recording_id": recording["id"], "camera": "bench"}
+    assert alarms[0]["details"] == {"recording_id": recording.id, "camera": "bench"}
 
 
 async def _alarm_sequence(

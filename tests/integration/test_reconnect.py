@@ -5,32 +5,24 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 from tests.support.archive import decode, fetch_track
-from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.clips import clip_fixture
+from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
 FPS = 30
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clips") / "camera.ts"
-    make_clip(path, seconds=10, width=640, height=360, fps=FPS, gop=30)
-    return path
+clip = clip_fixture("camera.ts", seconds=10, width=640, height=360, fps=FPS, gop=30)
 
 
 async def test_hang_up_and_lost_network_both_continue_the_track(
     server: RunningServer, clip: Path
 ) -> None:
     async with server.client() as client:
-        courtroom = await create_courtroom(client, ["bench"])
-        hearing_id = await create_hearing(client, courtroom.id)
-        recording = (await client.post(f"/api/v1/hearings/{hearing_id}/recordings")).json()
-        url = f"{server.base_url}/whip/{courtroom.id}/bench"
+        recording = await start_recording(client)
+        url = recording.whip_url(server.base_url)
 
         first = WhipPublisher(clip, url, server.admin_token)
         await first.start()
@@ -46,7 +38,7 @@ async def test_hang_up_and_lost_network_both_continue_the_track(
         third = WhipPublisher(clip, url, server.admin_token)
         await third.start()  # takes over from the silent publication instead of a 409
         await asyncio.sleep(3)
-        stop = await client.post(f"/api/v1/recordings/{recording['id']}/stop")
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
         await third.close()
         assert stop.status_code == 200, stop.text
 

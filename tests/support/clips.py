@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+import pytest
 from av.video.stream import VideoStream
 
 FRAME_NUMBER_BITS = 16
@@ -203,3 +205,13 @@ def _encode_tone(stream: av.AudioStream, seconds: float) -> list[av.Packet]:
         frame.time_base = Fraction(1, AUDIO_RATE)
         packets += stream.encode(frame)
     return packets + stream.encode(None)
+
+
+def clip_fixture(name: str = "camera.ts", **options: Any) -> Any:
+    """A module-scoped pytest fixture that makes one clip for all tests of a module."""
+
+    @pytest.fixture(scope="module")
+    def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return make_clip(tmp_path_factory.mktemp("clips") / name, **options)
+
+    return clip

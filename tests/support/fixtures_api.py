@@ -45,3 +45,25 @@ async def create_hearing(
     assert hearing.status_code == 201, hearing.text
     hearing_id: str = hearing.json()["id"]
     return hearing_id
+
+
+@dataclass(frozen=True)
+class StartedRecording:
+    """A hearing being recorded in a fresh courtroom, as an operator would set it up."""
+
+    courtroom: Courtroom
+    hearing_id: str
+    id: str
+
+    def whip_url(self, base_url: str, camera: str = "bench") -> str:
+        return f"{base_url}/whip/{self.courtroom.id}/{camera}"
+
+
+async def start_recording(
+    client: httpx.AsyncClient, cameras: list[str] | None = None
+) -> StartedRecording:
+    courtroom = await create_courtroom(client, cameras or ["bench"])
+    hearing_id = await create_hearing(client, courtroom.id)
+    response = await client.post(f"/api/v1/hearings/{hearing_id}/recordings")
+    assert response.status_code == 201, response.text
+    return StartedRecording(courtroom, hearing_id, response.json()["id"])
