@@ -8,9 +8,14 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from recorder.retention import (
+    DEFAULT_RETENTION_CLASSES,
+    RetentionClass,
+    parse_retention_classes,
+)
 from storage.db import sqlite_url
 
 
@@ -30,11 +35,23 @@ class Settings(BaseSettings):
     ice_addresses: str = ""  # comma-separated host addresses for WebRTC media; empty = all
 
     segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
-    fragment_seconds: float = Field(default=0.5, gt=0.05, le=5.0)
+    fragment_seconds: float = Field(default=0.4, gt=0.05, le=5.0)
     max_sdp_bytes: int = 64 * 1024
     spool_max_bytes: int = Field(default=20 * 1024**3, gt=0)  # segments waiting for the store
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"
+    retention_classes: str = DEFAULT_RETENTION_CLASSES  # JSON: case type -> {years, mode}
+
+    @field_validator("retention_classes")
+    @classmethod
+    def _check_retention_classes(cls, value: str) -> str:
+        """Fail at start-up, not at the first recording of a case type."""
+        parse_retention_classes(value)
+        return value
+
+    @cached_property
+    def retention_table(self) -> dict[str, RetentionClass]:
+        return parse_retention_classes(self.retention_classes)
 
     @cached_property
     def resolved_data_dir(self) -> Path:
