@@ -27,10 +27,21 @@ class PlaylistSegment:
     discontinuity: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PlaylistGap:
+    """Time not recorded, shown to players as an EXT-X-DATERANGE with its reason."""
+
+    id: str
+    start: datetime
+    end: datetime | None
+    reason: str
+
+
 def render_media_playlist(
     segments: Sequence[PlaylistSegment],
     *,
     ended: bool,
+    gaps: Sequence[PlaylistGap] = (),
     playlist_type: PlaylistType | None = None,
     media_sequence: int = 0,
     discontinuity_sequence: int = 0,
@@ -48,6 +59,7 @@ def render_media_playlist(
     if playlist_type is not None:
         lines.append(f"#EXT-X-PLAYLIST-TYPE:{playlist_type}")
     lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+    lines.extend(_daterange(gap) for gap in gaps)
     current_map: str | None = None
     for segment in segments:
         if segment.init_uri != current_map:
@@ -65,6 +77,18 @@ def render_media_playlist(
     if ended:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+def _daterange(gap: PlaylistGap) -> str:
+    attributes = [
+        f'ID="gap-{gap.id}"',
+        'CLASS="org.courtcast.gap"',
+        f'START-DATE="{format_program_date_time(gap.start)}"',
+    ]
+    if gap.end is not None:
+        attributes.append(f"DURATION={(gap.end - gap.start).total_seconds():.3f}")
+    attributes.append(f'X-REASON="{gap.reason}"')
+    return "#EXT-X-DATERANGE:" + ",".join(attributes)
 
 
 def format_program_date_time(moment: datetime) -> str:

@@ -10,9 +10,9 @@ from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut
 from recorder.records import content_type_of
-from storage.catalog import track_objects
+from storage.catalog import recording_gaps, track_objects
 from storage.models import InitSegment, Marker, Recording, Segment
-from streaming.hls import PlaylistSegment, render_media_playlist
+from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
@@ -72,8 +72,13 @@ async def recording_playlist(
         for segment in segments
         if segment.epoch in init_names
     ]
+    gaps = [
+        PlaylistGap(gap.id, gap.started_at, gap.ended_at, gap.reason)
+        for gap in await recording_gaps(session, recording_id=recording.id)
+        if gap.camera in (None, camera)
+    ]
     text = render_media_playlist(
-        items, ended=recording.status != "recording", playlist_type="EVENT"
+        items, ended=recording.status != "recording", playlist_type="EVENT", gaps=gaps
     )
     return Response(
         text,

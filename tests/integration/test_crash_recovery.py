@@ -53,6 +53,8 @@ async def test_sigkill_loses_at_most_half_a_second_and_the_recording_goes_on(
     assert lost <= 0.5, f"{lost:.3f} s before the kill are missing"
     assert gap["ended_at"] is not None and gap["duration_s"] > 0
     assert archived.playlist.count("#EXT-X-DISCONTINUITY") == 1
+    assert 'CLASS="org.courtcast.gap"' in archived.playlist
+    assert 'X-REASON="crash"' in archived.playlist
     frames = sum(decode(epoch.file()).video_frames for epoch in archived.epochs)
     assert frames == track["frames"]
     assert track["duration_s"] >= 5.3 - 1.0 + 4 - 1.0  # both sides, less connection time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streaming.hls import PlaylistSegment, render_media_playlist
+from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
 START = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
 
@@ -48,3 +48,19 @@ def test_two_epochs_give_two_maps_and_one_discontinuity() -> None:
 def test_open_recording_has_no_endlist() -> None:
     text = render_media_playlist([segment(0, "init-1.mp4")], ended=False, playlist_type="EVENT")
     assert "#EXT-X-ENDLIST" not in text
+
+
+def test_gaps_are_dateranges_with_their_reason_and_duration() -> None:
+    gap = PlaylistGap("abc", START, START + timedelta(seconds=12.5), "crash")
+    still_open = PlaylistGap("def", START + timedelta(seconds=30), None, "publisher_left")
+    lines = render_media_playlist(
+        [segment(0, "init-1.mp4")], ended=False, gaps=[gap, still_open]
+    ).splitlines()
+    assert (
+        '#EXT-X-DATERANGE:ID="gap-abc",CLASS="org.courtcast.gap",'
+        'START-DATE="2026-11-25T01:30:00.000Z",DURATION=12.500,X-REASON="crash"'
+    ) in lines
+    assert (
+        '#EXT-X-DATERANGE:ID="gap-def",CLASS="org.courtcast.gap",'
+        'START-DATE="2026-11-25T01:30:30.000Z",X-REASON="publisher_left"'
+    ) in lines
