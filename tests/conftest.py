@@ -13,7 +13,7 @@ from tests.support.server import RunningServer, running_server
 if TYPE_CHECKING:  # the plugin module must be imported by pytest first, for assertion rewriting
     from tests.fixtures.s3_server import S3Server
 
-pytest_plugins = ["tests.fixtures.s3_server"]
+pytest_plugins = ["tests.fixtures.s3_server", "tests.fixtures.postgres_server"]
 
 
 def s3_env(s3: S3Server, bucket: str) -> dict[str, str]:

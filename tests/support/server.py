@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,19 @@ class RunningServer:
     def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def index_dump(self) -> bytes:
+        """Every byte the index holds (the SQLite files, or a dump of the PostgreSQL database)."""
+        url = self.env.get("COURTCAST_DATABASE_URL")
+        if url is None:
+            return b"".join(p.read_bytes() for p in self.data_dir.glob("index.sqlite3*"))
+        dump = subprocess.run(
+            ["pg_dump", "--data-only", url.replace("+asyncpg", "")],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return dump.stdout
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -78,7 +92,10 @@ def running_server(
     data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[RunningServer]:
     port = free_port()
+    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURTCAST_")}
+    if postgres:
+        env["COURTCAST_DATABASE_URL"] = fresh_postgres_database(postgres)
     env.update(
         {
             "COURTCAST_HOST": "127.0.0.1",
@@ -102,3 +119,16 @@ def running_server(
     finally:
         if server.process is not None and server.process.poll() is None:
             server.stop()
+
+
+def fresh_postgres_database(address: str) -> str:
+    """A new empty database on the test PostgreSQL, so servers never see each other's rows."""
+    host, port = address.split(":")
+    name = f"courtcast_{uuid.uuid4().hex[:16]}"
+    subprocess.run(
+        ["createdb", "-h", host, "-p", port, "-U", "postgres", name],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return f"postgresql+asyncpg://postgres@{address}/{name}"
