@@ -31,12 +31,13 @@ from storage.catalog import (
     open_gap,
     recording_contents,
     recording_gaps,
+    recording_protection,
     track_progress,
 )
 from storage.db import Database
 from storage.keys import TrackPrefix
 from storage.models import Case, Courtroom, Gap, Hearing, Recording
-from storage.objects import ObjectStore
+from storage.objects import ObjectProtection, ObjectStore, follow_legal_hold
 from streaming.frames import SourceEnded
 from streaming.hub import HubRegistry, Subscription
 from streaming.whip import WhipPublication
@@ -100,7 +101,7 @@ class ControlRoom:
         self._recordings: dict[str, ActiveRecording] = {}
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
         self._background: set[asyncio.Task[None]] = set()
-        self.uploader = Uploader(store, on_stored=self._index)
+        self.uploader = Uploader(store, on_stored=self._index, protection_for=self._protection)
 
     async def start(self) -> None:
         """Recover what the previous process left: upload its spool, resume its recordings.
@@ -336,10 +337,20 @@ class ControlRoom:
             )
             sealed = seal(manifest, self._signing_key)
             key = _recording_prefix(recording, "-").manifest_key()
-            stored = await self._store.put_bytes(key, sealed, content_type="application/json")
+            protection = await recording_protection(session, recording_id=recording_id)
+            stored = await self._store.put_bytes(
+                key, sealed, content_type="application/json", protection=protection
+            )
             recording.manifest_key = key
             recording.manifest_sha256 = stored.sha256
             await session.commit()
+            now = await recording_protection(session, recording_id=recording_id)
+            await follow_legal_hold(self._store, key, written=protection, now=now)
+
+    async def _protection(self, recording_id: str) -> ObjectProtection | None:
+        """Not cached: a legal hold placed mid-recording must reach the next segment."""
+        async with self._db.session() as session:
+            return await recording_protection(session, recording_id=recording_id)
 
     async def _index(self, record: InitRecord | SegmentRecord) -> None:
         """Called by the uploader once the store confirmed an object; the spool copy goes after."""

@@ -58,6 +58,8 @@ async def recording_out(
             for gap in await recording_gaps(session, recording_id=recording.id)
         ],
         manifest_sha256=recording.manifest_sha256,
+        retention_class=recording.retention_class,
+        retain_until=recording.retain_until,
     )
 
 

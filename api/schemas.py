@@ -58,6 +58,7 @@ class CaseIn(BaseModel):
     number: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=2000)
     court_id: str | None = None
+    case_type: str = Field(default="default", min_length=1, max_length=32)  # a retention class
 
 
 class CaseOut(BaseModel):
@@ -65,7 +66,13 @@ class CaseOut(BaseModel):
     court_id: str
     number: str
     title: str
+    case_type: str
+    legal_hold: bool
     created_at: datetime
+
+
+class LegalHoldIn(BaseModel):
+    on: bool
 
 
 class HearingIn(BaseModel):
@@ -121,6 +128,8 @@ class RecordingOut(BaseModel):
     tracks: list[TrackOut]
     gaps: list[GapOut]
     manifest_sha256: str | None
+    retention_class: str | None
+    retain_until: datetime | None
 
 
 class MarkerIn(BaseModel):

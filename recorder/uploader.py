@@ -4,7 +4,9 @@ One worker uploads jobs first-in first-out, so segments reach the store and
 the index in recording order and playlists never show a hole. A failure (the
 store is down, the index is busy) is retried with capped exponential backoff
 and jitter; the spool copy is released only after the store confirmed the
-object and `on_stored` (the index) accepted its record.
+object and `on_stored` (the index) accepted its record. Each object is written
+with the protection (retention, legal hold) `protection_for` gives its
+recording at that moment, so the store refuses its early deletion from the start.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from pathlib import Path
 
 from recorder.records import ObjectRecord
 from recorder.spool import release
-from storage.objects import ObjectStore
+from storage.objects import ObjectProtection, ObjectStore, follow_legal_hold
 
 log = logging.getLogger(__name__)
 
 OnStored = Callable[[ObjectRecord], Awaitable[None]]
+ProtectionFor = Callable[[str], Awaitable[ObjectProtection | None]]  # by recording id
+
+
+async def _unprotected(recording_id: str) -> None:
+    """No retention or hold, for callers that keep no retention rules."""
+    return None
 
 
 class UploadQueueFull(Exception):
@@ -43,12 +51,14 @@ class Uploader:
         store: ObjectStore,
         *,
         on_stored: OnStored,
+        protection_for: ProtectionFor = _unprotected,
         max_jobs: int = 20_000,
         retry_first_s: float = 0.25,
         retry_max_s: float = 15.0,
     ) -> None:
         self._store = store
         self._on_stored = on_stored
+        self._protection_for = protection_for
         self._max_jobs = max_jobs
         self._retry_first_s = retry_first_s
         self._retry_max_s = retry_max_s
@@ -105,13 +115,21 @@ class Uploader:
                 )
                 return
             try:
+                protection = await self._protection_for(job.record.recording_id)
                 await self._store.put_file(
                     job.record.key,
                     job.path,
                     sha256=job.record.sha256,
                     content_type=job.record.content_type,
+                    protection=protection,
                 )
                 await self._on_stored(job.record)
+                await follow_legal_hold(
+                    self._store,
+                    job.record.key,
+                    written=protection,
+                    now=await self._protection_for(job.record.recording_id),
+                )
             except Exception as exc:  # any failure: keep the spool copy and try again
                 self.failures += 1
                 log.warning(

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Court, Gap, InitSegment, Segment, Track
+from storage.models import Case, Court, Gap, Hearing, InitSegment, Recording, Segment, Track
+from storage.objects import ObjectProtection, RetentionMode
 
 
 async def default_court(session: AsyncSession, *, name: str, timezone: str) -> Court:
@@ -304,3 +306,52 @@ async def close_gaps(
         query = query.where(Gap.camera == camera)
     for gap in await session.scalars(query):
         gap.ended_at = at
+
+
+async def recording_protection(
+    session: AsyncSession, *, recording_id: str
+) -> ObjectProtection | None:
+    """How a recording's objects are protected now: its retention and its case's legal hold.
+
+    Read for every object rather than cached, so one stored after a hold is placed is held.
+    """
+    row = (
+        await session.execute(
+            select(Recording.retain_until, Recording.retention_mode, Case.legal_hold)
+            .join(Hearing, Hearing.id == Recording.hearing_id)
+            .join(Case, Case.id == Hearing.case_id)
+            .where(Recording.id == recording_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    retain_until, mode, legal_hold = row
+    if retain_until is None and not legal_hold:
+        return None
+    return ObjectProtection(
+        retain_until=retain_until,
+        mode=cast(RetentionMode, mode or "GOVERNANCE"),
+        legal_hold=legal_hold,
+    )
+
+
+async def case_object_keys(session: AsyncSession, *, case_id: str) -> list[str]:
+    """Every stored object of every recording of a case: init and media segments, manifests."""
+    recordings = (
+        select(Recording.id)
+        .join(Hearing, Hearing.id == Recording.hearing_id)
+        .where(Hearing.case_id == case_id)
+    )
+    tracks = select(Track.id).where(Track.recording_id.in_(recordings))
+    keys = [
+        *await session.scalars(
+            select(InitSegment.object_key).where(InitSegment.track_id.in_(tracks))
+        ),
+        *await session.scalars(select(Segment.object_key).where(Segment.track_id.in_(tracks))),
+        *await session.scalars(
+            select(Recording.manifest_key).where(
+                Recording.id.in_(recordings), Recording.manifest_key.is_not(None)
+            )
+        ),
+    ]
+    return [key for key in keys if key is not None]

@@ -14,10 +14,14 @@ import shutil
 import stat as stat_mode
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 from pathlib import Path
 
-from storage.objects import ObjectNotFound, ObjectStoreUnavailable, StoredObject
+from storage.objects import (
+    ObjectNotFound,
+    ObjectProtection,
+    ObjectStoreUnavailable,
+    StoredObject,
+)
 
 _MISSING = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
 
@@ -108,9 +112,9 @@ def _list_keys(root: Path, prefix: str) -> list[str]:
 class LocalObjectStore:
     """Objects as files under `root`, written atomically and fsynced before a put returns.
 
-    `retain_until` is accepted and ignored: a directory cannot enforce write-once retention
-    (anyone with file access can delete), so courts that need compliance retention must use
-    the S3 store with object lock.
+    `protection` is accepted and ignored, and legal holds are no-ops: a directory cannot
+    enforce write-once retention or a hold (anyone with file access can delete), so courts
+    that need them must use the S3 store with object lock.
     """
 
     def __init__(self, root: Path) -> None:
@@ -128,7 +132,7 @@ class LocalObjectStore:
         *,
         sha256: str,
         content_type: str,
-        retain_until: datetime | None = None,
+        protection: ObjectProtection | None = None,
     ) -> StoredObject:
         target = self._path(key)
 
@@ -138,7 +142,14 @@ class LocalObjectStore:
 
         return await asyncio.to_thread(self._put, key, target, copy, sha256)
 
-    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
+    async def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        protection: ObjectProtection | None = None,
+    ) -> StoredObject:
         target = self._path(key)
 
         sha256 = hashlib.sha256(data).hexdigest()
@@ -209,6 +220,10 @@ class LocalObjectStore:
             return  # a parent is a file, so the object cannot exist
         if path.parent.is_dir():
             _fsync_dir(path.parent)
+
+    async def set_legal_hold(self, key: str, on: bool) -> None:
+        """Only checks the object exists: a directory has no hold to set (see the class)."""
+        await self.stat(key)
 
     async def list(self, prefix: str) -> AsyncIterator[str]:
         for key in await asyncio.to_thread(_list_keys, self._root, prefix):

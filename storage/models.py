@@ -107,6 +107,8 @@ class Case(Base):
     court_id: Mapped[str] = mapped_column(ForeignKey("courts.id"), index=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(Text)
+    case_type: Mapped[str] = mapped_column(String(32), default="default")  # its retention class
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -136,6 +138,10 @@ class Recording(Base):
     started_by: Mapped[str | None] = mapped_column(String(200), default=None)
     manifest_key: Mapped[str | None] = mapped_column(String(512), default=None)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    # fixed when the recording starts, so a later change of the settings never shortens it
+    retention_class: Mapped[str | None] = mapped_column(String(32), default=None)
+    retention_mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    retain_until: Mapped[datetime | None] = mapped_column(default=None)
 
     tracks: Mapped[list[Track]] = relationship(
         back_populates="recording", order_by="Track.camera", lazy="selectin"

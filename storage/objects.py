@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
+
+RetentionMode = Literal["COMPLIANCE", "GOVERNANCE"]
 
 
 class ObjectNotFound(KeyError):
@@ -34,6 +36,19 @@ class StoredObject:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectProtection:
+    """What should stop an object's early deletion: write-once retention and/or a legal hold.
+
+    COMPLIANCE retention cannot be shortened or lifted by anyone, GOVERNANCE only by an
+    account with the bypass permission; a legal hold lasts until it is released.
+    """
+
+    retain_until: datetime | None = None
+    mode: RetentionMode = "GOVERNANCE"
+    legal_hold: bool = False
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
     """Durable bytes under string keys (`keys.py` owns the layout)."""
@@ -45,17 +60,29 @@ class ObjectStore(Protocol):
         *,
         sha256: str,
         content_type: str,
-        retain_until: datetime | None = None,
+        protection: ObjectProtection | None = None,
     ) -> StoredObject:
         """Store a local file under `key`; return only once the store confirms it.
 
         `sha256` is the hex digest the caller computed while writing; it is kept
         with the object so a later read can be checked against the index.
+        `protection` is applied in the same write, so the object is never unprotected.
         """
         ...
 
-    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
+    async def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        protection: ObjectProtection | None = None,
+    ) -> StoredObject:
         """Store a small object held in memory (init segments, manifests)."""
+        ...
+
+    async def set_legal_hold(self, key: str, on: bool) -> None:
+        """Place or release a legal hold on an existing object; raises ObjectNotFound."""
         ...
 
     async def get_bytes(self, key: str) -> bytes:
@@ -89,3 +116,20 @@ class ObjectStore(Protocol):
     async def close(self) -> None:
         """Release connections and threads."""
         ...
+
+
+async def follow_legal_hold(
+    store: ObjectStore,
+    key: str,
+    *,
+    written: ObjectProtection | None,
+    now: ObjectProtection | None,
+) -> None:
+    """Bring a just-indexed object's hold in line with its case, read again after indexing.
+
+    A hold placed or released between the read before the put and the object's indexing
+    misses it: the hold request applies itself only to objects already in the index.
+    """
+    held = now is not None and now.legal_hold
+    if held != (written is not None and written.legal_hold):
+        await store.set_legal_hold(key, held)

@@ -13,18 +13,23 @@ import io
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import urllib3
 from minio import Minio
-from minio.commonconfig import COMPLIANCE
 from minio.datatypes import Object
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
 
-from storage.objects import ObjectLocked, ObjectNotFound, ObjectStoreUnavailable, StoredObject
+from storage.objects import (
+    ObjectLocked,
+    ObjectNotFound,
+    ObjectProtection,
+    ObjectStoreUnavailable,
+    StoredObject,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -109,6 +114,21 @@ class S3ObjectStore:
                 self._object_lock = False
         return self._object_lock
 
+    async def _lock_args(
+        self, protection: ObjectProtection | None
+    ) -> tuple[Retention | None, bool]:
+        """The retention and legal hold to send with a put.
+
+        None on a bucket without object lock, which would refuse them; `_has_object_lock`
+        has warned about that once.
+        """
+        if protection is None or not await self._has_object_lock():
+            return None, False
+        retention = None
+        if protection.retain_until is not None:
+            retention = Retention(protection.mode, protection.retain_until)
+        return retention, protection.legal_hold
+
     async def put_file(
         self,
         key: str,
@@ -116,15 +136,21 @@ class S3ObjectStore:
         *,
         sha256: str,
         content_type: str,
-        retain_until: datetime | None = None,
+        protection: ObjectProtection | None = None,
     ) -> StoredObject:
-        retention = None
-        if retain_until is not None and await self._has_object_lock():
-            retention = Retention(COMPLIANCE, retain_until)
-        return await self._run(key, self._put_file, key, path, sha256, content_type, retention)
+        retention, legal_hold = await self._lock_args(protection)
+        return await self._run(
+            key, self._put_file, key, path, sha256, content_type, retention, legal_hold
+        )
 
     def _put_file(
-        self, key: str, path: Path, sha256: str, content_type: str, retention: Retention | None
+        self,
+        key: str,
+        path: Path,
+        sha256: str,
+        content_type: str,
+        retention: Retention | None,
+        legal_hold: bool,
     ) -> StoredObject:
         with path.open("rb") as src:
             size = path.stat().st_size
@@ -136,11 +162,20 @@ class S3ObjectStore:
                 content_type=content_type,
                 metadata={_SHA256_HEADER: sha256},
                 retention=retention,
+                legal_hold=legal_hold,
             )
         return StoredObject(key=key, size=size, sha256=sha256)
 
-    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
+    async def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        protection: ObjectProtection | None = None,
+    ) -> StoredObject:
         sha256 = hashlib.sha256(data).hexdigest()
+        retention, legal_hold = await self._lock_args(protection)
         await self._run(
             key,
             self._client.put_object,
@@ -150,8 +185,20 @@ class S3ObjectStore:
             len(data),
             content_type=content_type,
             metadata={_SHA256_HEADER: sha256},
+            retention=retention,
+            legal_hold=legal_hold,
         )
         return StoredObject(key=key, size=len(data), sha256=sha256)
+
+    async def set_legal_hold(self, key: str, on: bool) -> None:
+        """Hold or release the current version of `key`; a no-op without object lock."""
+        if not await self._has_object_lock():
+            await self.stat(key)  # still report a missing object, as the protocol says
+            return
+        change = (
+            self._client.enable_object_legal_hold if on else self._client.disable_object_legal_hold
+        )
+        await self._run(key, change, self._bucket, key)
 
     async def get_bytes(self, key: str) -> bytes:
         return await self._run(key, self._get_bytes, key)

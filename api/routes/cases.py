@@ -1,14 +1,23 @@
-"""Cases, identified by their court case number, e.g. (2026)湘04民初123号."""
+"""Cases, identified by their court case number, e.g. (2026)湘04民初123号.
+
+A case's type picks the retention class of its recordings; its legal hold stops the
+store from deleting any of them, retention or not, until it is released.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
-from api.schemas import CaseIn, CaseOut
-from storage.catalog import default_court
+from api.schemas import CaseIn, CaseOut, LegalHoldIn
+from storage.catalog import case_object_keys, default_court
 from storage.models import Case, Court
+from storage.objects import ObjectNotFound, ObjectStoreUnavailable
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -22,6 +31,12 @@ async def create_case(
     body: CaseIn, session: SessionDep, runtime: RuntimeDep, _: Operator
 ) -> CaseOut:
     number = body.number.strip()
+    classes = runtime.settings.retention_table
+    if body.case_type not in classes:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"unknown case_type {body.case_type!r}; one of: {', '.join(sorted(classes))}",
+        )
     if await session.scalar(select(Case.id).where(Case.number == number)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"case {number} already exists")
     if body.court_id is None:
@@ -34,7 +49,7 @@ async def create_case(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown court_id")
     else:
         court_id = body.court_id
-    case = Case(court_id=court_id, number=number, title=body.title)
+    case = Case(court_id=court_id, number=number, title=body.title, case_type=body.case_type)
     session.add(case)
     await session.commit()
     return case_out(case)
@@ -48,9 +63,35 @@ async def list_cases(session: SessionDep, _: Staff, number: str | None = None) -
     return [case_out(case) for case in await session.scalars(query)]
 
 
-@router.get("/{case_id}", response_model=CaseOut)
-async def get_case(case_id: str, session: SessionDep, _: Staff) -> CaseOut:
+async def find_case(session: SessionDep, case_id: str) -> Case:
     case = await session.get(Case, case_id)
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "case not found")
+    return case
+
+
+@router.get("/{case_id}", response_model=CaseOut)
+async def get_case(case_id: str, session: SessionDep, _: Staff) -> CaseOut:
+    return case_out(await find_case(session, case_id))
+
+
+@router.put("/{case_id}/legal-hold", response_model=CaseOut)
+async def set_legal_hold(
+    case_id: str, body: LegalHoldIn, session: SessionDep, runtime: RuntimeDep, _: Operator
+) -> CaseOut:
+    """Record the hold first, so objects stored from now on get it as they are written;
+    then apply it to every object already stored. Idempotent: repeat it after a 503."""
+    case = await find_case(session, case_id)
+    case.legal_hold = body.on
+    await session.commit()
+    for key in await case_object_keys(session, case_id=case.id):
+        try:
+            await runtime.store.set_legal_hold(key, body.on)
+        except ObjectNotFound:
+            log.warning("indexed object %s of case %s is missing from the store", key, case.id)
+        except ObjectStoreUnavailable as exc:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                f"the hold is recorded but the store did not answer; repeat the request ({exc})",
+            ) from exc
     return case_out(case)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import HearingIn, HearingOut, RecordingOut
+from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["hearings"])
@@ -79,11 +82,19 @@ async def start_recording(
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"courtroom is already recording (recording {active})"
         )
+    case = await session.get(Case, hearing.case_id)
+    assert case is not None  # foreign key
+    retention = class_for(runtime.settings.retention_table, case.case_type)
+    started_at = datetime.now(UTC)
     recording = Recording(
         hearing_id=hearing.id,
         courtroom_id=courtroom.id,
         court_id=courtroom.court_id,
         started_by=principal.name,
+        started_at=started_at,
+        retention_class=retention.name,
+        retention_mode=retention.mode,
+        retain_until=retain_until(retention, started_at),
     )
     session.add(recording)
     hearing.status = "in_session"

@@ -11,20 +11,29 @@ from pathlib import Path
 
 import httpx
 import pytest
+from minio.error import S3Error
 
 from storage.local import LocalObjectStore
 from storage.objects import (
     ObjectLocked,
     ObjectNotFound,
+    ObjectProtection,
     ObjectStore,
     ObjectStoreUnavailable,
+    RetentionMode,
     StoredObject,
 )
 from storage.s3 import S3ObjectStore
 from tests.fixtures.s3_server import S3Server
+from tests.support.s3_objects import minio_client, object_lock, read_version, version_ids
 from tests.support.server import free_port
 
 SEGMENT = os.urandom(300_000) + b"end"  # not a multiple of any chunk size
+
+
+def _retained(mode: RetentionMode = "COMPLIANCE") -> ObjectProtection:
+    """Retention long enough for a test, short enough that the RGW cluster can be purged."""
+    return ObjectProtection(retain_until=datetime.now(UTC) + timedelta(minutes=5), mode=mode)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -154,7 +163,10 @@ async def test_local_presigned_url_is_none(local_store: LocalObjectStore) -> Non
     assert await local_store.presigned_get_url("a/seg.m4s", expires_s=60) is None
 
 
-async def test_s3_retention_forbids_delete(s3_store: S3ObjectStore, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["COMPLIANCE", "GOVERNANCE"])
+async def test_s3_retention_forbids_delete(
+    s3_store: S3ObjectStore, tmp_path: Path, mode: RetentionMode
+) -> None:
     source = _write(tmp_path / "seg.m4s", SEGMENT)
     expected = _expected("a/seg.m4s", SEGMENT)
     await s3_store.put_file(
@@ -162,12 +174,74 @@ async def test_s3_retention_forbids_delete(s3_store: S3ObjectStore, tmp_path: Pa
         source,
         sha256=expected.sha256,
         content_type="video/mp4",
-        retain_until=datetime.now(UTC) + timedelta(minutes=5),
+        protection=_retained(mode),
     )
     with pytest.raises(ObjectLocked):
         await s3_store.delete("a/seg.m4s")
     assert await s3_store.stat("a/seg.m4s") == expected
     assert await s3_store.get_bytes("a/seg.m4s") == SEGMENT
+
+
+async def test_s3_overwrite_of_a_locked_object_keeps_the_locked_version(
+    s3_store: S3ObjectStore, s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    """An object-lock bucket is versioned: a put of the same key adds a version on top."""
+    key = "a/seg.m4s"
+    source = _write(tmp_path / "seg.m4s", SEGMENT)
+    await s3_store.put_file(
+        key,
+        source,
+        sha256=_expected(key, SEGMENT).sha256,
+        content_type="video/mp4",
+        protection=_retained("COMPLIANCE"),
+    )
+    await s3_store.put_bytes(key, b"forged", content_type="video/mp4")
+    assert await s3_store.get_bytes(key) == b"forged"
+    with minio_client(s3_server) as client:
+        _forged, locked = version_ids(client, s3_bucket, key)
+        assert read_version(client, s3_bucket, key, locked) == SEGMENT
+        assert object_lock(client, s3_bucket, key, locked).mode == "COMPLIANCE"
+        assert object_lock(client, s3_bucket, key).mode is None  # the put on top had none
+        with pytest.raises(S3Error) as refused:
+            client.remove_object(s3_bucket, key, version_id=locked)
+        assert refused.value.code == "AccessDenied"
+        with pytest.raises(ObjectLocked):
+            await s3_store.delete(key)  # removes the unlocked version on top, then stops
+        assert version_ids(client, s3_bucket, key) == [locked]
+        assert read_version(client, s3_bucket, key, locked) == SEGMENT
+    assert await s3_store.get_bytes(key) == SEGMENT
+
+
+async def test_s3_legal_hold_forbids_delete_until_released(s3_store: S3ObjectStore) -> None:
+    await s3_store.put_bytes(
+        "a/held.m4s", b"x", content_type="video/mp4", protection=ObjectProtection(legal_hold=True)
+    )
+    await s3_store.put_bytes("a/later.m4s", b"y", content_type="video/mp4")
+    await s3_store.set_legal_hold("a/later.m4s", True)
+    for key in ("a/held.m4s", "a/later.m4s"):
+        with pytest.raises(ObjectLocked):
+            await s3_store.delete(key)
+        await s3_store.set_legal_hold(key, False)
+        await s3_store.delete(key)
+        with pytest.raises(ObjectNotFound):
+            await s3_store.stat(key)
+
+
+async def test_legal_hold_of_a_missing_key_raises_not_found(store: ObjectStore) -> None:
+    with pytest.raises(ObjectNotFound):
+        await store.set_legal_hold("a/missing.m4s", True)
+
+
+async def test_local_store_accepts_protection_it_cannot_enforce(
+    local_store: LocalObjectStore,
+) -> None:
+    """A directory cannot refuse deletion; the README says so. The calls must not fail."""
+    protection = ObjectProtection(retain_until=datetime.now(UTC), legal_hold=True)
+    await local_store.put_bytes("a/seg.m4s", b"x", content_type="video/mp4", protection=protection)
+    await local_store.set_legal_hold("a/seg.m4s", True)
+    await local_store.delete("a/seg.m4s")
+    with pytest.raises(ObjectNotFound):
+        await local_store.stat("a/seg.m4s")
 
 
 async def test_s3_ensure_bucket_creates_a_locked_bucket(
@@ -193,7 +267,7 @@ async def test_s3_ensure_bucket_creates_a_locked_bucket(
             source,
             sha256=hashlib.sha256(b"x").hexdigest(),
             content_type="video/mp4",
-            retain_until=datetime.now(UTC) + timedelta(minutes=5),
+            protection=_retained(),
         )
         with pytest.raises(ObjectLocked):
             await store.delete("a")

@@ -25,11 +25,15 @@ async def create_courtroom(client: httpx.AsyncClient, cameras: list[str]) -> Cou
 
 
 async def create_hearing(
-    client: httpx.AsyncClient, courtroom_id: str, visibility: str = "public"
+    client: httpx.AsyncClient,
+    courtroom_id: str,
+    visibility: str = "public",
+    case_type: str = "default",
 ) -> str:
     number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
     case = await client.post(
-        "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷"}
+        "/api/v1/cases",
+        json={"number": number, "title": "张三诉李四合同纠纷", "case_type": case_type},
     )
     assert case.status_code == 201, case.text
     hearing = await client.post(
@@ -60,10 +64,10 @@ class StartedRecording:
 
 
 async def start_recording(
-    client: httpx.AsyncClient, cameras: list[str] | None = None
+    client: httpx.AsyncClient, cameras: list[str] | None = None, case_type: str = "default"
 ) -> StartedRecording:
     courtroom = await create_courtroom(client, cameras or ["bench"])
-    hearing_id = await create_hearing(client, courtroom.id)
+    hearing_id = await create_hearing(client, courtroom.id, case_type=case_type)
     response = await client.post(f"/api/v1/hearings/{hearing_id}/recordings")
     assert response.status_code == 201, response.text
     return StartedRecording(courtroom, hearing_id, response.json()["id"])
