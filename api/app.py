@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.audit_trail import install_audit_trail
 from api.routes import (
+    audit,
     cases,
     courtrooms,
     events,
@@ -45,9 +47,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Courtroom recording and streaming: WHIP in, passthrough fMP4 archive, HLS out.",
         lifespan=lifespan,
     )
-    routers = (health, courtrooms, cases, hearings, recordings, tokens, whip, whep, events, metrics)
+    routers = (
+        health,
+        courtrooms,
+        cases,
+        hearings,
+        recordings,
+        tokens,
+        whip,
+        whep,
+        events,
+        metrics,
+        audit,
+    )
     for module in routers:
         app.include_router(module.router)
+
+    install_audit_trail(app)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.auth import ROLES, issue_token
 from api.settings import Settings
-from api.verify import verify_recording
+from api.verify import verify_audit_log, verify_recording
 from storage.db import Database
 from storage.models import Token
 
@@ -133,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="check a recording's stored segments against its signed manifest"
     )
     verify_cmd.add_argument("recording", help="recording id")
-    for command in (serve_cmd, migrate_cmd, token_cmd, verify_cmd):
+    audit_cmd = commands.add_parser("audit", help="check the audit log's hash chain")
+    audit_cmd.add_argument("audit_action", choices=["verify"])
+    for command in (serve_cmd, migrate_cmd, token_cmd, verify_cmd, audit_cmd):
         for flag, field in SETTING_FLAGS:
             if field == "port":
                 command.add_argument(flag, dest=field, type=int)
@@ -167,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify":
         return asyncio.run(verify_recording(settings, args.recording))
+    if args.command == "audit":
+        return asyncio.run(verify_audit_log(settings))
     return asyncio.run(token_command(settings, args))
 
 

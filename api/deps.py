@@ -43,6 +43,7 @@ async def get_principal(request: Request, runtime: RuntimeDep, session: SessionD
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "the token is unknown, expired or revoked", UNAUTHORIZED
         )
+    request.state.principal = principal  # the audit trail records who it was
     return principal
 
 

@@ -1,4 +1,6 @@
-"""`courtcast verify RECORDING`: check the store against the recording's signed manifest.
+"""`courtcast verify RECORDING` and `courtcast audit verify`: offline integrity checks.
+
+The first checks the store against the recording's signed manifest.
 
 Runs offline against the same database and object store as the server, with
 the installation's public key; prints one line per problem and exits non-zero
@@ -11,6 +13,7 @@ import sys
 
 from api.settings import Settings
 from recorder.integrity import load_or_create_signing_key, unseal, verify_objects
+from storage.audit import stream_events, verify_chain
 from storage.db import Database
 from storage.keys import TrackPrefix
 from storage.models import Recording
@@ -59,6 +62,22 @@ async def verify_recording(settings: Settings, recording_id: str) -> int:
     finally:
         await store.close()
         await db.close()
+
+
+async def verify_audit_log(settings: Settings) -> int:
+    """0 when the audit log is exactly as appended, 1 naming each edited or removed entry."""
+    db = Database(settings.index_url)
+    try:
+        async with db.session() as session:
+            count, breaks = await verify_chain(stream_events(session))
+    finally:
+        await db.close()
+    for found in breaks:
+        print(f"BROKEN {found}")
+    if breaks:
+        return 1
+    print(f"OK audit log: {count} entries, chain intact")
+    return 0
 
 
 def open_store(settings: Settings) -> ObjectStore:

@@ -1,0 +1,78 @@
+"""The audit log records control actions and archive access; tampering is named."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.archive import fetch_track
+from tests.support.clips import clip_fixture
+from tests.support.fixtures_api import start_recording
+from tests.support.publisher import WhipPublisher
+from tests.support.server import RunningServer
+
+clip = clip_fixture("camera.ts", seconds=8, width=640, height=360, fps=30, gop=30)
+
+
+def audit_verify(server: RunningServer) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "audit", "verify"],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def run_sql(server: RunningServer, statement: str) -> None:
+    """Tamper with the index the way someone with database access could."""
+    url = server.env.get("COURTCAST_DATABASE_URL")
+    if url is None:
+        import sqlite3
+
+        with sqlite3.connect(server.data_dir / "index.sqlite3") as connection:
+            connection.execute(statement)
+        return
+    subprocess.run(["psql", url.replace("+asyncpg", ""), "-c", statement], check=True, timeout=30)
+
+
+async def test_actions_and_archive_reads_are_logged_and_tampering_is_named(
+    server: RunningServer, clip: Path
+) -> None:
+    async with server.client() as client:
+        recording = await start_recording(client)
+        publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
+        await publisher.start()
+        await asyncio.sleep(4)
+        stopped = (await client.post(f"/api/v1/recordings/{recording.id}/stop")).json()
+        await publisher.close()
+        await fetch_track(client, stopped["tracks"][0]["playlist"])
+        log = (await client.get("/api/v1/audit", params={"limit": 1000})).json()["items"]
+        operator = await client.post("/api/v1/tokens", json={"role": "operator", "name": "书记员"})
+        async with server.client(operator.json()["token"]) as other:
+            assert (await other.get("/api/v1/audit")).status_code == 403
+
+    actions = [entry["action"] for entry in reversed(log)]
+    for action in ("start_recording", "stop_recording", "recording_playlist", "recording_object"):
+        assert action in actions, actions
+    assert actions.index("start_recording") < actions.index("stop_recording")
+    stop = next(entry for entry in log if entry["action"] == "stop_recording")
+    assert stop["actor"].startswith("admin") and stop["source"] == "127.0.0.1"
+    assert stop["target"] == f"/api/v1/recordings/{recording.id}/stop"
+
+    intact = audit_verify(server)
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert intact.stdout.startswith("OK audit log")
+
+    edited = stop["sequence"]
+    run_sql(server, f"UPDATE audit_events SET actor = 'nobody' WHERE sequence = {edited}")
+    removed = edited + 1
+    run_sql(server, f"DELETE FROM audit_events WHERE sequence = {removed}")
+    broken = audit_verify(server)
+    assert broken.returncode == 1
+    lines = broken.stdout.splitlines()
+    assert f"BROKEN entry {edited}: was edited after it was written" in lines
+    assert f"BROKEN entry {removed + 1}: entries {removed} were removed before it" in lines
