@@ -10,8 +10,12 @@ window with N viewers; per viewer = (with - without) / N, and also with / N.
 Viewers are aiortc peers in separate processes. N - 1 of them receive lean: full ICE, DTLS
 and SRTCP, but incoming SRTP packets are only counted from their clear RTP header (no
 decryption, no jitter buffer), so 100 of them fit beside the server on two cores; the
-server does its full work for each. Each counts the video frames it was sent (marker bits
-of the video payload type), which shows whether the server kept up.
+server does its full work for each. Lean viewers never decode (before their counter is
+swapped in, at the moment each connects, their decoder is a no-op) and connect a few at a
+time: decoding until the last of 25 had connected starved the viewer processes, which
+then stopped answering ICE consent checks, and that looked like a server that stopped.
+Each counts the video frames it was sent (marker bits of the video payload type), which
+shows whether the server kept up.
 
 One more viewer decodes (aiortc's decoder) and reads the frame number drawn in each
 picture; the publisher notes the wall-clock time it hands each frame to its RTP sender.
@@ -42,6 +46,7 @@ from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.server import RunningServer, running_server
 
 LEAN_PER_PROCESS = 25
+CONNECT_BATCH = 5  # concurrent WHEP connects per viewer process
 WARMUP_S = 3.0
 WINDOW_S = 10.0
 IDLE_WINDOW_S = 5.0
@@ -114,6 +119,21 @@ class _CountingSrtp:
         return real
 
 
+class _NoDecoder:
+    """The lean viewers' decoder until their counter is in: nothing decoded, nothing queued."""
+
+    def decode(self, encoded_frame: Any) -> list[Any]:
+        return []
+
+
+def _install_no_decoder() -> None:
+    """Lean processes never decode, not even in the moments before their counter is swapped
+    in (25 aiortc H.264 decoders at 720p30 starved the viewer processes on two cores)."""
+    import aiortc.rtcrtpreceiver
+
+    aiortc.rtcrtpreceiver.get_decoder = lambda codec: _NoDecoder()  # type: ignore[assignment,return-value]
+
+
 class LeanViewer:
     """A real WHEP peer whose media is counted at the packet level instead of decoded."""
 
@@ -126,6 +146,7 @@ class LeanViewer:
         self.pc: Any = RTCPeerConnection(rtc_configuration())
         self.counter: _CountingSrtp | None = None
         self.resource_url = ""
+        self.connect_s: float | None = None  # POST sent -> connected
 
     async def start(self, client: httpx.AsyncClient) -> None:
         from aiortc import RTCSessionDescription
@@ -133,6 +154,14 @@ class LeanViewer:
         self.pc.addTransceiver("video", direction="recvonly")
         self.pc.addTransceiver("audio", direction="recvonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
+        posted = time.monotonic()
+
+        @self.pc.on("connectionstatechange")
+        def on_state() -> None:
+            if self.pc.connectionState == "connected" and self.counter is None:
+                self.connect_s = time.monotonic() - posted
+                self.count_without_decrypting()
+
         response = await client.post(
             self.url,
             content=self.pc.localDescription.sdp.encode(),
@@ -144,7 +173,7 @@ class LeanViewer:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
 
     def count_without_decrypting(self) -> None:
-        """Once DTLS is done: swap in the counter (video payload type from the answer)."""
+        """As soon as DTLS is done: swap in the counter (video payload type from the answer)."""
         video = next(t for t in self.pc.getTransceivers() if t.kind == "video")
         transport = video.receiver.transport
         self.counter = _CountingSrtp(transport._rx_srtp, video._codecs[0].payloadType)
@@ -185,14 +214,14 @@ async def _view(url: str, count: int, decode: bool, control: Connection) -> None
         control.send(("numbers", decoder.numbers))
         await decoder.close()
         return
+    _install_no_decoder()
     viewers = [LeanViewer(url) for _ in range(count)]
     async with httpx.AsyncClient(timeout=30) as client:
-        for viewer in viewers:
-            await viewer.start(client)
-        await _wait_connected([viewer.pc for viewer in viewers])
-        for viewer in viewers:
-            viewer.count_without_decrypting()
-        control.send(("connected", None))
+        for first in range(0, count, CONNECT_BATCH):  # a few handshakes at a time
+            batch = viewers[first : first + CONNECT_BATCH]
+            await asyncio.gather(*(viewer.start(client) for viewer in batch))
+            await _wait_connected([viewer.pc for viewer in batch])
+        control.send(("connected", [viewer.connect_s for viewer in viewers]))
         while (command := await asyncio.to_thread(control.recv)) != "stop":
             assert command == "count"
             control.send([viewer.frames for viewer in viewers])
@@ -220,6 +249,7 @@ class Round:
     cpu_percent: float
     fps_per_viewer: list[float]
     latencies_ms: list[float]
+    connect_s: list[float]
 
     @property
     def per_viewer(self) -> float:
@@ -294,8 +324,9 @@ def measure(clip: Path, viewers: int) -> Round:
                 process.start()
                 children.append(process)
                 viewer_controls.append(child)
+            connect_s: list[float] = []
             for control in viewer_controls:
-                _expect(control, "viewers")
+                connect_s += [t for t in _expect(control, "viewers")[1] or [] if t is not None]
             time.sleep(WARMUP_S)
             before = _counts(viewer_controls)
             started = time.monotonic()
@@ -324,6 +355,7 @@ def measure(clip: Path, viewers: int) -> Round:
         cpu_percent=cpu,
         fps_per_viewer=[(b - a) / elapsed for a, b in zip(before, after, strict=True)],
         latencies_ms=latencies,
+        connect_s=connect_s,
     )
 
 
@@ -340,13 +372,16 @@ def report(result: Round) -> None:
     latency = sorted(result.latencies_ms)
     p95 = latency[int(0.95 * (len(latency) - 1))] if latency else math.nan
     median = statistics.median(latency) if latency else math.nan
+    connect = result.connect_s
+    connect_median = statistics.median(connect) if connect else math.nan
     print(
         f"{result.viewers:>4} viewers | server {result.cpu_percent:6.1f}% "
         f"(no viewer {result.idle_cpu_percent:4.1f}%) | "
         f"{result.per_viewer:5.2f}%/viewer, marginal {result.marginal_per_viewer:5.2f}% "
         f"-> {100 / result.marginal_per_viewer:5.0f} viewers/core | "
         f"fps sent per viewer min {min(fps):4.1f} median {statistics.median(fps):4.1f} | "
-        f"latency median {median:5.0f} ms p95 {p95:5.0f} ms ({len(latency)} frames)",
+        f"latency median {median:5.0f} ms p95 {p95:5.0f} ms ({len(latency)} frames) | "
+        f"connect median {connect_median:4.2f} s max {max(connect, default=math.nan):4.2f} s",
         flush=True,
     )
 

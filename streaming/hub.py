@@ -99,8 +99,12 @@ class Hub:
         """The publication `source_id` ended: consumers learn it after its last frame."""
         if self._keyframe_requester == keyframe_requester:  # bound methods are new objects
             self._keyframe_requester = None
+        self.announce(SourceEnded(source_id))
+
+    def announce(self, marker: SourceEnded) -> None:
+        """Pass the end of a publication on to every consumer, in order with the frames."""
         for subscription in list(self._subscriptions):
-            subscription.end_of_source(SourceEnded(source_id))
+            subscription.end_of_source(marker)
 
     def subscribe(self, maxsize: int) -> Subscription:
         subscription = Subscription(self, maxsize)

@@ -11,6 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from streaming.frames import EncodedFrame
+from streaming.hub import Hub
+from streaming.relay import OUTLET_VIDEO_FRAMES, Outlet, RelayFrame, relay_for
 from tests.support.camera import CameraPublisher, EncodingCamera
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -198,3 +201,47 @@ async def test_visibility_bad_input_and_hang_up(server: RunningServer, clip: Pat
         await viewer.close()
     finally:
         await publisher.close()
+
+
+async def test_the_relay_packetizes_once_and_a_stalled_viewer_skips_alone() -> None:
+    """50 outlets share each frame's payloads; one that reads nothing never holds the others."""
+    hub = Hub()
+    keyframes_requested: list[float] = []
+    hub.attach_publisher(lambda: keyframes_requested.append(time.monotonic()))
+    relay = relay_for(hub)
+    outlets = [Outlet("h264", hub.request_keyframe, lambda codec: None) for _ in range(50)]
+    for outlet in outlets:
+        relay.attach(outlet)
+    stalled, readers = outlets[0], outlets[1:]
+    sps_pps = b"\x00\x00\x00\x01\x67\x42\x00\x1f\x00\x00\x00\x01\x68\xce"
+    idr = sps_pps + b"\x00\x00\x00\x01\x65" + bytes(3000)
+    p_frame = b"\x00\x00\x00\x01\x41" + bytes(800)
+    received: list[list[RelayFrame]] = [[] for _ in readers]
+
+    async def read(outlet: Outlet, into: list[RelayFrame]) -> None:
+        while True:
+            into.append(await outlet.next("video"))
+
+    tasks = [asyncio.ensure_future(read(o, r)) for o, r in zip(readers, received, strict=True)]
+    frames = 3 * OUTLET_VIDEO_FRAMES
+    for number in range(frames):
+        data = idr if number == 0 else p_frame
+        hub.publish(
+            EncodedFrame("video", "h264", data, 3000 * number, 90_000, number == 0, 0.0, "s1")
+        )
+        await asyncio.sleep(0)  # the shared relay task, then the readers
+    await asyncio.sleep(0.05)
+    try:
+        assert all(len(got) == frames for got in received), [len(got) for got in received]
+        assert len(received[0][0].payloads) > 1, "the IDR is fragmented (FU-A)"
+        assert all(got[0].payloads is received[0][0].payloads for got in received)
+        assert [f.timestamp for f in received[0][:3]] == [0, 3000, 6000]
+        assert stalled.backlog("video") < OUTLET_VIDEO_FRAMES and stalled.waiting_for_keyframe
+        assert keyframes_requested, "the stalled viewer must ask the publisher for a keyframe"
+        assert hub.subscribers == 1, "one hub subscription for all viewers"
+    finally:
+        for task in tasks:
+            task.cancel()
+        for outlet in outlets:
+            relay.detach(outlet)
+    assert hub.subscribers == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from streaming.delay_line import DelayLine
 from streaming.frames import EncodedFrame, SourceEnded
 from streaming.hub import Hub
 
@@ -64,3 +67,24 @@ def test_keyframe_requests_are_throttled() -> None:
         now[0] = 100.0 + step * 0.1
         hub.request_keyframe()
     assert len(requests) == 4  # every half second over two seconds
+
+
+async def test_delay_line_releases_frames_late_in_order_and_forgets_them_when_closed() -> None:
+    now = [0.0]
+    live = Hub(clock=lambda: now[0])
+    line = DelayLine(live, delay_s=2.0, clock=lambda: now[0])
+    viewer = line.output.subscribe(maxsize=100)
+    for n in range(3):
+        live.publish(frame(n, keyframe=n == 0))
+    await asyncio.sleep(0.01)
+    assert viewer.backlog == 0 and line.held == 3  # nothing before its time
+    now[0] = 2.0
+    await asyncio.sleep(0.05)
+    assert [(await anext(viewer)).pts // 3000 for _ in range(3)] == [0, 1, 2]  # type: ignore[union-attr]
+    live.publish(frame(3))
+    await asyncio.sleep(0.01)
+    await line.close()  # the kill switch: what waited is gone
+    now[0] = 10.0
+    await asyncio.sleep(0.05)
+    assert viewer.backlog == 0 and line.held == 0
+    assert live.subscribers == 0
