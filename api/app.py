@@ -12,14 +12,19 @@ from fastapi.responses import JSONResponse
 from api.audit_trail import install_audit_trail
 from api.routes import (
     audit,
+    broadcast,
     cases,
     courtrooms,
     events,
+    export,
     health,
     hearings,
+    live,
     metrics,
+    pages,
     recordings,
     tokens,
+    transcript,
     whep,
     whip,
 )
@@ -53,15 +58,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases,
         hearings,
         recordings,
+        transcript,
         tokens,
         whip,
         whep,
         events,
         metrics,
         audit,
+        export,
+        broadcast,
+        live,
+        pages,
     )
     for module in routers:
         app.include_router(module.router)
+    app.mount("/assets", pages.assets, name="assets")
 
     install_audit_trail(app)
 

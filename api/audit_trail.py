@@ -20,7 +20,7 @@ from storage.audit import append
 log = logging.getLogger(__name__)
 
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ARCHIVE_READS = ("/playlist.m3u8", "/segments/{name}", "/export")
+ARCHIVE_READS = ("/playlist.m3u8", "/segments/{name}", "/export.mp4", "/export.json")
 AUDITED_PREFIXES = ("/api/v1/", "/whip/", "/whep/")
 UNAUDITED_READS = ("/api/v1/audit",)  # reading the log is not itself an archive access
 

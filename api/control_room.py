@@ -395,6 +395,11 @@ class ControlRoom:
                     self._open_gaps.discard(gap)
             await session.commit()
 
+    @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The installation's key: manifests and certified clips are signed with it."""
+        return self._signing_key
+
     def recorded_feeds(self) -> list[RecordedFeed]:
         """Every camera of every running recording, with how long it has been silent."""
         return [

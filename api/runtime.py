@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.alarms import AlarmBoard
+from api.broadcasts import BroadcastDesk
 from api.control_room import ControlRoom
 from api.settings import Settings
 from api.signed_urls import UrlSigner, load_or_create_secret
@@ -25,6 +26,7 @@ class Runtime:
     signer: UrlSigner
     control_room: ControlRoom
     viewers: ViewerRegistry
+    broadcasts: BroadcastDesk
     alarms: AlarmBoard
     watchdog: Watchdog
 
@@ -59,6 +61,7 @@ class Runtime:
         alarms = AlarmBoard()
         watchdog = Watchdog(control_room, alarms)
         watchdog.start()
+        viewers = ViewerRegistry()
         signer = UrlSigner(load_or_create_secret(settings.secret_key_path))
         return cls(
             settings=settings,
@@ -66,7 +69,8 @@ class Runtime:
             store=store,
             signer=signer,
             control_room=control_room,
-            viewers=ViewerRegistry(),
+            viewers=viewers,
+            broadcasts=BroadcastDesk(control_room.hubs, viewers),
             alarms=alarms,
             watchdog=watchdog,
         )
@@ -74,6 +78,7 @@ class Runtime:
     async def close(self) -> None:
         await self.watchdog.close()
         await self.viewers.close()
+        await self.broadcasts.close()
         await self.control_room.close()
         await self.store.close()
         await self.db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.auth import Role
 from storage.keys import is_safe_part
@@ -48,10 +48,26 @@ class CourtroomOut(BaseModel):
     created_at: datetime
 
 
+class PartyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=32, description="e.g. 原告, 被告, plaintiff")
+
+
+class PartyOut(BaseModel):
+    name: str
+    role: str
+
+
 class CaseIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"number": "(2026)湘04民初123号", "title": "张三诉李四合同纠纷"}]
+            "examples": [
+                {
+                    "number": "(2026)湘04民初123号",
+                    "title": "张三诉李四合同纠纷",
+                    "parties": [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}],
+                }
+            ]
         }
     )
 
@@ -59,6 +75,7 @@ class CaseIn(BaseModel):
     title: str = Field(min_length=1, max_length=2000)
     court_id: str | None = None
     case_type: str = Field(default="default", min_length=1, max_length=32)  # a retention class
+    parties: list[PartyIn] = Field(default=[], max_length=200)
 
 
 class CaseOut(BaseModel):
@@ -69,6 +86,7 @@ class CaseOut(BaseModel):
     case_type: str
     legal_hold: bool
     created_at: datetime
+    parties: list[PartyOut] = []
 
 
 class LegalHoldIn(BaseModel):
@@ -81,6 +99,10 @@ class HearingIn(BaseModel):
     title: str = Field(min_length=1, max_length=2000)
     scheduled_start: AwareDatetime
     visibility: Literal["public", "restricted", "sealed"] = "public"
+    presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+HearingStatus = Literal["scheduled", "in_session", "recess", "closed"]
 
 
 class HearingOut(BaseModel):
@@ -92,6 +114,25 @@ class HearingOut(BaseModel):
     visibility: str
     status: str
     created_at: datetime
+    presiding_judge: str | None = None
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+
+
+class HearingPatch(BaseModel):
+    """Fields left out stay as they are; a status change stamps the actual start or end."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "recess"}, {"presiding_judge": "王法官"}]}
+    )
+
+    status: HearingStatus | None = None
+    presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class HearingPage(BaseModel):
+    items: list[HearingOut]
+    next: str | None = Field(description="cursor of the next page; null on the last page")
 
 
 class TrackOut(BaseModel):
@@ -132,10 +173,51 @@ class RecordingOut(BaseModel):
     retain_until: datetime | None
 
 
+class RecordingSummary(BaseModel):
+    """A search result: what identifies a recording, without its per-camera totals."""
+
+    id: str
+    hearing_id: str
+    courtroom_id: str
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+class RecordingPage(BaseModel):
+    items: list[RecordingSummary]
+    next: str | None = Field(description="cursor of the next page; null on the last page")
+
+
+MarkerKind = Literal[
+    "note",
+    "recess",
+    "resume",
+    "off_record_start",
+    "off_record_end",
+    "witness_sworn",
+    "exhibit_shown",
+]
+
+
 class MarkerIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"at": "2026-03-02T09:15:00+08:00", "kind": "off_record_start", "text": "调解"}
+            ]
+        }
+    )
+
     at: AwareDatetime
-    kind: str = Field(min_length=1, max_length=32)
+    kind: MarkerKind
     text: str = Field("", max_length=10_000)
+
+    @model_validator(mode="after")
+    def off_record_has_reason(self) -> MarkerIn:
+        if self.kind == "off_record_start" and not self.text.strip():
+            raise ValueError("an off_record_start marker needs its reason in text")
+        return self
 
 
 class MarkerOut(BaseModel):
@@ -146,6 +228,41 @@ class MarkerOut(BaseModel):
     text: str
     author: str | None
     created_at: datetime
+
+
+class TranscriptEdit(BaseModel):
+    speaker_role: str = Field(min_length=1, max_length=64, description="e.g. 审判长, 原告, 证人")
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class TranscriptLineIn(TranscriptEdit):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"at": "2026-03-02T09:01:05+08:00", "speaker_role": "审判长", "text": "现在开庭。"}
+            ]
+        }
+    )
+
+    at: AwareDatetime
+
+
+class TranscriptLineOut(BaseModel):
+    id: str
+    recording_id: str
+    at: datetime
+    speaker_role: str
+    text: str
+    author: str | None
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class TranscriptRevisionOut(BaseModel):
+    speaker_role: str
+    text: str
+    edited_at: datetime
+    edited_by: str | None
 
 
 class TokenIn(BaseModel):

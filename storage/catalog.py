@@ -13,7 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, Court, Gap, Hearing, InitSegment, Recording, Segment, Track
+from storage.models import (
+    Case,
+    CaseParty,
+    Court,
+    Gap,
+    Hearing,
+    InitSegment,
+    Recording,
+    Segment,
+    Track,
+)
 from storage.objects import ObjectProtection, RetentionMode
 
 
@@ -355,3 +365,26 @@ async def case_object_keys(session: AsyncSession, *, case_id: str) -> list[str]:
         ),
     ]
     return [key for key in keys if key is not None]
+
+
+def add_case_parties(
+    session: AsyncSession, *, case_id: str, parties: list[tuple[str, str]]
+) -> None:
+    """Attach (name, role) parties to a case; their position keeps the order given."""
+    session.add_all(
+        CaseParty(case_id=case_id, name=name, role=role, position=position)
+        for position, (name, role) in enumerate(parties)
+    )
+
+
+async def case_parties(session: AsyncSession, *, case_ids: list[str]) -> dict[str, list[CaseParty]]:
+    """The parties of several cases in one query, each case's in their given order."""
+    found: dict[str, list[CaseParty]] = {case_id: [] for case_id in case_ids}
+    rows = await session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id.in_(case_ids))
+        .order_by(CaseParty.case_id, CaseParty.position)
+    )
+    for party in rows:
+        found[party.case_id].append(party)
+    return found

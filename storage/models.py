@@ -113,7 +113,16 @@ class Case(Base):
 
 
 class Hearing(Base):
+    """Search filters sort by scheduled_start then id, so each filter's index ends with both."""
+
     __tablename__ = "hearings"
+    __table_args__ = (
+        Index("ix_hearings_start_id", "scheduled_start", "id"),
+        Index("ix_hearings_courtroom_start", "courtroom_id", "scheduled_start", "id"),
+        Index("ix_hearings_judge_start", "presiding_judge", "scheduled_start", "id"),
+        Index("ix_hearings_status_start", "status", "scheduled_start", "id"),
+        Index("ix_hearings_visibility_start", "visibility", "scheduled_start", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -123,10 +132,18 @@ class Hearing(Base):
     visibility: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    presiding_judge: Mapped[str | None] = mapped_column(String(200), default=None)
+    actual_start: Mapped[datetime | None] = mapped_column(default=None)
+    actual_end: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Recording(Base):
     __tablename__ = "recordings"
+    __table_args__ = (
+        Index("ix_recordings_started_id", "started_at", "id"),
+        Index("ix_recordings_courtroom_started", "courtroom_id", "started_at", "id"),
+        Index("ix_recordings_hearing_started", "hearing_id", "started_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), index=True)
@@ -259,3 +276,77 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseParty(Base):
+    """A party to a case and its role in it (原告, 被告, 第三人, plaintiff, defendant...)."""
+
+    __tablename__ = "case_parties"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TranscriptLine(Base):
+    """One time-coded line of the court record (庭审记录), shown in sync with the video."""
+
+    __tablename__ = "transcript_lines"
+    __table_args__ = (Index("ix_transcript_lines_recording_at", "recording_id", "at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"))
+    at: Mapped[datetime] = mapped_column()
+    speaker_role: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class TranscriptRevision(Base):
+    """Every version a transcript line has had, the first one included: the record's history."""
+
+    __tablename__ = "transcript_revisions"
+    __table_args__ = (Index("ix_transcript_revisions_line_edited", "line_id", "edited_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    line_id: Mapped[str] = mapped_column(ForeignKey("transcript_lines.id"))
+    text: Mapped[str] = mapped_column(Text)
+    speaker_role: Mapped[str] = mapped_column(String(64))
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class Broadcast(Base):
+    """The live relay of a hearing: on or cut by the court, and how far behind live it runs.
+
+    No row means on with no delay; the row survives restarts, so a cut feed stays cut.
+    """
+
+    __tablename__ = "broadcasts"
+
+    hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), primary_key=True)
+    on: Mapped[bool] = mapped_column(Boolean, default=True)
+    delay_s: Mapped[float] = mapped_column(Float, default=0.0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class AccessCode(Base):
+    """A code a family member types to watch a restricted hearing; only its hash is kept."""
+
+    __tablename__ = "access_codes"
+    __table_args__ = (UniqueConstraint("hearing_id", "code_hash"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    max_viewers: Mapped[int] = mapped_column(Integer, default=1)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -12,8 +12,8 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
-from api.schemas import CaseIn, CaseOut, LegalHoldIn
-from storage.catalog import case_object_keys, default_court
+from api.schemas import CaseIn, CaseOut, LegalHoldIn, PartyOut
+from storage.catalog import add_case_parties, case_object_keys, case_parties, default_court
 from storage.models import Case, Court
 from storage.objects import ObjectNotFound, ObjectStoreUnavailable
 
@@ -22,8 +22,20 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-def case_out(case: Case) -> CaseOut:
-    return CaseOut.model_validate(case, from_attributes=True)
+async def cases_out(session: SessionDep, cases: list[Case]) -> list[CaseOut]:
+    """Cases with their parties, fetched for all of them at once."""
+    parties = await case_parties(session, case_ids=[case.id for case in cases])
+    out = []
+    for case in cases:
+        body = CaseOut.model_validate(case, from_attributes=True)
+        body.parties = [PartyOut(name=p.name, role=p.role) for p in parties[case.id]]
+        out.append(body)
+    return out
+
+
+async def case_out(session: SessionDep, case: Case) -> CaseOut:
+    (body,) = await cases_out(session, [case])
+    return body
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
@@ -51,8 +63,11 @@ async def create_case(
         court_id = body.court_id
     case = Case(court_id=court_id, number=number, title=body.title, case_type=body.case_type)
     session.add(case)
+    await session.flush()
+    parties = [(party.name.strip(), party.role.strip()) for party in body.parties]
+    add_case_parties(session, case_id=case.id, parties=parties)
     await session.commit()
-    return case_out(case)
+    return await case_out(session, case)
 
 
 @router.get("", response_model=list[CaseOut])
@@ -60,7 +75,7 @@ async def list_cases(session: SessionDep, _: Staff, number: str | None = None) -
     query = select(Case).order_by(Case.created_at.desc()).limit(500)
     if number:
         query = query.where(Case.number == number)
-    return [case_out(case) for case in await session.scalars(query)]
+    return await cases_out(session, list(await session.scalars(query)))
 
 
 async def find_case(session: SessionDep, case_id: str) -> Case:
@@ -72,7 +87,7 @@ async def find_case(session: SessionDep, case_id: str) -> Case:
 
 @router.get("/{case_id}", response_model=CaseOut)
 async def get_case(case_id: str, session: SessionDep, _: Staff) -> CaseOut:
-    return case_out(await find_case(session, case_id))
+    return await case_out(session, await find_case(session, case_id))
 
 
 @router.put("/{case_id}/legal-hold", response_model=CaseOut)
@@ -94,4 +109,4 @@ async def set_legal_hold(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 f"the hold is recorded but the store did not answer; repeat the request ({exc})",
             ) from exc
-    return case_out(case)
+    return await case_out(session, case)

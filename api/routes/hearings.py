@@ -1,17 +1,27 @@
-"""Hearings of a case in a courtroom, and starting their recordings."""
+"""Hearings of a case in a courtroom: search, status, and starting their recordings."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
-from api.schemas import HearingIn, HearingOut, RecordingOut
+from api.schemas import (
+    HearingIn,
+    HearingOut,
+    HearingPage,
+    HearingPatch,
+    HearingStatus,
+    RecordingOut,
+)
+from api.search_params import SearchQuery, run_search
 from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
+from storage.search import search_hearings
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["hearings"])
 
@@ -39,27 +49,66 @@ async def create_hearing(body: HearingIn, session: SessionDep, _: Operator) -> H
         title=body.title,
         scheduled_start=body.scheduled_start,
         visibility=body.visibility,
+        presiding_judge=body.presiding_judge,
     )
     session.add(hearing)
     await session.commit()
     return hearing_out(hearing)
 
 
-@router.get("", response_model=list[HearingOut])
+@router.get("", response_model=HearingPage)
 async def list_hearings(
-    session: SessionDep, _: Staff, case_id: str | None = None, courtroom_id: str | None = None
-) -> list[HearingOut]:
-    query = select(Hearing).order_by(Hearing.scheduled_start.desc()).limit(500)
-    if case_id:
-        query = query.where(Hearing.case_id == case_id)
-    if courtroom_id:
-        query = query.where(Hearing.courtroom_id == courtroom_id)
-    return [hearing_out(hearing) for hearing in await session.scalars(query)]
+    session: SessionDep, _: Staff, search: Annotated[SearchQuery, Query()]
+) -> HearingPage:
+    """Newest scheduled first; `status` is the hearing's. Follow `next` as `cursor`."""
+    page = await run_search(search_hearings, session, search)
+    return HearingPage(items=[hearing_out(hearing) for hearing in page.items], next=page.next)
 
 
 @router.get("/{hearing_id}", response_model=HearingOut)
 async def get_hearing(hearing_id: str, session: SessionDep, _: Staff) -> HearingOut:
     return hearing_out(await find_hearing(session, hearing_id))
+
+
+# Where a hearing may go from each status; "closed" is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "scheduled": frozenset({"in_session", "closed"}),
+    "in_session": frozenset({"recess", "closed"}),
+    "recess": frozenset({"in_session", "closed"}),
+    "closed": frozenset(),
+}
+
+
+def change_status(hearing: Hearing, target: HearingStatus, at: datetime) -> None:
+    """Move a hearing on, stamping when it actually began and ended (409 if not allowed)."""
+    if target == hearing.status:
+        return
+    if target not in TRANSITIONS.get(hearing.status, frozenset()):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"a hearing cannot go from {hearing.status} to {target}; from {hearing.status} it"
+            f" may go to: {', '.join(sorted(TRANSITIONS.get(hearing.status, ()))) or 'nothing'}",
+        )
+    hearing.status = target
+    if target == "in_session" and hearing.actual_start is None:
+        hearing.actual_start = at
+    if target == "closed":
+        hearing.actual_end = at
+
+
+@router.patch("/{hearing_id}", response_model=HearingOut)
+async def update_hearing(
+    hearing_id: str, body: HearingPatch, session: SessionDep, principal: Operator
+) -> HearingOut:
+    hearing = await find_hearing(session, hearing_id)
+    if not principal.may_use_courtroom(hearing.courtroom_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+    if body.status is not None:
+        change_status(hearing, body.status, datetime.now(UTC))
+    if body.presiding_judge is not None:
+        hearing.presiding_judge = body.presiding_judge.strip()
+    await session.commit()
+    return hearing_out(hearing)
 
 
 @router.post(
@@ -98,6 +147,7 @@ async def start_recording(
     )
     session.add(recording)
     hearing.status = "in_session"
+    hearing.actual_start = hearing.actual_start or started_at
     await session.commit()
     await runtime.control_room.start_recording(
         recording, cameras=[camera.name for camera in courtroom.cameras]

@@ -1,20 +1,35 @@
-"""Recordings: stop, inspect, play back (HLS) and mark."""
+"""Recordings: search, stop, inspect, play back (HLS) and mark."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
 
 from api.auth import bearer_secret, find_principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
-from api.schemas import MarkerIn, MarkerOut, RecordingOut
+from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
+from api.search_params import SearchQuery, run_search
 from recorder.records import content_type_of
 from storage.catalog import recording_gaps, track_objects
 from storage.models import InitSegment, Marker, Recording, Segment
+from storage.search import search_recordings
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
+
+
+@router.get("", response_model=RecordingPage)
+async def list_recordings(
+    session: SessionDep, _: Staff, search: Annotated[SearchQuery, Query()]
+) -> RecordingPage:
+    """Newest first; `status` is the recording's (recording, stopped...), dates its start."""
+    page = await run_search(search_recordings, session, search)
+    items = [RecordingSummary.model_validate(r, from_attributes=True) for r in page.items]
+    return RecordingPage(items=items, next=page.next)
 
 
 async def find_recording(session: SessionDep, recording_id: str) -> Recording:
@@ -143,3 +158,13 @@ async def add_marker(
     session.add(marker)
     await session.commit()
     return MarkerOut.model_validate(marker, from_attributes=True)
+
+
+@router.get("/{recording_id}/markers", response_model=list[MarkerOut])
+async def list_markers(recording_id: str, session: SessionDep, _: Staff) -> list[MarkerOut]:
+    """In time order, so a player can lay them on its timeline."""
+    recording = await find_recording(session, recording_id)
+    markers = await session.scalars(
+        select(Marker).where(Marker.recording_id == recording.id).order_by(Marker.at, Marker.id)
+    )
+    return [MarkerOut.model_validate(marker, from_attributes=True) for marker in markers]

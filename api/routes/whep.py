@@ -3,66 +3,39 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Role, bearer_secret, find_principal
-from api.deps import UNAUTHORIZED, RuntimeDep, SessionDep
-from api.runtime import Runtime
+from api.deps import RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
-from storage.models import Courtroom, Hearing
+from api.viewer_access import viewer_access
+from storage.models import Courtroom
 
 router = APIRouter(prefix="/whep", tags=["whep"])
-
-RESTRICTED_VIEWERS: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk"})
-NOT_FOUND = "hearing not found"  # the same words for unknown and sealed hearings
-
-
-async def viewer_access(
-    request: Request, session: AsyncSession, runtime: Runtime, hearing_id: str
-) -> Hearing:
-    """The hearing if this caller may watch it live, else the HTTP answer that says why not.
-
-    Sealed hearings answer 404 like unknown ones (entitled judges come later);
-    a restricted one needs a staff token (access codes, `?code=`, come later).
-    """
-    hearing = await session.get(Hearing, hearing_id)
-    if hearing is None or hearing.visibility == "sealed":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    if hearing.visibility == "public":
-        return hearing
-    secret = bearer_secret(request.headers.get("authorization"))
-    principal = (
-        None
-        if secret is None
-        else await find_principal(session, secret=secret, admin_token=runtime.settings.admin_token)
-    )
-    if (
-        principal is None
-        or principal.role not in RESTRICTED_VIEWERS
-        or not principal.may_use_courtroom(hearing.courtroom_id)
-    ):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "this hearing is restricted: a staff token is required",
-            UNAUTHORIZED,
-        )
-    return hearing
 
 
 @router.post("/{hearing_id}/{camera}", status_code=status.HTTP_201_CREATED)
 async def watch(
     hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    hearing = await viewer_access(request, session, runtime, hearing_id)
+    access = await viewer_access(request, session, runtime, hearing_id)
+    hearing = access.hearing
     require_sdp(request)
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     if courtroom is None or camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the hearing has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
-    hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
+    if access.real_time:
+        hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
+    else:
+        state = await runtime.broadcasts.state(session, hearing_id)
+        hub = runtime.broadcasts.public_hub(hearing_id, hearing.courtroom_id, camera, state)
     try:
         viewer = await runtime.viewers.watch(
-            hearing_id=hearing_id, camera=camera, hub=hub, offer_sdp=offer
+            hearing_id=hearing_id,
+            camera=camera,
+            hub=hub,
+            offer_sdp=offer,
+            real_time=access.real_time,
+            code_id=access.code_id,
         )
     except ValueError as bad_offer:
         raise HTTPException(

@@ -1,0 +1,89 @@
+"""The court's control of a hearing's public relay: on or cut, and its delay.
+
+Public and code-holding viewers watch through the broadcast: the live hub
+when there is no delay, else one shared delay line per camera. Cutting the
+feed or changing the delay hangs up those viewers at once and discards what
+the delay line held, so nothing from before the change reaches the public.
+The recording never passes through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.viewers import ViewerRegistry
+from storage.models import Broadcast
+from streaming.delay_line import DelayLine
+from streaming.hub import Hub, HubRegistry
+
+MAX_DELAY_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastState:
+    on: bool
+    delay_s: float
+
+
+DEFAULT = BroadcastState(on=True, delay_s=0.0)
+
+
+class BroadcastDesk:
+    def __init__(self, hubs: HubRegistry, viewers: ViewerRegistry) -> None:
+        self._hubs = hubs
+        self._viewers = viewers
+        self._states: dict[str, BroadcastState] = {}
+        self._lines: dict[tuple[str, str], DelayLine] = {}
+
+    async def state(self, session: AsyncSession, hearing_id: str) -> BroadcastState:
+        cached = self._states.get(hearing_id)
+        if cached is None:
+            row = await session.get(Broadcast, hearing_id)
+            cached = BroadcastState(row.on, row.delay_s) if row else DEFAULT
+            self._states[hearing_id] = cached
+        return cached
+
+    async def change(
+        self, session: AsyncSession, hearing_id: str, *, on: bool, delay_s: float, by: str
+    ) -> BroadcastState:
+        """Persist the court's decision first, then apply it to everyone watching."""
+        if not 0 <= delay_s <= MAX_DELAY_S:
+            raise ValueError(f"delay_s must be between 0 and {MAX_DELAY_S:g} seconds")
+        row = await session.get(Broadcast, hearing_id)
+        if row is None:
+            row = Broadcast(hearing_id=hearing_id)
+            session.add(row)
+        before = await self.state(session, hearing_id)
+        row.on, row.delay_s = on, delay_s
+        row.changed_at, row.changed_by = datetime.now(UTC), by
+        await session.commit()
+        state = self._states[hearing_id] = BroadcastState(on, delay_s)
+        if state != before:
+            await self._restart_public(hearing_id)
+        return state
+
+    def public_hub(
+        self, hearing_id: str, courtroom_id: str, camera: str, state: BroadcastState
+    ) -> Hub:
+        """Where a public viewer of this camera reads from under the current state."""
+        live = self._hubs.hub(courtroom_id, camera)
+        if state.delay_s <= 0:
+            return live
+        key = (hearing_id, camera)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = DelayLine(live, state.delay_s)
+        return line.output
+
+    async def _restart_public(self, hearing_id: str) -> None:
+        await self._viewers.close_public(hearing_id)
+        for key in [key for key in self._lines if key[0] == hearing_id]:
+            await self._lines.pop(key).close()
+
+    async def close(self) -> None:
+        for line in self._lines.values():
+            await line.close()
+        self._lines.clear()

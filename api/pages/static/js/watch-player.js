@@ -1,0 +1,159 @@
+// Plays one camera of a hearing: WHEP first (real time); HLS through hls.js only when WHEP
+// fails and the live playlist answers. Reports "connecting", "live", "not-started" (WHEP 404 or
+// no frames), "stopped" (the court turned the broadcast off) and "retrying".
+import { HttpError, deleteResource, negotiate } from "./webrtc.js";
+
+const NO_FRAMES_MS = 4000;    // connected but silent this long: the camera is not sending
+const RETRY_MS = 5000;        // how often a waiting viewer asks again
+const DROP_GRACE_MS = 3000;
+// Answers that mean "the court has stopped the broadcast" rather than "nothing here yet".
+const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
+
+export class WatchPlayer {
+  constructor({ video, hearingId, code, onState }) {
+    this.video = video;
+    this.hearingId = hearingId;
+    this.code = code;
+    this.onState = onState;
+    this.generation = 0; // bumped on every (re)start so stale callbacks do nothing
+    this.pc = null;
+    this.resourceUrl = null;
+    this.hls = null;
+    this.timers = new Set();
+    this.state = null;
+  }
+
+  url(base) {
+    return this.code ? `${base}?code=${encodeURIComponent(this.code)}` : base;
+  }
+
+  setState(state, mode) {
+    if (this.state === state && this.mode === mode) return;
+    this.state = state;
+    this.mode = mode;
+    this.onState(state, mode);
+  }
+
+  later(generation, delay, action) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (generation === this.generation) action();
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  async play(camera) {
+    await this.stop();
+    this.camera = camera;
+    const generation = ++this.generation;
+    this.setState("connecting", "webrtc");
+    try {
+      await this.playWhep(generation);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      await this.closePeer();
+      if (await this.playHls(generation)) return;
+      if (error instanceof HttpError && STOPPED_STATUSES.has(error.status)) this.setState("stopped", null);
+      else if (error instanceof HttpError && error.status === 404) this.setState("not-started", null);
+      else this.setState("retrying", null);
+      this.later(generation, RETRY_MS, () => this.play(camera));
+    }
+  }
+
+  async playWhep(generation) {
+    const pc = (this.pc = new RTCPeerConnection());
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver("audio", { direction: "recvonly" });
+    const stream = new MediaStream();
+    pc.addEventListener("track", (event) => {
+      stream.addTrack(event.track);
+      this.video.srcObject = stream;
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc !== this.pc) return;
+      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+        this.later(generation, DROP_GRACE_MS, () => {
+          if (pc.connectionState !== "connected") this.play(this.camera);
+        });
+      }
+    });
+    const url = this.url(`/whep/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}`);
+    this.resourceUrl = await negotiate(pc, url, null);
+    this.watchFrames(generation, "webrtc");
+  }
+
+  // Frames decoded is the truth: a connected peer may still carry nothing (camera off).
+  watchFrames(generation, mode) {
+    const decodedFrames = () => this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+    let frames = decodedFrames(); // the counter may carry the previous source's frames
+    let lastChange = performance.now();
+    const check = () => {
+      const now = performance.now();
+      const decoded = decodedFrames();
+      if (decoded < frames) frames = decoded; // a new source restarted the count
+      if (decoded > frames) {
+        frames = decoded;
+        lastChange = now;
+        this.setState("live", mode);
+      } else if (now - lastChange > NO_FRAMES_MS) {
+        this.setState("not-started", mode);
+      }
+      this.later(generation, 250, check);
+    };
+    check();
+  }
+
+  async playHls(generation) {
+    const url = this.url(
+      `/live/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}/playlist.m3u8`,
+    );
+    try {
+      const probe = await fetch(url, { cache: "no-store" });
+      if (!probe.ok) return false;
+    } catch {
+      return false;
+    }
+    if (generation !== this.generation) return true;
+    this.video.srcObject = null;
+    if (this.video.canPlayType("application/vnd.apple.mpegurl") && !window.MediaSource) {
+      this.video.src = url; // Safari on iPhone plays HLS itself
+    } else {
+      const { default: Hls } = await import("/vendor/hls.js/hls.min.mjs");
+      if (!Hls.isSupported()) return false;
+      this.hls = new Hls({ lowLatencyMode: true });
+      this.hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (data.fatal && generation === this.generation) {
+          this.setState("retrying", null);
+          this.later(generation, RETRY_MS, () => this.play(this.camera));
+        }
+      });
+      this.hls.loadSource(url);
+      this.hls.attachMedia(this.video);
+    }
+    this.video.play().catch(() => {}); // muted autoplay is allowed; a refusal just waits for a tap
+    this.watchFrames(generation, "hls");
+    return true;
+  }
+
+  async closePeer() {
+    const pc = this.pc;
+    const resourceUrl = this.resourceUrl;
+    this.pc = null;
+    this.resourceUrl = null;
+    pc?.close();
+    await deleteResource(resourceUrl, null);
+  }
+
+  async stop() {
+    this.generation += 1;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.hls?.destroy();
+    this.hls = null;
+    await this.closePeer();
+  }
+
+  hangUpOnExit() {
+    deleteResource(this.resourceUrl, null, { keepalive: true });
+  }
+}

@@ -1,0 +1,250 @@
+"""Finding hearings and recordings: filters, Chinese full text, keyset pagination.
+
+Chinese has no spaces between words, so full text means "contains this substring" and
+both databases index character trigrams (migration 0005): SQLite through the FTS5
+`trigram` table `search_fts`, PostgreSQL through pg_trgm GIN indexes that serve ILIKE.
+Trigrams need three characters; shorter queries scan with LIKE on the base tables.
+Pages are ordered newest first, ties broken by id, and continue from an opaque cursor
+so a row inserted meanwhile never shifts a page (offset is kept for simple clients).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    column,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.models import Case, CaseParty, Hearing, Marker, Recording, TranscriptLine
+
+TRIGRAM = 3  # shortest query the trigram indexes can answer
+HIGHEST_CHARACTER = "\U0010ffff"  # sorts after every character: the end of a prefix range
+
+_documents = table("search_documents", column("id"), column("kind"), column("ref_id"))
+_fts = table("search_fts", column("rowid"))
+
+Row = TypeVar("Row", Hearing, Recording)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search asks for; None means "any". Text filters are substrings."""
+
+    case_id: str | None = None
+    case_number: str | None = None  # the exact number or a prefix of it
+    party: str | None = None
+    judge: str | None = None
+    courtroom_id: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    visibility: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[Row]):
+    items: list[Row]
+    next: str | None  # the cursor of the following page; None on the last one
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A searched text column, and the id a match stands for (a case, hearing or recording)."""
+
+    kind: str  # its name in search_documents
+    row_id: InstrumentedAttribute[str]
+    owner: InstrumentedAttribute[str]
+    text: InstrumentedAttribute[str]
+
+
+CASE_TITLES = _Source("case", Case.id, Case.id, Case.title)
+HEARING_TITLES = _Source("hearing", Hearing.id, Hearing.id, Hearing.title)
+PARTY_NAMES = _Source("party", CaseParty.id, CaseParty.case_id, CaseParty.name)
+MARKER_TEXTS = _Source("marker", Marker.id, Marker.recording_id, Marker.text)
+TRANSCRIPT_LINES = _Source(
+    "transcript", TranscriptLine.id, TranscriptLine.recording_id, TranscriptLine.text
+)
+
+
+def encode_cursor(at: datetime, row_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raises ValueError on anything this module did not write."""
+    try:
+        at, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        when = datetime.fromisoformat(at)
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise ValueError("the cursor is not one this server returned") from exc
+    if when.tzinfo is None or not row_id:
+        raise ValueError("the cursor is not one this server returned")
+    return when, row_id
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _containing(dialect: str, source: _Source, text: str) -> Select[str]:
+    """Owner ids of the rows of `source` whose text contains `text`, through the index."""
+    owners = select(source.owner)
+    if dialect == "postgresql":
+        return owners.where(source.text.ilike(_like_pattern(text), escape="\\"))
+    if len(text) < TRIGRAM:
+        return owners.where(source.text.like(_like_pattern(text), escape="\\"))
+    phrase = '"' + text.replace('"', '""') + '"'
+    matches = select(_fts.c.rowid).where(literal_column("search_fts").op("MATCH")(phrase))
+    documents = select(_documents.c.ref_id).where(
+        _documents.c.kind == source.kind, _documents.c.id.in_(matches)
+    )
+    return owners.where(source.row_id.in_(documents))
+
+
+def _number_prefix(dialect: str, prefix: str) -> ColumnElement[bool]:
+    """A range on the case-number index (byte order, so a prefix is a contiguous range)."""
+    number = Case.number.collate("C") if dialect == "postgresql" else Case.number
+    return and_(number >= prefix, number < prefix + HIGHEST_CHARACTER)
+
+
+def _hearing_conditions(dialect: str, filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """Filters on what a hearing is, shared by the hearing and the recording searches."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.case_id:
+        conditions.append(Hearing.case_id == filters.case_id)
+    if filters.case_number:
+        numbers = select(Case.id).where(_number_prefix(dialect, filters.case_number))
+        conditions.append(Hearing.case_id.in_(numbers))
+    if filters.party:
+        conditions.append(Hearing.case_id.in_(_containing(dialect, PARTY_NAMES, filters.party)))
+    if filters.judge:
+        conditions.append(Hearing.presiding_judge == filters.judge)
+    if filters.visibility:
+        conditions.append(Hearing.visibility == filters.visibility)
+    return conditions
+
+
+def _titles_containing(dialect: str, text: str) -> ColumnElement[bool]:
+    return or_(
+        Hearing.case_id.in_(_containing(dialect, CASE_TITLES, text)),
+        Hearing.id.in_(_containing(dialect, HEARING_TITLES, text)),
+    )
+
+
+def _record_containing(dialect: str, text: str) -> CompoundSelect[str]:
+    """Ids of the recordings whose markers or transcript contain `text`."""
+    return union(
+        _containing(dialect, MARKER_TEXTS, text), _containing(dialect, TRANSCRIPT_LINES, text)
+    )
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _own_conditions(
+    filters: SearchFilters,
+    courtroom: InstrumentedAttribute[str],
+    status: InstrumentedAttribute[str],
+    start: InstrumentedAttribute[datetime],
+) -> list[ColumnElement[bool]]:
+    """Courtroom, status and dates: columns a hearing and a recording each have their own of."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.courtroom_id:
+        conditions.append(courtroom == filters.courtroom_id)
+    if filters.status:
+        conditions.append(status == filters.status)
+    if filters.date_from:
+        conditions.append(start >= filters.date_from)
+    if filters.date_to:
+        conditions.append(start <= filters.date_to)
+    return conditions
+
+
+async def search_hearings(
+    session: AsyncSession,
+    *,
+    filters: SearchFilters,
+    limit: int,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> Page[Hearing]:
+    """Hearings by scheduled start, newest first. Raises ValueError on a bad cursor."""
+    dialect = _dialect(session)
+    conditions = _hearing_conditions(dialect, filters) + _own_conditions(
+        filters, Hearing.courtroom_id, Hearing.status, Hearing.scheduled_start
+    )
+    if filters.q:
+        recorded = select(Recording.hearing_id).where(
+            Recording.id.in_(_record_containing(dialect, filters.q))
+        )
+        conditions.append(or_(_titles_containing(dialect, filters.q), Hearing.id.in_(recorded)))
+    query = select(Hearing).where(*conditions)
+    return await _page(session, query, (Hearing.scheduled_start, Hearing.id), limit, cursor, offset)
+
+
+async def search_recordings(
+    session: AsyncSession,
+    *,
+    filters: SearchFilters,
+    limit: int,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> Page[Recording]:
+    """Recordings by start time, newest first; `status` is the recording's own status."""
+    dialect = _dialect(session)
+    conditions = _hearing_conditions(dialect, filters) + _own_conditions(
+        filters, Recording.courtroom_id, Recording.status, Recording.started_at
+    )
+    if filters.q:
+        conditions.append(
+            or_(
+                _titles_containing(dialect, filters.q),
+                Recording.id.in_(_record_containing(dialect, filters.q)),
+            )
+        )
+    query = select(Recording).join(Hearing, Hearing.id == Recording.hearing_id).where(*conditions)
+    return await _page(session, query, (Recording.started_at, Recording.id), limit, cursor, offset)
+
+
+async def _page(
+    session: AsyncSession,
+    query: Select[Row],
+    order: tuple[InstrumentedAttribute[datetime], InstrumentedAttribute[str]],
+    limit: int,
+    cursor: str | None,
+    offset: int,
+) -> Page[Row]:
+    at, row_id = order
+    if cursor is not None:
+        after_at, after_id = decode_cursor(cursor)
+        query = query.where(tuple_(at, row_id) < tuple_(after_at, after_id))
+    elif offset:
+        query = query.offset(offset)
+    rows: Sequence[Row] = (
+        await session.scalars(query.order_by(at.desc(), row_id.desc()).limit(limit + 1))
+    ).all()
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    last = rows[limit - 1]
+    return Page(list(rows[:limit]), encode_cursor(getattr(last, at.key), last.id))

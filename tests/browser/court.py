@@ -1,0 +1,82 @@
+"""What an operator sets up through the JSON API before a page is used: synchronous, for
+Playwright's sync API (the shared helpers in tests/support are async)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import httpx
+from playwright.sync_api import Page, expect
+
+
+@dataclass(frozen=True)
+class Hearing:
+    id: str
+    courtroom_id: str
+    cameras: list[str]
+
+
+def created(response: httpx.Response) -> dict[str, object]:
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def create_hearing(api: httpx.Client, cameras: list[str]) -> Hearing:
+    """A public hearing in a new courtroom with these cameras."""
+    courtroom = created(
+        api.post(
+            "/api/v1/courtrooms",
+            json={"name": "第三法庭", "kind": "courtroom", "cameras": cameras},
+        )
+    )
+    case = created(
+        api.post(
+            "/api/v1/cases",
+            json={"number": f"(2026)湘04民初{uuid.uuid4().int % 100000}号", "title": "张三诉李四"},
+        )
+    )
+    hearing = created(
+        api.post(
+            "/api/v1/hearings",
+            json={
+                "case_id": case["id"],
+                "courtroom_id": courtroom["id"],
+                "title": "第一次开庭",
+                "scheduled_start": datetime.now(UTC).isoformat(),
+                "visibility": "public",
+            },
+        )
+    )
+    return Hearing(id=str(hearing["id"]), courtroom_id=str(courtroom["id"]), cameras=cameras)
+
+
+def camera_token(api: httpx.Client, courtroom_id: str, camera: str) -> str:
+    body = created(
+        api.post(
+            "/api/v1/tokens",
+            json={
+                "role": "camera",
+                "name": f"{camera} camera",
+                "courtroom_ids": [courtroom_id],
+                "camera": camera,
+            },
+        )
+    )
+    return str(body["token"])
+
+
+def publish_link(courtroom_id: str, camera: str, token: str) -> str:
+    """The link an operator sends to the laptop or phone that will be the camera."""
+    return "/publish?" + urlencode({"courtroom": courtroom_id, "camera": camera, "token": token})
+
+
+def publish_from_page(page: Page, api: httpx.Client, hearing: Hearing, camera: str) -> None:
+    """Open the publish page with a fresh camera token and publish until the page says live."""
+    token = camera_token(api, hearing.courtroom_id, camera)
+    page.goto(publish_link(hearing.courtroom_id, camera, token))
+    page.get_by_role("button", name="开始推流").click()
+    expect(page.locator("#state")).to_have_class("state state-live", timeout=20_000)
