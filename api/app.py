@@ -11,17 +11,20 @@ from fastapi.responses import JSONResponse
 
 from api.audit_trail import install_audit_trail
 from api.routes import (
+    assignments,
     audit,
     broadcast,
     cases,
     courtrooms,
     events,
     export,
+    feeds,
     health,
     hearings,
     live,
     metrics,
     pages,
+    public,
     recordings,
     tokens,
     transcript,
@@ -65,9 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         metrics,
         audit,
+        assignments,
         export,
         broadcast,
         live,
+        public,
+        feeds,
         pages,
     )
     for module in routers:

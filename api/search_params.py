@@ -9,6 +9,8 @@ from fastapi import HTTPException, status
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import Principal
+from api.visibility import search_scope
 from storage.search import Page, Row, SearchFilters
 
 
@@ -35,7 +37,7 @@ class SearchQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=500, description="`next` of a page")
     offset: int = Field(default=0, ge=0, le=100_000, description="ignored with a cursor")
 
-    def filters(self) -> SearchFilters:
+    def filters(self, principal: Principal) -> SearchFilters:
         """Blank text parameters mean "any", as when they are left out."""
 
         def text(value: str | None) -> str | None:
@@ -52,17 +54,21 @@ class SearchQuery(BaseModel):
             visibility=self.visibility,
             status=self.status,
             q=text(self.q),
+            **search_scope(principal),
         )
 
 
 async def run_search(
-    search: Callable[..., Awaitable[Page[Row]]], session: AsyncSession, query: SearchQuery
+    search: Callable[..., Awaitable[Page[Row]]],
+    session: AsyncSession,
+    query: SearchQuery,
+    principal: Principal,
 ) -> Page[Row]:
     """Run one of storage.search's searches; a cursor it did not write is a 422."""
     try:
         return await search(
             session,
-            filters=query.filters(),
+            filters=query.filters(principal),
             limit=query.limit,
             cursor=query.cursor,
             offset=query.offset,

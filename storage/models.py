@@ -350,3 +350,13 @@ class AccessCode(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class HearingAssignment(Base):
+    """A judge, clerk or operator token assigned to a hearing (what a sealed hearing needs)."""
+
+    __tablename__ = "hearing_assignments"
+
+    hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), primary_key=True)
+    token_id: Mapped[str] = mapped_column(ForeignKey("tokens.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)

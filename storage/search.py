@@ -33,7 +33,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.models import Case, CaseParty, Hearing, Marker, Recording, TranscriptLine
+from storage.models import (
+    Case,
+    CaseParty,
+    Hearing,
+    HearingAssignment,
+    Marker,
+    Recording,
+    TranscriptLine,
+)
 
 TRIGRAM = 3  # shortest query the trigram indexes can answer
 HIGHEST_CHARACTER = "\U0010ffff"  # sorts after every character: the end of a prefix range
@@ -58,6 +66,9 @@ class SearchFilters:
     visibility: str | None = None
     status: str | None = None
     q: str | None = None
+    # Sealed hearings: all of them (admins), or only those assigned to this token.
+    sealed_for_token: str | None = None
+    all_sealed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +152,15 @@ def _hearing_conditions(dialect: str, filters: SearchFilters) -> list[ColumnElem
         conditions.append(Hearing.presiding_judge == filters.judge)
     if filters.visibility:
         conditions.append(Hearing.visibility == filters.visibility)
+    if not filters.all_sealed:
+        conditions.append(visible_clause(filters.sealed_for_token))
     return conditions
+
+
+def visible_clause(token_id: str | None) -> ColumnElement[bool]:
+    """Hearings a non-admin caller may know of: every unsealed one, and sealed ones assigned."""
+    assigned = select(HearingAssignment.hearing_id).where(HearingAssignment.token_id == token_id)
+    return or_(Hearing.visibility != "sealed", Hearing.id.in_(assigned))
 
 
 def _titles_containing(dialect: str, text: str) -> ColumnElement[bool]:

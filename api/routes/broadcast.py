@@ -13,6 +13,7 @@ from api.auth import Principal
 from api.broadcasts import MAX_DELAY_S
 from api.deps import Operator, RuntimeDep, SessionDep
 from api.viewer_access import hash_code
+from api.visibility import visible_hearing
 from storage.models import AccessCode, Hearing
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])
@@ -53,9 +54,7 @@ class NewAccessCode(AccessCodeOut):
 
 
 async def operated_hearing(session: SessionDep, hearing_id: str, principal: Principal) -> Hearing:
-    hearing = await session.get(Hearing, hearing_id)
-    if hearing is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "hearing not found")
+    hearing = await visible_hearing(session, principal, hearing_id)
     if not principal.may_use_courtroom(hearing.courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
     return hearing

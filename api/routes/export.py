@@ -22,8 +22,10 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 from starlette.background import BackgroundTask
 
+from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
 from api.runtime import Runtime
+from api.visibility import visible_recording
 from recorder.export import Clip, SourceSegment, covering, remux_clip
 from recorder.integrity import seal
 from storage.catalog import track_objects
@@ -39,15 +41,14 @@ To = Annotated[AwareDatetime, Query(alias="to", description="wall-clock end, ISO
 async def _cut(
     session: SessionDep,
     runtime: Runtime,
+    principal: Principal,
     recording_id: str,
     camera: str,
     start: datetime,
     end: datetime,
     workdir: Path,
 ) -> tuple[Recording, Clip, list[SourceSegment]]:
-    recording = await session.get(Recording, recording_id)
-    if recording is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "recording not found")
+    recording = await visible_recording(session, principal, recording_id)
     if (end - start).total_seconds() > MAX_CLIP_S:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "a clip is at most 4 hours")
     inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
@@ -87,13 +88,14 @@ async def export_clip(
     camera: str,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Staff,
+    principal: Staff,
     start: From,
     end: To,
 ) -> Response:
     workdir = Path(tempfile.mkdtemp(prefix="courtcast-clip-"))
     try:
-        clip = (await _cut(session, runtime, recording_id, camera, start, end, workdir))[1]
+        cut = await _cut(session, runtime, principal, recording_id, camera, start, end, workdir)
+        clip = cut[1]
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -113,13 +115,13 @@ async def export_certificate(
     camera: str,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Staff,
+    principal: Staff,
     start: From,
     end: To,
 ) -> Response:
     with tempfile.TemporaryDirectory(prefix="courtcast-clip-") as temp:
         recording, clip, sources = await _cut(
-            session, runtime, recording_id, camera, start, end, Path(temp)
+            session, runtime, principal, recording_id, camera, start, end, Path(temp)
         )
     statement = {
         "format": CLIP_FORMAT,

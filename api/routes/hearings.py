@@ -19,6 +19,7 @@ from api.schemas import (
     RecordingOut,
 )
 from api.search_params import SearchQuery, run_search
+from api.visibility import visible_hearing
 from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
 from storage.search import search_hearings
@@ -28,13 +29,6 @@ router = APIRouter(prefix="/api/v1/hearings", tags=["hearings"])
 
 def hearing_out(hearing: Hearing) -> HearingOut:
     return HearingOut.model_validate(hearing, from_attributes=True)
-
-
-async def find_hearing(session: SessionDep, hearing_id: str) -> Hearing:
-    hearing = await session.get(Hearing, hearing_id)
-    if hearing is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "hearing not found")
-    return hearing
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HearingOut)
@@ -58,16 +52,16 @@ async def create_hearing(body: HearingIn, session: SessionDep, _: Operator) -> H
 
 @router.get("", response_model=HearingPage)
 async def list_hearings(
-    session: SessionDep, _: Staff, search: Annotated[SearchQuery, Query()]
+    session: SessionDep, principal: Staff, search: Annotated[SearchQuery, Query()]
 ) -> HearingPage:
     """Newest scheduled first; `status` is the hearing's. Follow `next` as `cursor`."""
-    page = await run_search(search_hearings, session, search)
+    page = await run_search(search_hearings, session, search, principal)
     return HearingPage(items=[hearing_out(hearing) for hearing in page.items], next=page.next)
 
 
 @router.get("/{hearing_id}", response_model=HearingOut)
-async def get_hearing(hearing_id: str, session: SessionDep, _: Staff) -> HearingOut:
-    return hearing_out(await find_hearing(session, hearing_id))
+async def get_hearing(hearing_id: str, session: SessionDep, principal: Staff) -> HearingOut:
+    return hearing_out(await visible_hearing(session, principal, hearing_id))
 
 
 # Where a hearing may go from each status; "closed" is final.
@@ -100,7 +94,7 @@ def change_status(hearing: Hearing, target: HearingStatus, at: datetime) -> None
 async def update_hearing(
     hearing_id: str, body: HearingPatch, session: SessionDep, principal: Operator
 ) -> HearingOut:
-    hearing = await find_hearing(session, hearing_id)
+    hearing = await visible_hearing(session, principal, hearing_id)
     if not principal.may_use_courtroom(hearing.courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
     if body.status is not None:
@@ -117,7 +111,7 @@ async def update_hearing(
 async def start_recording(
     hearing_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> RecordingOut:
-    hearing = await find_hearing(session, hearing_id)
+    hearing = await visible_hearing(session, principal, hearing_id)
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     assert courtroom is not None  # foreign key
     if not principal.may_use_courtroom(courtroom.id):

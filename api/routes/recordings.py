@@ -13,9 +13,10 @@ from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
+from api.visibility import visible_recording
 from recorder.records import content_type_of
 from storage.catalog import recording_gaps, track_objects
-from storage.models import InitSegment, Marker, Recording, Segment
+from storage.models import InitSegment, Marker, Segment
 from storage.search import search_recordings
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
@@ -24,33 +25,28 @@ router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
 @router.get("", response_model=RecordingPage)
 async def list_recordings(
-    session: SessionDep, _: Staff, search: Annotated[SearchQuery, Query()]
+    session: SessionDep, principal: Staff, search: Annotated[SearchQuery, Query()]
 ) -> RecordingPage:
     """Newest first; `status` is the recording's (recording, stopped...), dates its start."""
-    page = await run_search(search_recordings, session, search)
+    page = await run_search(search_recordings, session, search, principal)
     items = [RecordingSummary.model_validate(r, from_attributes=True) for r in page.items]
     return RecordingPage(items=items, next=page.next)
 
 
-async def find_recording(session: SessionDep, recording_id: str) -> Recording:
-    recording = await session.get(Recording, recording_id)
-    if recording is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "recording not found")
-    return recording
-
-
 @router.get("/{recording_id}", response_model=RecordingOut)
 async def get_recording(
-    recording_id: str, session: SessionDep, runtime: RuntimeDep, _: Staff
+    recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
 ) -> RecordingOut:
-    return await recording_out(session, runtime, await find_recording(session, recording_id))
+    return await recording_out(
+        session, runtime, await visible_recording(session, principal, recording_id)
+    )
 
 
 @router.post("/{recording_id}/stop", response_model=RecordingOut)
 async def stop_recording(
     recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> RecordingOut:
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     if not principal.may_use_courtroom(recording.courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
     if recording.status == "recording":
@@ -62,9 +58,9 @@ async def stop_recording(
 
 @router.get("/{recording_id}/cameras/{camera}/playlist.m3u8")
 async def recording_playlist(
-    recording_id: str, camera: str, session: SessionDep, runtime: RuntimeDep, _: Staff
+    recording_id: str, camera: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
 ) -> Response:
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
         raise HTTPException(
@@ -125,6 +121,8 @@ async def recording_object(
             )
         if principal.role == "camera":
             raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
+        request.state.principal = principal  # for the audit trail
+        await visible_recording(session, principal, recording_id)
     inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
     every: list[InitSegment | Segment] = [*inits, *segments]
     objects = {obj.object_key.rsplit("/", 1)[1]: obj for obj in every}
@@ -151,7 +149,7 @@ async def recording_object(
 async def add_marker(
     recording_id: str, body: MarkerIn, session: SessionDep, principal: Staff
 ) -> MarkerOut:
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     marker = Marker(
         recording_id=recording.id, at=body.at, kind=body.kind, text=body.text, author=principal.name
     )
@@ -161,9 +159,9 @@ async def add_marker(
 
 
 @router.get("/{recording_id}/markers", response_model=list[MarkerOut])
-async def list_markers(recording_id: str, session: SessionDep, _: Staff) -> list[MarkerOut]:
+async def list_markers(recording_id: str, session: SessionDep, principal: Staff) -> list[MarkerOut]:
     """In time order, so a player can lay them on its timeline."""
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     markers = await session.scalars(
         select(Marker).where(Marker.recording_id == recording.id).order_by(Marker.at, Marker.id)
     )

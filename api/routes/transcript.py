@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from api.auth import Principal
 from api.deps import SessionDep, Staff, require
-from api.routes.recordings import find_recording
 from api.schemas import TranscriptEdit, TranscriptLineIn, TranscriptLineOut, TranscriptRevisionOut
+from api.visibility import visible_recording
 from storage.models import TranscriptLine, TranscriptRevision
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["transcript"])
@@ -40,7 +40,10 @@ def keep_revision(session: SessionDep, line: TranscriptLine, by: str, at: dateti
     )
 
 
-async def find_line(session: SessionDep, recording_id: str, line_id: str) -> TranscriptLine:
+async def find_line(
+    session: SessionDep, principal: Principal, recording_id: str, line_id: str
+) -> TranscriptLine:
+    await visible_recording(session, principal, recording_id)
     line = await session.get(TranscriptLine, line_id)
     if line is None or line.recording_id != recording_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "transcript line not found")
@@ -55,7 +58,7 @@ async def find_line(session: SessionDep, recording_id: str, line_id: str) -> Tra
 async def add_line(
     recording_id: str, body: TranscriptLineIn, session: SessionDep, principal: Writer
 ) -> TranscriptLineOut:
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     now = datetime.now(UTC)
     line = TranscriptLine(
         recording_id=recording.id,
@@ -73,9 +76,11 @@ async def add_line(
 
 
 @router.get("/{recording_id}/transcript", response_model=list[TranscriptLineOut])
-async def list_lines(recording_id: str, session: SessionDep, _: Staff) -> list[TranscriptLineOut]:
+async def list_lines(
+    recording_id: str, session: SessionDep, principal: Staff
+) -> list[TranscriptLineOut]:
     """The current text of every line, in the order they were spoken."""
-    recording = await find_recording(session, recording_id)
+    recording = await visible_recording(session, principal, recording_id)
     lines = await session.scalars(
         select(TranscriptLine)
         .where(TranscriptLine.recording_id == recording.id)
@@ -88,7 +93,7 @@ async def list_lines(recording_id: str, session: SessionDep, _: Staff) -> list[T
 async def edit_line(
     recording_id: str, line_id: str, body: TranscriptEdit, session: SessionDep, principal: Writer
 ) -> TranscriptLineOut:
-    line = await find_line(session, recording_id, line_id)
+    line = await find_line(session, principal, recording_id, line_id)
     now = datetime.now(UTC)
     line.text = body.text
     line.speaker_role = body.speaker_role.strip()
@@ -102,10 +107,10 @@ async def edit_line(
     "/{recording_id}/transcript/{line_id}/history", response_model=list[TranscriptRevisionOut]
 )
 async def line_history(
-    recording_id: str, line_id: str, session: SessionDep, _: Staff
+    recording_id: str, line_id: str, session: SessionDep, principal: Staff
 ) -> list[TranscriptRevisionOut]:
     """Every version of the line, oldest (as first written) to newest (its current text)."""
-    line = await find_line(session, recording_id, line_id)
+    line = await find_line(session, principal, recording_id, line_id)
     revisions = await session.scalars(
         select(TranscriptRevision)
         .where(TranscriptRevision.line_id == line.id)

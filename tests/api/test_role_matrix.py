@@ -1,0 +1,140 @@
+"""Every route against every role: who is let through, who gets 401/403.
+
+The table is written out by hand, so a new route fails this test until someone
+decides who may call it. Ids in the paths are made up: a caller let through
+gets past the role check and then finds nothing (404, 405, 422...), a caller
+kept out is stopped by 401 or 403 before anything is looked up.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from api.app import create_app
+from tests.support.server import RunningServer
+
+ANYONE = frozenset({"anonymous", "camera", "judge", "clerk", "operator", "admin"})
+PUBLISHERS = frozenset({"camera", "operator", "admin"})
+STAFF = frozenset({"judge", "clerk", "operator", "admin"})
+WRITERS = frozenset({"clerk", "operator", "admin"})
+OPERATORS = frozenset({"operator", "admin"})
+ADMIN = frozenset({"admin"})
+
+ALLOWED: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/healthz"): ANYONE,
+    ("GET", "/metrics"): STAFF,
+    ("GET", "/api/v1/alarms"): STAFF,
+    ("GET", "/api/v1/audit"): ADMIN,
+    ("POST", "/api/v1/tokens"): ADMIN,
+    ("GET", "/api/v1/tokens"): ADMIN,
+    ("DELETE", "/api/v1/tokens/{token_id}"): ADMIN,
+    ("POST", "/api/v1/courtrooms"): ADMIN,
+    ("GET", "/api/v1/courtrooms"): STAFF,
+    ("GET", "/api/v1/courtrooms/{courtroom_id}"): STAFF,
+    ("GET", "/api/v1/courtrooms/{courtroom_id}/feeds"): STAFF,
+    ("POST", "/api/v1/cases"): OPERATORS,
+    ("GET", "/api/v1/cases"): STAFF,
+    ("GET", "/api/v1/cases/{case_id}"): STAFF,
+    ("PUT", "/api/v1/cases/{case_id}/legal-hold"): OPERATORS,
+    ("POST", "/api/v1/hearings"): OPERATORS,
+    ("GET", "/api/v1/hearings"): STAFF,
+    ("GET", "/api/v1/hearings/{hearing_id}"): STAFF,
+    ("PATCH", "/api/v1/hearings/{hearing_id}"): OPERATORS,
+    ("POST", "/api/v1/hearings/{hearing_id}/recordings"): OPERATORS,
+    ("GET", "/api/v1/hearings/{hearing_id}/broadcast"): OPERATORS,
+    ("PUT", "/api/v1/hearings/{hearing_id}/broadcast"): OPERATORS,
+    ("POST", "/api/v1/hearings/{hearing_id}/access-codes"): OPERATORS,
+    ("GET", "/api/v1/hearings/{hearing_id}/access-codes"): OPERATORS,
+    ("DELETE", "/api/v1/hearings/{hearing_id}/access-codes/{code_id}"): OPERATORS,
+    ("POST", "/api/v1/hearings/{hearing_id}/assignments"): ADMIN,
+    ("GET", "/api/v1/hearings/{hearing_id}/assignments"): ADMIN,
+    ("DELETE", "/api/v1/hearings/{hearing_id}/assignments/{token_id}"): ADMIN,
+    ("GET", "/api/v1/public/hearings"): ANYONE,
+    ("GET", "/api/v1/public/hearings/{hearing_id}"): ANYONE,
+    ("GET", "/api/v1/recordings"): STAFF,
+    ("GET", "/api/v1/recordings/{recording_id}"): STAFF,
+    ("POST", "/api/v1/recordings/{recording_id}/stop"): OPERATORS,
+    ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/playlist.m3u8"): STAFF,
+    # segments also open to signed links; a bearer token must be staff
+    ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/segments/{name}"): STAFF,
+    ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/export.mp4"): STAFF,
+    ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/export.json"): STAFF,
+    ("POST", "/api/v1/recordings/{recording_id}/markers"): STAFF,
+    ("GET", "/api/v1/recordings/{recording_id}/markers"): STAFF,
+    ("POST", "/api/v1/recordings/{recording_id}/transcript"): WRITERS,
+    ("GET", "/api/v1/recordings/{recording_id}/transcript"): STAFF,
+    ("PUT", "/api/v1/recordings/{recording_id}/transcript/{line_id}"): WRITERS,
+    ("GET", "/api/v1/recordings/{recording_id}/transcript/{line_id}/history"): STAFF,
+    # WHIP: a camera token publishes only to its own courtroom and camera (not this made-up
+    # one: see test_resources.py); judges and clerks never publish
+    ("POST", "/whip/{courtroom_id}/{camera}"): OPERATORS,
+    ("OPTIONS", "/whip/{courtroom_id}/{camera}"): ANYONE,
+    ("DELETE", "/whip/{courtroom_id}/{camera}/{publication_id}"): PUBLISHERS,
+    ("PATCH", "/whip/{courtroom_id}/{camera}/{publication_id}"): ANYONE,
+    # WHEP and live HLS decide per hearing (public, code, staff): made-up hearings are 404
+    ("POST", "/whep/{hearing_id}/{camera}"): ANYONE,
+    ("OPTIONS", "/whep/{hearing_id}/{camera}"): ANYONE,
+    ("DELETE", "/whep/{hearing_id}/{camera}/{viewer_id}"): ANYONE,
+    ("PATCH", "/whep/{hearing_id}/{camera}/{viewer_id}"): ANYONE,
+    ("GET", "/live/{hearing_id}/{camera}/playlist.m3u8"): ANYONE,
+    # only by a signed link from a live playlist, whatever the token
+    ("GET", "/live/{hearing_id}/{camera}/segments/{name}"): frozenset(),
+}
+
+
+def documented_routes() -> set[tuple[str, str]]:
+    schema = create_app().openapi()
+    return {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_route_has_a_decision() -> None:
+    assert documented_routes() == set(ALLOWED)
+
+
+def concrete(path: str) -> str:
+    """A made-up id for every path parameter (a name ending .mp4 for segment names)."""
+    return (
+        path.replace("{name}", "init-0001.mp4")
+        .replace("{camera}", "bench")
+        .replace("{", "")
+        .replace("}", "")
+    )
+
+
+@pytest.fixture(scope="module")
+def role_tokens(api_server: RunningServer) -> dict[str, str]:
+    """A token of every role (the camera's for a real courtroom and camera)."""
+    headers = {"Authorization": f"Bearer {api_server.admin_token}"}
+    with httpx.Client(base_url=api_server.base_url, headers=headers, timeout=30) as admin:
+        room = admin.post(
+            "/api/v1/courtrooms",
+            json={"name": "第五法庭", "kind": "courtroom", "cameras": ["bench"]},
+        ).json()
+        secrets = {"admin": api_server.admin_token}
+        for role in ("judge", "clerk", "operator", "camera"):
+            body = {"role": role, "name": f"{role} 乙"}
+            if role == "camera":
+                body |= {"courtroom_ids": [room["id"]], "camera": "bench"}
+            created = admin.post("/api/v1/tokens", json=body)
+            assert created.status_code == 201, created.text
+            secrets[role] = created.json()["token"]
+    return secrets
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ALLOWED))
+async def test_route_lets_in_exactly_its_roles(
+    api_server: RunningServer, role_tokens: dict[str, str], method: str, path: str
+) -> None:
+    body = b"v=0\r\n" if path.startswith(("/whip", "/whep")) else b"{}"
+    content_type = "application/sdp" if path.startswith(("/whip", "/whep")) else "application/json"
+    verdicts = {}
+    async with httpx.AsyncClient(base_url=api_server.base_url, timeout=30) as client:
+        for role in sorted(ANYONE):
+            headers = {"Content-Type": content_type}
+            if role != "anonymous":
+                headers["Authorization"] = f"Bearer {role_tokens[role]}"
+            answer = await client.request(method, concrete(path), content=body, headers=headers)
+            assert answer.status_code < 500, (role, answer.text)
+            verdicts[role] = answer.status_code not in (401, 403)
+    assert {role for role, allowed in verdicts.items() if allowed} == ALLOWED[(method, path)]
