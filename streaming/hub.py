@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from streaming.frames import EncodedFrame, SourceEnded
 
 HubItem = EncodedFrame | SourceEnded
 
 KEYFRAME_REQUEST_INTERVAL_S = 0.5
+RATE_WINDOW_S = 2.0  # frames and bytes over this window give a feed's fps and bitrate
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRates:
+    """A camera's recent traffic, for the operator's feed health (counted, never decoded)."""
+
+    video_fps: float
+    bitrate_bps: float
+    audio_frames_per_s: float
 
 
 class Subscription:
@@ -85,6 +97,10 @@ class Hub:
         self._last_request = -KEYFRAME_REQUEST_INTERVAL_S
         self._last_frame_at: float | None = None
         self.frames_published = 0
+        self.bytes_published = 0
+        self._last_keyframe_at: float | None = None
+        self._last_audio_at: float | None = None
+        self._recent: deque[tuple[float, int, bool]] = deque()  # (time, bytes, is video)
         self.video_codec: str | None = None  # what a viewer joining now must be offered
 
     @property
@@ -123,11 +139,43 @@ class Hub:
         """How long the camera has been silent; None if it never sent a frame."""
         return None if self._last_frame_at is None else self._clock() - self._last_frame_at
 
+    def seconds_since_keyframe(self) -> float | None:
+        """Age of the last video keyframe; None if none came yet."""
+        return None if self._last_keyframe_at is None else self._clock() - self._last_keyframe_at
+
+    def seconds_since_audio(self) -> float | None:
+        """How long the camera's microphone has sent nothing; None if it never did."""
+        return None if self._last_audio_at is None else self._clock() - self._last_audio_at
+
+    def rates(self) -> FeedRates:
+        """Video frames, audio frames and bits per second over the last RATE_WINDOW_S."""
+        self._forget_old(self._clock())
+        video = sum(1 for _, _, is_video in self._recent if is_video)
+        audio = len(self._recent) - video
+        size = sum(size for _, size, _ in self._recent)
+        return FeedRates(
+            video_fps=video / RATE_WINDOW_S,
+            bitrate_bps=size * 8 / RATE_WINDOW_S,
+            audio_frames_per_s=audio / RATE_WINDOW_S,
+        )
+
+    def _forget_old(self, now: float) -> None:
+        while self._recent and now - self._recent[0][0] > RATE_WINDOW_S:
+            self._recent.popleft()
+
     def publish(self, frame: EncodedFrame) -> None:
+        now = self._clock()
         self.frames_published += 1
-        self._last_frame_at = self._clock()
+        self.bytes_published += len(frame.data)
+        self._last_frame_at = now
+        self._recent.append((now, len(frame.data), frame.kind == "video"))
+        self._forget_old(now)
         if frame.kind == "video":
             self.video_codec = frame.codec
+            if frame.keyframe:
+                self._last_keyframe_at = now
+        else:
+            self._last_audio_at = now
         for subscription in list(self._subscriptions):
             subscription.offer(frame)
 

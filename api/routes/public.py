@@ -1,0 +1,102 @@
+"""What anyone may know about today's hearings: the public list behind `/watch`.
+
+No token is needed. Public and restricted hearings are listed (a restricted one
+still needs its access code to be watched); sealed hearings never appear, and
+asking for one by id answers 404 exactly as an unknown id does
+(api/viewer_access.py's convention).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import RuntimeDep, SessionDep
+from api.runtime import Runtime
+from api.viewer_access import NOT_FOUND
+from storage.models import Case, Courtroom, Hearing
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+LISTED = ("public", "restricted")
+
+
+class PublicHearing(BaseModel):
+    id: str
+    case_number: str
+    case_title: str
+    title: str
+    courtroom: str
+    court: str
+    scheduled_start: datetime
+    status: str  # scheduled, in_session, recess, closed
+    visibility: str  # public or restricted (a restricted hearing needs an access code)
+    broadcast_on: bool
+    cameras: list[str]
+    live_cameras: list[str]  # cameras publishing now
+
+
+class PublicDay(BaseModel):
+    date: date
+    timezone: str
+    items: list[PublicHearing]
+
+
+async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing) -> PublicHearing:
+    case = await session.get(Case, hearing.case_id)
+    courtroom = await session.get(Courtroom, hearing.courtroom_id)
+    assert case is not None and courtroom is not None  # foreign keys
+    broadcast = await runtime.broadcasts.state(session, hearing.id)
+    return PublicHearing(
+        id=hearing.id,
+        case_number=case.number,
+        case_title=case.title,
+        title=hearing.title,
+        courtroom=courtroom.name,
+        court=runtime.settings.court_name,
+        scheduled_start=hearing.scheduled_start,
+        status=hearing.status,
+        visibility=hearing.visibility,
+        broadcast_on=broadcast.on,
+        cameras=[camera.name for camera in courtroom.cameras],
+        live_cameras=runtime.control_room.publishing_cameras(courtroom.id),
+    )
+
+
+@router.get("/hearings", response_model=PublicDay)
+async def hearings_of_the_day(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD in court time")] = None,
+) -> PublicDay:
+    """A day's public and restricted hearings (today in the court's zone by default)."""
+    zone = ZoneInfo(runtime.settings.court_timezone)
+    day = day or datetime.now(zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    rows = await session.scalars(
+        select(Hearing)
+        .where(
+            Hearing.visibility.in_(LISTED),
+            Hearing.scheduled_start >= start,
+            Hearing.scheduled_start < start + timedelta(days=1),
+        )
+        .order_by(Hearing.scheduled_start, Hearing.id)
+        .limit(500)
+    )
+    items = [await public_view(session, runtime, hearing) for hearing in rows]
+    return PublicDay(date=day, timezone=runtime.settings.court_timezone, items=items)
+
+
+@router.get("/hearings/{hearing_id}", response_model=PublicHearing)
+async def public_hearing(
+    hearing_id: str, session: SessionDep, runtime: RuntimeDep
+) -> PublicHearing:
+    hearing = await session.get(Hearing, hearing_id)
+    if hearing is None or hearing.visibility not in LISTED:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return await public_view(session, runtime, hearing)
