@@ -94,6 +94,21 @@ class LegalHoldIn(BaseModel):
 
 
 class HearingIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "5f0c8e2a9b1d4c3e8f7a6b5c4d3e2f1a",
+                    "courtroom_id": "9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d",
+                    "title": "假释听证（监狱法庭）",
+                    "scheduled_start": "2026-11-26T01:30:00Z",
+                    "visibility": "restricted",
+                    "presiding_judge": "王法官",
+                }
+            ]
+        }
+    )
+
     case_id: str
     courtroom_id: str
     title: str = Field(min_length=1, max_length=2000)
@@ -266,6 +281,21 @@ class TranscriptRevisionOut(BaseModel):
 
 
 class TokenIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"role": "operator", "name": "第三法庭书记员", "courtroom_ids": []},
+                {
+                    "role": "camera",
+                    "name": "审判席摄像机",
+                    "courtroom_ids": ["9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d"],
+                    "camera": "bench",
+                    "expires_at": "2027-01-01T00:00:00+08:00",
+                },
+            ]
+        }
+    )
+
     role: Role
     name: str = Field(min_length=1, max_length=200)
     courtroom_ids: list[str] = []

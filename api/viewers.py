@@ -69,6 +69,9 @@ class ViewerRegistry:
         await watching.viewer.close()
         return True
 
+    def total(self) -> int:
+        return len(self._viewers)
+
     def counts(self, hearing_id: str) -> dict[str, int]:
         """Viewers per camera of one hearing (for the broadcast console)."""
         return dict(Counter(w.camera for w in self._viewers.values() if w.hearing_id == hearing_id))

@@ -4,7 +4,7 @@ people besides admins who can see it at all."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from api.deps import Admin, SessionDep
@@ -16,6 +16,10 @@ ASSIGNABLE = frozenset({"judge", "clerk", "operator"})
 
 
 class AssignmentIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token_id": "3c2b1a0f9e8d4c7b6a5f4e3d2c1b0a9f"}]}
+    )
+
     token_id: str
 
 

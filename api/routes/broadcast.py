@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.auth import Principal
@@ -21,6 +21,8 @@ CODE_DIGITS = 10  # typed on a phone by a family member: digits only, 10^10 poss
 
 
 class BroadcastIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"on": True, "delay_s": 10}]})
+
     on: bool
     delay_s: float = Field(0.0, ge=0.0, le=MAX_DELAY_S)
 
@@ -33,6 +35,14 @@ class BroadcastOut(BaseModel):
 
 
 class AccessCodeIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"label": "张三的家属", "expires_at": "2026-11-26T12:00:00+08:00", "max_viewers": 2}
+            ]
+        }
+    )
+
     label: str = Field(min_length=1, max_length=200)
     expires_at: AwareDatetime | None = None
     max_viewers: int = Field(1, ge=1, le=1000)

@@ -29,7 +29,8 @@ def render_metrics(runtime: Runtime) -> str:
         ("courtcast_upload_backlog_segments", "gauge", "", stats["upload_backlog"]),
         ("courtcast_spool_bytes", "gauge", "", used),
         ("courtcast_spool_max_bytes", "gauge", "", bound),
-        ("courtcast_uploads_total", "counter", "", room.uploader.uploaded),
+        ("courtcast_objects_stored_total", "counter", "", room.uploader.uploaded),
+        ("courtcast_viewers", "gauge", "", runtime.viewers.total()),
         ("courtcast_upload_failures_total", "counter", "", room.uploader.failures),
     ]
     for kind in ALARM_KINDS:
