@@ -25,6 +25,9 @@ HLS_FILES = {"hls.min.mjs": "text/javascript", "hls.min.mjs.map": "application/j
 # URL path -> HTML file in PAGES_DIR.
 PAGES = {
     "/publish": "publish.html",
+    "/console": "console.html",
+    "/review": "review.html",
+    "/watch": "watch-list.html",
     "/watch/{hearing_id}": "watch.html",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-PAGES = ["/publish", "/watch/any-hearing-id"]
+PAGES = ["/publish", "/watch/any-hearing-id", "/watch", "/console", "/review"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -22,3 +22,21 @@ export function startCourtClock(element) {
   document.addEventListener("langchange", tick);
   return setInterval(tick, 1000);
 }
+
+export function formatCourtDateTime(value) {
+  return format(value, {
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+}
+
+export function formatCourtDate(value) {
+  return format(value, { year: "numeric", month: "2-digit", day: "2-digit" });
+}
+
+// "YYYY-MM-DD" of a moment in the court's zone (for date inputs and the public list).
+export function courtDateString(value = new Date()) {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: courtTimeZone(), year: "numeric", month: "2-digit", day: "2-digit",
+  }).format(value instanceof Date ? value : new Date(value));
+  return parts; // en-CA formats as YYYY-MM-DD
+}

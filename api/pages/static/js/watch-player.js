@@ -1,6 +1,7 @@
 // Plays one camera of a hearing: WHEP first (real time); HLS through hls.js only when WHEP
 // fails and the live playlist answers. Reports "connecting", "live", "not-started" (WHEP 404 or
-// no frames), "stopped" (the court turned the broadcast off) and "retrying".
+// no frames), "stopped" (the court turned the broadcast off), "code-needed" (a restricted
+// hearing: 401), "bad-code" (the code was refused) and "retrying".
 import { HttpError, deleteResource, negotiate } from "./webrtc.js";
 
 const NO_FRAMES_MS = 4000;    // connected but silent this long: the camera is not sending
@@ -8,6 +9,9 @@ const RETRY_MS = 5000;        // how often a waiting viewer asks again
 const DROP_GRACE_MS = 3000;
 // Answers that mean "the court has stopped the broadcast" rather than "nothing here yet".
 const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
+// A 403 for a refused access code says so in its detail (api/viewer_access.py); any other 403
+// is the court's kill switch.
+const isCodeRefusal = (error) => error.status === 403 && /access code/i.test(error.detail || "");
 
 export class WatchPlayer {
   constructor({ video, hearingId, code, onState }) {
@@ -53,6 +57,14 @@ export class WatchPlayer {
       if (generation !== this.generation) return;
       await this.closePeer();
       if (await this.playHls(generation)) return;
+      if (error instanceof HttpError && error.status === 401) {
+        this.setState("code-needed", null);
+        return; // nothing to retry until the viewer types a code
+      }
+      if (error instanceof HttpError && isCodeRefusal(error)) {
+        this.setState("bad-code", null);
+        return;
+      }
       if (error instanceof HttpError && STOPPED_STATUSES.has(error.status)) this.setState("stopped", null);
       else if (error instanceof HttpError && error.status === 404) this.setState("not-started", null);
       else this.setState("retrying", null);
@@ -151,6 +163,16 @@ export class WatchPlayer {
     this.hls?.destroy();
     this.hls = null;
     await this.closePeer();
+  }
+
+  // The court cut the broadcast: hang up and blank the picture at once.
+  async halt(state) {
+    await this.stop();
+    this.video.pause();
+    this.video.srcObject = null;
+    this.video.removeAttribute("src");
+    this.state = null;
+    this.setState(state, null);
   }
 
   hangUpOnExit() {

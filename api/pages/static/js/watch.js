@@ -1,16 +1,20 @@
-// /watch/{hearing_id}: the public player, phone first. The camera comes from `?camera=`
-// (default "bench"); `?cameras=bench,witness` offers a selector, until the API has a public
-// description of a hearing's cameras. `?code=` is an access code for a restricted hearing.
+// /watch/{hearing_id}: the public player, phone first. The hearing's case, court and cameras come
+// from /api/v1/public/hearings/{id}; `?camera=` picks the camera, `?code=` is an access code for
+// a restricted hearing (asked for on the page when the server answers 401).
+// While the page is open it asks every second whether the court still broadcasts: a cut stops
+// the player at once, and the page says the court stopped it.
 import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
-import { startCourtClock } from "./time.js";
+import { formatCourtDateTime, startCourtClock } from "./time.js";
 import { WatchPlayer } from "./watch-player.js";
 
+const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
 const video = $("player");
 const params = new URLSearchParams(location.search);
 const hearingId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
-const cameras = (params.get("cameras") || "").split(",").map((c) => c.trim()).filter(Boolean);
-let camera = params.get("camera") || cameras[0] || "bench";
+let cameras = (params.get("cameras") || "").split(",").map((c) => c.trim()).filter(Boolean);
+let camera = params.get("camera") || cameras[0] || null;
+let hearing = null;
 
 // Overlay text per player state; "live" hides the overlay.
 const OVERLAY = {
@@ -18,6 +22,11 @@ const OVERLAY = {
   "not-started": ["watch.state.notStarted", "watch.state.notStarted.hint"],
   stopped: ["watch.state.stopped", "watch.state.stopped.hint"],
   retrying: ["watch.state.retrying", null],
+  "code-needed": ["watch.state.codeNeeded", "watch.state.codeNeeded.hint"],
+  "bad-code": ["watch.state.badCode", "watch.state.codeNeeded.hint"],
+  recess: ["watch.state.recess", "watch.state.recess.hint"],
+  ended: ["watch.state.ended", null],
+  "not-found": ["watch.state.notFound", null],
 };
 
 function showState(state, mode) {
@@ -31,6 +40,9 @@ function showState(state, mode) {
     if (hint) setText($("overlay-hint"), hint);
     $("overlay-hint").hidden = !hint;
   }
+  const asking = state === "code-needed" || state === "bad-code";
+  $("code-form").hidden = !asking;
+  if (asking) $("code-input").focus();
   // Which transport plays matters only while something plays.
   $("mode").hidden = !live;
   if (live) setText($("mode"), `watch.mode.${mode}`);
@@ -66,16 +78,110 @@ function buildCameraChoice() {
   });
 }
 
+function showHearing() {
+  $("hearing-info").hidden = false;
+  $("case-number").textContent = hearing.case_number;
+  $("case-title").textContent = `${hearing.case_title} · ${hearing.title}`;
+  setText($("court-line"), "watch.courtLine", {
+    court: hearing.court,
+    courtroom: hearing.courtroom,
+    time: formatCourtDateTime(hearing.scheduled_start),
+  });
+  const badge = $("status-badge");
+  badge.className = `badge badge-${hearing.status}`;
+  setText(badge, `hearing.status.${hearing.status}`);
+  if (hearing.visibility === "restricted") badge.after(restrictedTag());
+}
+
+function restrictedTag() {
+  const tag = document.createElement("span");
+  tag.className = "badge badge-restricted";
+  setText(tag, "hearing.restricted");
+  return tag;
+}
+
+async function fetchHearing() {
+  try {
+    const response = await fetch(`/api/v1/public/hearings/${encodeURIComponent(hearingId)}`, {
+      cache: "no-store",
+    });
+    if (response.status === 404) return "not-found";
+    if (!response.ok) return null;
+    return await response.json();
+  } catch {
+    return null; // the network blinked: keep the last known state
+  }
+}
+
+// The court's state of the hearing decides before the player does: a cut broadcast or a
+// closed hearing stops the picture whatever the media path still carries.
+function courtState(h) {
+  if (!h.broadcast_on) return "stopped";
+  if (h.status === "closed") return "ended";
+  if (h.status === "recess") return "recess";
+  return null;
+}
+
+let halted = null; // the court state that stopped the player, or null while it may play
+
+async function poll() {
+  const next = await fetchHearing();
+  if (next && next !== "not-found") {
+    hearing = next;
+    const state = courtState(hearing);
+    if (state && halted !== state) {
+      halted = state;
+      await player.halt(state);
+    } else if (!state && halted) {
+      halted = null;
+      player.play(camera);
+    }
+  }
+  setTimeout(poll, POLL_MS);
+}
+
 const player = new WatchPlayer({ video, hearingId, code: params.get("code"), onState: showState });
 
-buildCameraChoice();
-installLanguageSwitch();
-setText($("hearing-label"), "watch.hearing", { id: hearingId });
-startCourtClock($("court-clock"));
+async function start() {
+  installLanguageSwitch();
+  startCourtClock($("court-clock"));
+  setText($("hearing-label"), "watch.hearing", { id: hearingId });
+  const first = await fetchHearing();
+  if (first === "not-found") {
+    showState("not-found");
+    return;
+  }
+  if (first) {
+    hearing = first;
+    showHearing();
+    if (!cameras.length) cameras = [...hearing.cameras];
+    camera = camera || hearing.live_cameras.find((c) => cameras.includes(c)) || cameras[0];
+  }
+  camera = camera || "bench";
+  buildCameraChoice();
+  const state = hearing && courtState(hearing);
+  if (state) {
+    halted = state;
+    await player.halt(state);
+  } else {
+    player.play(camera);
+  }
+  setTimeout(poll, POLL_MS);
+}
+
 $("sound").addEventListener("click", () => {
   video.muted = !video.muted;
   video.play().catch(() => {});
   showSound();
 });
+$("code-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const code = $("code-input").value.trim();
+  if (!code) return;
+  player.code = code;
+  params.set("code", code);
+  history.replaceState(null, "", `${location.pathname}?${params}`);
+  player.play(camera);
+});
 window.addEventListener("pagehide", () => player.hangUpOnExit());
-player.play(camera);
+start();

@@ -1,0 +1,121 @@
+// One camera tile of the operator console: a WHEP preview with the staff token (real time, not
+// the public broadcast), an audio level meter fed by WebAudio, and the feed's health figures.
+import { setText, t } from "./i18n.js";
+import { deleteResource, negotiate } from "./webrtc.js";
+
+export class FeedTile {
+  constructor({ camera, hearingId, token, audioContext }) {
+    this.camera = camera;
+    this.hearingId = hearingId;
+    this.token = token;
+    this.audioContext = audioContext;
+    this.pc = null;
+    this.resourceUrl = null;
+    this.level = 0;
+    this.element = this.build();
+  }
+
+  build() {
+    const tile = document.createElement("article");
+    tile.className = "feed-tile panel";
+    tile.dataset.camera = this.camera;
+    tile.innerHTML = `
+      <div class="video-frame"><video playsinline autoplay muted></video>
+        <span class="video-label"></span>
+        <span class="feed-state badge"></span></div>
+      <div class="meter-row"><span class="small" data-i18n="console.audio">${t("console.audio")}</span>
+        <meter min="0" max="1" low="0.6" high="0.85" optimum="0.3" value="0"></meter></div>
+      <p class="health small"></p>`;
+    this.video = tile.querySelector("video");
+    this.meter = tile.querySelector("meter");
+    this.health = tile.querySelector(".health");
+    this.badge = tile.querySelector(".feed-state");
+    const label = tile.querySelector(".video-label");
+    label.textContent = this.camera;
+    this.meter.setAttribute("aria-label", `${this.camera} ${t("console.audio")}`);
+    return tile;
+  }
+
+  async connect() {
+    if (this.pc || !this.hearingId) return;
+    const pc = (this.pc = new RTCPeerConnection());
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver("audio", { direction: "recvonly" });
+    const stream = new MediaStream();
+    pc.addEventListener("track", (event) => {
+      stream.addTrack(event.track);
+      this.video.srcObject = stream;
+      if (event.track.kind === "audio") this.meterOn(event.track);
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc === this.pc && ["failed", "closed"].includes(pc.connectionState)) this.disconnect();
+    });
+    const url = `/whep/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}`;
+    try {
+      this.resourceUrl = await negotiate(pc, url, this.token);
+    } catch {
+      if (pc === this.pc) this.disconnect();
+    }
+  }
+
+  meterOn(track) {
+    const context = this.audioContext;
+    if (!context) return;
+    const source = context.createMediaStreamSource(new MediaStream([track]));
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 1024;
+    source.connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const pc = this.pc;
+    const draw = () => {
+      if (pc !== this.pc) return;
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const value of samples) sum += value * value;
+      const rms = Math.sqrt(sum / samples.length);
+      // dBFS from -60 to 0 onto 0..1: speech sits in the middle of the bar.
+      this.level = Math.max(0, Math.min(1, (20 * Math.log10(rms || 1e-6) + 60) / 60));
+      this.meter.value = this.level;
+      requestAnimationFrame(draw);
+    };
+    draw();
+  }
+
+  disconnect() {
+    const pc = this.pc;
+    this.pc = null;
+    pc?.close();
+    deleteResource(this.resourceUrl, this.token);
+    this.resourceUrl = null;
+    this.video.srcObject = null;
+    this.meter.value = 0;
+  }
+
+  setHearing(hearingId) {
+    if (hearingId === this.hearingId) return;
+    this.disconnect();
+    this.hearingId = hearingId;
+  }
+
+  // `feed` is one entry of GET /api/v1/courtrooms/{id}/feeds.
+  update(feed) {
+    this.badge.className = `feed-state badge badge-${feed.connection}`;
+    setText(this.badge, `console.conn.${feed.connection}`);
+    const parts = [
+      t("console.health.fps", { fps: feed.fps }),
+      t("console.health.kbps", { kbps: Math.round(feed.bitrate_bps / 1000) }),
+      feed.last_keyframe_age_s == null ? null
+        : t("console.health.keyframe", { s: feed.last_keyframe_age_s.toFixed(1) }),
+      feed.packet_loss == null ? null : t("console.health.loss", { pct: feed.packet_loss }),
+      feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s > 2
+        ? t("console.health.noAudio", { s: Math.round(feed.audio_silent_s) }) : null,
+    ].filter(Boolean);
+    this.health.textContent = feed.publishing ? parts.join(" · ") : t("console.health.offline");
+    if (feed.publishing) this.connect();
+    else if (this.pc) this.disconnect();
+  }
+
+  decodedFrames() {
+    return this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+  }
+}

@@ -1,0 +1,479 @@
+// /console: the operator's desk for one courtroom (?courtroom=). The staff token is entered once
+// and kept in sessionStorage. Feed health is polled every second; alarms come over the
+// /api/v1/events websocket and beep. Every action has a button in tab order and a shortcut.
+import { api, storeToken, storedToken } from "./api.js";
+import { FeedTile } from "./console-feeds.js";
+import { installLanguageSwitch, setText, t } from "./i18n.js";
+import { formatCourtDateTime, formatCourtTime, startCourtClock } from "./time.js";
+
+const POLL_MS = 1000;
+const NO_AUDIO_ALARM_S = 10;
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+const desk = {
+  token: storedToken(),
+  courtroomId: params.get("courtroom"),
+  hearingId: null,
+  hearingChosen: false, // the operator picked a hearing: the server's suggestion no longer moves it
+  feeds: null,
+  tiles: new Map(),
+  recordingId: null,
+  offRecord: false,
+  broadcast: null,
+  audio: null,
+  alarms: new Map(), // server alarms by kind/subject
+  local: new Map(), // alarms the page derives from feed health
+  muted: false,
+  pendingMarker: null, // {kind, at} captured when a shortcut was pressed
+  lastBacklog: [],
+};
+
+function say(key, vars) {
+  setText($("action-status"), key, vars);
+}
+
+async function act(key, action) {
+  try {
+    await action();
+    say(key);
+  } catch (error) {
+    setText($("action-status"), "console.failed", { reason: error.detail || error.message });
+  }
+}
+
+// -- login -------------------------------------------------------------------------------
+
+async function loadCourtrooms(token) {
+  const rooms = await api("/api/v1/courtrooms", { token });
+  const select = $("courtroom-select");
+  select.replaceChildren(...rooms.map((room) => new Option(room.name, room.id)));
+  for (const option of select.options) option.textContent = `${option.textContent} (${option.value})`;
+  if (desk.courtroomId) select.value = desk.courtroomId;
+  select.disabled = false;
+  return rooms;
+}
+
+async function login(event) {
+  event.preventDefault();
+  const token = $("token").value.trim() || desk.token;
+  $("login-error").hidden = true;
+  try {
+    if ($("courtroom-select").disabled) {
+      await loadCourtrooms(token);
+      storeToken(token);
+      desk.token = token;
+      if (!desk.courtroomId) {
+        $("courtroom-select").focus();
+        return;
+      }
+    }
+    desk.courtroomId = $("courtroom-select").value;
+    params.set("courtroom", desk.courtroomId);
+    history.replaceState(null, "", `${location.pathname}?${params}`);
+    open();
+  } catch (error) {
+    $("login-error").hidden = false;
+    $("login-error").textContent = error.status === 401 ? t("console.badToken") : error.message;
+  }
+}
+
+function open() {
+  // The login click is the user gesture that lets audio (meters, beeps) start.
+  desk.audio = desk.audio || new AudioContext();
+  desk.audio.resume().catch(() => {});
+  $("login").hidden = true;
+  $("desk").hidden = false;
+  poll();
+  listenAlarms();
+  setInterval(refreshBroadcast, 5000);
+  $("hearing-select").focus();
+}
+
+// -- feeds -------------------------------------------------------------------------------
+
+async function poll() {
+  try {
+    const feeds = await api(`/api/v1/courtrooms/${encodeURIComponent(desk.courtroomId)}/feeds`);
+    render(feeds);
+  } catch (error) {
+    setText($("backlog"), "console.failed", { reason: error.detail || error.message });
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+function render(feeds) {
+  const first = desk.feeds === null;
+  desk.feeds = feeds;
+  $("room-name").textContent = `· ${feeds.courtroom}`;
+  renderHearings(feeds);
+  if (desk.recordingId !== feeds.recording_id) {
+    desk.recordingId = feeds.recording_id;
+    loadRecordingLogs();
+  }
+  for (const feed of feeds.feeds) {
+    let tile = desk.tiles.get(feed.camera);
+    if (!tile) {
+      tile = new FeedTile({ camera: feed.camera, hearingId: desk.hearingId, token: desk.token, audioContext: desk.audio });
+      desk.tiles.set(feed.camera, tile);
+      $("feed-grid").append(tile.element);
+    }
+    tile.setHearing(desk.hearingId);
+    tile.update(feed);
+  }
+  const recording = feeds.recording_id !== null;
+  const recordState = $("record-state");
+  recordState.className = `badge ${recording ? "badge-live" : ""}`;
+  setText(recordState, recording ? "console.recording" : "console.notRecording", {
+    since: recording ? formatCourtTime(feeds.recording_started_at) : "",
+  });
+  $("rec-start").disabled = recording || !desk.hearingId;
+  $("rec-stop").disabled = !recording;
+  const mb = (bytes) => (bytes / 1e6).toFixed(1);
+  setText($("backlog"), "console.backlog", {
+    spool: mb(feeds.spool_backlog_bytes), max: mb(feeds.spool_max_bytes), segments: feeds.upload_backlog,
+  });
+  deriveAlarms(feeds);
+  if (first) refreshBroadcast();
+}
+
+function renderHearings(feeds) {
+  const select = $("hearing-select");
+  const items = [...feeds.hearings_today];
+  if (feeds.hearing && !items.some((h) => h.id === feeds.hearing.id)) items.unshift(feeds.hearing);
+  const signature = items.map((h) => `${h.id}:${h.status}`).join(",") + t("console.hearing");
+  if (select.dataset.signature !== signature) {
+    select.dataset.signature = signature;
+    select.replaceChildren(...items.map((h) => new Option(
+      `${formatCourtDateTime(h.scheduled_start)} ${h.case_number} ${h.case_title} · ${h.title}`, h.id)));
+    if (!items.length) select.append(new Option(t("console.noHearing"), ""));
+  }
+  if (feeds.recording_id || !desk.hearingChosen) desk.hearingId = feeds.hearing?.id ?? null;
+  if (desk.hearingId) select.value = desk.hearingId;
+  const hearing = items.find((h) => h.id === desk.hearingId);
+  const status = $("hearing-status");
+  status.className = `badge badge-${hearing?.status ?? "none"}`;
+  if (hearing) setText(status, `hearing.status.${hearing.status}`);
+  $("codes").hidden = hearing?.visibility !== "restricted";
+  $("recess").disabled = hearing?.status !== "in_session";
+  $("resume").disabled = hearing?.status !== "recess";
+}
+
+// -- alarms ------------------------------------------------------------------------------
+
+function listenAlarms() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(desk.token)}`);
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    const alarm = message.alarm;
+    if (!alarm) return;
+    const key = `${alarm.kind}/${alarm.subject}`;
+    if (message.type === "alarm.cleared") desk.alarms.delete(key);
+    else desk.alarms.set(key, alarm.message);
+    showAlarms();
+  });
+  socket.addEventListener("close", () => setTimeout(listenAlarms, 3000));
+}
+
+function deriveAlarms(feeds) {
+  const next = new Map();
+  for (const feed of feeds.feeds) {
+    if (feeds.recording_id && feed.connection !== "live" && feed.frames > 0) {
+      next.set(`lost/${feed.camera}`, t("console.alarm.lost", { camera: feed.camera }));
+    }
+    if (feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s >= NO_AUDIO_ALARM_S) {
+      next.set(`audio/${feed.camera}`, t("console.alarm.noAudio", { camera: feed.camera }));
+    }
+  }
+  desk.lastBacklog = [...desk.lastBacklog, feeds.spool_backlog_bytes].slice(-10);
+  const growing = desk.lastBacklog.length === 10
+    && desk.lastBacklog.every((value, i) => i === 0 || value > desk.lastBacklog[i - 1]);
+  if (growing) next.set("backlog", t("console.alarm.backlog"));
+  const changed = [...next.keys()].some((key) => !desk.local.has(key)) || next.size !== desk.local.size;
+  desk.local = next;
+  if (changed) showAlarms();
+}
+
+function showAlarms() {
+  const messages = [...desk.alarms.values(), ...desk.local.values()];
+  const list = $("alarm-list");
+  const before = list.childElementCount;
+  list.replaceChildren(...messages.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  $("alarm-banner").hidden = messages.length === 0;
+  if (messages.length > before) beep();
+}
+
+function beep() {
+  if (desk.muted || !desk.audio) return;
+  const now = desk.audio.currentTime;
+  for (const offset of [0, 0.3]) {
+    const oscillator = desk.audio.createOscillator();
+    const gain = desk.audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, now + offset);
+    gain.gain.exponentialRampToValueAtTime(0.001, now + offset + 0.25);
+    oscillator.connect(gain).connect(desk.audio.destination);
+    oscillator.start(now + offset);
+    oscillator.stop(now + offset + 0.25);
+  }
+}
+
+// -- recording, recess, off-record --------------------------------------------------------
+
+async function startRecording() {
+  if (!desk.hearingId || desk.recordingId) return;
+  await act("console.done.recStart", async () => {
+    const recording = await api(`/api/v1/hearings/${desk.hearingId}/recordings`, { method: "POST" });
+    desk.recordingId = recording.id;
+    $("rec-start").disabled = true;
+    $("rec-stop").disabled = false;
+    loadRecordingLogs();
+  });
+}
+
+async function stopRecording() {
+  if (!desk.recordingId) return;
+  if (!confirm(t("console.confirmStop"))) return;
+  await act("console.done.recStop", () => api(`/api/v1/recordings/${desk.recordingId}/stop`, { method: "POST" }));
+}
+
+async function mark(kind, text = "", at = new Date()) {
+  if (!desk.recordingId) throw new Error(t("console.needRecording"));
+  const marker = await api(`/api/v1/recordings/${desk.recordingId}/markers`, {
+    method: "POST", body: { at: at.toISOString(), kind, text },
+  });
+  addMarker(marker);
+}
+
+async function setStatus(status, kind) {
+  await act(`console.done.${kind}`, async () => {
+    await api(`/api/v1/hearings/${desk.hearingId}`, { method: "PATCH", body: { status } });
+    if (desk.recordingId) await mark(kind);
+  });
+}
+
+async function toggleOffRecord(event) {
+  event?.preventDefault();
+  const reason = $("offrecord-reason").value.trim();
+  if (!desk.offRecord && !reason) {
+    say("console.offRecord.needReason");
+    $("offrecord-reason").focus();
+    return;
+  }
+  await act(desk.offRecord ? "console.done.offEnd" : "console.done.offStart", async () => {
+    await mark(desk.offRecord ? "off_record_end" : "off_record_start", desk.offRecord ? "" : reason);
+    $("offrecord-reason").value = "";
+  });
+}
+
+function showOffRecord() {
+  $("offrecord-state").hidden = !desk.offRecord;
+  setText($("offrecord-label"), desk.offRecord ? "console.offRecord.end" : "console.offRecord.start");
+}
+
+// -- markers and transcript ---------------------------------------------------------------
+
+async function loadRecordingLogs() {
+  $("marker-list").replaceChildren();
+  $("transcript-list").replaceChildren();
+  desk.offRecord = false;
+  showOffRecord();
+  if (!desk.recordingId) return;
+  const [markers, lines] = await Promise.all([
+    api(`/api/v1/recordings/${desk.recordingId}/markers`),
+    api(`/api/v1/recordings/${desk.recordingId}/transcript`),
+  ]);
+  markers.forEach(addMarker);
+  lines.forEach(addLine);
+}
+
+function addMarker(marker) {
+  const li = document.createElement("li");
+  li.innerHTML = `<time></time> <strong></strong> <span></span>`;
+  li.querySelector("time").textContent = formatCourtTime(marker.at);
+  setText(li.querySelector("strong"), `marker.${marker.kind}`);
+  li.querySelector("span").textContent = marker.text;
+  $("marker-list").prepend(li);
+  if (marker.kind === "off_record_start") desk.offRecord = true;
+  if (marker.kind === "off_record_end") desk.offRecord = false;
+  showOffRecord();
+}
+
+function addLine(line) {
+  const li = document.createElement("li");
+  li.innerHTML = `<time></time> <strong></strong> <span></span>`;
+  li.querySelector("time").textContent = formatCourtTime(line.at);
+  li.querySelector("strong").textContent = line.speaker_role;
+  li.querySelector("span").textContent = line.text;
+  $("transcript-list").append(li);
+  li.scrollIntoView({ block: "nearest" });
+}
+
+// A shortcut stamps the marker's time at the key press; the text can follow.
+function beginMarker(kind) {
+  desk.pendingMarker = { kind, at: new Date() };
+  $("marker-kind").value = kind;
+  $("marker-text").focus();
+  setText($("action-status"), "console.marker.pending", { time: formatCourtTime(desk.pendingMarker.at) });
+}
+
+async function submitMarker(event) {
+  event.preventDefault();
+  const pending = desk.pendingMarker;
+  const kind = $("marker-kind").value;
+  const at = pending && pending.kind === kind ? pending.at : new Date();
+  desk.pendingMarker = null;
+  await act("console.done.marker", async () => {
+    await mark(kind, $("marker-text").value.trim(), at);
+    $("marker-text").value = "";
+  });
+}
+
+async function submitLine(event) {
+  event.preventDefault();
+  const text = $("line").value.trim();
+  const speaker = $("speaker").value.trim();
+  if (!text || !speaker) return;
+  const at = new Date(); // the clerk's wall clock when the line is entered
+  await act("console.done.line", async () => {
+    if (!desk.recordingId) throw new Error(t("console.needRecording"));
+    const line = await api(`/api/v1/recordings/${desk.recordingId}/transcript`, {
+      method: "POST", body: { at: at.toISOString(), speaker_role: speaker, text },
+    });
+    addLine(line);
+    $("line").value = "";
+  });
+}
+
+// -- broadcast ----------------------------------------------------------------------------
+
+async function refreshBroadcast() {
+  if (!desk.hearingId) return;
+  try {
+    desk.broadcast = await api(`/api/v1/hearings/${desk.hearingId}/broadcast`);
+    showBroadcast();
+    if (!$("codes").hidden) loadCodes();
+  } catch {
+    // shown on the next poll
+  }
+}
+
+function showBroadcast() {
+  const state = desk.broadcast;
+  const button = $("broadcast-toggle");
+  button.className = state.on ? "danger" : "primary";
+  setText(button, state.on ? "console.kill" : "console.broadcastOn");
+  button.setAttribute("aria-pressed", String(!state.on));
+  if (document.activeElement !== $("delay")) $("delay").value = state.delay_s;
+  const counts = Object.entries(state.viewers).map(([camera, n]) => `${camera} ${n}`).join(" · ");
+  setText($("viewers"), state.on ? "console.viewers" : "console.broadcastOff", {
+    counts: counts || "0", delay: state.delay_s,
+  });
+}
+
+async function putBroadcast(on) {
+  const delay = Math.max(0, Math.min(60, Number($("delay").value) || 0));
+  await act(on ? "console.done.broadcastOn" : "console.done.kill", async () => {
+    desk.broadcast = await api(`/api/v1/hearings/${desk.hearingId}/broadcast`, {
+      method: "PUT", body: { on, delay_s: delay },
+    });
+    showBroadcast();
+  });
+}
+
+async function loadCodes() {
+  const codes = await api(`/api/v1/hearings/${desk.hearingId}/access-codes`);
+  $("code-list").replaceChildren(...codes.filter((c) => !c.revoked_at).map((code) => {
+    const li = document.createElement("li");
+    li.textContent = t("console.code.item", { label: code.label, watching: code.watching, max: code.max_viewers });
+    const revoke = document.createElement("button");
+    revoke.type = "button";
+    revoke.className = "small-button";
+    setText(revoke, "console.code.revoke");
+    revoke.addEventListener("click", () => act("console.done.revoke", async () => {
+      await api(`/api/v1/hearings/${desk.hearingId}/access-codes/${code.id}`, { method: "DELETE" });
+      await loadCodes();
+    }));
+    li.append(" ", revoke);
+    return li;
+  }));
+}
+
+async function createCode(event) {
+  event.preventDefault();
+  await act("console.done.code", async () => {
+    const code = await api(`/api/v1/hearings/${desk.hearingId}/access-codes`, {
+      method: "POST", body: { label: $("code-label").value.trim(), max_viewers: Number($("code-max").value) || 1 },
+    });
+    $("new-code").hidden = false;
+    setText($("new-code"), "console.code.new", { code: code.code, label: code.label });
+    $("code-label").value = "";
+    await loadCodes();
+  });
+}
+
+// -- keyboard ------------------------------------------------------------------------------
+
+const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+
+function onKey(event) {
+  if ($("desk").hidden) return;
+  const key = event.key.toLowerCase();
+  if (event.altKey && !event.ctrlKey && !event.metaKey) {
+    const action = {
+      r: startRecording, x: stopRecording,
+      p: () => setStatus("recess", "recess"), o: () => setStatus("in_session", "resume"),
+      f: toggleOffRecord, k: () => putBroadcast(!desk.broadcast?.on),
+    }[event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : ""]; // Alt changes event.key
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+    return;
+  }
+  if (event.key === "Escape" && TYPING.has(document.activeElement?.tagName)) {
+    document.activeElement.blur();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || TYPING.has(document.activeElement?.tagName)) return;
+  const kinds = { m: "note", w: "witness_sworn", e: "exhibit_shown" };
+  if (kinds[key]) {
+    event.preventDefault();
+    beginMarker(kinds[key]);
+  } else if (key === "t") {
+    event.preventDefault();
+    $("line").focus();
+  }
+}
+
+// -- start -----------------------------------------------------------------------------------
+
+installLanguageSwitch();
+startCourtClock($("court-clock"));
+$("login").addEventListener("submit", login);
+$("hearing-select").addEventListener("change", () => {
+  desk.hearingChosen = true;
+  desk.hearingId = $("hearing-select").value || null;
+  refreshBroadcast();
+});
+$("rec-start").addEventListener("click", startRecording);
+$("rec-stop").addEventListener("click", stopRecording);
+$("recess").addEventListener("click", () => setStatus("recess", "recess"));
+$("resume").addEventListener("click", () => setStatus("in_session", "resume"));
+$("offrecord-form").addEventListener("submit", toggleOffRecord);
+$("marker-form").addEventListener("submit", submitMarker);
+$("transcript-form").addEventListener("submit", submitLine);
+$("broadcast-toggle").addEventListener("click", () => putBroadcast(!desk.broadcast?.on));
+$("delay-apply").addEventListener("click", () => putBroadcast(desk.broadcast?.on ?? true));
+$("code-form").addEventListener("submit", createCode);
+$("alarm-mute").addEventListener("click", () => { desk.muted = !desk.muted; setText($("alarm-mute"), desk.muted ? "console.alarm.unmute" : "console.alarm.mute"); });
+document.addEventListener("keydown", onKey);
+
+$("login").hidden = false;
+if (desk.token) {
+  $("token").placeholder = t("console.tokenKept");
+  $("token").required = false;
+  loadCourtrooms(desk.token).catch(() => storeToken(null));
+}
+$("token").focus();
