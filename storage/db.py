@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+POOL_SIZE = 10
+POOL_OVERFLOW = 40
 
 
 def sqlite_url(path: Path) -> str:
@@ -54,7 +56,11 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
+        # Every request, the audit trail and the recorder's index writes share this pool;
+        # a courtroom's worth of viewers joining at once must not queue for a connection.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -28,6 +28,7 @@ async def watch(
     else:
         state = await runtime.broadcasts.state(session, hearing_id)
         hub = runtime.broadcasts.public_hub(hearing_id, hearing.courtroom_id, camera, state)
+    await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         viewer = await runtime.viewers.watch(
             hearing_id=hearing_id,

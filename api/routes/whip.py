@@ -34,6 +34,7 @@ async def publish(
     if camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"courtroom has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
+    await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         publication = await runtime.control_room.publish(courtroom_id, camera, offer)
     except CameraBusy as busy:

@@ -21,6 +21,7 @@ from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.clips import _picture
+from tests.support.publisher import HTTP_TIMEOUT_S
 
 VIDEO_TIME_BASE = Fraction(1, 90_000)
 
@@ -102,7 +103,7 @@ class CameraPublisher:
         pc.addTransceiver(self._silence, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/sdp"}
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
             response = await client.post(
                 self.url, content=pc.localDescription.sdp.encode(), headers=headers
             )
@@ -114,7 +115,7 @@ class CameraPublisher:
 
     async def close(self) -> None:
         if self.resource_url is not None:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
                 await client.delete(
                     self.resource_url, headers={"Authorization": f"Bearer {self.token}"}
                 )

@@ -12,6 +12,8 @@ from aiortc.contrib.media import MediaPlayer
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 
+HTTP_TIMEOUT_S = 30  # a loaded 2-core CI machine can take seconds to hang up a peer
+
 VIDEO_CODECS = {"h264": ("video/h264", "video/rtx"), "vp8": ("video/vp8", "video/rtx")}
 SENT_AUDIO = ("audio/opus",)
 
@@ -52,7 +54,7 @@ class WhipPublisher:
             )
         await pc.setLocalDescription(await pc.createOffer())
         self.last_offer_sdp = pc.localDescription.sdp
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
             response = await client.post(
                 self.url,
                 content=self.last_offer_sdp.encode(),
@@ -75,7 +77,7 @@ class WhipPublisher:
     async def close(self, *, hang_up: bool = True) -> None:
         """DELETE the WHIP resource (unless told not to), then close the peer connection."""
         if hang_up and self.resource_url is not None:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
                 await client.delete(
                     self.resource_url, headers={"Authorization": f"Bearer {self.token}"}
                 )

@@ -20,6 +20,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.clips import read_frame_number
+from tests.support.publisher import HTTP_TIMEOUT_S
 
 NUMBER_ROWS = 48  # enough picture rows for the frame-number blocks of any test clip
 
@@ -64,7 +65,7 @@ class WhepClient:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         self.posted_at = time.monotonic()
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
             response = await client.post(self.url, content=offer.encode(), headers=headers)
         if response.status_code != 201:
             await self.close()
@@ -105,7 +106,7 @@ class WhepClient:
     async def close(self, *, hang_up: bool = True) -> None:
         """DELETE the WHEP resource (unless told not to), then close the peer connection."""
         if hang_up and self.resource_url is not None:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
                 await client.delete(self.resource_url)
             self.resource_url = None
         if self._pc is not None:
