@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.audit_trail import install_audit_trail
+from api.nul_guard import RejectNul
 from api.routes import (
     assignments,
     audit,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/assets", pages.assets, name="assets")
 
     install_audit_trail(app)
+    app.add_middleware(RejectNul)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

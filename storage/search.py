@@ -1,9 +1,12 @@
 """Finding hearings and recordings: filters, Chinese full text, keyset pagination.
 
 Chinese has no spaces between words, so full text means "contains this substring" and
-both databases index character trigrams (migration 0005): SQLite through the FTS5
-`trigram` table `search_fts`, PostgreSQL through pg_trgm GIN indexes that serve ILIKE.
-Trigrams need three characters; shorter queries scan with LIKE on the base tables.
+both databases index character trigrams: SQLite through FTS5 `trigram` tables, PostgreSQL
+through pg_trgm GIN indexes that serve ILIKE. Free text `q` looks in one document per
+hearing (`hearing_search`, migration 0008: case title, hearing title, markers and transcript
+lines), joined to `hearings`, so the database can stop at the page limit instead of
+collecting every matching line first; the party filter uses the per-row index of 0005.
+Trigrams need three characters; shorter queries scan with LIKE.
 Pages are ordered newest first, ties broken by id, and continue from an opaque cursor
 so a row inserted meanwhile never shifts a page (offset is kept for simple clients).
 """
@@ -19,17 +22,18 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Select,
     and_,
     column,
+    func,
+    literal,
     literal_column,
     or_,
     select,
     table,
     tuple_,
-    union,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -44,10 +48,14 @@ from storage.models import (
 )
 
 TRIGRAM = 3  # shortest query the trigram indexes can answer
+BIGRAM = 2  # what the search documents also answer through an index (migration 0008)
 HIGHEST_CHARACTER = "\U0010ffff"  # sorts after every character: the end of a prefix range
 
 _documents = table("search_documents", column("id"), column("kind"), column("ref_id"))
 _fts = table("search_fts", column("rowid"))
+_hearing_search = table("hearing_search", column("id"), column("hearing_id"), column("text"))
+_hearing_fts = table("hearing_search_fts", column("rowid"))
+_hearing_terms = table("hearing_search_terms", column("term"))
 
 Row = TypeVar("Row", Hearing, Recording)
 
@@ -79,7 +87,7 @@ class Page(Generic[Row]):
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """A searched text column, and the id a match stands for (a case, hearing or recording)."""
+    """A text column indexed by migration 0005, and the id a match stands for."""
 
     kind: str  # its name in search_documents
     row_id: InstrumentedAttribute[str]
@@ -87,13 +95,7 @@ class _Source:
     text: InstrumentedAttribute[str]
 
 
-CASE_TITLES = _Source("case", Case.id, Case.id, Case.title)
-HEARING_TITLES = _Source("hearing", Hearing.id, Hearing.id, Hearing.title)
 PARTY_NAMES = _Source("party", CaseParty.id, CaseParty.case_id, CaseParty.name)
-MARKER_TEXTS = _Source("marker", Marker.id, Marker.recording_id, Marker.text)
-TRANSCRIPT_LINES = _Source(
-    "transcript", TranscriptLine.id, TranscriptLine.recording_id, TranscriptLine.text
-)
 
 
 def encode_cursor(at: datetime, row_id: str) -> str:
@@ -163,17 +165,71 @@ def visible_clause(token_id: str | None) -> ColumnElement[bool]:
     return or_(Hearing.visibility != "sealed", Hearing.id.in_(assigned))
 
 
-def _titles_containing(dialect: str, text: str) -> ColumnElement[bool]:
-    return or_(
-        Hearing.case_id.in_(_containing(dialect, CASE_TITLES, text)),
-        Hearing.id.in_(_containing(dialect, HEARING_TITLES, text)),
+def _documents_containing(dialect: str, text: str) -> ColumnElement[bool]:
+    """Hearings whose search document (migration 0008) contains `text`.
+
+    Three characters or more: a trigram lookup. Two: PostgreSQL indexes the two-character
+    pieces of each document; SQLite looks for the trigrams that begin with them (documents end
+    with a newline, so every two characters are followed by a third). One: a scan.
+    """
+    documents = _hearing_search.c
+    matching: ColumnElement[bool]
+    if dialect == "postgresql":
+        if len(text) == BIGRAM:  # exact: no ILIKE, which a generic plan would run on pg_trgm
+            pieces = func.hearing_search_bigrams(documents.text)
+            matching = pieces.op("@>")(array([func.lower(text)]))
+        else:
+            matching = documents.text.ilike(_like_pattern(text), escape="\\")
+    elif len(text) < BIGRAM:
+        matching = documents.text.like(_like_pattern(text), escape="\\")
+    else:
+        if len(text) == BIGRAM:
+            terms = _hearing_terms.c.term
+            quoted = literal('"') + func.replace(terms, '"', '""') + literal('"')
+            phrase: ColumnElement[str] = func.coalesce(
+                select(func.group_concat(quoted, " OR "))
+                .where(terms >= text.lower(), terms < text.lower() + HIGHEST_CHARACTER)
+                .scalar_subquery(),
+                '""',  # no such trigram: an empty phrase, which matches nothing
+            )
+        else:
+            phrase = literal('"' + text.replace('"', '""') + '"')
+        matching = documents.id.in_(
+            select(_hearing_fts.c.rowid).where(
+                literal_column("hearing_search_fts").op("MATCH")(phrase)
+            )
+        )
+    return Hearing.id.in_(select(documents.hearing_id).where(matching))
+
+
+def _contains(
+    dialect: str, text_column: InstrumentedAttribute[str], text: str
+) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return text_column.ilike(_like_pattern(text), escape="\\")
+    return text_column.like(_like_pattern(text), escape="\\")
+
+
+def _recording_says(dialect: str, text: str) -> ColumnElement[bool]:
+    """This recording's hearing's titles, or its own markers or transcript, contain `text`.
+
+    Checked row by row on the few recordings of hearings whose document matched.
+    """
+    case_title = select(Case.id).where(
+        Case.id == Hearing.case_id, _contains(dialect, Case.title, text)
     )
-
-
-def _record_containing(dialect: str, text: str) -> CompoundSelect[str]:
-    """Ids of the recordings whose markers or transcript contain `text`."""
-    return union(
-        _containing(dialect, MARKER_TEXTS, text), _containing(dialect, TRANSCRIPT_LINES, text)
+    marker = select(Marker.id).where(
+        Marker.recording_id == Recording.id, _contains(dialect, Marker.text, text)
+    )
+    line = select(TranscriptLine.id).where(
+        TranscriptLine.recording_id == Recording.id,
+        _contains(dialect, TranscriptLine.text, text),
+    )
+    return or_(
+        _contains(dialect, Hearing.title, text),
+        case_title.exists(),
+        marker.exists(),
+        line.exists(),
     )
 
 
@@ -214,10 +270,7 @@ async def search_hearings(
         filters, Hearing.courtroom_id, Hearing.status, Hearing.scheduled_start
     )
     if filters.q:
-        recorded = select(Recording.hearing_id).where(
-            Recording.id.in_(_record_containing(dialect, filters.q))
-        )
-        conditions.append(or_(_titles_containing(dialect, filters.q), Hearing.id.in_(recorded)))
+        conditions.append(_documents_containing(dialect, filters.q))
     query = select(Hearing).where(*conditions)
     return await _page(session, query, (Hearing.scheduled_start, Hearing.id), limit, cursor, offset)
 
@@ -236,12 +289,11 @@ async def search_recordings(
         filters, Recording.courtroom_id, Recording.status, Recording.started_at
     )
     if filters.q:
-        conditions.append(
-            or_(
-                _titles_containing(dialect, filters.q),
-                Recording.id.in_(_record_containing(dialect, filters.q)),
-            )
-        )
+        # a hearing's document holds the text of all its recordings: keep those that say it
+        conditions += [
+            _documents_containing(dialect, filters.q),
+            _recording_says(dialect, filters.q),
+        ]
     query = select(Recording).join(Hearing, Hearing.id == Recording.hearing_id).where(*conditions)
     return await _page(session, query, (Recording.started_at, Recording.id), limit, cursor, offset)
 

@@ -47,5 +47,5 @@ def test_no_operation_answers_a_server_error(api_server: RunningServer) -> None:
             probe()
         except AssertionError as error:
             failures.append(str(error).splitlines()[0])
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     assert len(sent) >= 10 * len(operations(api_server))  # the fuzzing really ran

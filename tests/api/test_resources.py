@@ -168,3 +168,14 @@ async def test_camera_token_publishes_only(api_server: RunningServer) -> None:
                 headers={"Content-Type": "application/sdp"},
             )
             assert other.status_code == 403
+
+
+async def test_nul_characters_are_refused_with_422(api_server: RunningServer) -> None:
+    """PostgreSQL cannot store U+0000; found by the OpenAPI fuzzing on PostgreSQL."""
+    async with api_server.client() as client:
+        in_body = await client.post("/api/v1/cases", json={"number": "a\u0000b", "title": "t"})
+        in_query = await client.get("/api/v1/cases", params={"number": "a\u0000"})
+        in_path = await client.get("/api/v1/cases/a%00b")
+    for answer in (in_body, in_query, in_path):
+        assert answer.status_code == 422, answer.text
+        assert "NUL" in answer.json()["detail"]

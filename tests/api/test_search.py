@@ -200,7 +200,11 @@ async def test_chinese_full_text_over_titles_markers_and_transcript(
         written += [t for _, t in h["transcript"]] if h["status"] != "scheduled" else []
         return any(text.lower() in w.lower() for w in written)
 
-    for q in ("房屋租赁", "证据交换", "证人周八", "借条原件", "借贷", "周八", "盗", "beta corp"):
+    # two characters (an index of their own) at the end of a text too; Latin in any case
+    for q in (
+        *("房屋租赁", "证据交换", "证人周八", "借条原件", "借贷", "周八", "纠纷", "开庭"),
+        *("盗", "beta corp", "bE", "P"),
+    ):
         assert await hearing_ids(api_server, q=q) == seeded.expect(lambda h, q=q: says(h, q)), q
     assert await hearing_ids(api_server, q="不存在的词") == []
 
@@ -275,3 +279,42 @@ async def test_an_edited_transcript_line_is_found_by_its_new_words_only(
     assert await hearing_ids(api_server, q="红色轿车") == []
     assert await hearing_ids(api_server, q="蓝色卡车") == [recording["hearing_id"]]
     assert await hearing_ids(api_server, q="卡车") == [recording["hearing_id"]]
+
+
+async def test_free_text_of_one_recording_does_not_find_the_other_recordings_of_its_hearing(
+    api_server: RunningServer, seeded: Seeded
+) -> None:
+    """The index keeps one document per hearing; a recording is found by its own words only.
+
+    Last in the module: it adds a hearing the expectations above do not know.
+    """
+    async with api_server.client() as client:
+        created = await client.post(
+            "/api/v1/hearings",
+            json={
+                "case_id": seeded.case_ids[0],
+                "courtroom_id": seeded.courtrooms[0],
+                "title": "庭前会议",
+                "scheduled_start": (T0 - timedelta(days=30)).isoformat(),
+                "visibility": "public",
+            },
+        )
+        assert created.status_code == 201, created.text
+        hearing = created.json()["id"]
+        recordings = []
+        for text in ("被告当庭出示转账凭证", None):
+            recording = (await client.post(f"/api/v1/hearings/{hearing}/recordings")).json()["id"]
+            if text:
+                line = {"at": T0.isoformat(), "speaker_role": "被告", "text": text}
+                posted = await client.post(f"/api/v1/recordings/{recording}/transcript", json=line)
+                assert posted.status_code == 201, posted.text
+            await client.post(f"/api/v1/recordings/{recording}/stop")
+            recordings.append(recording)
+        found = await client.get("/api/v1/recordings", params={"q": "转账凭证"})
+        assert [item["id"] for item in found.json()["items"]] == [recordings[0]]
+        both = await client.get("/api/v1/recordings", params={"q": "庭前会议"})  # the title
+        assert {item["id"] for item in both.json()["items"]} == set(recordings)
+        short = await client.get("/api/v1/recordings", params={"q": "凭证"})
+        assert [item["id"] for item in short.json()["items"]] == [recordings[0]]
+    assert await hearing_ids(api_server, q="转账凭证") == [hearing]
+    assert await hearing_ids(api_server, q="账") == [hearing]
