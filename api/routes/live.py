@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.archive_links import HLS, playlist_items, stored_object_response
 from api.deps import RuntimeDep, SessionDep
@@ -24,11 +25,8 @@ router = APIRouter(prefix="/live", tags=["live"])
 LIVE_WINDOW = 6  # segments (~12 s): enough for players to buffer, short enough to stay live
 
 
-@router.get("/{hearing_id}/{camera}/playlist.m3u8")
-async def live_playlist(
-    hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Response:
-    access = await viewer_access(request, session, runtime, hearing_id)
+async def latest_recording(session: AsyncSession, hearing_id: str, missing: str) -> Recording:
+    """The hearing's current (or last) recording: what live viewers are shown."""
     recording = await session.scalar(
         select(Recording)
         .where(Recording.hearing_id == hearing_id)
@@ -36,7 +34,16 @@ async def live_playlist(
         .limit(1)
     )
     if recording is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "the hearing has not started")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
+    return recording
+
+
+@router.get("/{hearing_id}/{camera}/playlist.m3u8")
+async def live_playlist(
+    hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    access = await viewer_access(request, session, runtime, hearing_id)
+    recording = await latest_recording(session, hearing_id, "the hearing has not started")
     inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     if not access.real_time:
         delay = (await runtime.broadcasts.state(session, hearing_id)).delay_s
@@ -76,14 +83,7 @@ async def live_segment(
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     if not (await runtime.broadcasts.state(session, hearing_id)).on:
         raise HTTPException(status.HTTP_403_FORBIDDEN, STOPPED)
-    recording = await session.scalar(
-        select(Recording)
-        .where(Recording.hearing_id == hearing_id)
-        .order_by(Recording.started_at.desc())
-        .limit(1)
-    )
-    if recording is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
+    recording = await latest_recording(session, hearing_id, "no such segment")
     return await stored_object_response(
         session, runtime, recording_id=recording.id, camera=camera, name=name
     )
