@@ -66,7 +66,7 @@ async def test_thirty_second_store_outage_loses_no_frame(
 async def test_spool_limit_warns_long_before_anything_is_dropped(
     s3_server: S3Server, s3_bucket: str, tmp_path: Path, clip: Path
 ) -> None:
-    limit = 4_000_000  # about 12 s of this 2.5 Mbit/s camera
+    limit = 8_000_000  # about 25 s of this 2.5 Mbit/s camera; the last quarter ~6 s
     env = {**s3_env(s3_server, s3_bucket), "COURTCAST_SPOOL_MAX_BYTES": str(limit)}
     with running_server(tmp_path / "data", env) as server:
         async with server.client() as client:
@@ -79,7 +79,7 @@ async def test_spool_limit_warns_long_before_anything_is_dropped(
                         clip, recording.whip_url(server.base_url), server.admin_token
                     )
                     await publisher.start()
-                    raised = await _alarm_sequence(events, until="spool_full", timeout_s=40)
+                    raised = await _alarm_sequence(events, until="spool_full", timeout_s=60)
                     metrics = (await client.get("/metrics")).text
                 finally:
                     s3_server.resume()
@@ -94,13 +94,14 @@ async def test_spool_limit_warns_long_before_anything_is_dropped(
     assert kinds.index("spool_filling") < kinds.index("spool_full")
     filling_at = next(when for kind, when in raised if kind == "spool_filling")
     full_at = next(when for kind, when in raised if kind == "spool_full")
-    assert full_at - filling_at >= 2.0, "the warning must leave operators time to act"
+    # segments arrive 2 s at a time: the last quarter of the spool is at least two of them
+    assert full_at - filling_at >= 3.5, "the warning must leave operators time to act"
     assert 'courtcast_alarms_active{kind="spool_full"} 1' in metrics
     gaps = [gap for gap in stopped["gaps"] if gap["reason"] == "spool_full"]
     assert len(gaps) == 1 and gaps[0]["camera"] == "bench"
     # what was recorded before the limit is all there and decodes
     frames = sum(decode(epoch.file()).video_frames for epoch in archived.epochs)
-    assert frames == track["frames"] > 8 * FPS
+    assert frames == track["frames"] > 18 * FPS
 
 
 async def test_silent_camera_raises_an_alarm_within_two_seconds(
