@@ -32,6 +32,7 @@ from storage.catalog import (
     recording_contents,
     recording_gaps,
     recording_protection,
+    track_prefix,
     track_progress,
 )
 from storage.db import Database
@@ -221,7 +222,7 @@ class ControlRoom:
         """Record every camera of the courtroom; cameras that publish later join."""
 
         def prefix_for(camera: str) -> TrackPrefix:
-            return _recording_prefix(recording, camera)
+            return track_prefix(recording, camera)
 
         def request_keyframe(camera: str) -> None:
             self.hubs.hub(recording.courtroom_id, camera).request_keyframe()
@@ -336,7 +337,7 @@ class ControlRoom:
                 software_version=SOFTWARE_VERSION,
             )
             sealed = seal(manifest, self._signing_key)
-            key = _recording_prefix(recording, "-").manifest_key()
+            key = track_prefix(recording, "-").manifest_key()
             protection = await recording_protection(session, recording_id=recording_id)
             stored = await self._store.put_bytes(
                 key, sealed, content_type="application/json", protection=protection
@@ -431,16 +432,6 @@ class ControlRoom:
         for recording_id in list(self._recordings):
             await self.stop_recording(recording_id, status="interrupted")
         await self.uploader.close()
-
-
-def _recording_prefix(recording: Recording, camera: str) -> TrackPrefix:
-    return TrackPrefix(
-        court_id=recording.court_id,
-        courtroom_id=recording.courtroom_id,
-        recording_id=recording.id,
-        camera=camera,
-        started_at=recording.started_at,
-    )
 
 
 def _iso(moment: datetime | None) -> str | None:

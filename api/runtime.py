@@ -37,14 +37,7 @@ class Runtime:
         install_host_addresses(settings.ice_address_list)
         db = Database(settings.index_url)
         await db.migrate()
-        store = open_object_store(
-            data_dir=data_dir,
-            s3_endpoint=settings.s3_endpoint,
-            s3_access_key=settings.s3_access_key,
-            s3_secret_key=settings.s3_secret_key,
-            s3_bucket=settings.s3_bucket,
-            s3_secure=settings.s3_secure,
-        )
+        store = open_store(settings)
         ensure_bucket = getattr(store, "ensure_bucket", None)
         if ensure_bucket is not None:
             await ensure_bucket()
@@ -82,3 +75,15 @@ class Runtime:
         await self.control_room.close()
         await self.store.close()
         await self.db.close()
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    """The object store the settings name: S3 when an endpoint is set, else the data dir."""
+    return open_object_store(
+        data_dir=settings.resolved_data_dir,
+        s3_endpoint=settings.s3_endpoint,
+        s3_access_key=settings.s3_access_key,
+        s3_secret_key=settings.s3_secret_key,
+        s3_bucket=settings.s3_bucket,
+        s3_secure=settings.s3_secure,
+    )

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import sys
 
+from api.runtime import open_store
 from api.settings import Settings
 from recorder.integrity import load_or_create_signing_key, unseal, verify_objects
 from storage.audit import stream_events, verify_chain
+from storage.catalog import track_prefix
 from storage.db import Database
-from storage.keys import TrackPrefix
 from storage.models import Recording
 from storage.objects import ObjectNotFound, ObjectStore
-from storage.stores import open_object_store
 
 
 async def verify_recording(settings: Settings, recording_id: str) -> int:
@@ -48,7 +48,7 @@ async def verify_recording(settings: Settings, recording_id: str) -> int:
             read=store.stream,
             exists=lambda k: _exists(store, k),
             listing={
-                camera: [k async for k in store.list(_camera_prefix(recording, camera) + "/")]
+                camera: [k async for k in store.list(str(track_prefix(recording, camera)) + "/")]
                 for camera in manifest["tracks"]
             },
         )
@@ -80,32 +80,9 @@ async def verify_audit_log(settings: Settings) -> int:
     return 0
 
 
-def open_store(settings: Settings) -> ObjectStore:
-    return open_object_store(
-        data_dir=settings.resolved_data_dir,
-        s3_endpoint=settings.s3_endpoint,
-        s3_access_key=settings.s3_access_key,
-        s3_secret_key=settings.s3_secret_key,
-        s3_bucket=settings.s3_bucket,
-        s3_secure=settings.s3_secure,
-    )
-
-
 async def _exists(store: ObjectStore, key: str) -> bool:
     try:
         await store.stat(key)
     except ObjectNotFound:
         return False
     return True
-
-
-def _camera_prefix(recording: Recording, camera: str) -> str:
-    return str(
-        TrackPrefix(
-            court_id=recording.court_id,
-            courtroom_id=recording.courtroom_id,
-            recording_id=recording.id,
-            camera=camera,
-            started_at=recording.started_at,
-        )
-    )

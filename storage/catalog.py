@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.keys import TrackPrefix
 from storage.models import (
     Case,
     CaseParty,
@@ -388,3 +389,14 @@ async def case_parties(session: AsyncSession, *, case_ids: list[str]) -> dict[st
     for party in rows:
         found[party.case_id].append(party)
     return found
+
+
+def track_prefix(recording: Recording, camera: str) -> TrackPrefix:
+    """Where a camera of this recording keeps its objects (keys.py decides the layout)."""
+    return TrackPrefix(
+        court_id=recording.court_id,
+        courtroom_id=recording.courtroom_id,
+        recording_id=recording.id,
+        camera=camera,
+        started_at=recording.started_at,
+    )

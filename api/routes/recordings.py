@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.archive_links import HLS, playlist_items, stored_object_response
 from api.auth import bearer_secret, find_principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
 from api.visibility import visible_recording
-from recorder.records import content_type_of
 from storage.catalog import recording_gaps, track_objects
-from storage.models import InitSegment, Marker, Segment
+from storage.models import Marker
 from storage.search import search_recordings
-from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
+from streaming.hls import PlaylistGap, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
@@ -67,22 +67,11 @@ async def recording_playlist(
             status.HTTP_404_NOT_FOUND, "this camera has no footage in the recording"
         )
     base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
-    init_names = {init.epoch: init.object_key.rsplit("/", 1)[1] for init in inits}
 
     def link(name: str) -> str:
         return f"segments/{name}?{runtime.signer.query(base + name)}"
 
-    items = [
-        PlaylistSegment(
-            uri=link(segment.object_key.rsplit("/", 1)[1]),
-            duration_s=segment.duration_s,
-            program_date_time=segment.started_at,
-            init_uri=link(init_names[segment.epoch]),
-            discontinuity=segment.discontinuity,
-        )
-        for segment in segments
-        if segment.epoch in init_names
-    ]
+    items = playlist_items(inits, segments, link)
     gaps = [
         PlaylistGap(gap.id, gap.started_at, gap.ended_at, gap.reason)
         for gap in await recording_gaps(session, recording_id=recording.id)
@@ -91,11 +80,7 @@ async def recording_playlist(
     text = render_media_playlist(
         items, ended=recording.status != "recording", playlist_type="EVENT", gaps=gaps
     )
-    return Response(
-        text,
-        media_type="application/vnd.apple.mpegurl",
-        headers={"Cache-Control": "no-cache"},
-    )
+    return Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/{recording_id}/cameras/{camera}/segments/{name}", response_model=None)
@@ -123,23 +108,8 @@ async def recording_object(
             raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
         request.state.principal = principal  # for the audit trail
         await visible_recording(session, principal, recording_id)
-    inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-    every: list[InitSegment | Segment] = [*inits, *segments]
-    objects = {obj.object_key.rsplit("/", 1)[1]: obj for obj in every}
-    found = objects.get(name)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
-    url = await runtime.store.presigned_get_url(found.object_key, expires_s=3600)
-    if url is not None:
-        return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT)
-    media_type = content_type_of(name)
-    return StreamingResponse(
-        runtime.store.stream(found.object_key),
-        media_type=media_type,
-        headers={
-            "Content-Length": str(found.size),
-            "Cache-Control": "private, max-age=31536000, immutable",
-        },
+    return await stored_object_response(
+        session, runtime, recording_id=recording_id, camera=camera, name=name
     )
 
 
