@@ -15,8 +15,10 @@ from tests.browser.conftest import screenshot
 from tests.browser.court import create_hearing, publish_from_page
 from tests.support.server import RunningServer
 
+# 0 until the page has drawn the element: the tile appears with the first feed poll
 TILE_FRAMES = (
-    "document.querySelector('.feed-tile video').getVideoPlaybackQuality().totalVideoFrames"
+    "(document.querySelector('.feed-tile video')?.getVideoPlaybackQuality()"
+    ".totalVideoFrames ?? 0)"
 )
 
 
@@ -85,7 +87,10 @@ def test_console_records_and_review_plays_back(
     review.locator(".open-recording").first.click()
     expect(review.locator("#viewer")).to_be_visible()
     review.locator("#play").click()
-    frames = "document.querySelector('#videos video').getVideoPlaybackQuality().totalVideoFrames"
+    frames = (
+        "(document.querySelector('#videos video')?.getVideoPlaybackQuality()"
+        ".totalVideoFrames ?? 0)"
+    )
     review.wait_for_function(f"{frames} > 0", timeout=15_000)
 
     review.locator("#markers button").first.click()
