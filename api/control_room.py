@@ -62,6 +62,7 @@ class CameraBusy(Exception):
 class ActiveRecording:
     recording_id: str
     courtroom_id: str
+    hearing_id: str
     session: RecordingSession
     started: float = field(default_factory=time.monotonic)
     pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -73,6 +74,8 @@ class RecordedFeed:
     """One camera of a running recording, as the watchdog sees it."""
 
     recording_id: str
+    courtroom_id: str
+    hearing_id: str  # who may hear of this feed's alarms follows the hearing's visibility
     camera: str
     silent_s: float | None  # since the camera's last frame; None if it never sent one
     recording_started: float  # monotonic
@@ -239,7 +242,9 @@ class ControlRoom:
             accepting=lambda: self.uploader.backlog_bytes < self._spool_max_bytes,
             on_held_back=lambda camera: self._spawn_gap(recording.id, camera, "spool_full"),
         )
-        active = ActiveRecording(recording.id, recording.courtroom_id, session)
+        active = ActiveRecording(
+            recording.id, recording.courtroom_id, recording.hearing_id, session
+        )
         for camera in cameras:
             hub = self.hubs.hub(recording.courtroom_id, camera)
             subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
@@ -406,6 +411,8 @@ class ControlRoom:
         return [
             RecordedFeed(
                 recording_id=active.recording_id,
+                courtroom_id=active.courtroom_id,
+                hearing_id=active.hearing_id,
                 camera=camera,
                 silent_s=self.hubs.hub(active.courtroom_id, camera).seconds_since_last_frame(),
                 recording_started=active.started,
