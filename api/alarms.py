@@ -1,7 +1,10 @@
 """Alarms an operator must see at once: a feed that went silent, a spool filling up.
 
 The board keeps the alarms that are active now and tells every listener (the
-operator console's websocket) when one is raised or cleared, with the time.
+operator console's websocket) when one is raised or cleared, with the time. An alarm
+about a courtroom's feeds names the courtroom and the hearing being recorded, so the
+routes can show it only to those who may see that hearing (api/routes/events.py); its
+subject and message name the courtroom and camera, never a recording.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ LISTENER_QUEUE = 256
 @dataclass(frozen=True, slots=True)
 class Alarm:
     kind: str  # no_frames, spool_filling, spool_full
-    subject: str  # what it is about: "recording/camera", or "spool"
+    subject: str  # what it is about: "courtroom/camera", or "spool"
     message: str
     since: datetime = field(default_factory=lambda: datetime.now(UTC))
     details: dict[str, Any] = field(default_factory=dict)
+    courtroom_id: str | None = None  # None: about the whole installation (the spool)
+    hearing_id: str | None = None  # the hearing whose feed it is; its visibility decides
 
     def as_json(self) -> dict[str, Any]:
         body = asdict(self)

@@ -2,8 +2,9 @@
 
 A camera that sends nothing for `silence_s` while its courtroom is recording
 (since its last frame, or since the recording started if it never sent one)
-raises `no_frames`; the spool raises `spool_filling` at three quarters of its
-bound, well before `spool_full`, when frames stop being recorded.
+raises `no_frames` about that courtroom's camera, naming the hearing recorded (whose
+visibility decides who hears of it); the spool raises `spool_filling` at three quarters
+of its bound, well before `spool_full`, when frames stop being recorded.
 """
 
 from __future__ import annotations
@@ -44,10 +45,15 @@ class Watchdog:
     def check(self) -> None:
         """One pass over feeds and spool (also called directly by tests)."""
         now = time.monotonic()
-        watched: set[str] = set()
-        for feed in self._control_room.recorded_feeds():
-            subject = f"{feed.recording_id}/{feed.camera}"
-            watched.add(subject)
+        running = sorted(self._control_room.recorded_feeds(), key=lambda f: f.recording_started)
+        # one feed per courtroom camera: the newest recording's, should two overlap a moment
+        feeds = {f"{feed.courtroom_id}/{feed.camera}": feed for feed in running}
+        for alarm in self._board.active():
+            feed = feeds.get(alarm.subject)
+            if alarm.kind == "no_frames" and (feed is None or feed.hearing_id != alarm.hearing_id):
+                # The recording stopped, or the room now records another hearing.
+                self._board.clear("no_frames", alarm.subject)
+        for subject, feed in feeds.items():
             silent = feed.silent_s if feed.silent_s is not None else now - feed.recording_started
             if silent > self._silence_s:
                 self._board.raise_alarm(
@@ -55,14 +61,13 @@ class Watchdog:
                         "no_frames",
                         subject,
                         f"no frames from camera {feed.camera} for {silent:.1f} s",
-                        details={"recording_id": feed.recording_id, "camera": feed.camera},
+                        details={"camera": feed.camera},
+                        courtroom_id=feed.courtroom_id,
+                        hearing_id=feed.hearing_id,
                     )
                 )
             else:
                 self._board.clear("no_frames", subject)
-        for alarm in self._board.active():
-            if alarm.kind == "no_frames" and alarm.subject not in watched:
-                self._board.clear("no_frames", alarm.subject)  # the recording stopped
         self._check_spool()
 
     def _check_spool(self) -> None:

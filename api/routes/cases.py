@@ -2,6 +2,9 @@
 
 A case's type picks the retention class of its recordings; its legal hold stops the
 store from deleting any of them, retention or not, until it is released.
+
+A case whose hearings are all sealed is itself sealed: to anyone who may see none of
+them it answers 404 "case not found" and is absent from listings, as an unknown id.
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
+from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.schemas import CaseIn, CaseOut, LegalHoldIn, PartyOut
 from storage.catalog import add_case_parties, case_object_keys, case_parties, default_court
-from storage.models import Case, Court
+from storage.models import Case, Court, Hearing, HearingAssignment
 from storage.objects import ObjectNotFound, ObjectStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,33 +74,55 @@ async def create_case(
     return await case_out(session, case)
 
 
+def case_visible(principal: Principal) -> ColumnElement[bool]:
+    """SQL: the case has no hearing yet, or one this caller may see (api/visibility.py)."""
+    if principal.role == "admin":
+        return true()
+    assigned = (
+        false()
+        if principal.token_id is None
+        else Hearing.id.in_(
+            select(HearingAssignment.hearing_id).where(
+                HearingAssignment.token_id == principal.token_id
+            )
+        )
+    )
+    of_case = Hearing.case_id == Case.id
+    return or_(
+        ~exists().where(of_case),
+        exists().where(of_case, or_(Hearing.visibility != "sealed", assigned)),
+    )
+
+
 @router.get("", response_model=list[CaseOut])
-async def list_cases(session: SessionDep, _: Staff, number: str | None = None) -> list[CaseOut]:
-    query = select(Case).order_by(Case.created_at.desc()).limit(500)
+async def list_cases(
+    session: SessionDep, principal: Staff, number: str | None = None
+) -> list[CaseOut]:
+    query = select(Case).where(case_visible(principal)).order_by(Case.created_at.desc()).limit(500)
     if number:
         query = query.where(Case.number == number)
     return await cases_out(session, list(await session.scalars(query)))
 
 
-async def find_case(session: SessionDep, case_id: str) -> Case:
-    case = await session.get(Case, case_id)
+async def find_case(session: SessionDep, principal: Principal, case_id: str) -> Case:
+    case = await session.scalar(select(Case).where(Case.id == case_id, case_visible(principal)))
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "case not found")
     return case
 
 
 @router.get("/{case_id}", response_model=CaseOut)
-async def get_case(case_id: str, session: SessionDep, _: Staff) -> CaseOut:
-    return await case_out(session, await find_case(session, case_id))
+async def get_case(case_id: str, session: SessionDep, principal: Staff) -> CaseOut:
+    return await case_out(session, await find_case(session, principal, case_id))
 
 
 @router.put("/{case_id}/legal-hold", response_model=CaseOut)
 async def set_legal_hold(
-    case_id: str, body: LegalHoldIn, session: SessionDep, runtime: RuntimeDep, _: Operator
+    case_id: str, body: LegalHoldIn, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> CaseOut:
     """Record the hold first, so objects stored from now on get it as they are written;
     then apply it to every object already stored. Idempotent: repeat it after a 503."""
-    case = await find_case(session, case_id)
+    case = await find_case(session, principal, case_id)
     case.legal_hold = body.on
     await session.commit()
     for key in await case_object_keys(session, case_id=case.id):

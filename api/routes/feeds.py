@@ -2,7 +2,9 @@
 second): per camera whether it publishes, its frame and bit rates, its last keyframe and how
 long it has been silent; the spool's upload backlog; the courtroom's hearing and recording now.
 
-Everything is counted on the encoded frames in the camera's hub: nothing is decoded.
+Everything is counted on the encoded frames in the camera's hub: nothing is decoded. A caller who
+may not see a hearing (api/visibility.py) gets the feeds' health as if that hearing and its
+recording were not there: no title, case, recording id or start time of a sealed hearing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
+from api.visibility import may_see
 from storage.models import Case, Courtroom, Hearing, Recording
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["feeds"])
@@ -115,13 +119,14 @@ async def courtroom_feeds(
         .order_by(Recording.started_at.desc())
         .limit(1)
     )
-    today = await _hearings_today(session, courtroom.id, runtime.settings.court_timezone)
+    recorded = None if recording is None else await session.get(Hearing, recording.hearing_id)
+    if recorded is None or not await may_see(session, principal, recorded):
+        recording, recorded = None, None
+    today = await _hearings_today(session, principal, courtroom.id, runtime.settings.court_timezone)
     current = None
-    if recording is not None:
-        current = next((h for h in today if h.id == recording.hearing_id), None)
-        if current is None:
-            hearing = await session.get(Hearing, recording.hearing_id)
-            current = await _hearing_out(session, hearing) if hearing else None
+    if recorded is not None:
+        current = next((h for h in today if h.id == recorded.id), None)
+        current = current or await _hearing_out(session, recorded)
     if current is None:
         # The first hearing of the day not yet closed, else the last one.
         current = next((h for h in today if h.status != "closed"), today[-1] if today else None)
@@ -153,8 +158,9 @@ async def _hearing_out(session: SessionDep, hearing: Hearing) -> CurrentHearing:
 
 
 async def _hearings_today(
-    session: SessionDep, courtroom_id: str, timezone: str
+    session: SessionDep, principal: Principal, courtroom_id: str, timezone: str
 ) -> list[CurrentHearing]:
+    """Today's hearings of the room in court time, those this caller may not see left out."""
     zone = ZoneInfo(timezone)
     start = datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)
     rows = await session.scalars(
@@ -166,4 +172,8 @@ async def _hearings_today(
         )
         .order_by(Hearing.scheduled_start, Hearing.id)
     )
-    return [await _hearing_out(session, hearing) for hearing in rows]
+    return [
+        await _hearing_out(session, hearing)
+        for hearing in rows
+        if await may_see(session, principal, hearing)
+    ]

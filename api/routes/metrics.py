@@ -1,11 +1,15 @@
-"""Prometheus metrics: what a court's monitoring needs to page someone before footage is lost."""
+"""Prometheus metrics: what a court's monitoring needs to page someone before footage is lost.
+
+Admins only: even without ids, counts of recordings and publishers tell that a hearing is being
+recorded. Labels name courtrooms and cameras, never a hearing or a recording.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from api.deps import RuntimeDep, Staff
+from api.deps import Admin, RuntimeDep
 from api.runtime import Runtime
 
 router = APIRouter(tags=["metrics"])
@@ -13,7 +17,7 @@ ALARM_KINDS = ("no_frames", "spool_filling", "spool_full")
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(runtime: RuntimeDep, _: Staff) -> str:
+async def metrics(runtime: RuntimeDep, _: Admin) -> str:
     return render_metrics(runtime)
 
 
@@ -46,9 +50,12 @@ def render_metrics(runtime: Runtime) -> str:
                 runtime.alarms.raised_total.get(kind, 0),
             )
         )
-    for feed in room.recorded_feeds():
-        label = f'{{recording="{feed.recording_id}",camera="{feed.camera}"}}'
+    silence: dict[tuple[str, str], float] = {}
+    for feed in room.recorded_feeds():  # one recording per courtroom: one sample per camera
         silent = feed.silent_s if feed.silent_s is not None else -1.0
+        silence[feed.courtroom_id, feed.camera] = silent
+    for (courtroom_id, camera), silent in sorted(silence.items()):
+        label = f'{{courtroom="{courtroom_id}",camera="{camera}"}}'
         samples.append(("courtcast_camera_silent_seconds", "gauge", label, silent))
     lines: list[str] = []
     typed: set[str] = set()

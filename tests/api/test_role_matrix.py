@@ -23,7 +23,7 @@ ADMIN = frozenset({"admin"})
 
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/healthz"): ANYONE,
-    ("GET", "/metrics"): STAFF,
+    ("GET", "/metrics"): ADMIN,
     ("GET", "/api/v1/alarms"): STAFF,
     ("GET", "/api/v1/audit"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,

@@ -161,9 +161,11 @@ function renderHearings(feeds) {
 
 // -- alarms ------------------------------------------------------------------------------
 
+// The token goes in the first message, never in the URL (URLs are logged).
 function listenAlarms() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(desk.token)}`);
+  const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events`);
+  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "auth", token: desk.token })));
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     const alarm = message.alarm;
@@ -173,7 +175,8 @@ function listenAlarms() {
     else desk.alarms.set(key, alarm.message);
     showAlarms();
   });
-  socket.addEventListener("close", () => setTimeout(listenAlarms, 3000));
+  // 1008: the token was refused, revoked or expired; asking again would not help.
+  socket.addEventListener("close", (event) => { if (event.code !== 1008) setTimeout(listenAlarms, 3000); });
 }
 
 function deriveAlarms(feeds) {
