@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
-from api.nul_guard import RejectNul
+from api.request_limits import RequestLimits
 from api.routes import (
     assignments,
     audit,
@@ -82,7 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/assets", pages.assets, name="assets")
 
     install_audit_trail(app)
-    app.add_middleware(RejectNul)
+    app.add_middleware(
+        RequestLimits,
+        max_json_bytes=settings.max_json_bytes,
+        max_sdp_bytes=settings.max_sdp_bytes,
+    )
+    app.state.admission = PeerAdmission(settings)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

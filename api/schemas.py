@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.auth import Role
+from api.time_range import BoundedDatetime
 from storage.keys import is_safe_part
 
 CameraName = str
@@ -112,7 +113,7 @@ class HearingIn(BaseModel):
     case_id: str
     courtroom_id: str
     title: str = Field(min_length=1, max_length=2000)
-    scheduled_start: AwareDatetime
+    scheduled_start: BoundedDatetime
     visibility: Literal["public", "restricted", "sealed"] = "public"
     presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -224,7 +225,7 @@ class MarkerIn(BaseModel):
         }
     )
 
-    at: AwareDatetime
+    at: BoundedDatetime
     kind: MarkerKind
     text: str = Field("", max_length=10_000)
 
@@ -259,7 +260,7 @@ class TranscriptLineIn(TranscriptEdit):
         }
     )
 
-    at: AwareDatetime
+    at: BoundedDatetime
 
 
 class TranscriptLineOut(BaseModel):
@@ -300,7 +301,7 @@ class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     courtroom_ids: list[str] = []
     camera: str | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: BoundedDatetime | None = None
 
 
 class TokenOut(BaseModel):

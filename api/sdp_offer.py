@@ -1,10 +1,13 @@
-"""Reading an SDP offer from a WHIP or WHEP request: media type, size limit, UTF-8."""
+"""Reading an SDP offer from a WHIP or WHEP request: media type, size limit, UTF-8, candidates."""
 
 from __future__ import annotations
 
 from fastapi import HTTPException, Request, status
 
 SDP = "application/sdp"
+# Each remote candidate is a pair aioice will try to connect: an offer listing
+# thousands would have the server probe thousands of addresses for one peer.
+MAX_REMOTE_CANDIDATES = 32
 
 
 def require_sdp(request: Request) -> None:
@@ -34,6 +37,13 @@ async def read_offer(request: Request, limit: int) -> str:
     """The offer as text (400 if it is not UTF-8); callers check `require_sdp` first."""
     body = await read_limited_body(request, limit)
     try:
-        return body.decode("utf-8")
+        offer = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from error
+    candidates = sum(line.lstrip().startswith("a=candidate") for line in offer.splitlines())
+    if candidates > MAX_REMOTE_CANDIDATES:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"SDP offer lists {candidates} ICE candidates; at most {MAX_REMOTE_CANDIDATES}",
+        )
+    return offer

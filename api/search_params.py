@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import HTTPException, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
+from api.time_range import BoundedDatetime
 from api.visibility import search_scope
 from storage.search import Page, Row, SearchFilters
 
@@ -24,8 +25,8 @@ class SearchQuery(BaseModel):
     party: str | None = Field(default=None, max_length=200, description="part of a party name")
     judge: str | None = Field(default=None, max_length=200, description="the presiding judge")
     courtroom_id: str | None = None
-    date_from: AwareDatetime | None = Field(default=None, description="inclusive")
-    date_to: AwareDatetime | None = Field(default=None, description="inclusive")
+    date_from: BoundedDatetime | None = Field(default=None, description="inclusive")
+    date_to: BoundedDatetime | None = Field(default=None, description="inclusive")
     visibility: Literal["public", "restricted", "sealed"] | None = None
     status: str | None = Field(default=None, max_length=16)
     q: str | None = Field(

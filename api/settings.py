@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
     fragment_seconds: float = Field(default=0.4, gt=0.05, le=5.0)
     max_sdp_bytes: int = 64 * 1024
+    max_json_bytes: int = 1024 * 1024  # every request body that is not SDP
+    # WebRTC peers per client address and per courtroom or hearing (api/admission.py)
+    max_whep_per_address: int = Field(default=64, gt=0)
+    max_whep_per_hearing: int = Field(default=500, gt=0)
+    max_whip_attempts_per_minute: int = Field(default=60, gt=0)  # per address
+    max_whip_negotiations_per_address: int = Field(default=16, gt=0)
+    max_whip_negotiations_per_courtroom: int = Field(default=32, gt=0)
     spool_max_bytes: int = Field(default=20 * 1024**3, gt=0)  # segments waiting for the store
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"

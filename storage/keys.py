@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# fullmatch: with match and "$", a trailing newline would pass ("bench\n").
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 def _part(name: str, value: str) -> str:
-    if not _SAFE.match(value):
+    if not _SAFE.fullmatch(value):
         raise ValueError(f"{name} {value!r} is not a safe object key part")
     return value
 
@@ -61,4 +62,4 @@ class TrackPrefix:
 
 def is_safe_part(value: str) -> bool:
     """True when `value` can stand as one path part of an object key."""
-    return bool(_SAFE.match(value))
+    return bool(_SAFE.fullmatch(value))

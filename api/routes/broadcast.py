@@ -6,12 +6,13 @@ import secrets
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.auth import Principal
 from api.broadcasts import MAX_DELAY_S
 from api.deps import Operator, RuntimeDep, SessionDep
+from api.time_range import BoundedDatetime
 from api.viewer_access import hash_code
 from api.visibility import visible_hearing
 from storage.models import AccessCode, Hearing
@@ -44,7 +45,7 @@ class AccessCodeIn(BaseModel):
     )
 
     label: str = Field(min_length=1, max_length=200)
-    expires_at: AwareDatetime | None = None
+    expires_at: BoundedDatetime | None = None
     max_viewers: int = Field(1, ge=1, le=1000)
 
 

@@ -19,12 +19,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 from starlette.background import BackgroundTask
 
 from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
 from api.runtime import Runtime
+from api.time_range import BoundedDatetime
 from api.visibility import visible_recording
 from recorder.export import Clip, SourceSegment, covering, remux_clip
 from recorder.integrity import seal
@@ -34,8 +34,8 @@ from storage.models import Recording
 router = APIRouter(prefix="/api/v1/recordings", tags=["export"])
 CLIP_FORMAT = "courtcast-clip/1"
 MAX_CLIP_S = 4 * 3600
-From = Annotated[AwareDatetime, Query(alias="from", description="wall-clock start, ISO 8601")]
-To = Annotated[AwareDatetime, Query(alias="to", description="wall-clock end, ISO 8601")]
+From = Annotated[BoundedDatetime, Query(alias="from", description="wall-clock start, ISO 8601")]
+To = Annotated[BoundedDatetime, Query(alias="to", description="wall-clock end, ISO 8601")]
 
 
 async def _cut(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import RuntimeDep, SessionDep
 from api.runtime import Runtime
+from api.time_range import BoundedDate
 from api.viewer_access import NOT_FOUND
 from storage.models import Case, Courtroom, Hearing
 
@@ -72,7 +73,9 @@ async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing)
 async def hearings_of_the_day(
     session: SessionDep,
     runtime: RuntimeDep,
-    day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD in court time")] = None,
+    day: Annotated[
+        BoundedDate | None, Query(alias="date", description="YYYY-MM-DD in court time")
+    ] = None,
 ) -> PublicDay:
     """A day's public and restricted hearings (today in the court's zone by default)."""
     zone = ZoneInfo(runtime.settings.court_timezone)

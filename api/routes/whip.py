@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
+from api.admission import AdmissionDep, client_address
 from api.control_room import CameraBusy
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
@@ -20,6 +21,7 @@ async def publish(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: PrincipalDep,
+    admission: AdmissionDep,
 ) -> Response:
     if principal.role not in ("admin", "operator", "camera"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {principal.role} role may not publish")
@@ -34,6 +36,7 @@ async def publish(
     if camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"courtroom has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
+    negotiation = admission.admit_whip(client_address(request), courtroom_id)
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         publication = await runtime.control_room.publish(courtroom_id, camera, offer)
@@ -43,6 +46,8 @@ async def publish(
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"bad SDP offer: {bad_offer}"
         ) from bad_offer
+    finally:
+        negotiation.release()
     location = f"/whip/{courtroom_id}/{camera}/{publication.id}"
     return Response(
         publication.answer_sdp,
