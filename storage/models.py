@@ -336,7 +336,12 @@ class Broadcast(Base):
 
 
 class AccessCode(Base):
-    """A code a family member types to watch a restricted hearing; only its hash is kept."""
+    """A code a family member types to watch a restricted hearing; only its hash is kept.
+
+    `hash_scheme` says how: 'hmac-sha256' (keyed with the installation's secret; see
+    api/access_codes.py) or 'sha256' (rows made before migration 0009, rewritten keyed the
+    first time their code opens).
+    """
 
     __tablename__ = "access_codes"
     __table_args__ = (UniqueConstraint("hearing_id", "code_hash"),)
@@ -345,6 +350,9 @@ class AccessCode(Base):
     hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), index=True)
     label: Mapped[str] = mapped_column(String(200))
     code_hash: Mapped[str] = mapped_column(String(64))
+    hash_scheme: Mapped[str] = mapped_column(
+        String(16), default="hmac-sha256", server_default="sha256"
+    )
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     max_viewers: Mapped[int] = mapped_column(Integer, default=1)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
