@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -20,6 +21,8 @@ from storage.models import Courtroom, Token
 
 Role = Literal["admin", "operator", "judge", "clerk", "camera"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "camera")
+STAFF_ROLES: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk"})
+ADMIN_TOKEN_NAME = "admin (COURTCAST_ADMIN_TOKEN)"
 TOKEN_PREFIX = "cct_"
 
 
@@ -61,10 +64,43 @@ async def find_principal(
 ) -> Principal | None:
     """Resolve a presented secret; None when it is unknown, expired or revoked."""
     if admin_token and hmac.compare_digest(secret.encode(), admin_token.encode()):
-        return Principal(name="admin (COURTCAST_ADMIN_TOKEN)", role="admin")
+        return Principal(name=ADMIN_TOKEN_NAME, role="admin")
     token = await session.scalar(select(Token).where(Token.secret_hash == hash_secret(secret)))
+    return _principal(token, now or datetime.now(UTC)) if token is not None else None
+
+
+async def principals_by_id(
+    session: AsyncSession, token_ids: Collection[str], now: datetime | None = None
+) -> dict[str, Principal]:
+    """The tokens among `token_ids` that are still valid: what running sessions are re-checked
+    against, so a revoked or expired token ends what it started."""
+    if not token_ids:
+        return {}
     now = now or datetime.now(UTC)
-    if token is None or token.revoked_at is not None:
+    tokens = await session.scalars(select(Token).where(Token.id.in_(list(token_ids))))
+    found = {token.id: _principal(token, now) for token in tokens}
+    return {token_id: principal for token_id, principal in found.items() if principal}
+
+
+ADMIN_SUBJECT = "admin"  # what links handed out to the installation's admin token are signed for
+
+
+def link_subject(principal: Principal) -> str:
+    """What a signed link handed to `principal` names: its token id, so revoking it bites."""
+    return principal.token_id or ADMIN_SUBJECT
+
+
+async def principal_for_subject(
+    session: AsyncSession, subject: str, *, admin_token: str | None
+) -> Principal | None:
+    """The principal a signed link was handed to, if its token is still valid."""
+    if subject == ADMIN_SUBJECT:
+        return Principal(name=ADMIN_TOKEN_NAME, role="admin") if admin_token else None
+    return (await principals_by_id(session, [subject])).get(subject)
+
+
+def _principal(token: Token, now: datetime) -> Principal | None:
+    if token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None

@@ -80,6 +80,15 @@ class BroadcastDesk:
 
     async def _restart_public(self, hearing_id: str) -> None:
         await self._viewers.close_public(hearing_id)
+        await self.discard_lines(hearing_id)
+
+    def delayed_hearings(self) -> set[str]:
+        """Hearings with a delay line running: each holds up to a minute of the room."""
+        return {hearing_id for hearing_id, _ in self._lines}
+
+    async def discard_lines(self, hearing_id: str) -> None:
+        """Drop what the hearing's delay lines hold, so it never replays once the hearing is
+        no longer the courtroom's hearing in session."""
         for key in [key for key in self._lines if key[0] == hearing_id]:
             await self._lines.pop(key).close()
 

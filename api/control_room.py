@@ -49,6 +49,7 @@ SOFTWARE_VERSION = f"courtcast {version('courtcast')}"
 GAP_DETAILS = {
     "publisher_left": "the camera's WHIP publication ended",
     "spool_full": "the local spool reached its size bound while the store was not taking uploads",
+    "token_revoked": "the camera's token was revoked or expired, so its publication was ended",
 }
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
@@ -102,6 +103,8 @@ class ControlRoom:
         self._spool_max_bytes = spool_max_bytes
         self.hubs = HubRegistry()
         self._publications: dict[tuple[str, str], WhipPublication | None] = {}
+        self._publishers: dict[tuple[str, str], str | None] = {}  # the token id that published
+        self._end_reasons: dict[tuple[str, str], str] = {}  # why we ended a publication
         self._recordings: dict[str, ActiveRecording] = {}
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
         self._background: set[asyncio.Task[None]] = set()
@@ -178,8 +181,14 @@ class ControlRoom:
             if room == courtroom_id and publication is not None
         )
 
-    async def publish(self, courtroom_id: str, camera: str, offer_sdp: str) -> WhipPublication:
-        """Answer a WHIP offer; raises CameraBusy or ValueError (bad offer)."""
+    async def publish(
+        self, courtroom_id: str, camera: str, offer_sdp: str, *, token_id: str | None
+    ) -> WhipPublication:
+        """Answer a WHIP offer; raises CameraBusy or ValueError (bad offer).
+
+        `token_id` is the publisher's token (None for the installation's admin
+        token), so revoking it ends the publication (`end_publication`).
+        """
         key = (courtroom_id, camera)
         hub = self.hubs.hub(courtroom_id, camera)
         current = self._publications.get(key)
@@ -200,7 +209,22 @@ class ControlRoom:
             del self._publications[key]
             raise
         self._publications[key] = publication
+        self._publishers[key] = token_id
+        self._end_reasons.pop(key, None)
         return publication
+
+    def publishers(self) -> dict[tuple[str, str], str | None]:
+        """(courtroom, camera) -> the token id of each running publication."""
+        return {key: self._publishers.get(key) for key, p in self._publications.items() if p}
+
+    async def end_publication(self, courtroom_id: str, camera: str, *, reason: str) -> None:
+        """Hang up a camera for `reason` (a gap reason): its track's gap says why."""
+        key = (courtroom_id, camera)
+        publication = self._publications.get(key)
+        if publication is not None:
+            log.warning("ending the publication of camera %s/%s: %s", *key, reason)
+            self._end_reasons[key] = reason
+            await publication.close()
 
     async def unpublish(self, courtroom_id: str, camera: str, publication_id: str) -> bool:
         publication = self._publications.get((courtroom_id, camera))
@@ -212,6 +236,7 @@ class ControlRoom:
     def _publication_ended(self, key: tuple[str, str], publication: WhipPublication) -> None:
         if self._publications.get(key) is publication:
             del self._publications[key]
+            self._publishers.pop(key, None)
 
     # -- recordings ---------------------------------------------------------------------
 
@@ -250,23 +275,26 @@ class ControlRoom:
             subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
             active.subscriptions[camera] = subscription
             active.pumps[camera] = asyncio.create_task(
-                self._pump(session, camera, subscription), name=f"record {recording.id} {camera}"
+                self._pump(session, recording.courtroom_id, camera, subscription),
+                name=f"record {recording.id} {camera}",
             )
             hub.request_keyframe()
         self._recordings[recording.id] = active
 
     async def _pump(
-        self, session: RecordingSession, camera: str, subscription: Subscription
+        self,
+        session: RecordingSession,
+        courtroom_id: str,
+        camera: str,
+        subscription: Subscription,
     ) -> None:
         async for item in subscription:
             if isinstance(item, SourceEnded):
                 session.camera_left(camera)
-                await self._camera_lost(session.recording_id, camera)
+                reason = self._end_reasons.pop((courtroom_id, camera), "publisher_left")
+                await self._open_gap(session.recording_id, camera, reason)
             else:
                 session.write(camera, item)
-
-    async def _camera_lost(self, recording_id: str, camera: str) -> None:
-        await self._open_gap(recording_id, camera, "publisher_left")
 
     def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
         task = asyncio.create_task(self._open_gap(recording_id, camera, reason))

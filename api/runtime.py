@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.access_codes import AccessCodeDesk
 from api.alarms import AlarmBoard
 from api.broadcasts import BroadcastDesk
 from api.control_room import ControlRoom
+from api.live_guard import LiveGuard
 from api.settings import Settings
 from api.signed_urls import UrlSigner, load_or_create_secret
 from api.viewers import ViewerRegistry
@@ -29,6 +31,8 @@ class Runtime:
     broadcasts: BroadcastDesk
     alarms: AlarmBoard
     watchdog: Watchdog
+    live_guard: LiveGuard
+    access_codes: AccessCodeDesk
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -55,7 +59,17 @@ class Runtime:
         watchdog = Watchdog(control_room, alarms)
         watchdog.start()
         viewers = ViewerRegistry()
-        signer = UrlSigner(load_or_create_secret(settings.secret_key_path))
+        secret = load_or_create_secret(settings.secret_key_path)
+        signer = UrlSigner(secret)
+        broadcasts = BroadcastDesk(control_room.hubs, viewers)
+        live_guard = LiveGuard(
+            db=db,
+            viewers=viewers,
+            broadcasts=broadcasts,
+            control_room=control_room,
+            admin_token_set=bool(settings.admin_token),
+        )
+        live_guard.start()
         return cls(
             settings=settings,
             db=db,
@@ -63,12 +77,17 @@ class Runtime:
             signer=signer,
             control_room=control_room,
             viewers=viewers,
-            broadcasts=BroadcastDesk(control_room.hubs, viewers),
+            broadcasts=broadcasts,
             alarms=alarms,
             watchdog=watchdog,
+            live_guard=live_guard,
+            access_codes=AccessCodeDesk.from_settings(
+                settings, secret=secret, db=db, viewers=viewers
+            ),
         )
 
     async def close(self) -> None:
+        await self.live_guard.close()
         await self.watchdog.close()
         await self.viewers.close()
         await self.broadcasts.close()

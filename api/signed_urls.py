@@ -1,8 +1,11 @@
-"""Short-lived signed links for archive objects.
+"""Signed links for archive and live segments.
 
 A `<video>` element or an HLS player fetches segments with plain GETs and no
 `Authorization` header; the playlist (fetched with a token) hands out links
-signed with the installation's secret instead, like a presigned S3 URL.
+signed with the installation's secret instead, like a presigned S3 URL. Each
+link names its subject (the token id, or the kind of live viewer) under the
+signature, so every fetch is judged again as that subject: a revoked token or
+a hearing sealed since stops its links at once.
 """
 
 from __future__ import annotations
@@ -36,20 +39,27 @@ class UrlSigner:
         self._secret = secret
         self.lifetime_s = lifetime_s
 
-    def _mac(self, path: str, expires: int) -> str:
-        message = f"{path}\n{expires}".encode()
+    def _mac(self, path: str, expires: int, subject: str) -> str:
+        message = f"{path}\n{expires}\n{subject}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
 
-    def query(self, path: str, *, now: float | None = None) -> str:
-        """The query string (`exp=..&sig=..`) that makes `path` fetchable until it expires."""
+    def query(self, path: str, *, subject: str, now: float | None = None) -> str:
+        """The query string (`exp`, `sub`, `sig`) that lets `subject` fetch `path` until expiry."""
         expires = int((now if now is not None else time.time()) + self.lifetime_s)
-        return urlencode({"exp": expires, "sig": self._mac(path, expires)})
+        return urlencode({"exp": expires, "sub": subject, "sig": self._mac(path, expires, subject)})
 
-    def verify(
-        self, path: str, exp: str | None, sig: str | None, *, now: float | None = None
-    ) -> bool:
-        if not exp or not sig or not exp.isdigit():
-            return False
+    def subject(
+        self,
+        path: str,
+        exp: str | None,
+        sub: str | None,
+        sig: str | None,
+        *,
+        now: float | None = None,
+    ) -> str | None:
+        """Who the link was signed for, or None when it is not a valid, unexpired link."""
+        if not exp or not sig or sub is None or not exp.isdigit() or len(exp) > 12:
+            return None
         if int(exp) < (now if now is not None else time.time()):
-            return False
-        return hmac.compare_digest(self._mac(path, int(exp)), sig)
+            return None
+        return sub if hmac.compare_digest(self._mac(path, int(exp), sub), sig) else None

@@ -1,44 +1,58 @@
-"""Who may watch a hearing live, decided in one place for WHEP and live HLS.
+"""Who may watch a hearing live right now: the request side of api/in_session.py's rule.
 
-Sealed hearings answer 404 exactly like unknown ones (never 403, which would
-confirm they exist). Public hearings are open while the court broadcasts them;
-restricted ones need a staff token or a valid access code (`?code=`), within
-the code's viewer limit. Staff always watch in real time, even when the
-public feed is cut.
+WHEP, the live playlist and its segments all come through here, so a hearing
+that is not its courtroom's hearing in session shows nothing on any of them,
+and a sealed hearing answers exactly like an unknown id.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from dataclasses import dataclass, replace
 
 from fastapi import HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Role, bearer_secret, find_principal
+from api.auth import Principal, bearer_secret, find_principal, link_subject, principal_for_subject
+from api.in_session import (
+    Refusal,
+    ViewerKind,
+    facts_about,
+    hearing_in_session,
+    live_verdict,
+    valid_codes,
+)
 from api.runtime import Runtime
-from storage.models import AccessCode, Hearing
+from storage.models import AccessCode, Hearing, HearingAssignment
 
-STAFF: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk"})
-NOT_FOUND = "hearing not found"  # the same words for unknown and sealed hearings
-STOPPED = "the court has stopped the broadcast of this hearing"
-
-ViewerKind = Literal["staff", "public", "code"]
+NOT_FOUND = Refusal.NOT_FOUND.detail  # the same words for unknown and sealed hearings
+STOPPED = Refusal.STOPPED.detail
 
 
 @dataclass(frozen=True, slots=True)
 class Access:
     hearing: Hearing
     kind: ViewerKind
+    principal: Principal | None = None  # staff only
     code_id: str | None = None
 
     @property
     def real_time(self) -> bool:
         """Staff see the live edge; the public and code holders see the broadcast."""
         return self.kind == "staff"
+
+    @property
+    def subject(self) -> str:
+        """Who a signed live link was handed to, so each fetch is judged again as that viewer."""
+        if self.kind == "staff":
+            assert self.principal is not None
+            return f"staff:{link_subject(self.principal)}"
+        return f"code:{self.code_id}" if self.kind == "code" else "public"
+
+
+def refuse(refusal: Refusal) -> HTTPException:
+    return HTTPException(refusal.status_code, refusal.detail)
 
 
 def hash_code(code: str) -> str:
@@ -48,48 +62,91 @@ def hash_code(code: str) -> str:
 async def viewer_access(
     request: Request, session: AsyncSession, runtime: Runtime, hearing_id: str
 ) -> Access:
-    """The caller's access to the hearing's live relay, or the HTTP error that says why not."""
+    """The caller's access to the hearing's live media, or the HTTP error that says why not."""
     hearing = await session.get(Hearing, hearing_id)
-    if hearing is None or hearing.visibility == "sealed":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    if hearing is None:
+        raise refuse(Refusal.NOT_FOUND)
     secret = bearer_secret(request.headers.get("authorization"))
-    if secret is not None:
-        principal = await find_principal(
-            session, secret=secret, admin_token=runtime.settings.admin_token
-        )
-        if (
-            principal is not None
-            and principal.role in STAFF
-            and principal.may_use_courtroom(hearing.courtroom_id)
-        ):
-            return Access(hearing, "staff")
-    code = request.query_params.get("code")
-    if hearing.visibility == "public":
-        access = Access(hearing, "public")
-    elif code:
-        access = Access(hearing, "code", await _valid_code(session, runtime, hearing_id, code))
-    else:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "this hearing is restricted: enter the access code the court gave you",
-        )
-    if not (await runtime.broadcasts.state(session, hearing_id)).on:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, STOPPED)
-    return access
+    principal = (
+        await find_principal(session, secret=secret, admin_token=runtime.settings.admin_token)
+        if secret is not None
+        else None
+    )
+    return await judge_viewer(session, runtime, hearing, principal, request=request)
 
 
-async def _valid_code(session: AsyncSession, runtime: Runtime, hearing_id: str, code: str) -> str:
+async def judge_viewer(
+    session: AsyncSession,
+    runtime: Runtime,
+    hearing: Hearing,
+    principal: Principal | None,
+    *,
+    request: Request | None = None,
+    code_id: str | None = None,
+) -> Access:
+    """Apply the rule; an access code is looked at only once the hearing is live and needs one.
+
+    `request` carries a code the caller presents; `code_id` is one already
+    accepted (a signed live link handed to a code holder).
+    """
+    facts = facts_about(
+        hearing,
+        in_session=await hearing_in_session(session, hearing.courtroom_id),
+        principal=principal,
+        assigned=await _assigned(session, hearing, principal),
+        code=False,
+        broadcast_on=(await runtime.broadcasts.state(session, hearing.id)).on,
+    )
+    verdict = live_verdict(facts)
+    if verdict is Refusal.CODE_NEEDED:
+        if code_id is not None:
+            valid = await valid_codes(session, [code_id])
+            code_id = code_id if valid.get(code_id) == hearing.id else None
+        elif request is not None and request.query_params.get("code"):
+            code_id = await _presented_code(session, runtime, hearing.id, request)
+        if code_id is not None:
+            verdict = live_verdict(replace(facts, code=True))
+    if isinstance(verdict, Refusal):
+        raise refuse(verdict)
+    return Access(
+        hearing,
+        verdict,
+        principal if verdict == "staff" else None,
+        code_id if verdict == "code" else None,
+    )
+
+
+async def judge_subject(
+    session: AsyncSession, runtime: Runtime, hearing: Hearing, subject: str
+) -> Access:
+    """Judge again the viewer a signed live link was handed to (its token may be revoked since)."""
+    kind, _, who = subject.partition(":")
+    if kind == "staff":
+        principal = await principal_for_subject(
+            session, who, admin_token=runtime.settings.admin_token
+        )
+        if principal is None:
+            raise refuse(Refusal.NOT_FOUND)
+        return await judge_viewer(session, runtime, hearing, principal)
+    return await judge_viewer(session, runtime, hearing, None, code_id=who or None)
+
+
+async def _assigned(session: AsyncSession, hearing: Hearing, principal: Principal | None) -> bool:
+    if principal is None or principal.token_id is None or hearing.visibility != "sealed":
+        return False
+    return await session.get(HearingAssignment, (hearing.id, principal.token_id)) is not None
+
+
+async def _presented_code(
+    session: AsyncSession, runtime: Runtime, hearing_id: str, request: Request
+) -> str:
+    code = request.query_params.get("code", "")
     found = await session.scalar(
         select(AccessCode).where(
             AccessCode.hearing_id == hearing_id, AccessCode.code_hash == hash_code(code)
         )
     )
-    now = datetime.now(UTC)
-    if (
-        found is None
-        or found.revoked_at is not None
-        or (found.expires_at is not None and found.expires_at <= now)
-    ):
+    if found is None or found.id not in await valid_codes(session, [found.id]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this access code is not valid")
     if runtime.viewers.watching_with_code(found.id) >= found.max_viewers:
         raise HTTPException(

@@ -1,7 +1,10 @@
-"""Live WHEP viewers of this process, by id: what DELETE finds and what operators count.
+"""Live WHEP viewers of this process, by id: what DELETE finds, what operators count, and
+what the live guard re-checks.
 
 Kept apart from the control room, which owns publications and recordings:
-viewers come and go by the hundred and never touch the archive.
+viewers come and go by the hundred and never touch the archive. Each viewer
+keeps who it was admitted as (its token, its access code) so the guard can
+judge it again when a token is revoked or the courtroom's hearing changes.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.auth import Principal
+from api.in_session import ViewerKind
 from streaming.hub import Hub
 from streaming.whep import WhepViewer
 
@@ -17,10 +22,18 @@ from streaming.whep import WhepViewer
 @dataclass(frozen=True, slots=True)
 class Watching:
     hearing_id: str
+    courtroom_id: str
     camera: str
     viewer: WhepViewer
-    real_time: bool  # staff: never cut or delayed by the broadcast controls
+    kind: ViewerKind  # staff: never cut or delayed by the broadcast controls
+    principal: Principal | None = None  # staff
     code_id: str | None = None
+    address: str = ""  # the client's, for the per-address cap
+    device_id: str | None = None  # a code holder's device (api/access_codes.py CodePass)
+
+    @property
+    def real_time(self) -> bool:
+        return self.kind == "staff"
 
 
 class ViewerRegistry:
@@ -30,36 +43,43 @@ class ViewerRegistry:
     async def watch(
         self,
         *,
-        hearing_id: str,
-        camera: str,
         hub: Hub,
         offer_sdp: str,
-        real_time: bool,
-        code_id: str | None = None,
+        watching: Callable[[WhepViewer], Watching],
+        on_ended: Callable[[], None] | None = None,
     ) -> WhepViewer:
-        """Answer a WHEP offer; raises ValueError (bad offer)."""
-        viewer = await WhepViewer.create(offer_sdp, hub, on_ended=self._ended)
-        self._viewers[viewer.id] = Watching(hearing_id, camera, viewer, real_time, code_id)
+        """Answer a WHEP offer; raises ValueError (bad offer). `on_ended` runs once it is gone."""
+
+        def ended(viewer: WhepViewer) -> None:
+            self._viewers.pop(viewer.id, None)
+            if on_ended is not None:
+                on_ended()
+
+        viewer = await WhepViewer.create(offer_sdp, hub, on_ended=ended)
+        self._viewers[viewer.id] = watching(viewer)
         return viewer
 
     def watching_with_code(self, code_id: str) -> int:
         """Devices watching right now with one access code (its viewer limit)."""
         return sum(1 for w in self._viewers.values() if w.code_id == code_id)
 
+    def all(self) -> list[Watching]:
+        return list(self._viewers.values())
+
     async def close_public(self, hearing_id: str) -> None:
         """Hang up everyone but staff watching the hearing (the kill switch)."""
-        await self._close_where(lambda w: w.hearing_id == hearing_id and not w.real_time)
+        await self.close_where(lambda w: w.hearing_id == hearing_id and not w.real_time)
 
     async def close_code(self, code_id: str) -> None:
         """Hang up the devices watching with a revoked access code."""
-        await self._close_where(lambda w: w.code_id == code_id)
+        await self.close_where(lambda w: w.code_id == code_id)
 
-    async def _close_where(self, chosen: Callable[[Watching], bool]) -> None:
-        for watching in [w for w in self._viewers.values() if chosen(w)]:
+    async def close_where(self, chosen: Callable[[Watching], bool]) -> int:
+        """Hang up the chosen viewers; how many there were."""
+        doomed = [w for w in self._viewers.values() if chosen(w)]
+        for watching in doomed:
             await watching.viewer.close()
-
-    def _ended(self, viewer: WhepViewer) -> None:
-        self._viewers.pop(viewer.id, None)
+        return len(doomed)
 
     async def leave(self, *, hearing_id: str, camera: str, viewer_id: str) -> bool:
         """End a viewer if it watches that hearing's camera; False when there is none."""

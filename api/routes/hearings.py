@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
+from api.in_session import OPEN_STATUSES, hearing_in_session
 from api.recording_view import recording_out
 from api.schemas import (
     HearingIn,
@@ -90,18 +92,47 @@ def change_status(hearing: Hearing, target: HearingStatus, at: datetime) -> None
         hearing.actual_end = at
 
 
+ANOTHER_IN_SESSION = "the courtroom has another hearing in session: close it first"
+
+
+async def require_room_free(session: AsyncSession, hearing: Hearing) -> None:
+    """A courtroom holds one hearing in session; the answer never says which (it may be sealed)."""
+    current = await hearing_in_session(session, hearing.courtroom_id)
+    if current is not None and current != hearing.id:
+        raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_IN_SESSION)
+
+
 @router.patch("/{hearing_id}", response_model=HearingOut)
 async def update_hearing(
-    hearing_id: str, body: HearingPatch, session: SessionDep, principal: Operator
+    hearing_id: str,
+    body: HearingPatch,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Operator,
 ) -> HearingOut:
+    """Opening, recess, closing and sealing change who may watch the courtroom live: running
+    viewers are judged again before this answers. Closing stops the hearing's recording."""
     hearing = await visible_hearing(session, principal, hearing_id)
     if not principal.may_use_courtroom(hearing.courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+    if body.status in OPEN_STATUSES:
+        await require_room_free(session, hearing)
+    if body.status == "closed":
+        running = await session.scalar(
+            select(Recording.id).where(
+                Recording.hearing_id == hearing.id, Recording.status == "recording"
+            )
+        )
+        if running is not None:
+            await runtime.control_room.stop_recording(running)
     if body.status is not None:
         change_status(hearing, body.status, datetime.now(UTC))
     if body.presiding_judge is not None:
         hearing.presiding_judge = body.presiding_judge.strip()
+    if body.visibility is not None:
+        hearing.visibility = body.visibility
     await session.commit()
+    await runtime.live_guard.check_now()
     return hearing_out(hearing)
 
 
@@ -116,15 +147,15 @@ async def start_recording(
     assert courtroom is not None  # foreign key
     if not principal.may_use_courtroom(courtroom.id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    active = await session.scalar(
+    await require_room_free(session, hearing)
+    if await session.scalar(
         select(Recording.id).where(
-            Recording.courtroom_id == courtroom.id, Recording.status == "recording"
+            Recording.hearing_id == hearing.id, Recording.status == "recording"
         )
-    )
-    if active is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"courtroom is already recording (recording {active})"
-        )
+    ):
+        raise HTTPException(status.HTTP_409_CONFLICT, "the hearing is already being recorded")
+    if hearing.status == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, "the hearing is closed")
     case = await session.get(Case, hearing.case_id)
     assert case is not None  # foreign key
     retention = class_for(runtime.settings.retention_table, case.case_type)
@@ -143,6 +174,7 @@ async def start_recording(
     hearing.status = "in_session"
     hearing.actual_start = hearing.actual_start or started_at
     await session.commit()
+    await runtime.live_guard.check_now()  # viewers of a hearing that was previewing are judged
     await runtime.control_room.start_recording(
         recording, cameras=[camera.name for camera in courtroom.cameras]
     )

@@ -4,6 +4,10 @@ The same segments the recorder stores, so live viewing costs the server one
 playlist per poll and a redirect or a file per segment, whatever the audience.
 Public and code holders see the broadcast: only segments that ended at least
 the broadcast delay ago, and nothing at all once the court cuts the feed.
+The playlist and every segment go through the live rule (api/in_session.py):
+segment links are signed for the viewer they were handed to and judged again
+as that viewer on each fetch, so nothing is served once the hearing is no
+longer its courtroom's hearing in session.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.archive_links import HLS, playlist_items, stored_object_response
 from api.deps import RuntimeDep, SessionDep
-from api.viewer_access import NOT_FOUND, STOPPED, viewer_access
+from api.viewer_access import NOT_FOUND, judge_subject, viewer_access
 from storage.catalog import track_objects
 from storage.models import Hearing, Recording
 from streaming.hls import render_media_playlist
@@ -53,7 +57,7 @@ async def live_playlist(
     base = f"/live/{hearing_id}/{camera}/segments/"
 
     def link(name: str) -> str:
-        return f"segments/{name}?{runtime.signer.query(base + name)}"
+        return f"segments/{name}?{runtime.signer.query(base + name, subject=access.subject)}"
 
     text = render_media_playlist(
         playlist_items(inits, window, link),
@@ -73,16 +77,17 @@ async def live_segment(
     session: SessionDep,
     runtime: RuntimeDep,
     exp: str | None = None,
+    sub: str | None = None,
     sig: str | None = None,
 ) -> Response:
-    """Only by a link from a live playlist, and only while the court broadcasts."""
-    if not runtime.signer.verify(request.url.path, exp, sig):
+    """Only by a link from a live playlist, judged again as the viewer it was handed to."""
+    subject = runtime.signer.subject(request.url.path, exp, sub, sig)
+    if subject is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a link from a live playlist is required")
     hearing = await session.get(Hearing, hearing_id)
-    if hearing is None or hearing.visibility == "sealed":
+    if hearing is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    if not (await runtime.broadcasts.state(session, hearing_id)).on:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, STOPPED)
+    await judge_subject(session, runtime, hearing, subject)
     recording = await latest_recording(session, hearing_id, "no such segment")
     return await stored_object_response(
         session, runtime, recording_id=recording.id, camera=camera, name=name

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.archive_links import HLS, playlist_items, stored_object_response
-from api.auth import bearer_secret, find_principal
+from api.auth import bearer_secret, find_principal, link_subject, principal_for_subject
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
@@ -60,6 +60,7 @@ async def stop_recording(
 async def recording_playlist(
     recording_id: str, camera: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
 ) -> Response:
+    """Its segment links are signed for the caller's token: they die when it is revoked."""
     recording = await visible_recording(session, principal, recording_id)
     inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
@@ -67,9 +68,10 @@ async def recording_playlist(
             status.HTTP_404_NOT_FOUND, "this camera has no footage in the recording"
         )
     base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
+    subject = link_subject(principal)
 
     def link(name: str) -> str:
-        return f"segments/{name}?{runtime.signer.query(base + name)}"
+        return f"segments/{name}?{runtime.signer.query(base + name, subject=subject)}"
 
     items = playlist_items(inits, segments, link)
     gaps = [
@@ -92,22 +94,30 @@ async def recording_object(
     session: SessionDep,
     runtime: RuntimeDep,
     exp: str | None = None,
+    sub: str | None = None,
     sig: str | None = None,
 ) -> Response:
-    """An init or media segment: by signed link (players) or bearer token (scripts)."""
-    if not runtime.signer.verify(request.url.path, exp, sig):
-        secret = bearer_secret(request.headers.get("authorization"))
-        principal = secret and await find_principal(
-            session, secret=secret, admin_token=runtime.settings.admin_token
+    """An init or media segment: by signed link (players) or bearer token (scripts).
+
+    A link is judged again as the token it was signed for, on every fetch."""
+    admin_token = runtime.settings.admin_token
+    subject = runtime.signer.subject(request.url.path, exp, sub, sig)
+    secret = bearer_secret(request.headers.get("authorization"))
+    principal = (
+        await principal_for_subject(session, subject, admin_token=admin_token)
+        if subject is not None
+        else await find_principal(session, secret=secret, admin_token=admin_token)
+        if secret
+        else None
+    )
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "a signed link or a bearer token is required"
         )
-        if not principal:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "a signed link or a bearer token is required"
-            )
-        if principal.role == "camera":
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
-        request.state.principal = principal  # for the audit trail
-        await visible_recording(session, principal, recording_id)
+    if principal.role == "camera":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
+    request.state.principal = principal  # for the audit trail
+    await visible_recording(session, principal, recording_id)
     return await stored_object_response(
         session, runtime, recording_id=recording_id, camera=camera, name=name
     )

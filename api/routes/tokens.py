@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from api.auth import issue_token
-from api.deps import Admin, SessionDep
+from api.deps import Admin, RuntimeDep, SessionDep
 from api.schemas import TokenCreated, TokenIn, TokenOut
 from storage.models import Token
 
@@ -44,11 +44,16 @@ async def list_tokens(session: SessionDep, _: Admin) -> list[TokenOut]:
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(token_id: str, session: SessionDep, _: Admin) -> Response:
+async def revoke_token(
+    token_id: str, session: SessionDep, runtime: RuntimeDep, _: Admin
+) -> Response:
+    """What the token started ends before this answers: viewers, publications (the live guard;
+    event websockets and signed links check the token themselves)."""
     token = await session.get(Token, token_id)
     if token is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "token not found")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
         await session.commit()
+        await runtime.live_guard.check_now()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

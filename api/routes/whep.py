@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from api.deps import RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import viewer_access
+from api.viewers import Watching
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/whep", tags=["whep"])
@@ -16,6 +17,8 @@ router = APIRouter(prefix="/whep", tags=["whep"])
 async def watch(
     hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
+    """Only through the courtroom's hearing in session (api/in_session.py); the live guard hangs
+    the viewer up within a second of that ceasing to be true."""
     access = await viewer_access(request, session, runtime, hearing_id)
     hearing = access.hearing
     require_sdp(request)
@@ -23,6 +26,7 @@ async def watch(
     if courtroom is None or camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the hearing has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
+    address = request.client.host if request.client else ""
     if access.real_time:
         hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
     else:
@@ -31,12 +35,18 @@ async def watch(
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         viewer = await runtime.viewers.watch(
-            hearing_id=hearing_id,
-            camera=camera,
             hub=hub,
             offer_sdp=offer,
-            real_time=access.real_time,
-            code_id=access.code_id,
+            watching=lambda viewer: Watching(
+                hearing_id=hearing_id,
+                courtroom_id=hearing.courtroom_id,
+                camera=camera,
+                viewer=viewer,
+                kind=access.kind,
+                principal=access.principal,
+                code_id=access.code_id,
+                address=address,
+            ),
         )
     except ValueError as bad_offer:
         raise HTTPException(
