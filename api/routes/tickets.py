@@ -1,0 +1,61 @@
+"""A restricted hearing's access code, exchanged once for a viewer ticket (a cookie).
+
+No token is needed: this is the family member's door. The code travels once, in a JSON body
+(never in a URL that proxies and browser histories keep); from then on the browser watches
+over WHEP and live HLS with the HttpOnly ticket cookie, renewed while it is used.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import RuntimeDep, SessionDep
+from api.viewer_access import NOT_FOUND
+from storage.models import Hearing
+
+router = APIRouter(prefix="/api/v1/public/hearings", tags=["public"])
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "1234-5678-9012"}]})
+
+    code: str = Field(min_length=1, max_length=64)
+
+
+class TicketOut(BaseModel):
+    hearing_id: str
+    expires_at: datetime  # the cookie's; each live playlist fetch or WHEP join renews it
+
+
+@router.post(
+    "/{hearing_id}/tickets",
+    response_model=TicketOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "the code is not valid, or already in use on all its devices"},
+        404: {"description": "no such hearing (or a sealed one)"},
+        409: {"description": "the hearing is public: no ticket is needed"},
+        429: {"description": "too many wrong codes: see Retry-After"},
+    },
+)
+async def exchange_code(
+    hearing_id: str,
+    body: TicketIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> TicketOut:
+    hearing = await session.get(Hearing, hearing_id)
+    if hearing is None or hearing.visibility == "sealed":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    if hearing.visibility != "restricted":
+        raise HTTPException(status.HTTP_409_CONFLICT, "this hearing is public: no ticket is needed")
+    desk = runtime.access_codes
+    code_pass = await desk.exchange(session, request, hearing_id, body.code)
+    expires = desk.renew(response, code_pass, hearing_id)
+    response.headers["Cache-Control"] = "no-store"
+    return TicketOut(hearing_id=hearing_id, expires_at=datetime.fromtimestamp(expires, UTC))
