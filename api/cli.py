@@ -58,6 +58,10 @@ def serve(settings: Settings) -> None:
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         log_level="info",
         timeout_graceful_shutdown=30,
+        # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it from
+        # 127.0.0.1): the client address is what access-code and WebRTC limits count by.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
 
 

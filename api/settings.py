@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     max_whip_negotiations_per_address: int = Field(default=16, gt=0)
     max_whip_negotiations_per_courtroom: int = Field(default=32, gt=0)
     spool_max_bytes: int = Field(default=20 * 1024**3, gt=0)  # segments waiting for the store
+    # Wrong access codes allowed per window (api/code_attempts.py), and viewer ticket lifetime
+    access_code_failures_per_address: int = Field(default=5, gt=0)  # per address per hearing
+    access_code_failures_per_hearing: int = Field(default=100, gt=0)  # from all addresses
+    access_code_failure_window_s: float = Field(default=300.0, gt=0)
+    viewer_ticket_s: int = Field(default=600, ge=30, le=3600)
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; empty: none
+    trusted_proxies: str = ""
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"
     retention_classes: str = DEFAULT_RETENTION_CLASSES  # JSON: case type -> {years, mode}

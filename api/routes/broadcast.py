@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.access_codes import new_code
 from api.auth import Principal
 from api.broadcasts import MAX_DELAY_S
 from api.deps import Operator, RuntimeDep, SessionDep
 from api.time_range import BoundedDatetime
-from api.viewer_access import hash_code
 from api.visibility import visible_hearing
 from storage.models import AccessCode, Hearing
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])
-CODE_DIGITS = 10  # typed on a phone by a family member: digits only, 10^10 possibilities
 
 
 class BroadcastIn(BaseModel):
@@ -57,11 +55,11 @@ class AccessCodeOut(BaseModel):
     max_viewers: int
     revoked_at: datetime | None
     created_at: datetime
-    watching: int
+    watching: int  # devices in use: WHEP viewers and live HLS tickets
 
 
 class NewAccessCode(AccessCodeOut):
-    code: str  # shown once; only its hash is kept
+    code: str  # shown once (1234-5678-9012); only its keyed hash is kept
 
 
 async def operated_hearing(session: SessionDep, hearing_id: str, principal: Principal) -> Hearing:
@@ -117,18 +115,18 @@ async def create_access_code(
             status.HTTP_409_CONFLICT,
             f"access codes are for restricted hearings; this one is {hearing.visibility}",
         )
-    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    code = new_code()
     row = AccessCode(
         hearing_id=hearing_id,
         label=body.label,
-        code_hash=hash_code(code),
+        code_hash=runtime.access_codes.code_hash(code),
         expires_at=body.expires_at,
         max_viewers=body.max_viewers,
         created_by=principal.name,
     )
     session.add(row)
     await session.commit()
-    return NewAccessCode(**_code_out(row, runtime).model_dump(), code=f"{code[:5]}-{code[5:]}")
+    return NewAccessCode(**_code_out(row, runtime).model_dump(), code=code)
 
 
 @router.get("/{hearing_id}/access-codes", response_model=list[AccessCodeOut])
@@ -168,5 +166,5 @@ def _code_out(row: AccessCode, runtime: RuntimeDep) -> AccessCodeOut:
         max_viewers=row.max_viewers,
         revoked_at=row.revoked_at,
         created_at=row.created_at,
-        watching=runtime.viewers.watching_with_code(row.id),
+        watching=len(runtime.access_codes.devices(row.id)),
     )
