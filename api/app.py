@@ -28,6 +28,7 @@ from api.routes import (
     pages,
     public,
     recordings,
+    tickets,
     tokens,
     transcript,
     whep,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broadcast,
         live,
         public,
+        tickets,
         feeds,
         pages,
     )
