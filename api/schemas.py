@@ -144,6 +144,8 @@ class HearingPatch(BaseModel):
 
     status: HearingStatus | None = None
     presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
+    # sealing takes effect on live viewers and signed links at once
+    visibility: Literal["public", "restricted", "sealed"] | None = None
 
 
 class HearingPage(BaseModel):

@@ -7,13 +7,12 @@ and a sealed hearing answers exactly like an unknown id.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 
-from fastapi import HTTPException, Request, status
-from sqlalchemy import select
+from fastapi import HTTPException, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.access_codes import CodePass
 from api.auth import Principal, bearer_secret, find_principal, link_subject, principal_for_subject
 from api.in_session import (
     Refusal,
@@ -24,7 +23,7 @@ from api.in_session import (
     valid_codes,
 )
 from api.runtime import Runtime
-from storage.models import AccessCode, Hearing, HearingAssignment
+from storage.models import Hearing, HearingAssignment
 
 NOT_FOUND = Refusal.NOT_FOUND.detail  # the same words for unknown and sealed hearings
 STOPPED = Refusal.STOPPED.detail
@@ -36,6 +35,7 @@ class Access:
     kind: ViewerKind
     principal: Principal | None = None  # staff only
     code_id: str | None = None
+    code_pass: CodePass | None = None  # presented with this request: its ticket is renewed
 
     @property
     def real_time(self) -> bool:
@@ -55,12 +55,8 @@ def refuse(refusal: Refusal) -> HTTPException:
     return HTTPException(refusal.status_code, refusal.detail)
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().replace("-", "").replace(" ", "").encode()).hexdigest()
-
-
 async def viewer_access(
-    request: Request, session: AsyncSession, runtime: Runtime, hearing_id: str
+    request: Request, session: AsyncSession, runtime: Runtime, hearing_id: str, *, hls: bool
 ) -> Access:
     """The caller's access to the hearing's live media, or the HTTP error that says why not."""
     hearing = await session.get(Hearing, hearing_id)
@@ -72,7 +68,7 @@ async def viewer_access(
         if secret is not None
         else None
     )
-    return await judge_viewer(session, runtime, hearing, principal, request=request)
+    return await judge_viewer(session, runtime, hearing, principal, request=request, hls=hls)
 
 
 async def judge_viewer(
@@ -82,12 +78,13 @@ async def judge_viewer(
     principal: Principal | None,
     *,
     request: Request | None = None,
+    hls: bool = False,
     code_id: str | None = None,
 ) -> Access:
     """Apply the rule; an access code is looked at only once the hearing is live and needs one.
 
-    `request` carries a code the caller presents; `code_id` is one already
-    accepted (a signed live link handed to a code holder).
+    `request` carries a ticket or code the caller presents (api/access_codes.py);
+    `code_id` is one already accepted (a signed live link handed to a code holder).
     """
     facts = facts_about(
         hearing,
@@ -98,22 +95,27 @@ async def judge_viewer(
         broadcast_on=(await runtime.broadcasts.state(session, hearing.id)).on,
     )
     verdict = live_verdict(facts)
+    code_pass = None
     if verdict is Refusal.CODE_NEEDED:
         if code_id is not None:
             valid = await valid_codes(session, [code_id])
             code_id = code_id if valid.get(code_id) == hearing.id else None
-        elif request is not None and request.query_params.get("code"):
-            code_id = await _presented_code(session, runtime, hearing.id, request)
+        elif request is not None:
+            code_pass = await runtime.access_codes.present(session, request, hearing.id, hls=hls)
+            code_id = code_pass.code_id if code_pass else None
         if code_id is not None:
             verdict = live_verdict(replace(facts, code=True))
     if isinstance(verdict, Refusal):
         raise refuse(verdict)
-    return Access(
-        hearing,
-        verdict,
-        principal if verdict == "staff" else None,
-        code_id if verdict == "code" else None,
-    )
+    if verdict != "code":
+        code_id, code_pass = None, None
+    return Access(hearing, verdict, principal if verdict == "staff" else None, code_id, code_pass)
+
+
+def renew_ticket(runtime: Runtime, response: Response, access: Access) -> None:
+    """A code holder watching keeps a fresh ticket, so it never types its code again."""
+    if access.code_pass is not None:
+        runtime.access_codes.renew(response, access.code_pass, access.hearing.id)
 
 
 async def judge_subject(
@@ -135,22 +137,3 @@ async def _assigned(session: AsyncSession, hearing: Hearing, principal: Principa
     if principal is None or principal.token_id is None or hearing.visibility != "sealed":
         return False
     return await session.get(HearingAssignment, (hearing.id, principal.token_id)) is not None
-
-
-async def _presented_code(
-    session: AsyncSession, runtime: Runtime, hearing_id: str, request: Request
-) -> str:
-    code = request.query_params.get("code", "")
-    found = await session.scalar(
-        select(AccessCode).where(
-            AccessCode.hearing_id == hearing_id, AccessCode.code_hash == hash_code(code)
-        )
-    )
-    if found is None or found.id not in await valid_codes(session, [found.id]):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this access code is not valid")
-    if runtime.viewers.watching_with_code(found.id) >= found.max_viewers:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"this access code is already in use on {found.max_viewers} device(s)",
-        )
-    return found.id

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.archive_links import HLS, playlist_items, stored_object_response
 from api.deps import RuntimeDep, SessionDep
-from api.viewer_access import NOT_FOUND, judge_subject, viewer_access
+from api.viewer_access import NOT_FOUND, judge_subject, renew_ticket, viewer_access
 from storage.catalog import track_objects
 from storage.models import Hearing, Recording
 from streaming.hls import render_media_playlist
@@ -46,7 +46,7 @@ async def latest_recording(session: AsyncSession, hearing_id: str, missing: str)
 async def live_playlist(
     hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    access = await viewer_access(request, session, runtime, hearing_id)
+    access = await viewer_access(request, session, runtime, hearing_id, hls=True)
     recording = await latest_recording(session, hearing_id, "the hearing has not started")
     inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     if not access.real_time:
@@ -65,7 +65,9 @@ async def live_playlist(
         media_sequence=window[0].sequence - 1 if window else 0,
         discontinuity_sequence=sum(1 for s in before if s.discontinuity),
     )
-    return Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
+    response = Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
+    renew_ticket(runtime, response, access)
+    return response
 
 
 @router.get("/{hearing_id}/{camera}/segments/{name}", response_model=None)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import RuntimeDep, SessionDep
+from api.in_session import hearing_in_session
 from api.runtime import Runtime
 from api.time_range import BoundedDate
 from api.viewer_access import NOT_FOUND
@@ -65,7 +66,10 @@ async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing)
         visibility=hearing.visibility,
         broadcast_on=broadcast.on,
         cameras=[camera.name for camera in courtroom.cameras],
-        live_cameras=runtime.control_room.publishing_cameras(courtroom.id),
+        # only through the room's hearing in session: another hearing's cameras stay dark
+        live_cameras=runtime.control_room.publishing_cameras(courtroom.id)
+        if await hearing_in_session(session, courtroom.id) == hearing.id
+        else [],
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
+from api.admission import AdmissionDep, TooManyPeers, client_address, too_many_requests
 from api.deps import RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
-from api.viewer_access import viewer_access
+from api.viewer_access import renew_ticket, viewer_access
 from api.viewers import Watching
 from storage.models import Courtroom
 
@@ -15,18 +16,27 @@ router = APIRouter(prefix="/whep", tags=["whep"])
 
 @router.post("/{hearing_id}/{camera}", status_code=status.HTTP_201_CREATED)
 async def watch(
-    hearing_id: str, camera: str, request: Request, session: SessionDep, runtime: RuntimeDep
+    hearing_id: str,
+    camera: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admission: AdmissionDep,
 ) -> Response:
     """Only through the courtroom's hearing in session (api/in_session.py); the live guard hangs
     the viewer up within a second of that ceasing to be true."""
-    access = await viewer_access(request, session, runtime, hearing_id)
+    access = await viewer_access(request, session, runtime, hearing_id, hls=False)
     hearing = access.hearing
     require_sdp(request)
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     if courtroom is None or camera not in {c.name for c in courtroom.cameras}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the hearing has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
-    address = request.client.host if request.client else ""
+    address = client_address(request)
+    try:
+        slot = admission.whep_peers.acquire(address, hearing_id)
+    except TooManyPeers as refusal:
+        raise too_many_requests(refusal) from refusal
     if access.real_time:
         hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
     else:
@@ -35,6 +45,7 @@ async def watch(
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         viewer = await runtime.viewers.watch(
+            on_ended=slot.release,
             hub=hub,
             offer_sdp=offer,
             watching=lambda viewer: Watching(
@@ -45,19 +56,26 @@ async def watch(
                 kind=access.kind,
                 principal=access.principal,
                 code_id=access.code_id,
+                device_id=access.code_pass.device_id if access.code_pass else None,
                 address=address,
             ),
         )
     except ValueError as bad_offer:
+        slot.release()
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"bad SDP offer: {bad_offer}"
         ) from bad_offer
-    return Response(
+    except BaseException:
+        slot.release()  # a viewer that never started holds no place
+        raise
+    response = Response(
         viewer.answer_sdp,
         status_code=status.HTTP_201_CREATED,
         media_type=SDP,
         headers={"Location": f"/whep/{hearing_id}/{camera}/{viewer.id}", "ETag": f'"{viewer.id}"'},
     )
+    renew_ticket(runtime, response, access)
+    return response
 
 
 @router.delete("/{hearing_id}/{camera}/{viewer_id}")

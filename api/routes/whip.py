@@ -39,7 +39,9 @@ async def publish(
     negotiation = admission.admit_whip(client_address(request), courtroom_id)
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
-        publication = await runtime.control_room.publish(courtroom_id, camera, offer)
+        publication = await runtime.control_room.publish(
+            courtroom_id, camera, offer, token_id=principal.token_id
+        )
     except CameraBusy as busy:
         raise HTTPException(status.HTTP_409_CONFLICT, str(busy)) from busy
     except ValueError as bad_offer:
