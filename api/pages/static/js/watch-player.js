@@ -2,6 +2,8 @@
 // fails and the live playlist answers. Reports "connecting", "live", "not-started" (WHEP 404 or
 // no frames), "stopped" (the court turned the broadcast off), "code-needed" (a restricted
 // hearing: 401), "bad-code" (the code was refused) and "retrying".
+// A restricted hearing is watched with the viewer ticket cookie the page got for its access
+// code (watch.js): no code ever goes into a WHEP or playlist URL.
 import { HttpError, deleteResource, negotiate } from "./webrtc.js";
 
 const NO_FRAMES_MS = 4000;    // connected but silent this long: the camera is not sending
@@ -9,15 +11,14 @@ const RETRY_MS = 5000;        // how often a waiting viewer asks again
 const DROP_GRACE_MS = 3000;
 // Answers that mean "the court has stopped the broadcast" rather than "nothing here yet".
 const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
-// A 403 for a refused access code says so in its detail (api/viewer_access.py); any other 403
-// is the court's kill switch.
+// A 403 for a refused access code or ticket says so in its detail (api/access_codes.py); any
+// other 403 is the court's kill switch.
 const isCodeRefusal = (error) => error.status === 403 && /access code/i.test(error.detail || "");
 
 export class WatchPlayer {
-  constructor({ video, hearingId, code, onState }) {
+  constructor({ video, hearingId, onState }) {
     this.video = video;
     this.hearingId = hearingId;
-    this.code = code;
     this.onState = onState;
     this.generation = 0; // bumped on every (re)start so stale callbacks do nothing
     this.pc = null;
@@ -25,10 +26,6 @@ export class WatchPlayer {
     this.hls = null;
     this.timers = new Set();
     this.state = null;
-  }
-
-  url(base) {
-    return this.code ? `${base}?code=${encodeURIComponent(this.code)}` : base;
   }
 
   setState(state, mode) {
@@ -89,7 +86,7 @@ export class WatchPlayer {
         });
       }
     });
-    const url = this.url(`/whep/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}`);
+    const url = `/whep/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}`;
     this.resourceUrl = await negotiate(pc, url, null);
     this.watchFrames(generation, "webrtc");
   }
@@ -116,9 +113,8 @@ export class WatchPlayer {
   }
 
   async playHls(generation) {
-    const url = this.url(
-      `/live/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}/playlist.m3u8`,
-    );
+    const camera = encodeURIComponent(this.camera);
+    const url = `/live/${encodeURIComponent(this.hearingId)}/${camera}/playlist.m3u8`;
     try {
       const probe = await fetch(url, { cache: "no-store" });
       if (!probe.ok) return false;

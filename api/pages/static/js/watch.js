@@ -1,6 +1,8 @@
 // /watch/{hearing_id}: the public player, phone first. The hearing's case, court and cameras come
 // from /api/v1/public/hearings/{id}; `?camera=` picks the camera, `?code=` is an access code for
-// a restricted hearing (asked for on the page when the server answers 401).
+// a restricted hearing (asked for on the page when the server answers 401). A code, linked or
+// typed, is exchanged once for a viewer ticket (an HttpOnly cookie) and leaves the address bar
+// at once; the player then watches with the cookie, never with the code in a URL.
 // While the page is open it asks every second whether the court still broadcasts: a cut stops
 // the player at once, and the page says the court stopped it.
 import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
@@ -12,6 +14,12 @@ const $ = (id) => document.getElementById(id);
 const video = $("player");
 const params = new URLSearchParams(location.search);
 const hearingId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+const linkedCode = params.get("code");
+if (linkedCode !== null) {
+  params.delete("code"); // out of the address bar, the history and any link shared from here
+  const rest = params.toString();
+  history.replaceState(null, "", rest ? `${location.pathname}?${rest}` : location.pathname);
+}
 let cameras = (params.get("cameras") || "").split(",").map((c) => c.trim()).filter(Boolean);
 let camera = params.get("camera") || cameras[0] || null;
 let hearing = null;
@@ -24,25 +32,27 @@ const OVERLAY = {
   retrying: ["watch.state.retrying", null],
   "code-needed": ["watch.state.codeNeeded", "watch.state.codeNeeded.hint"],
   "bad-code": ["watch.state.badCode", "watch.state.codeNeeded.hint"],
+  "too-many": ["watch.state.tooMany", "watch.state.codeNeeded.hint"],
   recess: ["watch.state.recess", "watch.state.recess.hint"],
   ended: ["watch.state.ended", null],
   "not-found": ["watch.state.notFound", null],
 };
 
-function showState(state, mode) {
+function showState(state, mode, vars = {}) {
   const live = state === "live";
+  const changed = document.body.dataset.playerState !== state;
   document.body.dataset.playerState = state;
   $("overlay").hidden = live;
   $("live-badge").hidden = !live;
   if (!live) {
     const [title, hint] = OVERLAY[state];
-    setText($("overlay-text"), title);
+    setText($("overlay-text"), title, vars);
     if (hint) setText($("overlay-hint"), hint);
     $("overlay-hint").hidden = !hint;
   }
-  const asking = state === "code-needed" || state === "bad-code";
+  const asking = state === "code-needed" || state === "bad-code" || state === "too-many";
   $("code-form").hidden = !asking;
-  if (asking) $("code-input").focus();
+  if (asking && changed) $("code-input").focus();
   // Which transport plays matters only while something plays.
   $("mode").hidden = !live;
   if (live) setText($("mode"), `watch.mode.${mode}`);
@@ -140,7 +150,51 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
-const player = new WatchPlayer({ video, hearingId, code: params.get("code"), onState: showState });
+const player = new WatchPlayer({ video, hearingId, onState: showState });
+
+// Too many wrong codes: count the wait down, then ask again.
+let countdown = null;
+function showTooMany(seconds) {
+  clearInterval(countdown);
+  const until = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left > 0) return showState("too-many", null, { seconds: left });
+    clearInterval(countdown);
+    showState("code-needed");
+  };
+  tick();
+  countdown = setInterval(tick, 1000);
+}
+
+// Trades a code for the ticket cookie (POST, so the code is in no URL); true when the player
+// may go on. A public hearing needs no ticket (409).
+async function exchangeCode(code) {
+  clearInterval(countdown);
+  let response;
+  try {
+    response = await fetch(`/api/v1/public/hearings/${encodeURIComponent(hearingId)}/tickets`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code }),
+      cache: "no-store",
+    });
+  } catch {
+    showState("retrying");
+    return false;
+  }
+  if (response.ok || response.status === 409) return true;
+  if (response.status === 429) showTooMany(Number(response.headers.get("Retry-After")) || 60);
+  else if (response.status === 404) showState("not-found");
+  else showState("bad-code");
+  return false;
+}
+
+async function watchWithCode(code) {
+  if (!(await exchangeCode(code))) return;
+  if (halted) await player.halt(halted);
+  else player.play(camera);
+}
 
 async function start() {
   installLanguageSwitch();
@@ -160,12 +214,10 @@ async function start() {
   camera = camera || "bench";
   buildCameraChoice();
   const state = hearing && courtState(hearing);
-  if (state) {
-    halted = state;
-    await player.halt(state);
-  } else {
-    player.play(camera);
-  }
+  if (state) halted = state;
+  if (linkedCode) await watchWithCode(linkedCode);
+  else if (state) await player.halt(state);
+  else player.play(camera);
   setTimeout(poll, POLL_MS);
 }
 
@@ -178,10 +230,8 @@ $("code-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const code = $("code-input").value.trim();
   if (!code) return;
-  player.code = code;
-  params.set("code", code);
-  history.replaceState(null, "", `${location.pathname}?${params}`);
-  player.play(camera);
+  $("code-input").value = "";
+  watchWithCode(code);
 });
 window.addEventListener("pagehide", () => player.hangUpOnExit());
 start();
