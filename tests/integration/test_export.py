@@ -23,8 +23,9 @@ clip = clip_fixture("camera.ts", seconds=14, width=640, height=360, fps=FPS, gop
 
 
 async def test_exported_clip_decodes_covers_the_range_and_is_certified(
-    server: RunningServer, clip: Path
+    any_store_server: RunningServer, clip: Path
 ) -> None:
+    server = any_store_server
     async with server.client() as client:
         recording = await start_recording(client)
         publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
