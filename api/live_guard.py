@@ -114,7 +114,9 @@ class LiveGuard:
             )
             return verdict == w.kind
 
-        hung_up = await self._viewers.close_where(lambda w: not still_allowed(w))
+        # Only the viewers gathered above: one admitted meanwhile was judged by its admission.
+        doomed = {w.viewer.id for w in watching if not still_allowed(w)}
+        hung_up = await self._viewers.close_where(lambda w: w.viewer.id in doomed)
         if hung_up:
             log.info("live guard hung up %d viewer(s) no longer allowed", hung_up)
 
