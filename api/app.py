@@ -35,6 +35,7 @@ from api.routes import (
     whip,
 )
 from api.runtime import Runtime
+from api.security_headers import SecurityHeaders, s3_origin
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_sdp_bytes=settings.max_sdp_bytes,
     )
     app.state.admission = PeerAdmission(settings)
+    app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -15,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.runtime import Runtime
 from recorder.records import content_type_of
 from storage.catalog import track_objects
-from storage.models import InitSegment, Segment
+from storage.models import Hearing, InitSegment, Recording, Segment
 from streaming.hls import PlaylistSegment
 
 HLS = "application/vnd.apple.mpegurl"
+# Footage of a hearing that is not public stays out of every cache, shared or the browser's:
+# a court terminal or a family's phone must not keep it once the link has been used.
+NOT_KEPT = "private, no-store"
+PUBLIC_SEGMENT = "private, max-age=31536000, immutable"  # a stored segment never changes
 
 
 def object_name(item: InitSegment | Segment) -> str:
@@ -46,20 +50,35 @@ def playlist_items(
 async def stored_object_response(
     session: AsyncSession, runtime: Runtime, *, recording_id: str, camera: str, name: str
 ) -> Response:
-    """The named init or media segment: a redirect to a presigned URL, or the bytes."""
+    """The named init or media segment: a redirect to a presigned URL, or the bytes.
+
+    Cacheable only while the recording's hearing is public; otherwise the redirect, the
+    presigned answer and the bytes all carry `Cache-Control: private, no-store`.
+    """
     inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
     every: list[InitSegment | Segment] = [*inits, *segments]
     found = next((item for item in every if object_name(item) == name), None)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
-    url = await runtime.store.presigned_get_url(found.object_key, expires_s=3600)
+    cache_control = PUBLIC_SEGMENT if await is_public(session, recording_id) else NOT_KEPT
+    url = await runtime.store.presigned_get_url(
+        found.object_key, expires_s=3600, cache_control=cache_control
+    )
     if url is not None:
-        return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT)
+        return RedirectResponse(
+            url, status.HTTP_307_TEMPORARY_REDIRECT, headers={"Cache-Control": cache_control}
+        )
     return StreamingResponse(
         runtime.store.stream(found.object_key),
         media_type=content_type_of(name),
-        headers={
-            "Content-Length": str(found.size),
-            "Cache-Control": "private, max-age=31536000, immutable",
-        },
+        headers={"Content-Length": str(found.size), "Cache-Control": cache_control},
     )
+
+
+async def is_public(session: AsyncSession, recording_id: str) -> bool:
+    """Looked up here rather than passed in, so no caller can forget it (already loaded)."""
+    recording = await session.get(Recording, recording_id)
+    if recording is None:
+        return False
+    hearing = await session.get(Hearing, recording.hearing_id)
+    return hearing is not None and hearing.visibility == "public"

@@ -229,7 +229,9 @@ class LocalObjectStore:
         for key in await asyncio.to_thread(_list_keys, self._root, prefix):
             yield key
 
-    async def presigned_get_url(self, key: str, expires_s: int) -> str | None:
+    async def presigned_get_url(
+        self, key: str, expires_s: int, *, cache_control: str | None = None
+    ) -> str | None:
         """None: there is no server that could honour a URL, so the API serves the bytes."""
         return None
 

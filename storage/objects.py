@@ -105,8 +105,13 @@ class ObjectStore(Protocol):
         """Keys under `prefix`, in lexical order."""
         ...
 
-    async def presigned_get_url(self, key: str, expires_s: int) -> str | None:
-        """A URL a plain HTTP client can GET, or None when the API must serve the bytes."""
+    async def presigned_get_url(
+        self, key: str, expires_s: int, *, cache_control: str | None = None
+    ) -> str | None:
+        """A URL a plain HTTP client can GET, or None when the API must serve the bytes.
+
+        `cache_control` asks the store to answer that GET with this Cache-Control header.
+        """
         ...
 
     async def ping(self) -> None:

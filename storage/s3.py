@@ -21,6 +21,7 @@ import urllib3
 from minio import Minio
 from minio.datatypes import Object
 from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.helpers import DictType
 from minio.retention import Retention
 
 from storage.objects import (
@@ -253,13 +254,20 @@ class S3ObjectStore:
                 if obj.object_name is not None:
                     yield obj.object_name
 
-    async def presigned_get_url(self, key: str, expires_s: int) -> str | None:
+    async def presigned_get_url(
+        self, key: str, expires_s: int, *, cache_control: str | None = None
+    ) -> str | None:
+        # S3's response-* overrides are part of the signed query, so a client cannot drop them.
+        overrides: DictType | None = (
+            {"response-cache-control": cache_control} if cache_control else None
+        )
         return await self._run(
             key,
             self._client.presigned_get_object,
             self._bucket,
             key,
             expires=timedelta(seconds=expires_s),
+            response_headers=overrides,
         )
 
     async def ping(self) -> None:

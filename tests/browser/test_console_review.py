@@ -38,7 +38,7 @@ def test_console_records_and_review_plays_back(
     console.keyboard.type(web_server.admin_token)
     console.keyboard.press("Enter")
     expect(console.locator("#desk")).to_be_visible()
-    console.wait_for_function(f"{TILE_FRAMES} > 0", timeout=15_000)
+    console.wait_for_function(f"() => {TILE_FRAMES} > 0", timeout=15_000)
     expect(console.locator(".feed-tile .feed-state")).to_have_text("在线", timeout=5_000)
     expect(console.locator(".feed-tile .health")).to_contain_text("帧/秒")
 
@@ -91,11 +91,12 @@ def test_console_records_and_review_plays_back(
         "(document.querySelector('#videos video')?.getVideoPlaybackQuality()"
         ".totalVideoFrames ?? 0)"
     )
-    review.wait_for_function(f"{frames} > 0", timeout=15_000)
+    review.wait_for_function(f"() => {frames} > 0", timeout=15_000)
 
     review.locator("#markers button").first.click()
     review.wait_for_function(
-        f"Math.abs(document.querySelector('#videos video').currentTime - {marker_offset}) < 0.5",
+        f"() => Math.abs(document.querySelector('#videos video').currentTime - {marker_offset})"
+        " < 0.5",
         timeout=5_000,
     )
     screenshot(review, "review-recording")

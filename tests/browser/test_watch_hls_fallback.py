@@ -35,7 +35,7 @@ def test_watch_page_falls_back_to_hls(page: Page, api: httpx.Client) -> None:
     page.wait_for_timeout(3000)  # a first segment in the archive
     viewer.goto(f"/watch/{hearing.id}")
     viewer.wait_for_function(
-        "document.getElementById('player').getVideoPlaybackQuality().totalVideoFrames > 0",
+        "() => document.getElementById('player').getVideoPlaybackQuality().totalVideoFrames > 0",
         timeout=20_000,
     )
     expect(viewer.locator("#mode")).to_have_text("HLS（稍有延迟）")

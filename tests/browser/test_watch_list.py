@@ -29,7 +29,7 @@ def test_watch_list_and_kill_switch(page: Page, phone_page: Page, api: httpx.Cli
 
     card.click()
     expect(phone_page.locator("#case-title")).to_contain_text("张三诉李四")
-    phone_page.wait_for_function(f"{FRAMES} > 0", timeout=15_000)
+    phone_page.wait_for_function(f"() => {FRAMES} > 0", timeout=15_000)
     expect(phone_page.locator("#live-badge")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone_page, "watch-live-phone")
