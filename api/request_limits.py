@@ -3,8 +3,11 @@
 A client that posts 48 MB to a JSON route must cost the event loop that carries
 every camera almost nothing: a declared Content-Length over the limit gets 413
 before one body byte is read, a body without one (chunked) gets 413 the moment
-its running count passes the limit, and either way the connection is closed so
-the rest is never read. Chunks are kept in a list and joined once: linear time.
+its running count passes the limit. The answer goes out whole at once; then at
+most 1 MiB (or 1 s) more of what the client already sent is read and dropped,
+since closing a socket with unread bytes resets it and a client still writing
+would lose its 413, and the connection is closed: the rest is never read.
+Chunks are kept in a list and joined once: linear time.
 
 The same pass refuses NUL (U+0000) in the path, query and JSON bodies with 422:
 PostgreSQL cannot store it in text, SQLite truncates on it elsewhere, and no
@@ -14,12 +17,16 @@ chunks is still found.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SDP = b"application/sdp"
 NUL_DETAIL = "text may not contain NUL (U+0000) characters"
+DRAIN_BYTES = 1024 * 1024  # read and dropped after a 413, at most, before the socket closes
+DRAIN_S = 1.0
 
 
 class RequestLimits:
@@ -43,7 +50,7 @@ class RequestLimits:
         limit = self.max_sdp_bytes if content_type == SDP else self.max_json_bytes
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -55,7 +62,7 @@ class RequestLimits:
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, limit)
+                await _too_large(receive, send, limit, more=message.get("more_body", False))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -77,13 +84,22 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    # "Connection: close" makes uvicorn drop the socket after the answer, so the
-    # rest of the body is never read (nor parsed) on the event loop.
+async def _too_large(receive: Receive, send: Send, limit: int, *, more: bool = True) -> None:
+    """The whole 413 at once, then a bounded drain, then the socket closes."""
     await _answer(send, 413, f"request body over {limit} bytes", close=True)
+    drained = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_S):
+            while more and drained < DRAIN_BYTES:
+                message = await receive()
+                drained += len(message.get("body", b""))
+                more = message["type"] == "http.request" and message.get("more_body", False)
+    # The answer's last (empty) part: with "Connection: close", uvicorn closes the socket now.
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _answer(send: Send, status: int, detail: str, *, close: bool = False) -> None:
+    """The JSON answer; with `close`, the response stays open for `_too_large` to end."""
     body = json.dumps({"detail": detail}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -92,4 +108,4 @@ async def _answer(send: Send, status: int, detail: str, *, close: bool = False) 
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": close})
