@@ -33,9 +33,17 @@ class WhepClient:
     picture's drawn frame number is kept with its wall-clock decode time.
     """
 
-    def __init__(self, url: str, token: str | None = None, *, read_numbers: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        read_numbers: bool = False,
+        headers: dict[str, str] | None = None,  # e.g. a viewer ticket's Cookie
+    ) -> None:
         self.url = url
         self.token = token
+        self.headers = headers or {}
         self.read_numbers = read_numbers
         self.resource_url: str | None = None
         self.posted_at: float | None = None
@@ -61,7 +69,7 @@ class WhepClient:
     async def start(self) -> None:
         """Offer, POST, apply the answer; raises RuntimeError unless the server answers 201."""
         offer = await self.offer()
-        headers = {"Content-Type": "application/sdp"}
+        headers = {"Content-Type": "application/sdp", **self.headers}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         self.posted_at = time.monotonic()
