@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from api import log_redaction
 from api.auth import ROLES, issue_token
 from api.settings import Settings
 from api.verify import verify_audit_log, verify_recording
@@ -48,15 +48,14 @@ def serve(settings: Settings) -> None:
 
     from api.app import create_app
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_redaction.install()  # before the app exists, so no line escapes the redaction
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         log_level="info",
+        log_config=None,  # its loggers keep no handlers and reach the redacting one
         timeout_graceful_shutdown=30,
         # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it from
         # 127.0.0.1): the client address is what access-code and WebRTC limits count by.
