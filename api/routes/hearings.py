@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.in_session import OPEN_STATUSES, hearing_in_session
 from api.recording_view import recording_out
+from api.routes.cases import case_visible
 from api.schemas import (
     HearingIn,
     HearingOut,
@@ -34,11 +35,15 @@ def hearing_out(hearing: Hearing) -> HearingOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HearingOut)
-async def create_hearing(body: HearingIn, session: SessionDep, _: Operator) -> HearingOut:
-    if await session.get(Case, body.case_id) is None:
+async def create_hearing(body: HearingIn, session: SessionDep, principal: Operator) -> HearingOut:
+    # a case whose hearings are all sealed is unknown to whoever may see none of them
+    case = select(Case.id).where(Case.id == body.case_id, case_visible(principal))
+    if await session.scalar(case) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown case_id")
     if await session.get(Courtroom, body.courtroom_id) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown courtroom_id")
+    if not principal.may_use_courtroom(body.courtroom_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
     hearing = Hearing(
         case_id=body.case_id,
         courtroom_id=body.courtroom_id,

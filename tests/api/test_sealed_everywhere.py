@@ -573,3 +573,23 @@ async def test_a_sealed_hearings_alarms_reach_only_the_entitled(court: Court) ->
     assert {secret_alarm, public_alarm} <= listed["assigned"]
     scoped_heard = heard["scoped"]
     assert all(subject.startswith(open_room) or subject == "spool" for subject in scoped_heard)
+
+
+async def test_no_hearing_is_added_to_a_case_the_caller_cannot_see(court: Court) -> None:
+    """Last in the module: were it to fail, the sealed case would gain a public hearing."""
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    answers = []
+    for case_id in (court.case, unknown_id()):
+        async with court.client("operator") as operator:
+            created = await operator.post(
+                "/api/v1/hearings",
+                json={
+                    "case_id": case_id,
+                    "courtroom_id": court.room,
+                    "title": "公开宣判",
+                    "scheduled_start": tomorrow,
+                    "visibility": "public",
+                },
+            )
+        answers.append(answer(created))
+    assert answers[0] == answers[1]
