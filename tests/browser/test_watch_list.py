@@ -4,6 +4,8 @@ switch, saying the court stopped it."""
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import UTC, datetime
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -45,13 +47,38 @@ def test_watch_list_and_kill_switch(page: Page, phone_page: Page, api: httpx.Cli
     screenshot(phone_page, "watch-stopped-phone")
 
 
+def create_sealed_hearing(api: httpx.Client, courtroom_id: str) -> str:
+    """A sealed hearing today in that courtroom, beside its public one."""
+    number = f"(2026)湘04刑初{uuid.uuid4().int % 100000}号"
+    case = api.post("/api/v1/cases", json={"number": number, "title": "未成年人案"})
+    assert case.status_code == 201, case.text
+    sealed = api.post(
+        "/api/v1/hearings",
+        json={
+            "case_id": case.json()["id"],
+            "courtroom_id": courtroom_id,
+            "title": "不公开审理",
+            "scheduled_start": datetime.now(UTC).isoformat(),
+            "visibility": "sealed",
+        },
+    )
+    assert sealed.status_code == 201, sealed.text
+    return str(sealed.json()["id"])
+
+
 def test_public_hearings_hide_sealed(api: httpx.Client) -> None:
     hearing = create_hearing(api, ["bench"])
+    sealed = create_sealed_hearing(api, hearing.courtroom_id)
+    assert api.get(f"/api/v1/hearings/{sealed}").status_code == 200, "the sealed hearing exists"
     public = httpx.get(str(api.base_url.join(f"/api/v1/public/hearings/{hearing.id}")))
     assert public.status_code == 200
     assert public.json()["broadcast_on"] is True
     unknown = httpx.get(str(api.base_url.join("/api/v1/public/hearings/nope")))
-    assert unknown.status_code == 404
+    hidden = httpx.get(str(api.base_url.join(f"/api/v1/public/hearings/{sealed}")))
+    assert unknown.status_code == hidden.status_code == 404
+    assert hidden.json() == unknown.json(), "a sealed hearing must look unknown"
     listed = httpx.get(str(api.base_url.join("/api/v1/public/hearings"))).json()
-    assert hearing.id in [item["id"] for item in listed["items"]]
+    listed_ids = [item["id"] for item in listed["items"]]
+    assert hearing.id in listed_ids
+    assert sealed not in listed_ids
     assert all(item["visibility"] != "sealed" for item in listed["items"])
