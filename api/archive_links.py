@@ -22,6 +22,9 @@ HLS = "application/vnd.apple.mpegurl"
 # Footage of a hearing that is not public stays out of every cache, shared or the browser's:
 # a court terminal or a family's phone must not keep it once the link has been used.
 NOT_KEPT = "private, no-store"
+# A presigned URL cannot be revoked: it lives only long enough for the player to follow the
+# redirect, so a revoked token or a sealed hearing stops its segments within a minute on S3 too.
+PRESIGNED_S = 60
 PUBLIC_SEGMENT = "private, max-age=31536000, immutable"  # a stored segment never changes
 
 
@@ -62,7 +65,7 @@ async def stored_object_response(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
     cache_control = PUBLIC_SEGMENT if await is_public(session, recording_id) else NOT_KEPT
     url = await runtime.store.presigned_get_url(
-        found.object_key, expires_s=3600, cache_control=cache_control
+        found.object_key, expires_s=PRESIGNED_S, cache_control=cache_control
     )
     if url is not None:
         return RedirectResponse(

@@ -67,8 +67,10 @@ async def unpublish(
     runtime: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    if principal.role not in ("admin", "operator", "camera") or (
-        principal.role == "camera" and principal.camera != camera
+    if (
+        principal.role not in ("admin", "operator", "camera")
+        or (principal.role == "camera" and principal.camera != camera)
+        or not principal.may_use_courtroom(courtroom_id)
     ):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not end that publication")
     if not await runtime.control_room.unpublish(courtroom_id, camera, publication_id):
