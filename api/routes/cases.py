@@ -121,8 +121,11 @@ async def set_legal_hold(
     case_id: str, body: LegalHoldIn, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> CaseOut:
     """Record the hold first, so objects stored from now on get it as they are written;
-    then apply it to every object already stored. Idempotent: repeat it after a 503."""
+    then apply it to every object already stored. Idempotent: repeat it after a 503.
+    Operators may place a hold; lifting one is an admin's act."""
     case = await find_case(session, principal, case_id)
+    if not body.on and principal.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may lift a legal hold")
     case.legal_hold = body.on
     await session.commit()
     for key in await case_object_keys(session, case_id=case.id):
