@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
@@ -50,6 +50,16 @@ async def frames_stop_within(viewer: WhepClient, started: float, limit_s: float)
     assert viewer.video_frames == counted, "the viewer still receives frames"
 
 
+async def sees_frames(url: str) -> None:
+    """A viewer at `url` decodes frames (and hangs up)."""
+    viewer = WhepClient(url)
+    await viewer.start()
+    try:
+        await wait_until(lambda: viewer.video_frames > 10, 15, f"frames from {url}")
+    finally:
+        await viewer.close()
+
+
 async def publishing_room(
     client: httpx.AsyncClient, server: RunningServer, clip: Path, cameras: list[str]
 ) -> tuple[Courtroom, WhipPublisher]:
@@ -83,14 +93,7 @@ async def test_another_hearing_of_the_room_shows_nothing_whatever_is_in_session(
                 answers[in_session].append((live.status_code, live.json()))
                 # the hearing in session itself is live, for the public when it is public
                 if in_session == "public":
-                    live_viewer = WhepClient(f"{server.base_url}/whep/{current}/bench")
-                    await live_viewer.start()
-                    await wait_until(
-                        lambda: live_viewer.video_frames > 10,
-                        15,
-                        "frames in session",  # noqa: B023
-                    )
-                    await live_viewer.close()
+                    await sees_frames(f"{server.base_url}/whep/{current}/bench")
                 await admin.patch(f"/api/v1/hearings/{current}", json={"status": "closed"})
             finally:
                 await publisher.close()
@@ -203,8 +206,9 @@ async def test_revoking_a_token_ends_its_viewer_and_its_camera_within_a_second(
 
 
 async def test_signed_archive_links_die_with_their_token_and_when_the_hearing_is_sealed(
-    server: RunningServer, clip: Path
+    any_store_server: RunningServer, clip: Path
 ) -> None:
+    server = any_store_server
     async with server.client() as admin:
         room, publisher = await publishing_room(admin, server, clip, ["bench"])
         try:
@@ -227,9 +231,13 @@ async def test_signed_archive_links_die_with_their_token_and_when_the_hearing_is
             assert listed.status_code == 200, listed.text
             uri = next(line for line in listed.text.splitlines() if line.startswith("segments/"))
             links[who] = urljoin(server.base_url + playlist, uri)
-        async with httpx.AsyncClient() as anyone:
+        async with httpx.AsyncClient(follow_redirects=True) as anyone:
             for link in links.values():
-                assert (await anyone.get(link)).status_code == 200
+                fetched = await anyone.get(link)
+                assert fetched.status_code == 200 and fetched.content, fetched.text
+                for redirect in fetched.history:  # on S3: a presigned URL that cannot be revoked
+                    expires = parse_qs(urlsplit(redirect.headers["location"]).query)
+                    assert int(expires["X-Amz-Expires"][0]) <= 60
             assert (await admin.delete(f"/api/v1/tokens/{secrets['revoked']}")).status_code == 204
             dead = await anyone.get(links["revoked"])
             assert dead.status_code == 401, dead.text
