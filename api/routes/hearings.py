@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.in_session import OPEN_STATUSES, hearing_in_session
 from api.recording_view import recording_out
@@ -22,7 +23,7 @@ from api.schemas import (
     RecordingOut,
 )
 from api.search_params import SearchQuery, run_search
-from api.visibility import visible_hearing
+from api.visibility import may_see, visible_hearing
 from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
 from storage.search import search_hearings
@@ -107,6 +108,24 @@ async def require_room_free(session: AsyncSession, hearing: Hearing) -> None:
         raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_IN_SESSION)
 
 
+async def take_the_room(session: AsyncSession, principal: Principal, hearing: Hearing) -> None:
+    """Starting a hearing's recording moves the courtroom on to it: the hearing in session
+    before it is closed, provided its recording has stopped and the caller may see it;
+    otherwise 409, without saying which hearing holds the room."""
+    current_id = await hearing_in_session(session, hearing.courtroom_id)
+    if current_id is None or current_id == hearing.id:
+        return
+    current = await session.get(Hearing, current_id)
+    recording = await session.scalar(
+        select(Recording.id).where(
+            Recording.hearing_id == current_id, Recording.status == "recording"
+        )
+    )
+    if current is None or recording is not None or not await may_see(session, principal, current):
+        raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_IN_SESSION)
+    change_status(current, "closed", datetime.now(UTC))
+
+
 @router.patch("/{hearing_id}", response_model=HearingOut)
 async def update_hearing(
     hearing_id: str,
@@ -152,7 +171,7 @@ async def start_recording(
     assert courtroom is not None  # foreign key
     if not principal.may_use_courtroom(courtroom.id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    await require_room_free(session, hearing)
+    await take_the_room(session, principal, hearing)
     if await session.scalar(
         select(Recording.id).where(
             Recording.hearing_id == hearing.id, Recording.status == "recording"

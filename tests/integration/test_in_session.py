@@ -127,8 +127,15 @@ async def test_a_scheduled_hearing_is_dark_to_the_public_and_a_preview_for_staff
             again = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
             assert again.status_code == 409
             assert sealed not in again.text
-            recording = await admin.post(f"/api/v1/hearings/{hearing}/recordings")
-            assert recording.status_code == 409 and sealed not in recording.text
+            # an operator who may not see the sealed hearing cannot move the room on
+            async with server.client(operator) as clerk_desk:
+                refused = await clerk_desk.post(f"/api/v1/hearings/{hearing}/recordings")
+            assert refused.status_code == 409 and sealed not in refused.text
+            # an admin can: recording the next hearing closes the one whose recording stopped
+            moved = await admin.post(f"/api/v1/hearings/{hearing}/recordings")
+            assert moved.status_code == 201, moved.text
+            closed = (await admin.get(f"/api/v1/hearings/{sealed}")).json()
+            assert closed["status"] == "closed" and closed["actual_end"] is not None
         finally:
             await publisher.close()
 
