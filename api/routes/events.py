@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable
 from typing import Any
 
@@ -30,6 +31,7 @@ from storage.models import Hearing
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
 AUTH_TIMEOUT_S = 5.0
 TOKEN_RECHECK_S = 0.5
+AUTH_MESSAGE_MAX = 1024  # characters: a token is about 50
 POLICY = status.WS_1008_POLICY_VIOLATION
 
 
@@ -61,12 +63,19 @@ async def token_alive(runtime: Runtime, token_id: str) -> bool:
 async def _first_message_secret(websocket: WebSocket) -> str | None:
     """The token of an `{"type": "auth", "token": ...}` first message, or None."""
     try:
-        message = await asyncio.wait_for(websocket.receive_json(), AUTH_TIMEOUT_S)
-    except (TimeoutError, ValueError, KeyError, WebSocketDisconnect):
+        message = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT_S)
+    except TimeoutError:
         return None
-    if not isinstance(message, dict) or message.get("type") != "auth":
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) > AUTH_MESSAGE_MAX:
+        return None  # a disconnect, a binary frame, or more than a token needs
+    try:
+        auth = json.loads(text)
+    except ValueError:
         return None
-    secret = message.get("token")
+    if not isinstance(auth, dict) or auth.get("type") != "auth":
+        return None
+    secret = auth.get("token")
     return secret if isinstance(secret, str) and secret else None
 
 

@@ -492,6 +492,9 @@ async def test_events_refuse_a_token_in_the_url_and_a_late_or_wrong_first_messag
     garbage = await websockets.connect(events_url(court))
     await garbage.send("not json")
     assert await closed_code(garbage, 5) == CLOSED_BY_POLICY
+    padded = await websockets.connect(events_url(court))
+    await padded.send(json.dumps({"type": "auth", "token": court.server.admin_token + " " * 2000}))
+    assert await closed_code(padded, 5) == CLOSED_BY_POLICY  # a token is short: not even parsed
 
 
 async def test_a_revoked_or_expired_token_loses_its_websocket_within_a_second(
