@@ -14,6 +14,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
+from api.security_headers import content_security_policy, s3_origin
+from api.settings import Settings
 from tests.browser.conftest import PageErrors, screenshot
 from tests.browser.court import create_hearing, publish_from_page
 from tests.support.server import RunningServer
@@ -161,3 +163,22 @@ def test_live_watching_through_hls_js_has_no_csp_violation(
     screenshot(viewer, "watch-hls-under-csp")
     api.post(f"/api/v1/recordings/{recording['id']}/stop")
     assert watch.violations() == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "secure", "origin"),
+    [
+        ("minio.court.example:9000", False, "http://minio.court.example:9000"),
+        ("s3.court.example", True, "https://s3.court.example"),
+        ("https://s3.court.example/ignored/path", False, "https://s3.court.example"),
+    ],
+)
+def test_presigned_segments_are_allowed_from_the_s3_endpoint(
+    endpoint: str, secure: bool, origin: str
+) -> None:
+    """Archive and live segments redirect there: media and fetches must be allowed from it."""
+    policy = content_security_policy(s3_origin(Settings(s3_endpoint=endpoint, s3_secure=secure)))
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["media-src"] == f"'self' blob: {origin}"
+    assert directives["connect-src"] == f"'self' blob: {origin}"
+    assert directives["script-src"] == "'self'" and directives["frame-ancestors"] == "'none'"
