@@ -19,7 +19,7 @@ from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
-from tests.support.viewer import WhepClient
+from tests.support.viewer import WhepClient, wait_until
 
 FPS = 30
 SDP_HEADERS = {"Content-Type": "application/sdp"}
@@ -33,11 +33,10 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def wait_for(condition: object, timeout: float) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+async def open_hearing(client: httpx.AsyncClient, hearing_id: str) -> None:
+    """Put the hearing in session, as an operator opens it: its room's feeds become its own."""
+    opened = await client.patch(f"/api/v1/hearings/{hearing_id}", json={"status": "in_session"})
+    assert opened.status_code == 200, opened.text
 
 
 async def stop_and_check_frames(client: httpx.AsyncClient, recording_id: str) -> dict[str, float]:
@@ -55,6 +54,7 @@ async def test_viewer_joining_mid_gop_decodes_within_a_second(server: RunningSer
     async with server.client() as client:
         courtroom = await create_courtroom(client, ["bench"])
         hearing_id = await create_hearing(client, courtroom.id)
+        await open_hearing(client, hearing_id)  # the public sees only hearings in session
     camera = EncodingCamera(640, 360, FPS, gop=60)
     publisher = CameraPublisher(camera, f"{server.base_url}/whip/{courtroom.id}/bench", "")
     publisher.token = server.admin_token
@@ -63,7 +63,7 @@ async def test_viewer_joining_mid_gop_decodes_within_a_second(server: RunningSer
     try:
         await asyncio.sleep(1.0)  # IDRs at frames 0 and 60: the viewer joins half-way
         await viewer.start()
-        await wait_for(lambda: viewer.first_frame_at is not None, timeout=3)
+        await wait_until(lambda: viewer.first_frame_at is not None, 3, "the viewer's first frame")
         delay = viewer.seconds_to_first_frame
         assert delay is not None and delay <= 1.0, f"first frame after {delay} s"
         assert camera.keyframes_forced >= 1, "the viewer's join must reach the camera as a PLI"
@@ -87,7 +87,7 @@ async def test_twenty_viewers_and_a_recording(server: RunningServer, clip: Path)
         try:
             await asyncio.sleep(1)
             await asyncio.gather(*(viewer.start() for viewer in viewers))
-            await wait_for(lambda: all(v.video_frames for v in viewers), timeout=5)
+            await wait_until(lambda: all(v.video_frames for v in viewers), 5, "a frame each")
             before = [viewer.video_frames for viewer in viewers]
             await asyncio.sleep(5)
             received = [v.video_frames - b for v, b in zip(viewers, before, strict=True)]
@@ -120,7 +120,7 @@ async def test_a_frozen_viewer_stalls_nobody(server: RunningServer, clip: Path) 
                 assert line, "the viewer process ended before it decoded a frame"
             frozen.send_signal(signal.SIGSTOP)  # reads nothing: not its socket, not RTCP, not STUN
             await watcher.start()
-            await wait_for(lambda: watcher.video_frames > 0, timeout=3)
+            await wait_until(lambda: watcher.video_frames > 0, 3, "the watcher's first frame")
             before = watcher.video_frames
             await asyncio.sleep(6)  # three times the server's per-viewer queue
             assert watcher.video_frames - before >= 0.9 * 6 * FPS
@@ -148,6 +148,12 @@ async def test_visibility_bad_input_and_hang_up(server: RunningServer, clip: Pat
             },
         )
         assert camera_token.status_code == 201, camera_token.text
+        judge_token = await client.post(  # staff of the room, but not assigned the sealed one
+            "/api/v1/tokens",
+            json={"role": "judge", "name": "judge", "courtroom_ids": [courtroom.id]},
+        )
+        assert judge_token.status_code == 201, judge_token.text
+        await open_hearing(client, restricted)  # only the room's hearing in session is live
     publisher = WhipPublisher(clip, f"{server.base_url}/whip/{courtroom.id}/bench", "")
     publisher.token = server.admin_token
     await publisher.start()
@@ -162,29 +168,34 @@ async def test_visibility_bad_input_and_hang_up(server: RunningServer, clip: Pat
         async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as anyone:
             return await anyone.post(path, content=body, headers=headers)
 
+    admin = server.admin_token
     try:
         unknown = await post("/whep/no-such-hearing/bench")
-        sealed_answer = await post(f"/whep/{sealed}/bench", token=server.admin_token)
-        assert unknown.status_code == sealed_answer.status_code == 404
-        assert unknown.json() == sealed_answer.json(), "a sealed hearing must look unknown"
+        for token in (None, judge_token.json()["token"]):
+            sealed_answer = await post(f"/whep/{sealed}/bench", token=token)
+            assert unknown.status_code == sealed_answer.status_code == 404
+            assert unknown.json() == sealed_answer.json(), "a sealed hearing must look unknown"
         for token in (None, "not-a-token", camera_token.json()["token"]):
             refused = await post(f"/whep/{restricted}/bench", token=token)
             assert refused.status_code == 401, refused.text
             assert refused.json()["detail"]
-        bad = await post(f"/whep/{public}/bench", body=b"v=0\r\nhello")
+        bad = await post(f"/whep/{restricted}/bench", body=b"v=0\r\nhello", token=admin)
         assert bad.status_code == 400 and "SDP" in bad.json()["detail"], bad.text
-        no_camera = await post(f"/whep/{public}/ceiling")
+        no_camera = await post(f"/whep/{restricted}/ceiling", token=admin)
         assert no_camera.status_code == 404 and no_camera.json()["detail"], no_camera.text
 
-        staff = WhepClient(f"{server.base_url}/whep/{restricted}/bench", server.admin_token)
+        staff = WhepClient(f"{server.base_url}/whep/{restricted}/bench", admin)
         await staff.start()
-        await wait_for(lambda: staff.video_frames > 0, timeout=3)
-        assert staff.video_frames > 0
+        await wait_until(lambda: staff.video_frames > 0, 3, "staff sees the restricted hearing")
         await staff.close()
 
+        async with server.client() as client:  # the public hearing's turn
+            closed = await client.patch(f"/api/v1/hearings/{restricted}", json={"status": "closed"})
+            assert closed.status_code == 200, closed.text
+            await open_hearing(client, public)
         viewer = WhepClient(f"{server.base_url}/whep/{public}/bench")
         await viewer.start()
-        await wait_for(lambda: viewer.video_frames > 10, timeout=3)
+        await wait_until(lambda: viewer.video_frames > 10, 3, "ten frames for the public")
         assert viewer.resource_url is not None
         async with httpx.AsyncClient(timeout=10) as anyone:
             patched = await anyone.patch(viewer.resource_url, content=b"a=candidate:x")

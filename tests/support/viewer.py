@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import av
@@ -23,6 +24,19 @@ from tests.support.clips import read_frame_number
 from tests.support.publisher import HTTP_TIMEOUT_S
 
 NUMBER_ROWS = 48  # enough picture rows for the frame-number blocks of any test clip
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; raise TimeoutError naming `what` when it never does.
+
+    Raising, not returning, so a test can never go on as if a viewer had received
+    what it waited for.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"not within {timeout:g} s: {what}")
+        await asyncio.sleep(0.02)
 
 
 class WhepClient:
