@@ -15,7 +15,6 @@ from api.app import create_app
 from tests.support.server import RunningServer
 
 ANYONE = frozenset({"anonymous", "camera", "judge", "clerk", "operator", "admin"})
-PUBLISHERS = frozenset({"camera", "operator", "admin"})
 STAFF = frozenset({"judge", "clerk", "operator", "admin"})
 WRITERS = frozenset({"clerk", "operator", "admin"})
 OPERATORS = frozenset({"operator", "admin"})
@@ -72,7 +71,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # one: see test_resources.py); judges and clerks never publish
     ("POST", "/whip/{courtroom_id}/{camera}"): OPERATORS,
     ("OPTIONS", "/whip/{courtroom_id}/{camera}"): ANYONE,
-    ("DELETE", "/whip/{courtroom_id}/{camera}/{publication_id}"): PUBLISHERS,
+    # ending a publication takes a token for its courtroom: not the camera's, for a made-up one
+    ("DELETE", "/whip/{courtroom_id}/{camera}/{publication_id}"): OPERATORS,
     ("PATCH", "/whip/{courtroom_id}/{camera}/{publication_id}"): ANYONE,
     # WHEP and live HLS decide per hearing (public, code, staff): made-up hearings are 404
     ("POST", "/whep/{hearing_id}/{camera}"): ANYONE,
