@@ -46,14 +46,17 @@ class Seeded:
 
 
 def _hearing_specs() -> Iterator[dict[str, Any]]:
-    """Twelve hearings: case i % 4, courtroom i % 2, judges, visibility and status varied."""
+    """Twelve hearings: case i % 4, courtroom i % 6, judges, visibility and status varied.
+
+    Six courtrooms, so that no room holds two hearings in session or in recess at once (a
+    courtroom has one hearing in session: api/in_session.py)."""
     judges = ["王法官", "李法官", None]
     visibilities = ["public", "restricted", "sealed"]
     statuses = ["closed", "recess", "in_session", "scheduled"]
     for i in range(12):
         yield {
             "case": i % 4,
-            "courtroom": i % 2,
+            "courtroom": i % 6,
             "title": f"第{i + 1}次开庭" + ("（证据交换）" if i % 5 == 0 else ""),
             "scheduled_start": T0 + timedelta(days=7 * i),
             "judge": judges[i % 3],
@@ -77,7 +80,7 @@ def seeded(api_server: RunningServer) -> Seeded:
 
         courtrooms = [
             post("/api/v1/courtrooms", {"name": name, "cameras": ["bench"]})["id"]
-            for name in ("第一法庭", "第二法庭")
+            for name in ("第一法庭", "第二法庭", "第三法庭", "第四法庭", "第五法庭", "第六法庭")
         ]
         case_ids = [
             post(
@@ -91,7 +94,8 @@ def seeded(api_server: RunningServer) -> Seeded:
             for number, title, parties in CASES
         ]
         seed = Seeded(courtrooms, case_ids)
-        for spec in _hearing_specs():
+        # the hearings left open come last: recording the next hearing in a room closes it
+        for spec in sorted(_hearing_specs(), key=lambda h: h["status"] in ("in_session", "recess")):
             hearing = post(
                 "/api/v1/hearings",
                 {
