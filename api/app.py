@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
+from api.openapi_errors import document_errors
 from api.request_limits import RequestLimits
 from api.routes import (
     assignments,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_sdp_bytes=settings.max_sdp_bytes,
     )
     app.state.admission = PeerAdmission(settings)
+    document_errors(app)
     app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost
 
     @app.exception_handler(Exception)
