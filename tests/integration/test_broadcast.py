@@ -16,6 +16,8 @@ from tests.support.server import RunningServer
 from tests.support.viewer import WhepClient
 
 FPS = 30
+DELAY_SLACK_S = 0.5  # decode and scheduling jitter between two viewers on a loaded machine
+FIRST_FRAME_SLACK_S = 3.0  # ICE, DTLS and the wait for a keyframe (a GOP is 1 s)
 clip = clip_fixture("numbered.ts", seconds=40, width=640, height=360, fps=FPS, gop=30)
 
 
@@ -37,6 +39,8 @@ async def test_restricted_needs_a_valid_code_within_its_limit_and_sealed_is_not_
         restricted = await create_hearing(client, room.id, visibility="restricted")
         sealed = await create_hearing(client, room.id, visibility="sealed")
         public = await create_hearing(client, room.id)
+        opened = await client.patch(f"/api/v1/hearings/{restricted}", json={"status": "in_session"})
+        assert opened.status_code == 200, opened.text  # the room's hearing in session
         publisher = WhipPublisher(
             clip, f"{server.base_url}/whip/{room.id}/bench", server.admin_token
         )
@@ -179,17 +183,20 @@ async def test_public_viewers_run_the_broadcast_delay_behind_live(
         await asyncio.gather(public.start(), staff.start())
         await asyncio.sleep(delay + 4)
         await asyncio.gather(public.close(), staff.close(), publisher.close())
-    assert public.seconds_to_first_frame is not None and public.seconds_to_first_frame >= delay
-    # the same moment seen by both: the public picture is `delay` older
+    # the same moment seen by both: the public picture is `delay` older, and not more
     moment = time.time() - 1
     live_number = max(n for n, at in staff.numbers if at <= moment)
     public_number = max(n for n, at in public.numbers if at <= moment)
-    assert (live_number - public_number) / FPS >= delay - 0.2, (live_number, public_number)
+    behind = (live_number - public_number) / FPS
+    assert delay - 0.2 <= behind <= delay + DELAY_SLACK_S, (live_number, public_number)
+    first_frame = public.seconds_to_first_frame
+    assert first_frame is not None and delay <= first_frame <= delay + FIRST_FRAME_SLACK_S
 
 
 async def test_live_hls_advances_decodes_and_carries_program_date_time(
-    server: RunningServer, clip: Path
+    any_store_server: RunningServer, clip: Path
 ) -> None:
+    server = any_store_server
     async with server.client() as client:
         recording = await start_recording(client)
         publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
@@ -199,7 +206,9 @@ async def test_live_hls_advances_decodes_and_carries_program_date_time(
         async with httpx.AsyncClient() as anonymous:
             for wait in (14, 4.5, 4.5):  # past the 6-segment window, then two more segments each
                 await asyncio.sleep(wait)
-                playlists.append((await anonymous.get(url)).text)
+                fetched = await anonymous.get(url)
+                assert fetched.status_code == 200, fetched.text
+                playlists.append(fetched.text)
             last = playlists[-1].splitlines()
             links = [line for line in last if line.startswith("segments/")]
             init = next(line.split('"')[1] for line in last if line.startswith("#EXT-X-MAP"))
