@@ -9,6 +9,7 @@ import { HttpError, deleteResource, negotiate } from "./webrtc.js";
 const NO_FRAMES_MS = 4000;    // connected but silent this long: the camera is not sending
 const RETRY_MS = 5000;        // how often a waiting viewer asks again
 const DROP_GRACE_MS = 3000;
+const STALL_MS = 250;         // a live picture this long without a new frame is reported
 // Answers that mean "the court has stopped the broadcast" rather than "nothing here yet".
 const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
 // A 403 for a refused access code or ticket says so in its detail (api/access_codes.py); any
@@ -16,10 +17,11 @@ const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
 const isCodeRefusal = (error) => error.status === 403 && /access code/i.test(error.detail || "");
 
 export class WatchPlayer {
-  constructor({ video, hearingId, onState }) {
+  constructor({ video, hearingId, onState, onDrop }) {
     this.video = video;
     this.hearingId = hearingId;
     this.onState = onState;
+    this.onDrop = onDrop; // the server hung up or the network dropped: the page asks why at once
     this.generation = 0; // bumped on every (re)start so stale callbacks do nothing
     this.pc = null;
     this.resourceUrl = null;
@@ -80,7 +82,8 @@ export class WatchPlayer {
     });
     pc.addEventListener("connectionstatechange", () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+      if (["failed", "disconnected", "closed"].includes(pc.connectionState)) {
+        this.onDrop?.();
         this.later(generation, DROP_GRACE_MS, () => {
           if (pc.connectionState !== "connected") this.play(this.camera);
         });
@@ -96,6 +99,7 @@ export class WatchPlayer {
     const decodedFrames = () => this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
     let frames = decodedFrames(); // the counter may carry the previous source's frames
     let lastChange = performance.now();
+    let asked = false; // whether this stall was reported to the page already
     const check = () => {
       const now = performance.now();
       const decoded = decodedFrames();
@@ -103,9 +107,13 @@ export class WatchPlayer {
       if (decoded > frames) {
         frames = decoded;
         lastChange = now;
+        asked = false;
         this.setState("live", mode);
       } else if (now - lastChange > NO_FRAMES_MS) {
         this.setState("not-started", mode);
+      } else if (frames > 0 && !asked && now - lastChange > STALL_MS) {
+        asked = true; // the picture froze: the court may have cut it, ask now, not next poll
+        this.onDrop?.();
       }
       this.later(generation, 250, check);
     };

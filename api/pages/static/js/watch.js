@@ -134,7 +134,9 @@ function courtState(h) {
 
 let halted = null; // the court state that stopped the player, or null while it may play
 
-async function poll() {
+// Asked every POLL_MS, and at once when the player's connection drops (the kill switch hangs
+// the viewer up before the next poll would notice).
+async function checkCourt() {
   const next = await fetchHearing();
   if (next && next !== "not-found") {
     hearing = next;
@@ -147,10 +149,14 @@ async function poll() {
       player.play(camera);
     }
   }
+}
+
+async function poll() {
+  await checkCourt();
   setTimeout(poll, POLL_MS);
 }
 
-const player = new WatchPlayer({ video, hearingId, onState: showState });
+const player = new WatchPlayer({ video, hearingId, onState: showState, onDrop: checkCourt });
 
 // Too many wrong codes: count the wait down, then ask again.
 let countdown = null;
