@@ -57,6 +57,7 @@ def serve(settings: Settings) -> None:
         log_level="info",
         log_config=None,  # its loggers keep no handlers and reach the redacting one
         timeout_graceful_shutdown=30,
+        ws_max_size=64 * 1024,  # clients send the events socket one short auth message, no more
         # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it from
         # 127.0.0.1): the client address is what access-code and WebRTC limits count by.
         proxy_headers=bool(settings.trusted_proxies.strip()),
