@@ -60,6 +60,22 @@ async def sees_frames(url: str) -> None:
         await viewer.close()
 
 
+async def public_viewer_cut_by(
+    server: RunningServer, admin: httpx.AsyncClient, hearing: str, change: dict[str, str]
+) -> None:
+    """A public viewer of `hearing` gets no frame a second after `change` (a PATCH) answers."""
+    viewer = WhepClient(f"{server.base_url}/whep/{hearing}/bench")
+    await viewer.start()
+    try:
+        await wait_until(lambda: viewer.video_frames > 10, 15, "public frames")
+        changed_at = time.monotonic()
+        changed = await admin.patch(f"/api/v1/hearings/{hearing}", json=change)
+        assert changed.status_code == 200, changed.text
+        await frames_stop_within(viewer, changed_at, CUT_WITHIN_S)
+    finally:
+        await viewer.close()
+
+
 async def publishing_room(
     client: httpx.AsyncClient, server: RunningServer, clip: Path, cameras: list[str]
 ) -> tuple[Courtroom, WhipPublisher]:
@@ -148,27 +164,13 @@ async def test_the_public_is_hung_up_when_the_hearing_closes_or_is_sealed(
         try:
             first = await create_hearing(admin, room.id)
             assert (await admin.post(f"/api/v1/hearings/{first}/recordings")).status_code == 201
-            viewer = WhepClient(f"{server.base_url}/whep/{first}/bench")
-            await viewer.start()
-            await wait_until(lambda: viewer.video_frames > 10, 15, "public frames")
-            closed_at = time.monotonic()
-            closed = await admin.patch(f"/api/v1/hearings/{first}", json={"status": "closed"})
-            assert closed.status_code == 200, closed.text
-            await frames_stop_within(viewer, closed_at, CUT_WITHIN_S)
-            await viewer.close()
+            await public_viewer_cut_by(server, admin, first, {"status": "closed"})
             recording = (await admin.get("/api/v1/recordings", params={"limit": 10})).json()
             assert {r["status"] for r in recording["items"]} == {"stopped"}  # closing stopped it
 
             second = await create_hearing(admin, room.id)
             assert (await admin.post(f"/api/v1/hearings/{second}/recordings")).status_code == 201
-            viewer = WhepClient(f"{server.base_url}/whep/{second}/bench")
-            await viewer.start()
-            await wait_until(lambda: viewer.video_frames > 10, 15, "public frames")
-            sealed_at = time.monotonic()
-            sealing = await admin.patch(f"/api/v1/hearings/{second}", json={"visibility": "sealed"})
-            assert sealing.status_code == 200, sealing.text
-            await frames_stop_within(viewer, sealed_at, CUT_WITHIN_S)
-            await viewer.close()
+            await public_viewer_cut_by(server, admin, second, {"visibility": "sealed"})
             gone = await offer_answer(server.base_url, f"/whep/{second}/bench")
             assert gone == (404, {"detail": "hearing not found"})
         finally:
