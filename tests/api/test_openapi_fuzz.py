@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.support.fuzzing import ROLES, build_world, fuzz, operations
 from tests.support.server import RunningServer
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("COURTCAST_FUZZ_EXAMPLES", "30"))
 
 
+@pytest.mark.timeout(600)  # about 2-3 minutes on a busy 2-core machine; room for a slower one
 def test_no_operation_answers_a_server_error_or_off_its_schema(api_server: RunningServer) -> None:
     world = build_world(api_server)
     report = fuzz(api_server, world, examples=EXAMPLES_PER_OPERATION)

@@ -17,6 +17,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -185,19 +186,12 @@ def fuzz_operation(
     random_seed: int | None,
     report: Report,
 ) -> None:
+    """Draw on this thread, send on one other: requests reach the server in the order drawn,
+    while the next one is drawn during the server's work on the last."""
     refusals = dict.fromkeys(sessions, 0)
     admitted: set[str] = set()  # roles this operation answered once with neither 401 nor 403
 
-    @settings(
-        max_examples=examples,
-        derandomize=random_seed is None,
-        deadline=None,
-        database=None,
-        phases=(Phase.explicit, Phase.generate),  # a failure is reported as drawn, at once
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=requests_for(operation, world.known))
-    def probe(case: schemathesis.Case) -> None:
+    def send(case: schemathesis.Case) -> None:
         for role, session in sessions.items():
             if role not in admitted and refusals[role] >= REFUSALS_BEFORE_SKIP:
                 continue
@@ -209,8 +203,25 @@ def fuzz_operation(
                 admitted.add(role)
             check(case, response, role, report)
 
-    run: Callable[[], None] = probe if random_seed is None else seed(random_seed)(probe)
-    run()
+    sent: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1) as sender:
+
+        @settings(
+            max_examples=examples,
+            derandomize=random_seed is None,
+            deadline=None,
+            database=None,
+            phases=(Phase.explicit, Phase.generate),  # a failure is reported as drawn, at once
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=requests_for(operation, world.known))
+        def probe(case: schemathesis.Case) -> None:
+            sent.append(sender.submit(send, case))
+
+        run: Callable[[], None] = probe if random_seed is None else seed(random_seed)(probe)
+        run()
+    for future in sent:
+        future.result()  # a request that could not be sent at all fails the run
 
 
 def check(
