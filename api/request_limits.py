@@ -9,7 +9,8 @@ since closing a socket with unread bytes resets it and a client still writing
 would lose its 413, and the connection is closed: the rest is never read.
 Chunks are kept in a list and joined once: linear time.
 
-The same pass refuses NUL (U+0000) in the path, query and JSON bodies with 422:
+The same pass refuses NUL (U+0000) in the path, query and body (JSON, or any
+type a route might still read as JSON; SDP never reaches the index) with 422:
 PostgreSQL cannot store it in text, SQLite truncates on it elsewhere, and no
 court document needs it. The body is checked whole, so a `\\u0000` split across
 chunks is still found.
@@ -68,7 +69,7 @@ class RequestLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if b"json" in content_type and (b"\\u0000" in body or b"\x00" in body):
+        if content_type != SDP and (b"\\u0000" in body or b"\x00" in body):
             await _answer(send, 422, NUL_DETAIL)
             return
         whole: Message = {"type": "http.request", "body": body, "more_body": False}

@@ -195,6 +195,13 @@ async def test_nul_split_across_chunks_is_found() -> None:
     assert (await call([b'{"a": "\\', b'u0001"}'], JSON)).status == 200
 
 
+async def test_nul_is_refused_in_any_body_but_sdp() -> None:
+    for headers in ([], [(b"content-type", b"text/plain")], [(b"content-type", b"a/b+json")]):
+        assert (await call([b'{"a": "\\u0000"}'], headers)).status == 422, headers
+    sdp = [(b"content-type", b"application/sdp")]
+    assert (await call([b"v=0\x00"], sdp)).status == 200  # the SDP reader answers 400 itself
+
+
 # --- against a real server ---
 
 
