@@ -165,6 +165,13 @@ class PeerAdmission:
         except TooManyPeers as refusal:
             raise too_many_requests(refusal) from refusal
 
+    def admit_whep(self, address: str, hearing_id: str) -> Slot:
+        """Hold a viewer's slot for as long as it watches (release it when it leaves), or 429."""
+        try:
+            return self.whep_peers.acquire(address, hearing_id)
+        except TooManyPeers as refusal:
+            raise too_many_requests(refusal) from refusal
+
 
 def client_address(request: Request) -> str:
     """The peer's address as uvicorn reports it (X-Forwarded-For only from trusted proxies)."""

@@ -11,11 +11,19 @@ from pathlib import Path
 import httpx
 import pytest
 from aiortc import RTCPeerConnection
+from fastapi import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from api.admission import AttemptRate, ConcurrencyCaps, TooManyPeers, too_many_requests
+from api.admission import (
+    AttemptRate,
+    ConcurrencyCaps,
+    PeerAdmission,
+    TooManyPeers,
+    too_many_requests,
+)
 from api.request_limits import DRAIN_BYTES, RequestLimits
 from api.sdp_offer import MAX_REMOTE_CANDIDATES
+from api.settings import Settings
 from api.time_range import day_within_range, within_range
 from storage.keys import TrackPrefix, is_safe_part
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
@@ -78,6 +86,19 @@ def test_a_refusal_becomes_429_with_retry_after() -> None:
     assert error.status_code == 429
     assert error.detail == "too many WHEP viewers here"
     assert error.headers == {"Retry-After": "7"}
+
+
+def test_whep_admission_is_sized_by_the_settings_and_refuses_with_429() -> None:
+    admission = PeerAdmission(Settings(max_whep_per_address=2, max_whep_per_hearing=3))
+    slots = [admission.admit_whep("10.0.0.1", "hearing"), admission.admit_whep("10.0.0.1", "h2")]
+    with pytest.raises(HTTPException) as refused:
+        admission.admit_whep("10.0.0.1", "hearing")
+    assert refused.value.status_code == 429 and refused.value.headers == {"Retry-After": "5"}
+    slots[0].release()
+    admission.admit_whep("10.0.0.1", "hearing")
+    defaults = PeerAdmission(Settings())
+    fifty = [defaults.admit_whep("127.0.0.1", "hearing") for _ in range(50)]  # tests' viewers
+    assert len(fifty) == 50
 
 
 # --- dates and key parts ---
