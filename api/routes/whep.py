@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from api.admission import AdmissionDep, TooManyPeers, client_address, too_many_requests
+from api.admission import AdmissionDep, client_address
 from api.deps import RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
@@ -33,10 +33,7 @@ async def watch(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the hearing has no camera {camera!r}")
     offer = await read_offer(request, runtime.settings.max_sdp_bytes)
     address = client_address(request)
-    try:
-        slot = admission.whep_peers.acquire(address, hearing_id)
-    except TooManyPeers as refusal:
-        raise too_many_requests(refusal) from refusal
+    slot = admission.admit_whep(address, hearing_id)
     if access.real_time:
         hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
     else:
