@@ -85,7 +85,7 @@ def frames_between(track: ArchivedTrack, start: datetime, end: datetime) -> int:
     assert len(starts) == len(segments), track.playlist
     count = 0
     for segment_start, (init, segment) in zip(starts, segments, strict=True):
-        with av.open(io.BytesIO(init + segment)) as container:
+        with av.open(io.BytesIO(init + segment), mode="r") as container:
             times = [
                 float(packet.pts * packet.time_base)
                 for packet in container.demux(video=0)
