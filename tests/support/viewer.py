@@ -1,13 +1,15 @@
 """A WHEP viewer for tests: an aiortc peer that decodes what Courtcast relays.
 
-Run as `python -m tests.support.viewer URL` it watches in its own process and
-prints `ready` after its first decoded frame, then the decoded-frame count
-each half second, so a test can freeze it (SIGSTOP) like a stuck client.
+Run as `python -m tests.support.viewer URL [COUNT]` it watches in its own
+process and prints `ready` once each viewer decoded a frame, then every
+viewer's decoded-frame counts each half second, so a test can freeze it
+(SIGSTOP) like a stuck client or spread many decoding viewers over cores.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -140,21 +142,30 @@ class WhepClient:
         self._consumers.clear()
 
 
-async def watch_and_report(url: str) -> None:
-    """Watch until killed, printing progress on stdout for the parent test."""
-    viewer = WhepClient(url)
-    await viewer.start()
+async def watch_and_report(url: str, count: int = 1) -> None:
+    """Watch with `count` viewers until killed, printing progress on stdout for the parent.
+
+    `ready` once every viewer decoded a frame, then each half second a JSON line of each
+    viewer's decoded video and audio frame counts. Viewers in separate processes decode in
+    parallel, which one process's interpreter lock would not allow.
+    """
+    viewers = [WhepClient(url) for _ in range(count)]
+    await asyncio.gather(*(viewer.start() for viewer in viewers))
     ready = False
     try:
         while True:
             await asyncio.sleep(0.5)
-            if viewer.video_frames and not ready:
+            if not ready and all(viewer.video_frames for viewer in viewers):
                 print("ready", flush=True)
                 ready = True
-            print(viewer.video_frames, flush=True)
+            counts = {
+                "video": [viewer.video_frames for viewer in viewers],
+                "audio": [viewer.audio_frames for viewer in viewers],
+            }
+            print(json.dumps(counts), flush=True)
     finally:
-        await viewer.close()
+        await asyncio.gather(*(viewer.close() for viewer in viewers))
 
 
 if __name__ == "__main__":
-    asyncio.run(watch_and_report(sys.argv[1]))
+    asyncio.run(watch_and_report(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1))
