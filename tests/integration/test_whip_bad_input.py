@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.archive import decode, fetch_track
+from tests.support.archive import decode, fetch_track, is_contiguous_run, source_slice_nals
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.publisher import WhipPublisher
@@ -110,7 +110,11 @@ async def test_bad_whip_requests_are_refused_while_a_recording_continues(
     decoded = [decode(epoch.file()) for epoch in archived.epochs]
     frames = sum(d.video_frames for d in decoded)
     assert abs(frames - archived.duration_s * FPS) <= 0.05 * archived.duration_s * FPS
-    # no hole anywhere: each segment starts where the previous one ended
+    # no hole anywhere: every frame the camera sent is archived, none missing, none twice
+    archived_nals = [nal for d in decoded for nal in d.slice_nals]
+    assert is_contiguous_run(archived_nals, source_slice_nals(str(clip)))
+    # and the wall clock runs on: each segment starts where the previous one ended, within what
+    # re-anchoring on the publisher's first sender report may shift (arrival time until then)
     times = [
         (datetime.fromisoformat(line.split(":", 1)[1]), duration)
         for line, duration in zip(
@@ -120,4 +124,4 @@ async def test_bad_whip_requests_are_refused_while_a_recording_continues(
         )
     ]
     for (start, duration), (next_start, _) in itertools.pairwise(times):
-        assert abs(start + timedelta(seconds=duration) - next_start) < timedelta(milliseconds=120)
+        assert abs(start + timedelta(seconds=duration) - next_start) < timedelta(seconds=1)
