@@ -1,4 +1,4 @@
-"""The `courtcast` command: serve, migrate, token administration and verification."""
+"""The `courtcast` command: serve, migrate, tokens, keys, verification and e-dossier packages."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import select
 
 from api import log_redaction
+from api.audit_verify import verify_audit_log
 from api.auth import ROLES, issue_token
 from api.settings import Settings
-from api.verify import verify_audit_log, verify_recording
+from api.verify import verify_recording
 from storage.db import Database
+from storage.keyring import KeyMaterialError, KeyRing
 from storage.models import Token
 
 SETTING_FLAGS = (
@@ -123,6 +125,26 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def keys_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the public keys (to hand to whoever checks a package), or start a new key."""
+    ring = KeyRing.open(settings.resolved_data_dir)
+    if args.keys_action == "rotate":
+        entry = ring.rotate()
+        print(f"# new signing key {entry.id}; earlier keys stay valid for what they signed")
+        print(entry.pem, end="")
+        return 0
+    current = ring.current_id
+    for entry in ring.keys if args.all else [e for e in ring.keys if e.id == current]:
+        state = (
+            "current" if entry.id == current else f"retired {entry.retired_at:%Y-%m-%dT%H:%M:%SZ}"
+        )
+        print(
+            f"# key id {entry.id} (Ed25519, since {entry.created_at:%Y-%m-%dT%H:%M:%SZ}, {state})"
+        )
+        print(entry.pem, end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="courtcast", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -137,9 +159,35 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="check a recording's stored segments against its signed manifest"
     )
     verify_cmd.add_argument("recording", help="recording id")
-    audit_cmd = commands.add_parser("audit", help="check the audit log's hash chain")
+    audit_cmd = commands.add_parser(
+        "audit", help="check the audit log's keyed chain and its signed checkpoints"
+    )
     audit_cmd.add_argument("audit_action", choices=["verify"])
-    for command in (serve_cmd, migrate_cmd, token_cmd, verify_cmd, audit_cmd):
+    keys_cmd = commands.add_parser("keys", help="show the public keys, or rotate the signing key")
+    keys_cmd.add_argument("keys_action", choices=["show", "rotate"])
+    keys_cmd.add_argument("--all", action="store_true", help="show: earlier keys too")
+    package_cmd = commands.add_parser(
+        "package", help="write a hearing's e-dossier package (电子卷宗) into a directory"
+    )
+    package_cmd.add_argument("hearing", help="hearing id")
+    package_cmd.add_argument("directory", help="where to write it (must not exist yet)")
+    check_cmd = commands.add_parser(
+        "verify-package",
+        help="check a package offline with the court's public key (no server or settings)",
+    )
+    check_cmd.add_argument("directory", help="the unpacked package (or its .zip)")
+    check_cmd.add_argument(
+        "--public-key", required=True, help="PEM file with the court's public key(s)"
+    )
+    for command in (
+        serve_cmd,
+        migrate_cmd,
+        token_cmd,
+        verify_cmd,
+        audit_cmd,
+        keys_cmd,
+        package_cmd,
+    ):
         for flag, field in SETTING_FLAGS:
             if field == "port":
                 command.add_argument(flag, dest=field, type=int)
@@ -164,7 +212,20 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "verify-package":
+        from storage.evidence_verifier import verify_package_main
+
+        return verify_package_main([args.directory, "--public-key", args.public_key])
     settings = settings_from(args)
+    try:
+        return run(args, settings)
+    except KeyMaterialError as error:
+        print(f"courtcast: {error}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """One subcommand with its settings; key problems surface as KeyMaterialError."""
     if args.command == "serve":
         serve(settings)
         return 0
@@ -175,6 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(verify_recording(settings, args.recording))
     if args.command == "audit":
         return asyncio.run(verify_audit_log(settings))
+    if args.command == "keys":
+        return keys_command(settings, args)
+    if args.command == "package":
+        from api.dossier_command import package_hearing
+
+        return asyncio.run(package_hearing(settings, args.hearing, args.directory))
     return asyncio.run(token_command(settings, args))
 
 

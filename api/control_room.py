@@ -16,14 +16,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from recorder.integrity import build_manifest, seal
+from recorder.integrity import build_manifest
 from recorder.records import InitRecord, SegmentRecord
 from recorder.recovery import recover_track
 from recorder.session import RecordingSession
 from recorder.uploader import Uploader
+from storage.audit import audit_head
 from storage.catalog import (
     add_init_segment,
     add_segment,
@@ -36,6 +36,7 @@ from storage.catalog import (
     track_progress,
 )
 from storage.db import Database
+from storage.keyring import KeyRing
 from storage.keys import TrackPrefix
 from storage.models import Case, Courtroom, Gap, Hearing, Recording
 from storage.objects import ObjectProtection, ObjectStore, follow_legal_hold
@@ -88,7 +89,7 @@ class ControlRoom:
         *,
         db: Database,
         store: ObjectStore,
-        signing_key: Ed25519PrivateKey,
+        keyring: KeyRing,
         spool_dir: Path,
         segment_s: float,
         fragment_s: float,
@@ -96,7 +97,7 @@ class ControlRoom:
     ) -> None:
         self._db = db
         self._store = store
-        self._signing_key = signing_key
+        self._keyring = keyring
         self._spool_dir = spool_dir
         self._segment_s = segment_s
         self._fragment_s = fragment_s
@@ -368,8 +369,9 @@ class ControlRoom:
                     for gap in await recording_gaps(session, recording_id=recording_id)
                 ],
                 software_version=SOFTWARE_VERSION,
+                audit_head=await audit_head(session),
             )
-            sealed = seal(manifest, self._signing_key)
+            sealed = self._keyring.seal(manifest)
             key = track_prefix(recording, "-").manifest_key()
             protection = await recording_protection(session, recording_id=recording_id)
             stored = await self._store.put_bytes(
@@ -377,6 +379,7 @@ class ControlRoom:
             )
             recording.manifest_key = key
             recording.manifest_sha256 = stored.sha256
+            recording.manifest_version_id = stored.version_id
             await session.commit()
             now = await recording_protection(session, recording_id=recording_id)
             await follow_legal_hold(self._store, key, written=protection, now=now)
@@ -430,9 +433,9 @@ class ControlRoom:
             await session.commit()
 
     @property
-    def signing_key(self) -> Ed25519PrivateKey:
-        """The installation's key: manifests and certified clips are signed with it."""
-        return self._signing_key
+    def keyring(self) -> KeyRing:
+        """The installation's keys: manifests and certified clips are signed with them."""
+        return self._keyring
 
     def recorded_feeds(self) -> list[RecordedFeed]:
         """Every camera of every running recording, with how long it has been silent."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
 
 from api.access_codes import AccessCodeDesk
 from api.alarms import AlarmBoard
@@ -10,11 +13,12 @@ from api.broadcasts import BroadcastDesk
 from api.control_room import ControlRoom
 from api.live_guard import LiveGuard
 from api.settings import Settings
-from api.signed_urls import UrlSigner, load_or_create_secret
+from api.signed_urls import UrlSigner
 from api.viewers import ViewerRegistry
 from api.watchdog import Watchdog
-from recorder.integrity import load_or_create_signing_key
 from storage.db import Database
+from storage.keyring import KeyMaterialError, KeyRing, is_new_data_dir, open_installation
+from storage.models import Recording
 from storage.objects import ObjectStore
 from storage.stores import open_object_store
 from streaming.ice import install_host_addresses
@@ -33,6 +37,7 @@ class Runtime:
     watchdog: Watchdog
     live_guard: LiveGuard
     access_codes: AccessCodeDesk
+    keyring: KeyRing
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -41,6 +46,7 @@ class Runtime:
         install_host_addresses(settings.ice_address_list)
         db = Database(settings.index_url)
         await db.migrate()
+        keyring, secret = await _installation_keys(data_dir, db)
         store = open_store(settings)
         ensure_bucket = getattr(store, "ensure_bucket", None)
         if ensure_bucket is not None:
@@ -48,7 +54,7 @@ class Runtime:
         control_room = ControlRoom(
             db=db,
             store=store,
-            signing_key=load_or_create_signing_key(settings.signing_key_path),
+            keyring=keyring,
             spool_dir=settings.spool_dir,
             segment_s=settings.segment_seconds,
             fragment_s=settings.fragment_seconds,
@@ -59,7 +65,6 @@ class Runtime:
         watchdog = Watchdog(control_room, alarms)
         watchdog.start()
         viewers = ViewerRegistry()
-        secret = load_or_create_secret(settings.secret_key_path)
         signer = UrlSigner(secret)
         broadcasts = BroadcastDesk(control_room.hubs, viewers)
         live_guard = LiveGuard(
@@ -84,6 +89,7 @@ class Runtime:
             access_codes=AccessCodeDesk.from_settings(
                 settings, secret=secret, db=db, viewers=viewers
             ),
+            keyring=keyring,
         )
 
     async def close(self) -> None:
@@ -94,6 +100,27 @@ class Runtime:
         await self.control_room.close()
         await self.store.close()
         await self.db.close()
+
+
+async def _installation_keys(data_dir: Path, db: Database) -> tuple[KeyRing, bytes]:
+    """The keys; made only for a new data directory whose index has signed nothing yet.
+
+    A data directory whose keys were lost, in front of an index of signed recordings,
+    must not start signing with a new key as if nothing happened.
+    """
+    if is_new_data_dir(data_dir):
+        async with db.session() as session:
+            signed = await session.scalar(
+                select(func.count())
+                .select_from(Recording)
+                .where(Recording.manifest_key.is_not(None))
+            )
+        if signed:
+            raise KeyMaterialError(
+                f"{data_dir} holds no keys but the index holds {signed} signed recordings: "
+                "restore signing-key.pem, public-keys.json and secret.key from the backup"
+            )
+    return open_installation(data_dir, create=True)
 
 
 def open_store(settings: Settings) -> ObjectStore:

@@ -82,12 +82,3 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.resolved_data_dir / "spool"
-
-    @property
-    def signing_key_path(self) -> Path:
-        """The installation's Ed25519 key that signs recording manifests."""
-        return self.resolved_data_dir / "signing-key.pem"
-
-    @property
-    def secret_key_path(self) -> Path:
-        return self.resolved_data_dir / "secret.key"

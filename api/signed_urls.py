@@ -12,26 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import time
-from pathlib import Path
 from urllib.parse import urlencode
-
-
-def load_or_create_secret(path: Path) -> bytes:
-    """The installation's signing secret, created once with owner-only permissions."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(secret)
-            file.flush()
-            os.fsync(file.fileno())
-        return secret
 
 
 class UrlSigner:

@@ -1,6 +1,4 @@
-"""`courtcast verify RECORDING` and `courtcast audit verify`: offline integrity checks.
-
-The first checks the store against the recording's signed manifest.
+"""`courtcast verify RECORDING`: checks the store against the recording's signed manifest.
 
 Runs offline against the same database and object store as the server, with
 the installation's public key; prints one line per problem and exits non-zero
@@ -13,10 +11,10 @@ import sys
 
 from api.runtime import open_store
 from api.settings import Settings
-from recorder.integrity import load_or_create_signing_key, unseal, verify_objects
-from storage.audit import stream_events, verify_chain
+from recorder.integrity import unseal, verify_objects
 from storage.catalog import track_prefix
 from storage.db import Database
+from storage.keyring import KeyRing
 from storage.models import Recording
 from storage.objects import ObjectNotFound, ObjectStore
 
@@ -34,9 +32,9 @@ async def verify_recording(settings: Settings, recording_id: str) -> int:
         if recording.manifest_key is None:
             print(f"NOT SEALED {recording_id}: the recording has no manifest (still running?)")
             return 1
-        key = load_or_create_signing_key(settings.signing_key_path).public_key()
+        trusted = KeyRing.open(settings.resolved_data_dir).public_keys
         try:
-            manifest = unseal(await store.get_bytes(recording.manifest_key), key)
+            manifest = unseal(await store.get_bytes(recording.manifest_key), trusted)
         except ObjectNotFound:
             print(f"MISSING {recording.manifest_key}: the manifest itself is gone")
             return 1
@@ -62,22 +60,6 @@ async def verify_recording(settings: Settings, recording_id: str) -> int:
     finally:
         await store.close()
         await db.close()
-
-
-async def verify_audit_log(settings: Settings) -> int:
-    """0 when the audit log is exactly as appended, 1 naming each edited or removed entry."""
-    db = Database(settings.index_url)
-    try:
-        async with db.session() as session:
-            count, breaks = await verify_chain(stream_events(session))
-    finally:
-        await db.close()
-    for found in breaks:
-        print(f"BROKEN {found}")
-    if breaks:
-        return 1
-    print(f"OK audit log: {count} entries, chain intact")
-    return 0
 
 
 async def _exists(store: ObjectStore, key: str) -> bool:

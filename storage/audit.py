@@ -75,6 +75,12 @@ async def append(
         return event
 
 
+async def audit_head(session: AsyncSession) -> dict[str, Any]:
+    """{"entries", "head"}: the chain as it stands, for a manifest or a checkpoint to anchor."""
+    last = await session.scalar(select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1))
+    return {"entries": last.sequence if last else 0, "head": last.hash if last else GENESIS}
+
+
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
     sequence: int

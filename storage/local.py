@@ -21,6 +21,7 @@ from storage.objects import (
     ObjectProtection,
     ObjectStoreUnavailable,
     StoredObject,
+    Versions,
 )
 
 _MISSING = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
@@ -121,8 +122,11 @@ class LocalObjectStore:
         self._root = root
         root.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str, version_id: str | None = None) -> Path:
         _check_key(key)
+        if version_id is not None:
+            # this store never hands out versions, so an index that names one was not ours
+            raise ObjectNotFound(f"{key} (version {version_id}: a directory keeps no versions)")
         return self._root.joinpath(*key.split("/"))
 
     async def put_file(
@@ -168,15 +172,17 @@ class LocalObjectStore:
         _fsync_dir(target.parent)
         return StoredObject(key=key, size=written.st_size, sha256=sha256)
 
-    async def get_bytes(self, key: str) -> bytes:
-        path = self._path(key)
+    async def get_bytes(self, key: str, *, version_id: str | None = None) -> bytes:
+        path = self._path(key, version_id)
         try:
             return await asyncio.to_thread(path.read_bytes)
         except _MISSING as exc:
             raise ObjectNotFound(key) from exc
 
-    async def stream(self, key: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
-        path = self._path(key)
+    async def stream(
+        self, key: str, chunk_size: int = 256 * 1024, *, version_id: str | None = None
+    ) -> AsyncIterator[bytes]:
+        path = self._path(key, version_id)
         try:
             src = await asyncio.to_thread(path.open, "rb")
         except _MISSING as exc:
@@ -187,8 +193,8 @@ class LocalObjectStore:
         finally:
             src.close()
 
-    async def stat(self, key: str) -> StoredObject:
-        path = self._path(key)
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
+        path = self._path(key, version_id)
         return await asyncio.to_thread(self._stat, key, path)
 
     @staticmethod
@@ -229,8 +235,18 @@ class LocalObjectStore:
         for key in await asyncio.to_thread(_list_keys, self._root, prefix):
             yield key
 
+    async def versions(self, key: str) -> Versions:
+        """Nothing: a file has one version, overwritten in place."""
+        self._path(key)
+        return []
+
     async def presigned_get_url(
-        self, key: str, expires_s: int, *, cache_control: str | None = None
+        self,
+        key: str,
+        expires_s: int,
+        *,
+        cache_control: str | None = None,
+        version_id: str | None = None,
     ) -> str | None:
         """None: there is no server that could honour a URL, so the API serves the bytes."""
         return None

@@ -155,6 +155,7 @@ class Recording(Base):
     started_by: Mapped[str | None] = mapped_column(String(200), default=None)
     manifest_key: Mapped[str | None] = mapped_column(String(512), default=None)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    manifest_version_id: Mapped[str | None] = mapped_column(String(128), default=None)
     # fixed when the recording starts, so a later change of the settings never shortens it
     retention_class: Mapped[str | None] = mapped_column(String(32), default=None)
     retention_mode: Mapped[str | None] = mapped_column(String(16), default=None)
@@ -195,6 +196,8 @@ class InitSegment(Base):
     width: Mapped[int | None] = mapped_column(Integer, default=None)
     height: Mapped[int | None] = mapped_column(Integer, default=None)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the object version the store confirmed (versioned buckets); None on other stores
+    version_id: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
 class Segment(Base):
@@ -217,6 +220,7 @@ class Segment(Base):
     frames: Mapped[int] = mapped_column(Integer, default=0)
     discontinuity: Mapped[bool] = mapped_column(Boolean, default=False)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
 class Gap(Base):
@@ -276,6 +280,22 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # "hmac-sha256" (keyed with the installation's secret) or "sha256" (entries from before)
+    chain: Mapped[str] = mapped_column(String(16), default="hmac-sha256", server_default="sha256")
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the audit chain's head, as written to the object store."""
+
+    __tablename__ = "audit_checkpoints"
+
+    object_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, index=True)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    version_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    key_id: Mapped[str] = mapped_column(String(32))
 
 
 class CaseParty(Base):

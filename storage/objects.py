@@ -34,6 +34,20 @@ class StoredObject:
     key: str
     size: int
     sha256: str
+    # the version the store gave this write (versioned buckets); None where there are none
+    version_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectVersion:
+    """One stored version of a key, as a versioned bucket lists it (newest first)."""
+
+    version_id: str
+    last_modified: datetime | None
+    delete_marker: bool
+
+
+Versions = list[ObjectVersion]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +99,25 @@ class ObjectStore(Protocol):
         """Place or release a legal hold on an existing object; raises ObjectNotFound."""
         ...
 
-    async def get_bytes(self, key: str) -> bytes:
-        """Read a whole object; raises ObjectNotFound."""
+    async def get_bytes(self, key: str, *, version_id: str | None = None) -> bytes:
+        """Read a whole object (that version of it, when given); raises ObjectNotFound."""
         ...
 
-    def stream(self, key: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
-        """Read an object in chunks without holding it in memory; raises ObjectNotFound."""
+    def stream(
+        self, key: str, chunk_size: int = 256 * 1024, *, version_id: str | None = None
+    ) -> AsyncIterator[bytes]:
+        """Read an object in chunks without holding it in memory; raises ObjectNotFound.
+
+        With `version_id`, that version (the one the index recorded), not the newest.
+        """
         ...
 
-    async def stat(self, key: str) -> StoredObject:
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
         """Size and SHA-256 of an existing object; raises ObjectNotFound."""
+        ...
+
+    async def versions(self, key: str) -> Versions:
+        """Every version of `key`, newest first ([] on a store without versions)."""
         ...
 
     async def delete(self, key: str) -> None:
@@ -106,7 +129,12 @@ class ObjectStore(Protocol):
         ...
 
     async def presigned_get_url(
-        self, key: str, expires_s: int, *, cache_control: str | None = None
+        self,
+        key: str,
+        expires_s: int,
+        *,
+        cache_control: str | None = None,
+        version_id: str | None = None,
     ) -> str | None:
         """A URL a plain HTTP client can GET, or None when the API must serve the bytes.
 

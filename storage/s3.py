@@ -29,7 +29,9 @@ from storage.objects import (
     ObjectNotFound,
     ObjectProtection,
     ObjectStoreUnavailable,
+    ObjectVersion,
     StoredObject,
+    Versions,
 )
 
 _log = logging.getLogger(__name__)
@@ -155,7 +157,7 @@ class S3ObjectStore:
     ) -> StoredObject:
         with path.open("rb") as src:
             size = path.stat().st_size
-            self._client.put_object(
+            written = self._client.put_object(
                 self._bucket,
                 key,
                 src,
@@ -165,7 +167,7 @@ class S3ObjectStore:
                 retention=retention,
                 legal_hold=legal_hold,
             )
-        return StoredObject(key=key, size=size, sha256=sha256)
+        return StoredObject(key=key, size=size, sha256=sha256, version_id=written.version_id)
 
     async def put_bytes(
         self,
@@ -177,7 +179,7 @@ class S3ObjectStore:
     ) -> StoredObject:
         sha256 = hashlib.sha256(data).hexdigest()
         retention, legal_hold = await self._lock_args(protection)
-        await self._run(
+        written = await self._run(
             key,
             self._client.put_object,
             self._bucket,
@@ -189,7 +191,7 @@ class S3ObjectStore:
             retention=retention,
             legal_hold=legal_hold,
         )
-        return StoredObject(key=key, size=len(data), sha256=sha256)
+        return StoredObject(key=key, size=len(data), sha256=sha256, version_id=written.version_id)
 
     async def set_legal_hold(self, key: str, on: bool) -> None:
         """Hold or release the current version of `key`; a no-op without object lock."""
@@ -201,19 +203,23 @@ class S3ObjectStore:
         )
         await self._run(key, change, self._bucket, key)
 
-    async def get_bytes(self, key: str) -> bytes:
-        return await self._run(key, self._get_bytes, key)
+    async def get_bytes(self, key: str, *, version_id: str | None = None) -> bytes:
+        return await self._run(key, self._get_bytes, key, version_id)
 
-    def _get_bytes(self, key: str) -> bytes:
-        response = self._client.get_object(self._bucket, key)
+    def _get_bytes(self, key: str, version_id: str | None) -> bytes:
+        response = self._client.get_object(self._bucket, key, version_id=version_id)
         try:
             return response.read()
         finally:
             response.close()
             response.release_conn()
 
-    async def stream(self, key: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
-        response = await self._run(key, self._client.get_object, self._bucket, key)
+    async def stream(
+        self, key: str, chunk_size: int = 256 * 1024, *, version_id: str | None = None
+    ) -> AsyncIterator[bytes]:
+        response = await self._run(
+            key, self._client.get_object, self._bucket, key, version_id=version_id
+        )
         try:
             while chunk := await self._run(key, response.read, chunk_size):
                 yield chunk
@@ -221,11 +227,29 @@ class S3ObjectStore:
             response.close()
             response.release_conn()
 
-    async def stat(self, key: str) -> StoredObject:
-        info = await self._run(key, self._client.stat_object, self._bucket, key)
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
+        info = await self._run(
+            key, self._client.stat_object, self._bucket, key, version_id=version_id
+        )
         # objects put by other tools have no digest; "" never matches an index entry
         sha256 = (info.metadata or {}).get(_SHA256_HEADER, "")
-        return StoredObject(key=key, size=info.size or 0, sha256=sha256)
+        return StoredObject(key=key, size=info.size or 0, sha256=sha256, version_id=info.version_id)
+
+    async def versions(self, key: str) -> Versions:
+        """Newest first, delete markers included: what was laid on top of a recorded version."""
+        return await self._run(key, self._versions, key)
+
+    def _versions(self, key: str) -> Versions:
+        listed = self._client.list_objects(self._bucket, prefix=key, include_version=True)
+        return [
+            ObjectVersion(
+                version_id=str(item.version_id),
+                last_modified=item.last_modified,
+                delete_marker=bool(item.is_delete_marker),
+            )
+            for item in listed
+            if item.object_name == key and item.version_id not in (None, "null")
+        ]  # S3 lists a key's versions newest first
 
     async def delete(self, key: str) -> None:
         """Remove every version of `key`, so the bytes are really gone, not hidden by a marker.
@@ -255,7 +279,12 @@ class S3ObjectStore:
                     yield obj.object_name
 
     async def presigned_get_url(
-        self, key: str, expires_s: int, *, cache_control: str | None = None
+        self,
+        key: str,
+        expires_s: int,
+        *,
+        cache_control: str | None = None,
+        version_id: str | None = None,
     ) -> str | None:
         # S3's response-* overrides are part of the signed query, so a client cannot drop them.
         overrides: DictType | None = (
@@ -268,6 +297,7 @@ class S3ObjectStore:
             key,
             expires=timedelta(seconds=expires_s),
             response_headers=overrides,
+            version_id=version_id,
         )
 
     async def ping(self) -> None:

@@ -27,7 +27,6 @@ from api.runtime import Runtime
 from api.time_range import BoundedDatetime
 from api.visibility import visible_recording
 from recorder.export import Clip, SourceSegment, covering, remux_clip
-from recorder.integrity import seal
 from storage.catalog import track_objects
 from storage.models import Recording
 
@@ -139,6 +138,4 @@ async def export_certificate(
         "sources": [{"key": s.key, "sha256": s.sha256} for s in sources],
         "recording_manifest_sha256": recording.manifest_sha256,
     }
-    return Response(
-        seal(statement, runtime.control_room.signing_key), media_type="application/json"
-    )
+    return Response(runtime.keyring.seal(statement), media_type="application/json")

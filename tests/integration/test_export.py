@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from recorder.integrity import canonical_json
+from storage.evidence_verifier import canonical_json
 from tests.support.archive import decode
 from tests.support.clips import clip_fixture
 from tests.support.fixtures_api import start_recording
