@@ -1,0 +1,113 @@
+"""The key ring: no silent new key, ids on every signature, rotation keeps old signatures good."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from storage.evidence_verifier import load_public_keys, open_envelope
+from storage.keyring import (
+    PUBLIC_KEYS_FILE,
+    SECRET_FILE,
+    SIGNING_KEY_FILE,
+    KeyMaterialError,
+    KeyRing,
+    load_secret,
+    open_installation,
+)
+
+
+def test_a_new_data_dir_gets_owner_only_keys_and_an_existing_one_keeps_them(tmp_path: Path) -> None:
+    ring, secret = open_installation(tmp_path, create=True)
+    assert len(secret) == 32
+    for name in (SIGNING_KEY_FILE, SECRET_FILE):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    again, same_secret = open_installation(tmp_path, create=True)
+    assert again.current_id == ring.current_id
+    assert same_secret == secret
+
+
+@pytest.mark.parametrize("lost", [SIGNING_KEY_FILE, SECRET_FILE])
+def test_a_lost_key_file_is_an_error_never_a_new_key(tmp_path: Path, lost: str) -> None:
+    open_installation(tmp_path, create=True)
+    (tmp_path / lost).unlink()
+    with pytest.raises(KeyMaterialError, match="missing"):
+        open_installation(tmp_path, create=True)
+    assert not (tmp_path / lost).exists()
+
+
+@pytest.mark.parametrize("emptied", [SIGNING_KEY_FILE, SECRET_FILE])
+def test_an_empty_key_file_is_an_error(tmp_path: Path, emptied: str) -> None:
+    open_installation(tmp_path, create=True)
+    (tmp_path / emptied).write_bytes(b"")
+    with pytest.raises(KeyMaterialError, match="empty"):
+        open_installation(tmp_path, create=False)
+
+
+def test_without_create_nothing_is_made(tmp_path: Path) -> None:
+    with pytest.raises(KeyMaterialError):
+        KeyRing.open(tmp_path)
+    with pytest.raises(KeyMaterialError):
+        load_secret(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_signed_documents_name_their_key_and_verify_only_with_a_trusted_one(
+    tmp_path: Path,
+) -> None:
+    ring = KeyRing.create(tmp_path)
+    sealed = ring.seal({"case": "(2026)湘04民初123号"})
+    assert json.loads(sealed)["key_id"] == ring.current_id
+    document, kid = open_envelope(sealed, ring.public_keys)
+    assert (document, kid) == ({"case": "(2026)湘04民初123号"}, ring.current_id)
+
+    stranger = KeyRing.create(tmp_path / "other court")
+    with pytest.raises(ValueError, match="not one of the trusted keys"):
+        open_envelope(sealed, stranger.public_keys)
+    forged = json.loads(stranger.seal({"case": "(2026)湘04民初123号"}))
+    forged["key_id"] = ring.current_id  # claims the court's key, signed with another
+    with pytest.raises(ValueError, match="signature does not match"):
+        open_envelope(json.dumps(forged).encode(), ring.public_keys)
+
+
+def test_rotation_keeps_earlier_signatures_verifying(tmp_path: Path) -> None:
+    ring = KeyRing.create(tmp_path)
+    old_id = ring.current_id
+    before = ring.seal({"n": 1})
+    entry = ring.rotate()
+    after = ring.seal({"n": 2})
+    assert entry.id != old_id and ring.current_id == entry.id
+    reopened = KeyRing.open(tmp_path)
+    assert [k.id for k in reopened.keys] == [old_id, entry.id]
+    assert reopened.keys[0].retired_at is not None and reopened.keys[1].retired_at is None
+    assert open_envelope(before, reopened.public_keys)[1] == old_id
+    assert open_envelope(after, reopened.public_keys)[1] == entry.id
+    # the PEM text handed to a third party carries both keys
+    assert set(load_public_keys(reopened.public_keys_pem())) == {old_id, entry.id}
+
+
+def test_a_serving_ring_follows_a_rotation_made_by_the_command(tmp_path: Path) -> None:
+    serving = KeyRing.create(tmp_path)
+    rotated = KeyRing.open(tmp_path).rotate()
+    assert open_envelope(serving.seal({"n": 3}), serving.public_keys)[1] == rotated.id
+
+
+def test_an_installation_from_before_key_ids_starts_its_history(tmp_path: Path) -> None:
+    KeyRing.create(tmp_path)
+    (tmp_path / PUBLIC_KEYS_FILE).unlink()
+    ring = KeyRing.open(tmp_path)
+    assert [k.id for k in ring.keys] == [ring.current_id]
+    assert (tmp_path / PUBLIC_KEYS_FILE).exists()
+
+
+def test_a_public_key_history_whose_ids_do_not_match_is_refused(tmp_path: Path) -> None:
+    KeyRing.create(tmp_path)
+    path = tmp_path / PUBLIC_KEYS_FILE
+    history = json.loads(path.read_text())
+    history["keys"][0]["id"] = "0123456789abcdef"
+    path.write_text(json.dumps(history))
+    with pytest.raises(KeyMaterialError, match="does not match"):
+        KeyRing.open(tmp_path)
