@@ -17,11 +17,16 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from recorder.integrity import Manifest, unseal
+from storage.evidence_verifier import open_envelope
 from storage.objects import ObjectNotFound, ObjectStore
 
 
 class EvidenceMismatch(Exception):
     """The archive no longer matches what the court signed; nothing may be certified."""
+
+    def __init__(self, reason: str, *, key: str | None = None) -> None:
+        super().__init__(reason)
+        self.key = key  # the object or manifest at fault, for the audit entry of the refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +36,13 @@ class SignedRecording:
     manifest: Manifest
     envelope: bytes
     objects: dict[str, dict[str, Any]]
+    key_id: str  # of the key that signed the manifest, for statements that cite it
 
     def expected_sha256(self, key: str) -> str:
         """The SHA-256 the manifest signed for `key`; EvidenceMismatch if it names none."""
         entry = self.objects.get(key)
         if entry is None:
-            raise EvidenceMismatch(f"{key} is not in the recording's signed manifest")
+            raise EvidenceMismatch(f"{key} is not in the recording's signed manifest", key=key)
         return str(entry["sha256"])
 
 
@@ -57,19 +63,26 @@ async def signed_recording(
     try:
         envelope = await store.get_bytes(manifest_key, version_id=manifest_version_id)
     except ObjectNotFound:
-        raise EvidenceMismatch(f"the manifest {manifest_key} is missing from the store") from None
+        raise EvidenceMismatch(
+            f"the manifest {manifest_key} is missing from the store", key=manifest_key
+        ) from None
     if hashlib.sha256(envelope).hexdigest() != manifest_sha256:
-        raise EvidenceMismatch(f"the manifest {manifest_key} is not the one sealed at stop")
+        raise EvidenceMismatch(
+            f"the manifest {manifest_key} is not the one sealed at stop", key=manifest_key
+        )
     try:
-        manifest = unseal(envelope, trusted)
+        manifest = unseal(envelope, trusted)  # the signature and each track's hash chain
+        _, key_id = open_envelope(envelope, trusted)  # unseal does not say which key signed
     except ValueError as error:
-        raise EvidenceMismatch(f"the manifest {manifest_key}: {error}") from None
+        raise EvidenceMismatch(f"the manifest {manifest_key}: {error}", key=manifest_key) from None
     if manifest.get("recording", {}).get("id") != recording_id:
-        raise EvidenceMismatch(f"the manifest {manifest_key} is another recording's")
+        raise EvidenceMismatch(
+            f"the manifest {manifest_key} is another recording's", key=manifest_key
+        )
     objects = {
         entry["key"]: entry for track in manifest["tracks"].values() for entry in track["objects"]
     }
-    return SignedRecording(manifest=manifest, envelope=envelope, objects=objects)
+    return SignedRecording(manifest=manifest, envelope=envelope, objects=objects, key_id=key_id)
 
 
 async def copy_verified(
@@ -91,10 +104,11 @@ async def copy_verified(
             digest.update(chunk)
             write(chunk)
     except ObjectNotFound:
-        raise EvidenceMismatch(f"{key} is missing from the store") from None
+        raise EvidenceMismatch(f"{key} is missing from the store", key=key) from None
     actual = digest.hexdigest()
     if actual != expected:
         raise EvidenceMismatch(
-            f"{key} does not match the signed manifest (SHA-256 {actual}, signed {expected})"
+            f"{key} does not match the signed manifest (SHA-256 {actual}, signed {expected})",
+            key=key,
         )
     return actual
