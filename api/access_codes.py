@@ -36,10 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.code_attempts import CodeAttempts, SlidingWindow
 from api.settings import Settings
-from api.viewer_tickets import Ticket, TicketSigner, cookie_name, derive_key
+from api.viewer_tickets import Ticket, TicketSigner, cookie_name
 from api.viewers import ViewerRegistry
-from storage.audit import append
+from storage.audit import AuditLog
 from storage.db import Database
+from storage.keyring import derive_key
 from storage.models import AccessCode
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class AccessCodeDesk:
     ) -> None:
         self._code_key = derive_key(secret, "access-codes")
         self._tickets = TicketSigner(derive_key(secret, "viewer-tickets"))
+        self._audit = AuditLog.from_secret(secret)
         self._db = db
         self._viewers = viewers
         self.attempts = attempts
@@ -270,7 +272,7 @@ class AccessCodeDesk:
     ) -> None:
         try:
             async with self._db.session() as own:  # the caller's session stays as it was
-                await append(
+                await self._audit.append(
                     own,
                     actor=AUDIT_ACTOR,
                     role="viewer",

@@ -15,7 +15,6 @@ from fastapi import FastAPI, Request, Response
 
 from api.auth import Principal
 from api.runtime import Runtime
-from storage.audit import append
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ async def _write(request: Request, route_path: str, status_code: int) -> None:
     endpoint = request.scope.get("endpoint")
     try:
         async with runtime.db.session() as session:
-            await append(
+            await runtime.audit.append(
                 session,
                 actor=principal.name if principal else "signed link",
                 role=principal.role if principal else "viewer",

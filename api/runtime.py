@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from api.settings import Settings
 from api.signed_urls import UrlSigner
 from api.viewers import ViewerRegistry
 from api.watchdog import Watchdog
+from storage.audit import AuditLog
+from storage.audit_checkpoints import CheckpointWriter
 from storage.db import Database
 from storage.keyring import KeyMaterialError, KeyRing, is_new_data_dir, open_installation
 from storage.models import Recording
@@ -38,6 +41,8 @@ class Runtime:
     live_guard: LiveGuard
     access_codes: AccessCodeDesk
     keyring: KeyRing
+    audit: AuditLog
+    audit_checkpoints: CheckpointWriter
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -75,6 +80,15 @@ class Runtime:
             admin_token_set=bool(settings.admin_token),
         )
         live_guard.start()
+        audit_checkpoints = CheckpointWriter(
+            db=db,
+            store=store,
+            keyring=keyring,
+            interval_s=settings.audit_checkpoint_interval_s,
+            retention=timedelta(days=settings.audit_checkpoint_retention_days),
+            mode=settings.audit_checkpoint_retention_mode,
+        )
+        audit_checkpoints.start()
         return cls(
             settings=settings,
             db=db,
@@ -90,6 +104,8 @@ class Runtime:
                 settings, secret=secret, db=db, viewers=viewers
             ),
             keyring=keyring,
+            audit=AuditLog.from_secret(secret),
+            audit_checkpoints=audit_checkpoints,
         )
 
     async def close(self) -> None:
@@ -98,6 +114,7 @@ class Runtime:
         await self.viewers.close()
         await self.broadcasts.close()
         await self.control_room.close()
+        await self.audit_checkpoints.close()  # the head as it stands once nothing appends
         await self.store.close()
         await self.db.close()
 

@@ -17,6 +17,7 @@ from recorder.retention import (
     parse_retention_classes,
 )
 from storage.db import sqlite_url
+from storage.objects import RetentionMode
 
 
 class Settings(BaseSettings):
@@ -55,6 +56,13 @@ class Settings(BaseSettings):
     court_name: str = "Courtcast"
     court_timezone: str = "Asia/Shanghai"
     retention_classes: str = DEFAULT_RETENTION_CLASSES  # JSON: case type -> {years, mode}
+    # Signed checkpoints of the audit log's head (storage/audit_checkpoints.py): how often
+    # (when the head moved), and how long the store must refuse to delete them. GOVERNANCE
+    # by default, like civil recordings: COMPLIANCE would make every test bucket on a shared
+    # MinIO undeletable for years; a court that wants no bypass at all sets COMPLIANCE.
+    audit_checkpoint_interval_s: float = Field(default=60.0, gt=0)
+    audit_checkpoint_retention_days: int = Field(default=3650, gt=0)
+    audit_checkpoint_retention_mode: RetentionMode = "GOVERNANCE"
 
     @field_validator("retention_classes")
     @classmethod

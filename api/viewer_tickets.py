@@ -18,12 +18,6 @@ COOKIE_PREFIX = "courtcast_ticket_"
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def derive_key(secret: bytes, purpose: str) -> bytes:
-    """A subkey of the installation's secret for one purpose (codes, tickets): a value made for
-    one can never be replayed as the other, and the URL signer's key is never reused."""
-    return hmac.new(secret, f"courtcast/{purpose}".encode(), hashlib.sha256).digest()
-
-
 def cookie_name(hearing_id: str) -> str:
     """One cookie per hearing, so a family can watch two restricted hearings side by side."""
     return COOKIE_PREFIX + hearing_id

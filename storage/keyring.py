@@ -11,6 +11,8 @@ court's earlier signatures unverifiable here. Only `serve` on a new data directo
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -167,6 +169,13 @@ def load_secret(data_dir: Path) -> bytes:
     if len(secret) < 16:
         raise KeyMaterialError(f"{path} is empty or too short to be a secret ({len(secret)} bytes)")
     return secret
+
+
+def derive_key(secret: bytes, purpose: str) -> bytes:
+    """A subkey of the installation's secret for one purpose (codes, tickets, the audit chain):
+    a value made for one can never be replayed as another, and the URL signer's key is never
+    reused."""
+    return hmac.new(secret, f"courtcast/{purpose}".encode(), hashlib.sha256).digest()
 
 
 def open_installation(data_dir: Path, *, create: bool) -> tuple[KeyRing, bytes]:

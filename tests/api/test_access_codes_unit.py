@@ -29,9 +29,10 @@ from api.access_codes import (
     typed_digits,
 )
 from api.code_attempts import CodeAttempts, SlidingWindow, client_key
-from api.viewer_tickets import Ticket, TicketSigner, cookie_name, derive_key
+from api.viewer_tickets import Ticket, TicketSigner, cookie_name
 from api.viewers import ViewerRegistry
 from storage.db import Database, alembic_config, sqlite_url
+from storage.keyring import derive_key
 from storage.models import AccessCode, AuditEvent, Case, Court, Courtroom, Hearing
 from tests.support.server import fresh_postgres_database
 
