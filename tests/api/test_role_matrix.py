@@ -18,6 +18,7 @@ ANYONE = frozenset({"anonymous", "camera", "judge", "clerk", "operator", "admin"
 STAFF = frozenset({"judge", "clerk", "operator", "admin"})
 WRITERS = frozenset({"clerk", "operator", "admin"})
 OPERATORS = frozenset({"operator", "admin"})
+REVIEWERS = frozenset({"judge", "clerk", "admin"})
 ADMIN = frozenset({"admin"})
 
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
@@ -50,6 +51,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/hearings/{hearing_id}/assignments"): ADMIN,
     ("GET", "/api/v1/hearings/{hearing_id}/assignments"): ADMIN,
     ("DELETE", "/api/v1/hearings/{hearing_id}/assignments/{token_id}"): ADMIN,
+    # the e-dossier package goes with the case on appeal: the bench and its clerks
+    ("GET", "/api/v1/hearings/{hearing_id}/package"): REVIEWERS,
     ("GET", "/api/v1/public/hearings"): ANYONE,
     ("GET", "/api/v1/public/hearings/{hearing_id}"): ANYONE,
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)

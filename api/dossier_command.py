@@ -1,0 +1,91 @@
+"""`courtcast package HEARING DIR`: write a hearing's e-dossier package (电子卷宗) into DIR.
+
+Run beside the server against the same database and object store; needs the
+installation's keys, because the package's index is signed. The package is written
+whole or not at all: a running recording or footage that no longer matches what
+the court signed leaves no DIR behind, and the refusal goes into the audit log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from api.control_room import SOFTWARE_VERSION
+from api.runtime import open_store
+from api.settings import Settings
+from recorder.dossier import RecordingInProgress, build_package
+from recorder.evidence_sources import EvidenceMismatch
+from storage.audit import AuditLog
+from storage.db import Database
+from storage.keyring import KeyRing, load_secret
+from storage.models import Hearing
+
+
+async def package_hearing(settings: Settings, hearing_id: str, directory: str) -> int:
+    """0 when the package is written, 1 when it is refused, 2 for a wrong argument."""
+    target = Path(directory)
+    if target.exists():
+        print(f"courtcast: {target} already exists: name a new directory", file=sys.stderr)
+        return 2
+    data_dir = settings.resolved_data_dir
+    keyring = KeyRing.open(data_dir)
+    audit = AuditLog.from_secret(load_secret(data_dir))
+    db = Database(settings.index_url)
+    store = open_store(settings)
+    actor = f"courtcast package ({getpass.getuser()})"
+    try:
+        async with db.session() as session:
+            hearing = await session.get(Hearing, hearing_id)
+            if hearing is None:
+                print(f"courtcast: no hearing {hearing_id}", file=sys.stderr)
+                return 2
+            try:
+                summary = await build_package(
+                    session,
+                    store,
+                    keyring,
+                    hearing=hearing,
+                    directory=target,
+                    software_version=SOFTWARE_VERSION,
+                )
+            except RecordingInProgress as error:
+                print(f"courtcast: no package: {error}", file=sys.stderr)
+                return 1
+            except EvidenceMismatch as error:
+                await audit.append(
+                    session,
+                    actor=actor,
+                    role="admin",
+                    action="package_refused",
+                    target=f"hearing {hearing_id}",
+                    source="command line",
+                    details={"hearing_id": hearing_id, "key": error.key, "reason": str(error)},
+                )
+                print(
+                    f"courtcast: no package: the archive does not match what the court "
+                    f"signed: {error}",
+                    file=sys.stderr,
+                )
+                return 1
+            await audit.append(
+                session,
+                actor=actor,
+                role="admin",
+                action="package_written",
+                target=f"hearing {hearing_id}",
+                source="command line",
+                details={"hearing_id": hearing_id, "directory": str(target.resolve())},
+            )
+    finally:
+        await store.close()
+        await db.close()
+    print(
+        f"wrote {target}: {summary.files} files, {summary.bytes} bytes, "
+        f"{summary.recordings} recordings"
+    )
+    for note in summary.notes:
+        print(f"note: {note}")
+    print(f"check it with: courtcast verify-package {target} --public-key COURT-KEYS.pem")
+    return 0
