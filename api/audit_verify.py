@@ -67,11 +67,16 @@ async def verify_audit_log(settings: Settings) -> int:
         else ""
     )
     print(
-        f"OK audit log: {report.entries} entries, chain intact, "
-        f"{checkpoints.count} checkpoints{newest}, "
-        f"{len(manifests.anchors)} sealed manifests agree{legacy}"
+        f"OK audit log: {_count(report.entries, 'entry', 'entries')}, chain intact, "
+        f"{_count(checkpoints.count, 'checkpoint', 'checkpoints')}{newest}, "
+        f"{_count(len(manifests.anchors), 'sealed manifest agrees', 'sealed manifests agree')}"
+        f"{legacy}"
     )
     return 0
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 async def manifest_anchors(

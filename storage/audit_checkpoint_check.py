@@ -108,18 +108,15 @@ async def _read_indexed(
 
 async def _covering_versions(store: ObjectStore, key: str, row: AuditCheckpoint) -> list[str]:
     """A delete marker or other bytes laid on the recorded version of a versioned bucket."""
-    versions = await store.versions(key)
-    if not versions or versions[0].version_id == row.version_id:
-        return []
-    top = versions[0]
-    if top.delete_marker:
+    try:
+        current = await store.stat(key)
+    except ObjectNotFound:
         return [
             f"DELETED checkpoint {key}: a delete marker hides it "
             "(the recorded version is still in the store)"
         ]
-    newer = await store.stat(key, version_id=top.version_id)
-    if newer.sha256 == row.sha256:
-        return []  # the same bytes again: a retried write
+    if current.version_id == row.version_id or current.sha256 == row.sha256:
+        return []  # the recorded version, or the same bytes again (a retried write)
     return [f"REPLACED checkpoint {key}: other bytes were laid on top of the recorded version"]
 
 

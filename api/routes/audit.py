@@ -25,6 +25,7 @@ class AuditEventOut(BaseModel):
     source: str
     details: dict[str, Any]
     hash: str
+    chain: str  # "hmac-sha256" (keyed with the installation's secret) or "sha256" (legacy)
 
 
 class AuditPage(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ async def test_actions_and_archive_reads_are_logged_and_tampering_is_named(
     stop = next(entry for entry in log if entry["action"] == "stop_recording")
     assert stop["actor"].startswith("admin") and stop["source"] == "127.0.0.1"
     assert stop["target"] == f"/api/v1/recordings/{recording.id}/stop"
+    assert {entry["chain"] for entry in log} == {"hmac-sha256"}
 
     intact = audit_verify(server)
     assert intact.returncode == 0, intact.stdout + intact.stderr
@@ -75,4 +77,32 @@ async def test_actions_and_archive_reads_are_logged_and_tampering_is_named(
     assert broken.returncode == 1
     lines = broken.stdout.splitlines()
     assert f"BROKEN entry {edited}: was edited after it was written" in lines
-    assert f"BROKEN entry {removed + 1}: entries {removed} were removed before it" in lines
+    assert f"BROKEN entry {removed + 1}: entry {removed} was removed before it" in lines
+
+
+async def test_the_audit_head_a_manifest_carries_names_a_truncated_log_without_checkpoints(
+    server: RunningServer, clip: Path
+) -> None:
+    """Someone holding the database and the store deletes every checkpoint, then the tail:
+    the recording's signed manifest still says how long the log was when it was sealed."""
+    async with server.client() as client:
+        recording = await start_recording(client)
+        publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
+        await publisher.start()
+        await asyncio.sleep(3)
+        assert (await client.post(f"/api/v1/recordings/{recording.id}/stop")).status_code == 200
+        await publisher.close()
+    server.stop()
+    intact = audit_verify(server)
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert ", 1 sealed manifest agrees" in intact.stdout
+
+    shutil.rmtree(server.data_dir / "objects" / "audit")
+    run_sql(server, "DELETE FROM audit_checkpoints")
+    run_sql(server, "DELETE FROM audit_events WHERE sequence > 1")
+    truncated = audit_verify(server)
+    assert truncated.returncode == 1
+    assert truncated.stdout.startswith(
+        f"TRUNCATED audit log: the manifest of recording {recording.id} signed "
+    ), truncated.stdout
+    assert truncated.stdout.rstrip().endswith("entries, the log ends at entry 1")
