@@ -64,15 +64,19 @@ async def stored_object_response(
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
     cache_control = PUBLIC_SEGMENT if await is_public(session, recording_id) else NOT_KEPT
+    # The version the index recorded: one laid on top by someone with store access is not ours.
     url = await runtime.store.presigned_get_url(
-        found.object_key, expires_s=PRESIGNED_S, cache_control=cache_control
+        found.object_key,
+        expires_s=PRESIGNED_S,
+        cache_control=cache_control,
+        version_id=found.version_id,
     )
     if url is not None:
         return RedirectResponse(
             url, status.HTTP_307_TEMPORARY_REDIRECT, headers={"Cache-Control": cache_control}
         )
     return StreamingResponse(
-        runtime.store.stream(found.object_key),
+        runtime.store.stream(found.object_key, version_id=found.version_id),
         media_type=content_type_of(name),
         headers={"Content-Length": str(found.size), "Cache-Control": cache_control},
     )

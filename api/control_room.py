@@ -390,7 +390,8 @@ class ControlRoom:
             return await recording_protection(session, recording_id=recording_id)
 
     async def _index(self, record: InitRecord | SegmentRecord) -> None:
-        """Called by the uploader once the store confirmed an object; the spool copy goes after."""
+        """Called by the uploader once the store confirmed an object (`record.version_id` is
+        the version it wrote); the spool copy goes after."""
         async with self._db.session() as session:
             if isinstance(record, InitRecord):
                 await add_init_segment(
@@ -404,6 +405,7 @@ class ControlRoom:
                     codecs=record.codecs,
                     width=record.width,
                     height=record.height,
+                    version_id=record.version_id,
                 )
             else:
                 await add_segment(
@@ -420,6 +422,7 @@ class ControlRoom:
                     sha256=record.sha256,
                     frames=record.frames,
                     discontinuity=record.discontinuity,
+                    version_id=record.version_id,
                 )
                 gap = (record.recording_id, record.camera)
                 if gap in self._open_gaps and record.discontinuity:

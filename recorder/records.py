@@ -32,6 +32,7 @@ class InitRecord:
     codecs: str
     width: int | None
     height: int | None
+    version_id: str | None = None  # the store's version of it, once the store confirmed it
 
     @property
     def content_type(self) -> str:
@@ -54,6 +55,7 @@ class SegmentRecord:
     sha256: str
     frames: int
     discontinuity: bool
+    version_id: str | None = None  # the store's version of it, once the store confirmed it
 
     @property
     def content_type(self) -> str:

@@ -4,7 +4,9 @@ One worker uploads jobs first-in first-out, so segments reach the store and
 the index in recording order and playlists never show a hole. A failure (the
 store is down, the index is busy) is retried with capped exponential backoff
 and jitter; the spool copy is released only after the store confirmed the
-object and `on_stored` (the index) accepted its record. Each object is written
+object and `on_stored` (the index) accepted its record, which carries the version the
+store gave the object (versioned buckets), so the index names the bytes written here and
+not whatever someone lays on top later. Each object is written
 with the protection (retention, legal hold) `protection_for` gives its
 recording at that moment, so the store refuses its early deletion from the start.
 """
@@ -17,7 +19,7 @@ import logging
 import random
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from recorder.records import ObjectRecord
@@ -108,22 +110,26 @@ class Uploader:
 
     async def _upload_until_done(self, job: UploadJob) -> None:
         delay = self._retry_first_s
+        indexed = False  # once indexed, never put again: that would lay a version on top
+        protection: ObjectProtection | None = None
         while True:
-            if not job.path.exists():  # never retry forever on a file that is gone
+            if not indexed and not job.path.exists():  # never retry forever on a file that is gone
                 log.error(
                     "spool file %s vanished before upload; %s is lost", job.path, job.record.key
                 )
                 return
             try:
-                protection = await self._protection_for(job.record.recording_id)
-                await self._store.put_file(
-                    job.record.key,
-                    job.path,
-                    sha256=job.record.sha256,
-                    content_type=job.record.content_type,
-                    protection=protection,
-                )
-                await self._on_stored(job.record)
+                if not indexed:
+                    protection = await self._protection_for(job.record.recording_id)
+                    stored = await self._store.put_file(
+                        job.record.key,
+                        job.path,
+                        sha256=job.record.sha256,
+                        content_type=job.record.content_type,
+                        protection=protection,
+                    )
+                    await self._on_stored(replace(job.record, version_id=stored.version_id))
+                    indexed = True
                 await follow_legal_hold(
                     self._store,
                     job.record.key,

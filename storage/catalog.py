@@ -68,8 +68,13 @@ async def add_init_segment(
     codecs: str,
     width: int | None,
     height: int | None,
+    version_id: str | None,
 ) -> None:
-    """Index an init segment; idempotent so an upload retried after a crash is harmless."""
+    """Index an init segment; idempotent so an upload retried after a crash is harmless.
+
+    `version_id` is the version the store confirmed (None without versions): reads use it,
+    so a version laid on top later is never taken for the recording.
+    """
     track = await track_for(session, recording_id=recording_id, camera=camera)
     existing = await session.scalar(
         select(InitSegment).where(InitSegment.track_id == track.id, InitSegment.epoch == epoch)
@@ -85,6 +90,7 @@ async def add_init_segment(
                 codecs=codecs,
                 width=width,
                 height=height,
+                version_id=version_id,
             )
         )
 
@@ -104,8 +110,10 @@ async def add_segment(
     sha256: str,
     frames: int,
     discontinuity: bool,
+    version_id: str | None,
 ) -> None:
-    """Index a media segment once the store has confirmed it; idempotent per sequence."""
+    """Index a media segment once the store has confirmed it (as `version_id`, if the
+    store keeps versions); idempotent per sequence."""
     track = await track_for(session, recording_id=recording_id, camera=camera)
     existing = await session.scalar(
         select(Segment).where(Segment.track_id == track.id, Segment.sequence == sequence)
@@ -124,6 +132,7 @@ async def add_segment(
                 sha256=sha256,
                 frames=frames,
                 discontinuity=discontinuity,
+                version_id=version_id,
             )
         )
 
@@ -213,8 +222,10 @@ async def recording_contents(
 ) -> dict[str, list[dict[str, object]]]:
     """Every stored object of a recording by camera, in the order a player needs them.
 
-    An init segment comes right before the first media segment of its epoch. This
-    is what the integrity manifest lists and chains.
+    An init segment comes right before the first media segment of its epoch; one whose
+    epoch has no media segment (cut off by a crash) comes last, so that every object the
+    index holds is named. This is what the integrity manifest lists and chains, with the
+    version the store gave each object (None on a store without versions).
     """
     cameras = await session.scalars(
         select(Track.camera).where(Track.recording_id == recording_id).order_by(Track.camera)
@@ -227,16 +238,7 @@ async def recording_contents(
         for segment in segments:
             init = pending.pop(segment.epoch, None)
             if init is not None:
-                objects.append(
-                    {
-                        "type": "init",
-                        "key": init.object_key,
-                        "epoch": init.epoch,
-                        "sha256": init.sha256,
-                        "size": init.size,
-                        "codecs": init.codecs,
-                    }
-                )
+                objects.append(_init_entry(init))
             objects.append(
                 {
                     "type": "segment",
@@ -248,10 +250,24 @@ async def recording_contents(
                     "started_at": segment.started_at.isoformat(),
                     "duration_s": segment.duration_s,
                     "frames": segment.frames,
+                    "version_id": segment.version_id,
                 }
             )
+        objects.extend(_init_entry(init) for init in pending.values())
         contents[camera] = objects
     return contents
+
+
+def _init_entry(init: InitSegment) -> dict[str, object]:
+    return {
+        "type": "init",
+        "key": init.object_key,
+        "epoch": init.epoch,
+        "sha256": init.sha256,
+        "size": init.size,
+        "codecs": init.codecs,
+        "version_id": init.version_id,
+    }
 
 
 async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
