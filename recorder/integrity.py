@@ -10,13 +10,15 @@ anyone holding the public key, even if the index was edited too.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from storage.evidence_verifier import chain_head, open_envelope
+from storage.objects import ObjectNotFound, ObjectStore, ObjectVersion
 
 MANIFEST_FORMAT = "courtcast-manifest/2"
 Manifest = dict[str, Any]
@@ -58,9 +60,11 @@ def unseal(data: bytes, trusted: Mapping[str, Ed25519PublicKey]) -> Manifest:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem `verify_objects` found, with the object it concerns."""
+    """One problem verification found, with the object (or camera folder) it concerns."""
 
-    kind: str  # missing, altered, reordered, extra
+    # missing, altered, reordered, extra (the bytes); overwritten, hidden (versions laid on
+    # top of the recorded one); foreign, camera, index (the manifest's binding to the index)
+    kind: str
     key: str
     detail: str
 
@@ -68,37 +72,92 @@ class Finding:
         return f"{self.kind.upper()} {self.key}: {self.detail}"
 
 
+def signed_objects(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """Every object a manifest names, by key, with the camera it belongs to."""
+    return {
+        entry["key"]: {**entry, "camera": camera}
+        for camera, track in manifest["tracks"].items()
+        for entry in track["objects"]
+    }
+
+
 async def verify_objects(
     manifest: Manifest,
+    store: ObjectStore,
     *,
-    read: Callable[[str], AsyncIterator[bytes]],
-    exists: Callable[[str], Any],
-    listing: dict[str, list[str]],
+    versions: Mapping[str, str | None],
+    listing: Iterable[str],
+    source: str = "signed",
 ) -> list[Finding]:
-    """Compare the store with the manifest; `listing` maps each camera to its stored keys."""
+    """Compare the store with the manifest's objects, and name what else lies beside them.
+
+    Each object is read at the version the index recorded (`versions`, by key; else the
+    one the manifest names, else the newest), so a version laid on top cannot pass for it
+    and is reported on its own. `listing` is every key under the recording's prefix.
+    `source` says in the findings where the expected hashes come from.
+    """
+    signed = signed_objects(manifest)
+    by_hash = {entry["sha256"]: key for key, entry in signed.items()}
     findings: list[Finding] = []
-    for camera, track in manifest["tracks"].items():
-        expected = {entry["key"]: entry for entry in track["objects"]}
-        by_hash = {entry["sha256"]: entry["key"] for entry in track["objects"]}
-        for entry in track["objects"]:
-            key = entry["key"]
-            if not await exists(key):
-                findings.append(Finding("missing", key, f"camera {camera}: not in the store"))
-                continue
-            digest = hashlib.sha256()
-            async for chunk in read(key):
-                digest.update(chunk)
-            actual = digest.hexdigest()
-            if actual == entry["sha256"]:
-                continue
-            other = by_hash.get(actual)
-            if other is not None:
-                findings.append(Finding("reordered", key, f"holds the bytes of {other}"))
-            else:
-                findings.append(
-                    Finding("altered", key, f"SHA-256 {actual}, signed {entry['sha256']}")
-                )
-        for key in listing.get(camera, []):
-            if key not in expected:
-                findings.append(Finding("extra", key, "in the store but not in the manifest"))
+    for key, entry in signed.items():
+        version = versions.get(key) or entry.get("version_id")
+        problem = await _check_bytes(store, entry, version, by_hash, source)
+        findings.extend(problem)
+        findings.extend(await versions_on_top(store, key, version, intact=not problem))
+    findings.extend(
+        Finding("extra", key, f"in the store but not {source}")
+        for key in listing
+        if key not in signed
+    )
     return findings
+
+
+async def _check_bytes(
+    store: ObjectStore,
+    entry: dict[str, Any],
+    version: str | None,
+    by_hash: dict[str, str],
+    source: str,
+) -> list[Finding]:
+    key = entry["key"]
+    digest = hashlib.sha256()
+    try:
+        async for chunk in store.stream(key, version_id=version):
+            digest.update(chunk)
+    except ObjectNotFound:
+        what = f"version {version}" if version else "it"
+        return [Finding("missing", key, f"camera {entry['camera']}: {what} is not in the store")]
+    actual = digest.hexdigest()
+    if actual == entry["sha256"]:
+        return []
+    other = by_hash.get(actual)
+    if other is not None:
+        return [Finding("reordered", key, f"holds the bytes of {other}")]
+    return [Finding("altered", key, f"SHA-256 {actual}, {source} {entry['sha256']}")]
+
+
+async def versions_on_top(
+    store: ObjectStore, key: str, version: str | None, *, intact: bool
+) -> list[Finding]:
+    """Versions of `key` written after the recorded one: a plain read of the key gets them.
+
+    Ordered by time here: S3 lists a key's versions and its delete markers apart, so the
+    listing's order alone does not say which lies on top.
+    """
+    if version is None:
+        return []
+    listed = sorted(await store.versions(key), key=_written_at, reverse=True)
+    ids = [item.version_id for item in listed]
+    if version not in ids:
+        return []  # the recorded version itself is gone: reported as missing
+    beneath = f"the recorded version {version}" + (", which is intact" if intact else "")
+    return [
+        Finding("hidden", key, f"a delete marker ({item.version_id}) hides {beneath}")
+        if item.delete_marker
+        else Finding("overwritten", key, f"version {item.version_id} lies on top of {beneath}")
+        for item in listed[: ids.index(version)]
+    ]
+
+
+def _written_at(version: ObjectVersion) -> datetime:
+    return version.last_modified or datetime.min.replace(tzinfo=UTC)
