@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -217,3 +218,39 @@ async def wait_for_checkpoints(server: RunningServer, count: int) -> None:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"fewer than {count} checkpoints after 10 s:\n{server.log_tail()}")
+
+
+async def test_entries_from_before_the_keyed_chain_are_counted_and_the_chain_continues_them(
+    server: RunningServer,
+) -> None:
+    """An installation upgraded with a plain SHA-256 log keeps it as the chain's start."""
+    server.stop()  # migrated, nothing logged yet
+    db = index(server)
+    try:
+        async with db.session() as session:
+            previous = "0" * 64
+            for sequence in (1, 2, 3):
+                event = AuditEvent(
+                    sequence=sequence,
+                    at=datetime(2025, 3, 1, 9, sequence, tzinfo=UTC),
+                    actor="admin",
+                    role="admin",
+                    action="create_case",
+                    target="/api/v1/cases",
+                    source="127.0.0.1",
+                    details={},
+                    previous_hash=previous,
+                    chain=LEGACY,
+                )
+                event.hash = previous = plain_hash(previous, entry_fields(event))
+                session.add(event)
+            await session.commit()
+    finally:
+        await db.close()
+    server.start()
+    await act(server, 2)
+    server.stop()
+    assert (
+        ok(server).rstrip().endswith("; the first 3 are legacy entries chained with plain SHA-256")
+    )
+    assert "OK audit log: 5 entries, chain intact, 1 checkpoint" in ok(server)
