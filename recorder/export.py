@@ -2,29 +2,46 @@
 
 Archived segments each begin on a keyframe, so the clip begins with the
 segment that contains the requested start (its first picture decodes) and ends
-with the last sample that starts before the requested end. The archived
-segments it was cut from are listed with their SHA-256, as signed in the
-recording's manifest, beside the clip's own SHA-256.
+with the last sample that starts before the requested end. The court certifies
+the clip, so both what it is cut from and the bytes it is cut from come from the
+recording's signed manifest, not from the index: the segments covering the range
+are chosen by the times the manifest signed (an edited index cannot reorder or
+retime them), and each object is hashed as it streams from the store and
+compared with the manifest before anything is cut. The sources a statement lists
+carry the SHA-256 of the bytes actually read.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import av
 
+from recorder.evidence_sources import SignedRecording, copy_verified
+from recorder.integrity import Manifest
+from storage.objects import ObjectStore
+
 MP4_OPTIONS = {"movflags": "+faststart"}
+SignedObject = Mapping[str, Any]  # one entry of a manifest track: key, sha256, type, epoch...
+
+
+class CrossesEpochs(ValueError):
+    """The range spans a change of codec parameters: no single MP4 can hold both sides."""
 
 
 @dataclass(frozen=True, slots=True)
-class SourceSegment:
+class SourceObject:
+    """An archived object a clip was cut from, as read: its bytes matched the manifest."""
+
     key: str
     sha256: str
-    started_at: datetime
+    size: int
+    version_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +97,63 @@ def remux_clip(archive_path: Path, origin: datetime, *, end: datetime, output: P
         duration_s=video_end_s,
         video_frames=frames,
     )
+
+
+def clip_objects(
+    manifest: Manifest, camera: str, *, start: datetime, end: datetime
+) -> list[SignedObject]:
+    """The init segment and the media segments of `camera` to cut [start, end) from.
+
+    ValueError when no segment covers the range, CrossesEpochs when it spans a change.
+    """
+    track = manifest["tracks"].get(camera, {"objects": []})["objects"]
+    segments = [entry for entry in track if entry["type"] == "segment"]
+    chosen = [
+        segments[i]
+        for i in covering(
+            [datetime.fromisoformat(s["started_at"]) for s in segments],
+            [float(s["duration_s"]) for s in segments],
+            start=start,
+            end=end,
+        )
+    ]
+    epoch = chosen[0]["epoch"]
+    if any(segment["epoch"] != epoch for segment in chosen):
+        raise CrossesEpochs(
+            "the range crosses a change of camera or picture size: export each side separately"
+        )
+    init = next((e for e in track if e["type"] == "init" and e["epoch"] == epoch), None)
+    if init is None:
+        raise ValueError(f"the signed manifest lists no init segment for epoch {epoch}")
+    return [init, *chosen]
+
+
+async def read_sources(
+    store: ObjectStore,
+    signed: SignedRecording,
+    objects: Sequence[SignedObject],
+    *,
+    versions: Mapping[str, str | None],
+    output: Path,
+) -> list[SourceObject]:
+    """Stream `objects` one after another into `output`, each checked against the manifest.
+
+    Each is read at the version the index recorded (`versions`, by key), else the one the
+    manifest names, else the current one, as `courtcast verify` reads them. Raises
+    EvidenceMismatch at the first object that differs; `output` then holds bytes that are
+    not evidence and must be discarded.
+    """
+    sources = []
+    with open(output, "wb") as file:
+        for entry in objects:
+            key = str(entry["key"])
+            version_id = versions.get(key) or entry.get("version_id")
+            before = file.tell()
+            sha256 = await copy_verified(
+                store, signed, key=key, version_id=version_id, write=file.write
+            )
+            sources.append(SourceObject(key, sha256, file.tell() - before, version_id))
+    return sources
 
 
 def covering(

@@ -1,11 +1,18 @@
 """Certified clips for judges and clerks: a time range of one camera as an MP4 and its proof.
 
 `export.mp4` is the clip itself, remuxed from the archived segments (no
-transcoding); `export.json` is the signed statement of where it came from: the
-source segments with the SHA-256 values the recording's manifest signed, and
+transcoding); `export.json` is the signed statement of where it came from
+(format `courtcast-clip/2`): the source objects (the init segment, then each media
+segment) with the SHA-256 of the bytes read from the store, the recording's
+manifest they were checked against (key, SHA-256, version, signing key id), and
 the clip's own SHA-256. Both are computed from the archive on each request, so
-the same range always gives the same bytes. Work happens in temporary files:
-a clip may run to hours of footage.
+the same range always gives the same bytes. Work happens in temporary files: a
+clip may run to hours of footage.
+
+Only a stopped recording is exported: its footage is certified against the
+manifest signed when it stops, and a running one has none yet (409). When the
+archive no longer matches that manifest the request ends with 409 and an
+`export_refused` audit entry, before any clip byte is sent or anything is signed.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
 from api.auth import Principal
@@ -26,19 +35,71 @@ from api.deps import RuntimeDep, SessionDep, Staff
 from api.runtime import Runtime
 from api.time_range import BoundedDatetime
 from api.visibility import visible_recording
-from recorder.export import Clip, SourceSegment, covering, remux_clip
+from recorder.evidence_sources import EvidenceMismatch, SignedRecording, signed_recording
+from recorder.export import (
+    Clip,
+    CrossesEpochs,
+    SourceObject,
+    clip_objects,
+    read_sources,
+    remux_clip,
+)
 from storage.catalog import track_objects
 from storage.models import Recording
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["export"])
-CLIP_FORMAT = "courtcast-clip/1"
+CLIP_FORMAT = "courtcast-clip/2"
 MAX_CLIP_S = 4 * 3600
 From = Annotated[BoundedDatetime, Query(alias="from", description="wall-clock start, ISO 8601")]
 To = Annotated[BoundedDatetime, Query(alias="to", description="wall-clock end, ISO 8601")]
 
 
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A clip and the proof of what it was cut from."""
+
+    recording: Recording
+    signed: SignedRecording
+    clip: Clip
+    sources: list[SourceObject]
+
+
+async def _refuse(
+    session: AsyncSession,
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    recording: Recording,
+    camera: str,
+    error: EvidenceMismatch,
+) -> NoReturn:
+    """Log the refusal and end the request. 409, not 500: nothing is broken in the server;
+    the archive's state conflicts with what the court signed, and a retry will not help."""
+    await runtime.audit.append(
+        session,
+        actor=principal.name,
+        role=principal.role,
+        action="export_refused",
+        target=request.url.path,
+        source=request.client.host if request.client else "",
+        details={
+            "recording_id": recording.id,
+            "camera": camera,
+            "key": error.key,
+            "reason": str(error),
+            "token_id": principal.token_id,
+        },
+    )
+    raise HTTPException(
+        status.HTTP_409_CONFLICT,
+        f"the archive does not match the recording's signed manifest, so no clip is "
+        f"certified: {error}",
+    )
+
+
 async def _cut(
     session: SessionDep,
+    request: Request,
     runtime: Runtime,
     principal: Principal,
     recording_id: str,
@@ -46,45 +107,60 @@ async def _cut(
     start: datetime,
     end: datetime,
     workdir: Path,
-) -> tuple[Recording, Clip, list[SourceSegment]]:
+) -> Cut:
     recording = await visible_recording(session, principal, recording_id)
     if (end - start).total_seconds() > MAX_CLIP_S:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "a clip is at most 4 hours")
-    inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-    try:
-        chosen = [
-            segments[i]
-            for i in covering(
-                [s.started_at for s in segments],
-                [s.duration_s for s in segments],
-                start=start,
-                end=end,
-            )
-        ]
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
-    if len({segment.epoch for segment in chosen}) > 1:
+    if recording.status == "recording":
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            "the range crosses a change of camera or picture size: export each side separately",
+            "the recording is still running: clips are certified against the manifest "
+            "signed when it stops, so export once it has stopped",
         )
-    init = next(i for i in inits if i.epoch == chosen[0].epoch)
+    try:
+        signed = await signed_recording(
+            runtime.store,
+            runtime.keyring.public_keys,
+            recording_id=recording.id,
+            manifest_key=recording.manifest_key,
+            manifest_sha256=recording.manifest_sha256,
+            manifest_version_id=recording.manifest_version_id,
+        )
+    except EvidenceMismatch as error:
+        await _refuse(session, request, runtime, principal, recording, camera, error)
+    try:
+        objects = clip_objects(signed.manifest, camera, start=start, end=end)
+    except CrossesEpochs as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
+    # the object versions the index recorded: read those, not whatever was laid on top since
+    versions = {i.object_key: i.version_id for i in inits} | {
+        s.object_key: s.version_id for s in segments
+    }
     archive = workdir / "archive.mp4"
-    with open(archive, "wb") as file:
-        for key in [init.object_key, *(s.object_key for s in chosen)]:
-            async for chunk in runtime.store.stream(key):
-                file.write(chunk)
-    clip = await asyncio.to_thread(
-        remux_clip, archive, chosen[0].started_at, end=end, output=workdir / "clip.mp4"
-    )
-    sources = [SourceSegment(s.object_key, s.sha256, s.started_at) for s in chosen]
-    return recording, clip, sources
+    try:
+        sources = await read_sources(
+            runtime.store, signed, objects, versions=versions, output=archive
+        )
+    except EvidenceMismatch as error:
+        await _refuse(session, request, runtime, principal, recording, camera, error)
+    origin = datetime.fromisoformat(objects[1]["started_at"])  # the first media segment's
+    try:
+        clip = await asyncio.to_thread(
+            remux_clip, archive, origin, end=end, output=workdir / "clip.mp4"
+        )
+    except ValueError as error:  # no picture before `end`
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+    return Cut(recording, signed, clip, sources)
 
 
 @router.get("/{recording_id}/cameras/{camera}/export.mp4")
 async def export_clip(
     recording_id: str,
     camera: str,
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Staff,
@@ -93,11 +169,13 @@ async def export_clip(
 ) -> Response:
     workdir = Path(tempfile.mkdtemp(prefix="courtcast-clip-"))
     try:
-        cut = await _cut(session, runtime, principal, recording_id, camera, start, end, workdir)
-        clip = cut[1]
+        cut = await _cut(
+            session, request, runtime, principal, recording_id, camera, start, end, workdir
+        )
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+    clip = cut.clip
     name = f"{recording_id}-{camera}-{clip.starts_at:%Y%m%dT%H%M%SZ}.mp4"
     return FileResponse(
         clip.path,
@@ -108,21 +186,10 @@ async def export_clip(
     )
 
 
-@router.get("/{recording_id}/cameras/{camera}/export.json")
-async def export_certificate(
-    recording_id: str,
-    camera: str,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: Staff,
-    start: From,
-    end: To,
-) -> Response:
-    with tempfile.TemporaryDirectory(prefix="courtcast-clip-") as temp:
-        recording, clip, sources = await _cut(
-            session, runtime, principal, recording_id, camera, start, end, Path(temp)
-        )
-    statement = {
+def statement(cut: Cut, *, camera: str, start: datetime, end: datetime) -> dict[str, Any]:
+    """What the court signs about a clip: the clip, each source as read, and the manifest."""
+    recording, clip = cut.recording, cut.clip
+    return {
         "format": CLIP_FORMAT,
         "recording_id": recording.id,
         "hearing_id": recording.hearing_id,
@@ -135,7 +202,33 @@ async def export_certificate(
             "duration_s": round(clip.duration_s, 3),
             "video_frames": clip.video_frames,
         },
-        "sources": [{"key": s.key, "sha256": s.sha256} for s in sources],
-        "recording_manifest_sha256": recording.manifest_sha256,
+        "sources": [
+            {"key": s.key, "sha256": s.sha256, "bytes": s.size, "version_id": s.version_id}
+            for s in cut.sources
+        ],
+        "recording_manifest": {
+            "key": recording.manifest_key,
+            "sha256": recording.manifest_sha256,
+            "version_id": recording.manifest_version_id,
+            "key_id": cut.signed.key_id,
+        },
     }
-    return Response(runtime.keyring.seal(statement), media_type="application/json")
+
+
+@router.get("/{recording_id}/cameras/{camera}/export.json")
+async def export_certificate(
+    recording_id: str,
+    camera: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Staff,
+    start: From,
+    end: To,
+) -> Response:
+    with tempfile.TemporaryDirectory(prefix="courtcast-clip-") as temp:
+        cut = await _cut(
+            session, request, runtime, principal, recording_id, camera, start, end, Path(temp)
+        )
+    document = statement(cut, camera=camera, start=start, end=end)
+    return Response(runtime.keyring.seal(document), media_type="application/json")
