@@ -8,7 +8,6 @@ the court signed leaves no DIR behind, and the refusal goes into the audit log.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -34,7 +33,6 @@ async def package_hearing(settings: Settings, hearing_id: str, directory: str) -
     audit = AuditLog.from_secret(load_secret(data_dir))
     db = Database(settings.index_url)
     store = open_store(settings)
-    actor = f"courtcast package ({getpass.getuser()})"
     try:
         async with db.session() as session:
             hearing = await session.get(Hearing, hearing_id)
@@ -50,37 +48,33 @@ async def package_hearing(settings: Settings, hearing_id: str, directory: str) -
                     directory=target,
                     software_version=SOFTWARE_VERSION,
                 )
+                action = "package_written"
+                details: dict[str, str | None] = {"directory": str(target.resolve())}
             except RecordingInProgress as error:
                 print(f"courtcast: no package: {error}", file=sys.stderr)
                 return 1
             except EvidenceMismatch as error:
-                await audit.append(
-                    session,
-                    actor=actor,
-                    role="admin",
-                    action="package_refused",
-                    target=f"hearing {hearing_id}",
-                    source="command line",
-                    details={"hearing_id": hearing_id, "key": error.key, "reason": str(error)},
-                )
-                print(
-                    f"courtcast: no package: the archive does not match what the court "
-                    f"signed: {error}",
-                    file=sys.stderr,
-                )
-                return 1
+                summary = None
+                action, details = "package_refused", {"key": error.key, "reason": str(error)}
             await audit.append(
                 session,
-                actor=actor,
+                actor="courtcast package",
                 role="admin",
-                action="package_written",
+                action=action,
                 target=f"hearing {hearing_id}",
                 source="command line",
-                details={"hearing_id": hearing_id, "directory": str(target.resolve())},
+                details={"hearing_id": hearing_id, **details},
             )
     finally:
         await store.close()
         await db.close()
+    if summary is None:
+        print(
+            "courtcast: no package: the archive does not match what the court signed: "
+            f"{details['reason']}",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"wrote {target}: {summary.files} files, {summary.bytes} bytes, "
         f"{summary.recordings} recordings"

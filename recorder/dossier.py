@@ -59,8 +59,6 @@ class RecordingInProgress(Exception):
 
 @dataclass(frozen=True, slots=True)
 class PackageSummary:
-    directory: Path
-    hearing_id: str
     files: int
     bytes: int
     recordings: int
@@ -179,8 +177,6 @@ async def build_package(
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return PackageSummary(
-        directory=directory,
-        hearing_id=hearing.id,
         files=len(tree.files) + 1,
         bytes=sum(entry["size"] for entry in tree.files.values()),
         recordings=len(recordings),

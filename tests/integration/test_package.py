@@ -22,6 +22,7 @@ import httpx
 
 from storage import evidence_verifier
 from tests.support.archive import decode
+from tests.support.cli import courtcast
 from tests.support.clips import clip_fixture, make_clip
 from tests.support.fixtures_api import create_hearing, start_recording
 from tests.support.publisher import WhipPublisher
@@ -29,17 +30,6 @@ from tests.support.server import RunningServer
 
 FPS = 30
 clip = clip_fixture("camera.ts", seconds=10, width=640, height=360, fps=FPS, gop=30)
-
-
-def courtcast(server: RunningServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def check_offline(
