@@ -66,7 +66,7 @@ class PackageSummary:
 
 
 @dataclass
-class _Tree:
+class PackageTree:
     """The package's files as they are written, each with its SHA-256 and size."""
 
     root: Path
@@ -132,14 +132,14 @@ async def build_package(
             "stop it before packaging the hearing (a running recording is not signed yet)"
         )
     directory.mkdir(parents=True)
-    tree = _Tree(directory)
+    tree = PackageTree(directory)
     try:
         notes, listed = [], []
         with tempfile.TemporaryDirectory(prefix="courtcast-package-") as scratch:
             for recording in recordings:
                 signed = await _copy_recording(session, store, keyring, tree, recording)
                 for camera, track in signed.manifest["tracks"].items():
-                    notes += await _playable(tree, recording.id, camera, track, Path(scratch))
+                    notes += await playable_videos(tree, recording.id, camera, track, Path(scratch))
                 listed.append(
                     {
                         "id": recording.id,
@@ -194,7 +194,11 @@ def write_zip(tree: Path, output: Path) -> None:
 
 
 async def _copy_recording(
-    session: AsyncSession, store: ObjectStore, keyring: KeyRing, tree: _Tree, recording: Recording
+    session: AsyncSession,
+    store: ObjectStore,
+    keyring: KeyRing,
+    tree: PackageTree,
+    recording: Recording,
 ) -> SignedRecording:
     """The signed manifest and every object it signs, each checked as it is copied.
 
@@ -243,8 +247,8 @@ async def _indexed_versions(session: AsyncSession, recording_id: str) -> dict[st
     return {key: version for key, version in rows}
 
 
-async def _playable(
-    tree: _Tree, recording_id: str, camera: str, track: dict[str, Any], scratch: Path
+async def playable_videos(
+    tree: PackageTree, recording_id: str, camera: str, track: dict[str, Any], scratch: Path
 ) -> list[str]:
     """One ordinary video file per epoch of a camera, from the copied segments; the notes.
 
@@ -284,7 +288,7 @@ async def _playable(
     return notes
 
 
-def _join(tree: _Tree, paths: list[str], write: Callable[[bytes], object]) -> None:
+def _join(tree: PackageTree, paths: list[str], write: Callable[[bytes], object]) -> None:
     """Copy files end to end (in a thread: hours of video must not hold up the event loop)."""
     for path in paths:
         with open(tree.root / path, "rb") as file:
