@@ -17,9 +17,28 @@ from tests.support.server import RunningServer
 
 # 0 until the page has drawn the element: the tile appears with the first feed poll
 TILE_FRAMES = (
-    "(document.querySelector('.feed-tile video')?.getVideoPlaybackQuality()"
-    ".totalVideoFrames ?? 0)"
+    "(document.querySelector('.feed-tile video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0)"
 )
+
+
+def last_epoch_offset(api: httpx.Client, recording_id: str, first_segment_at: datetime) -> float:
+    """Seconds from the first segment to the last change of picture size (0 if none).
+
+    The first seconds of a WebRTC publication may change picture size as the bandwidth
+    estimate ramps up, and a clip may not cross such a change (the playlist marks each with
+    a discontinuity before the next segment's PROGRAM-DATE-TIME).
+    """
+    playlist = api.get(f"/api/v1/recordings/{recording_id}/cameras/bench/playlist.m3u8").text
+    offset = 0.0
+    after_discontinuity = False
+    for line in playlist.splitlines():
+        if line == "#EXT-X-DISCONTINUITY":
+            after_discontinuity = True
+        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:") and after_discontinuity:
+            at = datetime.fromisoformat(line.split(":", 1)[1])
+            offset = (at - first_segment_at).total_seconds()
+            after_discontinuity = False
+    return offset
 
 
 def case_number(api: httpx.Client, hearing_id: str) -> str:
@@ -88,8 +107,7 @@ def test_console_records_and_review_plays_back(
     expect(review.locator("#viewer")).to_be_visible()
     review.locator("#play").click()
     frames = (
-        "(document.querySelector('#videos video')?.getVideoPlaybackQuality()"
-        ".totalVideoFrames ?? 0)"
+        "(document.querySelector('#videos video')?.getVideoPlaybackQuality().totalVideoFrames ?? 0)"
     )
     review.wait_for_function(f"() => {frames} > 0", timeout=15_000)
 
@@ -101,10 +119,18 @@ def test_console_records_and_review_plays_back(
     )
     screenshot(review, "review-recording")
 
-    # The clip runs from the marker to the end (the first seconds of a WebRTC publication change
-    # picture size as the bandwidth estimate ramps up, and a clip may not cross such a change).
+    # The clip runs from the marker to the end, or from the last change of picture size if
+    # the marker came before it (a clip may not cross one; see last_epoch_offset).
     review.locator("#play").click()  # pause
     review.locator("#set-from").click()
+    set_from = float(str(review.locator("#clip-from").input_value()))
+    assert abs(set_from - marker_offset) < 0.5, (set_from, marker_offset)
+    epoch_start = last_epoch_offset(
+        api, recording_id, datetime.fromisoformat(track["first_segment_at"])
+    )
+    if epoch_start > set_from:
+        review.locator("#clip-from").fill(f"{epoch_start + 0.1:.1f}")
+        review.locator("#clip-from").dispatch_event("change")
     review.locator("#clip-to").fill(str(review.locator("#scrub").get_attribute("max")))
     review.locator("#clip-to").dispatch_event("change")
     mp4_url = review.locator("#export-mp4").get_attribute("href")
