@@ -19,7 +19,13 @@ from api.runtime import Runtime
 log = logging.getLogger(__name__)
 
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ARCHIVE_READS = ("/playlist.m3u8", "/segments/{name}", "/export.mp4", "/export.json")
+ARCHIVE_READS = (
+    "/playlist.m3u8",
+    "/segments/{name}",
+    "/export.mp4",
+    "/export.json",
+    "/package",
+)
 AUDITED_PREFIXES = ("/api/v1/", "/whip/", "/whep/")
 UNAUDITED_READS = ("/api/v1/audit",)  # reading the log is not itself an archive access
 

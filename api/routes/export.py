@@ -32,6 +32,7 @@ from starlette.background import BackgroundTask
 
 from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
+from api.evidence_refusal import refuse_uncertifiable
 from api.runtime import Runtime
 from api.time_range import BoundedDatetime
 from api.visibility import visible_recording
@@ -73,27 +74,15 @@ async def _refuse(
     camera: str,
     error: EvidenceMismatch,
 ) -> NoReturn:
-    """Log the refusal and end the request. 409, not 500: nothing is broken in the server;
-    the archive's state conflicts with what the court signed, and a retry will not help."""
-    await runtime.audit.append(
+    await refuse_uncertifiable(
         session,
-        actor=principal.name,
-        role=principal.role,
+        request,
+        runtime,
+        principal,
         action="export_refused",
-        target=request.url.path,
-        source=request.client.host if request.client else "",
-        details={
-            "recording_id": recording.id,
-            "camera": camera,
-            "key": error.key,
-            "reason": str(error),
-            "token_id": principal.token_id,
-        },
-    )
-    raise HTTPException(
-        status.HTTP_409_CONFLICT,
-        f"the archive does not match the recording's signed manifest, so no clip is "
-        f"certified: {error}",
+        details={"recording_id": recording.id, "camera": camera},
+        error=error,
+        nothing_made="no clip is certified",
     )
 
 

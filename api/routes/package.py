@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from api.auth import Principal
 from api.control_room import SOFTWARE_VERSION
 from api.deps import RuntimeDep, SessionDep, require
+from api.evidence_refusal import refuse_uncertifiable
 from api.visibility import visible_hearing
 from recorder.dossier import RecordingInProgress, build_package, write_zip
 from recorder.evidence_sources import EvidenceMismatch
@@ -64,24 +65,16 @@ async def download_package(
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except EvidenceMismatch as error:
         shutil.rmtree(workdir, ignore_errors=True)
-        await runtime.audit.append(
+        await refuse_uncertifiable(
             session,
-            actor=principal.name,
-            role=principal.role,
+            request,
+            runtime,
+            principal,
             action="package_refused",
-            target=request.url.path,
-            source=request.client.host if request.client else "",
-            details={
-                "hearing_id": hearing.id,
-                "key": error.key,
-                "reason": str(error),
-                "token_id": principal.token_id,
-            },
+            details={"hearing_id": hearing.id},
+            error=error,
+            nothing_made="no package is made",
         )
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"the archive does not match what the court signed, so no package is made: {error}",
-        ) from None
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise

@@ -12,23 +12,13 @@ import httpx
 
 from storage.evidence_verifier import load_public_keys, open_envelope
 from storage.keyring import PUBLIC_KEYS_FILE, SECRET_FILE, SIGNING_KEY_FILE
+from tests.support.cli import courtcast
 from tests.support.clips import clip_fixture
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
 clip = clip_fixture("camera.ts", seconds=6, width=320, height=180, fps=15, gop=15)
-
-
-def courtcast(server: RunningServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 async def record_and_stop(server: RunningServer, clip: Path) -> tuple[str, bytes]:
