@@ -228,6 +228,11 @@ async def test_only_judges_and_clerks_download_and_nothing_unfinished_or_unsigne
 
     assert (await get("operator", recorded)).status_code == 403
     assert (await get("clerk", recorded)).status_code == 200
+    # one package is built at a time: a second asked meanwhile is told to come back
+    both = await asyncio.gather(get("clerk", recorded), get("judge", recorded))
+    assert sorted(answer.status_code for answer in both) == [200, 429], [a.text for a in both]
+    [later] = [answer for answer in both if answer.status_code == 429]
+    assert later.headers["retry-after"] == "60" and "another package" in later.json()["detail"]
     assert (await get("judge", sealed)).status_code == 404  # not assigned: it does not exist
     async with server.client(timeout=120) as admin:
         assigned = await admin.post(
