@@ -273,7 +273,9 @@ async def playable_videos(
         with open(joined, "wb") as file:
             await asyncio.to_thread(_join, tree, paths, file.write)
         try:
-            first = next(item for item in items if item["type"] == "segment")
+            first = next((item for item in items if item["type"] == "segment"), None)
+            if first is None:
+                raise ValueError("the epoch has an init segment and no picture")
             origin = datetime.fromisoformat(first["started_at"])
             clip = await asyncio.to_thread(
                 remux_clip, joined, origin, end=NO_END, output=tree.path(target)

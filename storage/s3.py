@@ -240,7 +240,14 @@ class S3ObjectStore:
         return await self._run(key, self._versions, key)
 
     def _versions(self, key: str) -> Versions:
-        listed = self._client.list_objects(self._bucket, prefix=key, include_version=True)
+        listed = [
+            item
+            for item in self._client.list_objects(self._bucket, prefix=key, include_version=True)
+            if item.object_name == key and item.version_id not in (None, "null")
+        ]
+        # minio parses delete markers apart and lists them after the versions: order by time,
+        # the latest first when two share a timestamp
+        listed.sort(key=lambda item: (item.last_modified, item.is_latest == "true"), reverse=True)
         return [
             ObjectVersion(
                 version_id=str(item.version_id),
@@ -248,8 +255,7 @@ class S3ObjectStore:
                 delete_marker=bool(item.is_delete_marker),
             )
             for item in listed
-            if item.object_name == key and item.version_id not in (None, "null")
-        ]  # S3 lists a key's versions newest first
+        ]
 
     async def delete(self, key: str) -> None:
         """Remove every version of `key`, so the bytes are really gone, not hidden by a marker.

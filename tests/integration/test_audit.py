@@ -5,39 +5,21 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.support.archive import fetch_track
+from tests.support.cli import courtcast
 from tests.support.clips import clip_fixture
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
+from tests.support.tampering import run_sql
 
 clip = clip_fixture("camera.ts", seconds=8, width=640, height=360, fps=30, gop=30)
 
 
 def audit_verify(server: RunningServer) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "audit", "verify"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def run_sql(server: RunningServer, statement: str) -> None:
-    """Tamper with the index the way someone with database access could."""
-    url = server.env.get("COURTCAST_DATABASE_URL")
-    if url is None:
-        import sqlite3
-
-        with sqlite3.connect(server.data_dir / "index.sqlite3") as connection:
-            connection.execute(statement)
-        return
-    subprocess.run(["psql", url.replace("+asyncpg", ""), "-c", statement], check=True, timeout=30)
+    return courtcast(server, "audit", "verify")
 
 
 async def test_actions_and_archive_reads_are_logged_and_tampering_is_named(

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from storage.audit import KEYED, LEGACY, entry_fields, keyed_hash, plain_hash
 from storage.db import Database, sqlite_url
 from storage.models import AuditEvent
-from tests.integration.test_audit import audit_verify, run_sql
-from tests.integration.test_integrity import stored_objects
+from tests.integration.test_audit import audit_verify
 from tests.support.fixtures_api import create_courtroom
 from tests.support.server import RunningServer, running_server
+from tests.support.tampering import run_sql, stored_objects
 
 CHECKPOINT = re.compile(r"audit/checkpoints/\d{12}-\d{8}T\d{6}\.\d{6}Z\.json")
 Hasher = Callable[[str, dict[str, Any]], str]

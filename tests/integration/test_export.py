@@ -21,14 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from storage.evidence_verifier import canonical_json
-from tests.integration.test_audit import run_sql
-from tests.integration.test_integrity import BucketObjects, StoredObjects, stored_objects
 from tests.support.archive import decode
 from tests.support.clips import clip_fixture
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.s3_objects import version_ids
 from tests.support.server import RunningServer
+from tests.support.tampering import BucketObjects, StoredObjects, run_sql, stored_objects
 
 FPS = 30
 clip = clip_fixture("camera.ts", seconds=14, width=640, height=360, fps=FPS, gop=30)

@@ -9,107 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
-
-from minio import Minio
 
 from storage.keyring import SIGNING_KEY_FILE
-from tests.fixtures.s3_server import S3Server
-from tests.integration.test_audit import run_sql
 from tests.support.archive import fetch_track
 from tests.support.clips import clip_fixture
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
-from tests.support.s3_objects import minio_client, read_version, version_ids
 from tests.support.server import RunningServer
+from tests.support.tampering import BucketObjects, StoredObjects, run_sql, stored_objects
 
 PLAYLIST = "cameras/bench/playlist.m3u8"
 clip = clip_fixture("camera.ts", seconds=10, width=640, height=360, fps=30, gop=30)
-
-
-class StoredObjects(Protocol):
-    """The server's object store as someone with raw access to it sees it."""
-
-    def keys(self, suffix: str) -> list[str]: ...
-    def read(self, key: str) -> bytes: ...
-    def write(self, key: str, data: bytes) -> None: ...
-    def copy(self, source: str, target: str) -> None: ...
-    def delete(self, key: str) -> None: ...
-
-
-class LocalObjects:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def keys(self, suffix: str) -> list[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}"))
-
-    def read(self, key: str) -> bytes:
-        return (self.root / key).read_bytes()
-
-    def write(self, key: str, data: bytes) -> None:
-        (self.root / key).parent.mkdir(parents=True, exist_ok=True)
-        (self.root / key).write_bytes(data)
-
-    def copy(self, source: str, target: str) -> None:
-        """The file and the digest the store keeps beside it, as a careful forger would."""
-        shutil.copyfile(self.root / source, self.root / target)
-        shutil.copyfile(self.root / sidecar(source), self.root / sidecar(target))
-
-    def delete(self, key: str) -> None:
-        (self.root / key).unlink()
-
-
-def sidecar(key: str) -> str:
-    folder, _, name = key.rpartition("/")
-    return f"{folder}/.{name}.sha256"
-
-
-class BucketObjects:
-    def __init__(self, client: Minio, bucket: str) -> None:
-        self.client = client
-        self.bucket = bucket
-
-    def keys(self, suffix: str) -> list[str]:
-        listed = self.client.list_objects(self.bucket, recursive=True)
-        return sorted(str(o.object_name) for o in listed if str(o.object_name).endswith(suffix))
-
-    def read(self, key: str) -> bytes:
-        newest = version_ids(self.client, self.bucket, key)[0]
-        return read_version(self.client, self.bucket, key, newest)
-
-    def write(self, key: str, data: bytes) -> None:
-        self.client.put_object(self.bucket, key, io.BytesIO(data), len(data))
-
-    def copy(self, source: str, target: str) -> None:
-        self.write(target, self.read(source))
-
-    def delete(self, key: str) -> None:
-        self.client.remove_object(self.bucket, key)  # a delete marker: locked versions stay
-
-
-@contextmanager
-def stored_objects(server: RunningServer) -> Iterator[StoredObjects]:
-    if "COURTCAST_S3_ENDPOINT" not in server.env:
-        yield LocalObjects(server.data_dir / "objects")
-        return
-    env = server.env
-    s3 = S3Server(
-        endpoint=env["COURTCAST_S3_ENDPOINT"],
-        access_key=env["COURTCAST_S3_ACCESS_KEY"],
-        secret_key=env["COURTCAST_S3_SECRET_KEY"],
-        secure=env["COURTCAST_S3_SECURE"] == "true",
-        region="us-east-1",
-    )
-    with minio_client(s3) as client:
-        yield BucketObjects(client, env["COURTCAST_S3_BUCKET"])
 
 
 def verify(server: RunningServer, recording_id: str) -> subprocess.CompletedProcess[str]:

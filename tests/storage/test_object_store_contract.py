@@ -118,11 +118,6 @@ async def test_s3_reads_the_version_asked_for_not_the_one_on_top(
     assert not any(v.delete_marker for v in listed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="S3ObjectStore.versions lists a key's delete markers after its versions (minio parses "
-    "them apart); storage/s3.py must order them by time, newest first, as the protocol says",
-)
 async def test_s3_versions_show_a_delete_marker_over_a_readable_version(
     s3_store: S3ObjectStore, s3_server: S3Server, s3_bucket: str
 ) -> None:
