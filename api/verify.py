@@ -72,14 +72,7 @@ async def check_recording(
     the store is still checked against the index, so what was removed is named too.
     """
     assert recording.manifest_key is not None
-    manifest, findings = await read_manifest(
-        store,
-        trusted,
-        recording_id=recording.id,
-        key=recording.manifest_key,
-        sealed_sha256=recording.manifest_sha256,
-        version_id=recording.manifest_version_id,
-    )
+    manifest, findings = await read_manifest(store, trusted, recording)
     prefix = track_prefix(recording, "-").recording_prefix
     if manifest is not None:
         findings += camera_findings(manifest, index, prefix)

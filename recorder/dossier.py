@@ -206,14 +206,7 @@ async def _copy_recording(
     locked version is not the evidence); an object the index knows but the manifest does
     not sign raises, so nothing of the recording hides from the package.
     """
-    signed = await signed_recording(
-        store,
-        keyring.public_keys,
-        recording_id=recording.id,
-        manifest_key=recording.manifest_key,
-        manifest_sha256=recording.manifest_sha256,
-        manifest_version_id=recording.manifest_version_id,
-    )
+    signed = await signed_recording(store, keyring.public_keys, recording)
     versions = await _indexed_versions(session, recording.id)
     for key in versions:
         signed.expected_sha256(key)

@@ -16,8 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from recorder.integrity import Manifest, unseal
+from recorder.integrity import Manifest, identity_differences, unseal
 from storage.evidence_verifier import open_envelope
+from storage.models import Recording
 from storage.objects import ObjectNotFound, ObjectStore
 
 
@@ -47,15 +48,12 @@ class SignedRecording:
 
 
 async def signed_recording(
-    store: ObjectStore,
-    trusted: Mapping[str, Ed25519PublicKey],
-    *,
-    recording_id: str,
-    manifest_key: str | None,
-    manifest_sha256: str | None,
-    manifest_version_id: str | None = None,
+    store: ObjectStore, trusted: Mapping[str, Ed25519PublicKey], recording: Recording
 ) -> SignedRecording:
-    """The recording's signed manifest, read from the store and bound to the index's record."""
+    """The recording's signed manifest, read from the store and bound to the index's record:
+    the bytes sealed at stop, naming this recording, its hearing, courtroom and start."""
+    recording_id, manifest_key = recording.id, recording.manifest_key
+    manifest_sha256, manifest_version_id = recording.manifest_sha256, recording.manifest_version_id
     if manifest_key is None or manifest_sha256 is None:
         raise EvidenceMismatch(
             f"recording {recording_id} has no signed manifest yet (it is signed when it stops)"
@@ -78,6 +76,13 @@ async def signed_recording(
     if manifest.get("recording", {}).get("id") != recording_id:
         raise EvidenceMismatch(
             f"the manifest {manifest_key} is another recording's", key=manifest_key
+        )
+    differences = identity_differences(manifest, recording)
+    if differences:
+        raise EvidenceMismatch(
+            f"the index no longer files recording {recording_id} as signed: "
+            + "; ".join(differences),
+            key=manifest_key,
         )
     objects = {
         entry["key"]: entry for track in manifest["tracks"].values() for entry in track["objects"]

@@ -58,6 +58,25 @@ def unseal(data: bytes, trusted: Mapping[str, Ed25519PublicKey]) -> Manifest:
     return manifest
 
 
+# What binds a recording to its place in the court: editing any of these in the index would
+# file the footage under another hearing, courtroom or time.
+IDENTITY_FIELDS = ("hearing_id", "courtroom_id", "court_id", "started_at")
+
+
+def identity_differences(manifest: Manifest, recording: Any) -> list[str]:
+    """How the index's record of `recording` differs from what its manifest signed."""
+    signed = manifest.get("recording", {})
+    differences = []
+    for field in IDENTITY_FIELDS:
+        value = getattr(recording, field)
+        indexed = value.isoformat() if hasattr(value, "isoformat") else value
+        if signed.get(field) != indexed:
+            differences.append(
+                f"the index says {field} {indexed}, the manifest signed {signed.get(field)}"
+            )
+    return differences
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem verification found, with the object (or camera folder) it concerns."""

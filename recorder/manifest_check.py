@@ -15,7 +15,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from recorder.integrity import Finding, Manifest, unseal, versions_on_top
+from recorder.integrity import Finding, Manifest, identity_differences, unseal, versions_on_top
+from storage.models import Recording
 from storage.objects import ObjectNotFound, ObjectStore
 
 IndexContents = Mapping[str, list[dict[str, Any]]]  # camera -> objects, as catalog lists them
@@ -24,21 +25,26 @@ IndexContents = Mapping[str, list[dict[str, Any]]]  # camera -> objects, as cata
 async def read_manifest(
     store: ObjectStore,
     trusted: Mapping[str, Ed25519PublicKey],
-    *,
-    recording_id: str,
-    key: str,
-    sealed_sha256: str | None,
-    version_id: str | None,
+    recording: Recording,
 ) -> tuple[Manifest | None, list[Finding]]:
     """The recording's manifest if it is court-signed and names this recording, and what
-    is wrong with it (including versions laid on top of the one sealed)."""
+    is wrong with it (including versions laid on top of the one sealed, and index fields
+    that file the recording elsewhere than it was signed)."""
+    key, sealed_sha256, version_id = (
+        recording.manifest_key,
+        recording.manifest_sha256,
+        recording.manifest_version_id,
+    )
+    assert key is not None
     try:
         data = await store.get_bytes(key, version_id=version_id)
     except ObjectNotFound:
         return None, [Finding("missing", key, "the manifest itself is gone")]
     findings: list[Finding] = []
     actual = hashlib.sha256(data).hexdigest()
-    if sealed_sha256 is not None and actual != sealed_sha256:
+    if sealed_sha256 is None:
+        findings.append(Finding("index", key, "the index holds no SHA-256 for its manifest"))
+    elif actual != sealed_sha256:
         findings.append(
             Finding("altered", key, f"SHA-256 {actual}, the index recorded {sealed_sha256} at seal")
         )
@@ -48,9 +54,12 @@ async def read_manifest(
     except ValueError as error:
         return None, [*findings, Finding("altered", key, str(error))]
     signed_for = manifest.get("recording", {}).get("id")
-    if signed_for != recording_id:
-        detail = f"signed for recording {signed_for}, not {recording_id}"
+    if signed_for != recording.id:
+        detail = f"signed for recording {signed_for}, not {recording.id}"
         return None, [*findings, Finding("foreign", key, detail)]
+    findings += [
+        Finding("index", key, detail) for detail in identity_differences(manifest, recording)
+    ]
     return manifest, findings
 
 

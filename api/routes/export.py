@@ -107,14 +107,7 @@ async def _cut(
             "signed when it stops, so export once it has stopped",
         )
     try:
-        signed = await signed_recording(
-            runtime.store,
-            runtime.keyring.public_keys,
-            recording_id=recording.id,
-            manifest_key=recording.manifest_key,
-            manifest_sha256=recording.manifest_sha256,
-            manifest_version_id=recording.manifest_version_id,
-        )
+        signed = await signed_recording(runtime.store, runtime.keyring.public_keys, recording)
     except EvidenceMismatch as error:
         await _refuse(session, request, runtime, principal, recording, camera, error)
     try:

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from storage.keyring import SIGNING_KEY_FILE
@@ -163,6 +164,37 @@ async def test_an_edited_index_row_and_an_object_slipped_in_beside_the_cameras_a
     else:
         assert f"MISSING {init}: camera bench: it is not in the store" in lines
     assert len(lines) == 3, lines
+
+
+async def test_a_recording_filed_at_another_time_in_the_index_is_named_and_not_exported(
+    server: RunningServer, clip: Path
+) -> None:
+    """Someone with the database moves a recording a day back: players would show it under
+    another date; verify names it and nothing is certified from it."""
+    with stored_objects(server) as objects:
+        recording_id, segments = await record(server, clip, objects)
+    async with server.client() as client:
+        track = (await client.get(f"/api/v1/recordings/{recording_id}")).json()["tracks"][0]
+    postgres = "COURTCAST_DATABASE_URL" in server.env
+    earlier = "started_at - interval '1 day'" if postgres else "datetime(started_at, '-1 day')"
+    run_sql(server, f"UPDATE recordings SET started_at = {earlier} WHERE id = '{recording_id}'")
+
+    result = verify(server, recording_id)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"INDEX {manifest_of(segments)}: the index says started_at "), line
+    start = datetime.fromisoformat(track["first_segment_at"])
+    async with server.client() as client:
+        for name in ("export.mp4", "export.json"):
+            answer = await client.get(
+                f"/api/v1/recordings/{recording_id}/cameras/bench/{name}",
+                params={
+                    "from": start.isoformat(),
+                    "to": (start + timedelta(seconds=2)).isoformat(),
+                },
+            )
+            assert answer.status_code == 409, answer.text
+            assert "no longer files recording" in answer.json()["detail"]
 
 
 async def test_verify_without_the_signing_key_refuses_and_makes_no_key(

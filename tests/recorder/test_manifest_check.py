@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from recorder.integrity import Finding, build_manifest, verify_objects
 from recorder.manifest_check import camera_findings, index_findings, read_manifest
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
+from storage.models import Recording
 from storage.objects import ObjectStore
 from storage.s3 import S3ObjectStore
 from tests.fixtures.s3_server import S3Server
@@ -27,13 +29,29 @@ def entry(camera: str, name: str, data: bytes, **fields: Any) -> dict[str, Any]:
     return {"type": kind, "key": key, "sha256": hashlib.sha256(data).hexdigest(), **fields}
 
 
+STARTED = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
+FILED = {"hearing_id": "h1", "courtroom_id": "room", "court_id": "court"}
+
+
 def manifest_of(recording_id: str, tracks: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return build_manifest(
-        recording={"id": recording_id},
+        recording={"id": recording_id, **FILED, "started_at": STARTED.isoformat()},
         tracks=tracks,
         gaps=[],
         software_version="test",
         audit_head={"entries": 0, "head": ""},
+    )
+
+
+def indexed(sealed_sha256: str | None, **changed: str) -> Recording:
+    """The index's row for recording "rec", as sealed (or with `changed` fields)."""
+    return Recording(
+        id="rec",
+        **{**FILED, **changed},
+        started_at=STARTED,
+        manifest_key=MANIFEST,
+        manifest_sha256=sealed_sha256,
+        manifest_version_id=None,
     )
 
 
@@ -56,14 +74,7 @@ async def test_a_manifest_copied_from_another_recording_is_foreign_and_not_the_o
     )
     sealed = hashlib.sha256(own).hexdigest()
 
-    manifest, findings = await read_manifest(
-        local,
-        ring.public_keys,
-        recording_id="rec",
-        key=MANIFEST,
-        sealed_sha256=sealed,
-        version_id=None,
-    )
+    manifest, findings = await read_manifest(local, ring.public_keys, indexed(sealed))
 
     assert manifest is None
     actual = hashlib.sha256(await local.get_bytes(MANIFEST)).hexdigest()
@@ -78,27 +89,31 @@ async def test_the_manifest_sealed_for_the_recording_is_trusted(
 ) -> None:
     document = manifest_of("rec", {"bench": []})
     stored = await local.put_bytes(MANIFEST, ring.seal(document), content_type="application/json")
-    manifest, findings = await read_manifest(
-        local,
-        ring.public_keys,
-        recording_id="rec",
-        key=MANIFEST,
-        sealed_sha256=stored.sha256,
-        version_id=None,
-    )
+    manifest, findings = await read_manifest(local, ring.public_keys, indexed(stored.sha256))
     assert findings == []
     assert manifest == document
 
 
-async def test_a_manifest_gone_is_missing(ring: KeyRing, local: LocalObjectStore) -> None:
-    manifest, findings = await read_manifest(
-        local,
-        ring.public_keys,
-        recording_id="rec",
-        key=MANIFEST,
-        sealed_sha256="0",
-        version_id=None,
+async def test_an_index_that_files_the_recording_under_another_hearing_is_named(
+    ring: KeyRing, local: LocalObjectStore
+) -> None:
+    stored = await local.put_bytes(
+        MANIFEST, ring.seal(manifest_of("rec", {"bench": []})), content_type="application/json"
     )
+    moved = indexed(stored.sha256, hearing_id="h2")
+    manifest, findings = await read_manifest(local, ring.public_keys, moved)
+    assert manifest is not None
+    assert [str(f) for f in findings] == [
+        f"INDEX {MANIFEST}: the index says hearing_id h2, the manifest signed h1"
+    ]
+    unsealed = await read_manifest(local, ring.public_keys, indexed(None))
+    assert [str(f) for f in unsealed[1]] == [
+        f"INDEX {MANIFEST}: the index holds no SHA-256 for its manifest"
+    ]
+
+
+async def test_a_manifest_gone_is_missing(ring: KeyRing, local: LocalObjectStore) -> None:
+    manifest, findings = await read_manifest(local, ring.public_keys, indexed("0"))
     assert manifest is None
     assert findings == [Finding("missing", MANIFEST, "the manifest itself is gone")]
 
