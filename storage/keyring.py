@@ -16,11 +16,12 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -49,6 +50,9 @@ class PublicKeyEntry:
     pem: str
     created_at: datetime
     retired_at: datetime | None
+    # the previous key's signature over this key's id and PEM (none for the first key): a key
+    # slipped into public-keys.json by someone without the signing key is not believed
+    endorsement: str | None = None
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -75,7 +79,10 @@ class KeyRing:
         """Pick up a `courtcast keys rotate` run beside a serving process, without a restart."""
         stamp = _stamp(self._data_dir)
         if stamp != self._stamp:
-            fresh = KeyRing.open(self._data_dir)
+            try:
+                fresh = KeyRing.open(self._data_dir, repair=False)
+            except KeyMaterialError:
+                return  # caught mid-rotation (or broken): keep signing as before, look again
             self._current, self._history, self._stamp = fresh._current, fresh._history, stamp
 
     @classmethod
@@ -89,15 +96,29 @@ class KeyRing:
         return cls(data_dir, key, [entry])
 
     @classmethod
-    def open(cls, data_dir: Path) -> KeyRing:
-        """The data directory's key ring; KeyMaterialError when its key is missing or bad."""
+    def open(cls, data_dir: Path, *, repair: bool = True) -> KeyRing:
+        """The data directory's key ring; KeyMaterialError when its key is missing or bad.
+
+        With `repair`, a rotation found half done is undone (not by a process that only
+        follows another's rotation: it could be looking while the rotation is under way).
+        """
         key = _read_private(data_dir / SIGNING_KEY_FILE)
         history = _read_history(data_dir)
         current_id = key_id(key.public_key())
-        if current_id not in {entry.id for entry in history}:
+        if not history:
             # an installation from before key ids: its one key starts the history
             history.append(_entry(key.public_key(), created_at=datetime.now(UTC)))
             _write_history(data_dir, history)
+        elif repair and len(history) > 1 and current_id == history[-2].id:
+            # a rotation stopped between writing the history and the new key: nothing was
+            # signed with the key it announced, so the rotation is undone
+            history[-2:] = [replace(history[-2], retired_at=None)]
+            _write_history(data_dir, history)
+        elif current_id != history[-1].id:
+            raise KeyMaterialError(
+                f"{data_dir / SIGNING_KEY_FILE} holds key {current_id}, not the newest key of "
+                f"{data_dir / PUBLIC_KEYS_FILE} ({history[-1].id}): restore both from the backup"
+            )
         return cls(data_dir, key, history)
 
     @property
@@ -145,12 +166,17 @@ class KeyRing:
         """
         now = datetime.now(UTC)
         key = Ed25519PrivateKey.generate()
-        entry = _entry(key.public_key(), created_at=now)
+        fresh = _entry(key.public_key(), created_at=now)
+        endorsement = self._current.sign(_endorsed(fresh.id, fresh.pem))
+        entry = PublicKeyEntry(
+            fresh.id, fresh.pem, now, None, base64.b64encode(endorsement).decode()
+        )
         history = [
-            PublicKeyEntry(e.id, e.pem, e.created_at, e.retired_at or now) for e in self._history
+            PublicKeyEntry(e.id, e.pem, e.created_at, e.retired_at or now, e.endorsement)
+            for e in self._history
         ]
         history.append(entry)
-        _write_history(self._data_dir, history)  # first: a crash here leaves the old key valid
+        _write_history(self._data_dir, history)  # first: KeyRing.open undoes a half rotation
         _write_private(self._data_dir / SIGNING_KEY_FILE, key, replace=True)
         self._current, self._history, self._stamp = key, history, _stamp(self._data_dir)
         return entry
@@ -230,18 +256,40 @@ def _read_history(data_dir: Path) -> list[PublicKeyEntry]:
         return []
     except (ValueError, KeyError, TypeError) as exc:
         raise KeyMaterialError(f"{path} is not readable: {exc}") from None
-    entries = []
+    entries: list[PublicKeyEntry] = []
     for item in raw:
         entry = PublicKeyEntry(
             id=item["id"],
             pem=item["public_key_pem"],
             created_at=datetime.fromisoformat(item["created_at"]),
             retired_at=datetime.fromisoformat(item["retired_at"]) if item["retired_at"] else None,
+            endorsement=item.get("endorsement"),
         )
         if entry.id not in load_public_keys(entry.pem):
             raise KeyMaterialError(f"{path}: key {entry.id} does not match its PEM")
+        if entries and not _is_endorsed(entry, by=entries[-1]):
+            raise KeyMaterialError(
+                f"{path}: key {entry.id} is not endorsed by the key before it ({entries[-1].id}); "
+                "someone added it without the signing key"
+            )
         entries.append(entry)
     return entries
+
+
+def _endorsed(kid: str, pem: str) -> bytes:
+    """What a retiring key signs about its successor."""
+    return canonical_json({"endorses": kid, "public_key_pem": pem})
+
+
+def _is_endorsed(entry: PublicKeyEntry, *, by: PublicKeyEntry) -> bool:
+    if entry.endorsement is None:
+        return False
+    try:
+        signature = base64.b64decode(entry.endorsement, validate=True)
+        by.public_key.verify(signature, _endorsed(entry.id, entry.pem))
+    except (ValueError, InvalidSignature):
+        return False
+    return True
 
 
 def _write_history(data_dir: Path, entries: list[PublicKeyEntry]) -> None:
@@ -253,6 +301,7 @@ def _write_history(data_dir: Path, entries: list[PublicKeyEntry]) -> None:
                 "public_key_pem": e.pem,
                 "created_at": e.created_at.isoformat(),
                 "retired_at": e.retired_at.isoformat() if e.retired_at else None,
+                "endorsement": e.endorsement,
             }
             for e in entries
         ]

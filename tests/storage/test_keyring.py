@@ -111,3 +111,41 @@ def test_a_public_key_history_whose_ids_do_not_match_is_refused(tmp_path: Path) 
     path.write_text(json.dumps(history))
     with pytest.raises(KeyMaterialError, match="does not match"):
         KeyRing.open(tmp_path)
+
+
+def test_a_key_slipped_into_the_history_without_the_signing_key_is_refused(
+    tmp_path: Path,
+) -> None:
+    ring = KeyRing.create(tmp_path)
+    ring.rotate()
+    intruder = KeyRing.create(tmp_path / "intruder")
+    path = tmp_path / PUBLIC_KEYS_FILE
+    history = json.loads(path.read_text())
+    [theirs] = json.loads((tmp_path / "intruder" / PUBLIC_KEYS_FILE).read_text())["keys"]
+    theirs["endorsement"] = history["keys"][1]["endorsement"]  # borrowed: signs another key
+    history["keys"].append(theirs)
+    path.write_text(json.dumps(history))
+    with pytest.raises(KeyMaterialError, match=f"key {intruder.current_id} is not endorsed"):
+        KeyRing.open(tmp_path)
+
+
+def test_a_signing_key_that_is_not_the_newest_in_the_history_is_refused(tmp_path: Path) -> None:
+    KeyRing.create(tmp_path)
+    other = tmp_path / "other"
+    KeyRing.create(other)
+    (tmp_path / SIGNING_KEY_FILE).write_bytes((other / SIGNING_KEY_FILE).read_bytes())
+    with pytest.raises(KeyMaterialError, match="not the newest key"):
+        KeyRing.open(tmp_path)
+
+
+def test_a_rotation_stopped_before_the_new_key_was_written_is_undone(tmp_path: Path) -> None:
+    ring = KeyRing.create(tmp_path)
+    old_id = ring.current_id
+    old_key = (tmp_path / SIGNING_KEY_FILE).read_bytes()
+    ring.rotate()
+    (tmp_path / SIGNING_KEY_FILE).write_bytes(old_key)  # as if it stopped between the writes
+    with pytest.raises(KeyMaterialError):
+        KeyRing.open(tmp_path, repair=False)  # a follower only looks
+    reopened = KeyRing.open(tmp_path)
+    assert [(k.id, k.retired_at) for k in reopened.keys] == [(old_id, None)]
+    assert open_envelope(reopened.seal({"n": 4}), reopened.public_keys)[1] == old_id
