@@ -9,9 +9,23 @@ their code is presented.
 A browser exchanges its code once for a viewer ticket (api/viewer_tickets.py) and watches with
 that; `?code=` on the WHEP and live playlist URLs still works for scripts and counts as the
 same exchange. Every wrong code counts against the client address and the hearing
-(api/code_attempts.py) and is written to the audit log, without the digits typed. Every
-refusal of a code that does not open this hearing (unknown, another hearing's, revoked,
-expired) has the same words: the answer never tells a guesser that a code exists.
+(api/code_attempts.py) and is written to the audit log, without the digits typed.
+
+Every refusal carries a machine-readable reason in the `X-Courtcast-Error` header (REASON_*),
+which the watch page translates. What each reason may reveal:
+- `access_code_invalid`: unknown, another hearing's, or revoked, in the same words and bytes.
+  The answer never tells a guesser that a code exists, nor that a code typed here opens some
+  other hearing (which may be sealed). A revoked code stays "invalid": the court withdrew it,
+  perhaps because it leaked, and a leaked code's holder learns nothing from trying it.
+- `access_code_expired`: a code of this hearing past its `expires_at`. Only someone who typed a
+  code that was once good here can get this answer, and hitting one by guessing is as unlikely
+  as hitting a good code (10^-12 a try, tries limited), so it tells a guesser nothing useful;
+  it tells a family whose code was good yesterday to ask the court for a new one instead of
+  retyping. The hearing itself was already known: the page asked for a code (a sealed hearing
+  answers 404 before any code is looked at).
+- `access_code_in_use`: a good code already watched on `max_viewers` devices; only a holder of
+  a good code gets here.
+- `access_code_attempts`: too many wrong codes from this address or for this hearing (429).
 
 A code's `max_viewers` counts devices across WHEP and live HLS: WHEP viewers admitted with it,
 tickets that fetched a live playlist in the last PLAYLIST_SEEN_S, and devices admitted in the
@@ -50,7 +64,13 @@ TYPED_LENGTHS = (10, CODE_DIGITS)  # 10: codes made before codes were keyed
 KEYED, LEGACY = "hmac-sha256", "sha256"
 PLAYLIST_SEEN_S = 15.0
 JOINING_S = 30.0
-REFUSED = "this access code is not valid"  # unknown, another hearing's, revoked, expired alike
+REFUSED = "this access code is not valid"  # unknown, another hearing's, revoked alike
+EXPIRED = "this access code has expired"
+ERROR_HEADER = "X-Courtcast-Error"
+REASON_INVALID = "access_code_invalid"
+REASON_EXPIRED = "access_code_expired"
+REASON_IN_USE = "access_code_in_use"
+REASON_ATTEMPTS = "access_code_attempts"
 AUDIT_ACTOR = "access code"
 
 
@@ -92,6 +112,16 @@ def _refusal(code: AccessCode | None, now: datetime) -> str | None:
     if code.expires_at is not None and code.expires_at <= now:
         return "expired"
     return None
+
+
+def _refused(reason: str | None, headers: dict[str, str] | None = None) -> HTTPException:
+    """The 403 for a code that opens nothing, in words and reason the holder may learn."""
+    expired = reason == "expired"
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        EXPIRED if expired else REFUSED,
+        headers={ERROR_HEADER: REASON_EXPIRED if expired else REASON_INVALID, **(headers or {})},
+    )
 
 
 class AccessCodeDesk:
@@ -156,12 +186,12 @@ class AccessCodeDesk:
         ticket = self._held_ticket(request, hearing_id)
         if ticket is not None:
             code = await session.get(AccessCode, ticket.code_id)
-            if code is None or code.hearing_id != hearing_id or _refusal(code, self._now()):
+            same = code is not None and code.hearing_id == hearing_id
+            reason = _refusal(code, self._now()) if same else "unknown"
+            if reason or code is None:
                 # the ticket died with its code: forget it, so the page asks for a new one
-                raise HTTPException(
-                    status.HTTP_403_FORBIDDEN,
-                    REFUSED,
-                    headers={"Set-Cookie": self._cookie(hearing_id, "", max_age=0)},
+                raise _refused(
+                    reason, headers={"Set-Cookie": self._cookie(hearing_id, "", max_age=0)}
                 )
             device = ticket.device_id
         else:
@@ -233,7 +263,7 @@ class AccessCodeDesk:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"too many wrong access codes: try again in {wait} s",
-                headers={"Retry-After": str(wait)},
+                headers={"Retry-After": str(wait), ERROR_HEADER: REASON_ATTEMPTS},
             )
         digits = typed_digits(typed)
         code = await self._find(session, hearing_id, digits) if digits else None
@@ -241,7 +271,7 @@ class AccessCodeDesk:
         if code is None or reason is not None:
             self.attempts.failed(address, hearing_id)
             await self._audit_failure(request, hearing_id, address, reason or "unknown")
-            raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSED)
+            raise _refused(reason)
         if code.hash_scheme == LEGACY and digits:
             await self._upgrade(code.id, self.code_hash(digits))
         return code
@@ -295,6 +325,7 @@ class AccessCodeDesk:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 f"this access code is already in use on {code.max_viewers} device(s)",
+                headers={ERROR_HEADER: REASON_IN_USE},
             )
         seen = self._playlists if hls else self._joining
         seen.setdefault(code.id, {})[device] = self._monotonic()

@@ -35,7 +35,10 @@ class TicketOut(BaseModel):
     response_model=TicketOut,
     status_code=status.HTTP_201_CREATED,
     responses={
-        403: {"description": "the code is not valid, or already in use on all its devices"},
+        403: {
+            "description": "the code is not valid, has expired, or is already in use on all its "
+            "devices: the X-Courtcast-Error header says which (api/access_codes.py)"
+        },
         404: {"description": "no such hearing (or a sealed one)"},
         409: {"description": "the hearing is public: no ticket is needed"},
         429: {"description": "too many wrong codes: see Retry-After"},

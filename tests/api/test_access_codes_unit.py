@@ -20,8 +20,14 @@ from sqlalchemy import select, text
 from starlette.requests import Request
 
 from api.access_codes import (
+    ERROR_HEADER,
+    EXPIRED,
     KEYED,
     LEGACY,
+    REASON_ATTEMPTS,
+    REASON_EXPIRED,
+    REASON_IN_USE,
+    REASON_INVALID,
     REFUSED,
     AccessCodeDesk,
     CodePass,
@@ -331,6 +337,7 @@ async def test_rows_made_before_migration_0009_are_marked_plain_sha256(tmp_path:
 async def test_every_code_that_does_not_open_this_hearing_is_refused_in_the_same_words(
     desk: Desk, hearings: Court2
 ) -> None:
+    """...except an expired code of this hearing, which says so (api/access_codes.py: why)."""
     now = datetime.fromtimestamp(START, UTC)
     revoked = await desk.add_code(hearings.restricted, revoked_at=now)
     expired = await desk.add_code(hearings.restricted, expires_at=now - timedelta(seconds=1))
@@ -339,7 +346,9 @@ async def test_every_code_that_does_not_open_this_hearing_is_refused_in_the_same
         await desk.refusal(hearings.restricted, code=code, client=f"198.51.100.{n}")
         for n, code in enumerate((new_code(), revoked, expired, elsewhere, "not a code"))
     ]
-    assert {(r.status_code, r.detail) for r in refusals} == {(403, REFUSED)}
+    told = [(r.status_code, r.detail, (r.headers or {}).get(ERROR_HEADER)) for r in refusals]
+    invalid = (403, REFUSED, REASON_INVALID)
+    assert told == [invalid, invalid, (403, EXPIRED, REASON_EXPIRED), invalid, invalid]
     async with desk.db.session() as session:
         audited = list(await session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)))
     assert [e.details["reason"] for e in audited] == [
@@ -366,12 +375,15 @@ async def test_five_wrong_codes_limit_the_address_even_for_the_right_code(
         assert (await desk.refusal(hearings.restricted, code=new_code())).status_code == 403
     limited = await desk.refusal(hearings.restricted, code=code)
     assert limited.status_code == 429
-    assert limited.headers == {"Retry-After": "300"}
+    assert limited.headers == {"Retry-After": "300", ERROR_HEADER: REASON_ATTEMPTS}
     assert "try again in 300 s" in limited.detail
     assert await desk.present(hearings.restricted, code=code, client="198.51.100.7")
     assert await desk.present(hearings.other) is None  # nothing presented: not limited either
     desk.clock.now += 120
-    assert (await desk.refusal(hearings.restricted, code=code)).headers == {"Retry-After": "180"}
+    assert (await desk.refusal(hearings.restricted, code=code)).headers == {
+        "Retry-After": "180",
+        ERROR_HEADER: REASON_ATTEMPTS,
+    }
     desk.clock.now += 180
     assert await desk.present(hearings.restricted, code=code)
 
@@ -429,6 +441,7 @@ async def test_max_viewers_counts_devices_across_whep_and_live_hls(
 
     third = await desk.refusal(hearings.restricted, code=code, client="198.51.100.4")
     assert third.status_code == 403 and "already in use on 2 device(s)" in str(third.detail)
+    assert third.headers == {ERROR_HEADER: REASON_IN_USE}
     # the devices already counted go on
     assert await desk.present(hearings.restricted, cookie=phone_cookie, hls=True) == phone
     assert await desk.present(hearings.restricted, code=code, hls=True, client="198.51.100.3")
