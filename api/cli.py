@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ SETTING_FLAGS = (
     ("--admin-token", "admin_token"),
 )
 
+GRACEFUL_SHUTDOWN_S = 3
+
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Environment variables, overridden by any flag given on the command line."""
@@ -51,6 +54,9 @@ def serve(settings: Settings) -> None:
     from api.app import create_app
 
     log_redaction.install()  # before the app exists, so no line escapes the redaction
+    # uvicorn re-raises the signal it stopped on once it has shut down cleanly, which would make
+    # a clean SIGTERM look like a crash (exit -15) to a supervisor: that last one is ignored.
+    signal.signal(signal.SIGTERM, _stopped_cleanly)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -58,13 +64,19 @@ def serve(settings: Settings) -> None:
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         log_level="info",
         log_config=None,  # its loggers keep no handlers and reach the redacting one
-        timeout_graceful_shutdown=30,
+        # A request still running this long after SIGTERM is cancelled: websockets are closed
+        # at once (1012) and recordings are finished by the lifespan's shutdown, which follows.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         ws_max_size=64 * 1024,  # clients send the events socket one short auth message, no more
         # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it from
         # 127.0.0.1): the client address is what access-code and WebRTC limits count by.
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
+
+
+def _stopped_cleanly(signum: int, frame: object) -> None:
+    """SIGTERM after uvicorn's own handler is gone: it has already shut down in order."""
 
 
 async def migrate(settings: Settings) -> None:
