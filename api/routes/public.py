@@ -3,7 +3,9 @@
 No token is needed. Public and restricted hearings are listed (a restricted one
 still needs its access code to be watched); sealed hearings never appear, and
 asking for one by id answers 404 exactly as an unknown id does
-(api/viewer_access.py's convention).
+(api/viewer_access.py's convention). A restricted hearing is shown only by its
+courtroom, time and state: its case number, case title and hearing title are
+blank (they can name a minor or a family), and the pages say "restricted hearing".
 """
 
 from __future__ import annotations
@@ -54,11 +56,12 @@ async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing)
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     assert case is not None and courtroom is not None  # foreign keys
     broadcast = await runtime.broadcasts.state(session, hearing.id)
+    named = hearing.visibility == "public"
     return PublicHearing(
         id=hearing.id,
-        case_number=case.number,
-        case_title=case.title,
-        title=hearing.title,
+        case_number=case.number if named else "",
+        case_title=case.title if named else "",
+        title=hearing.title if named else "",
         courtroom=courtroom.name,
         court=runtime.settings.court_name,
         scheduled_start=hearing.scheduled_start,

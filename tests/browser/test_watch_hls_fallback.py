@@ -38,7 +38,7 @@ def test_watch_page_falls_back_to_hls(page: Page, api: httpx.Client) -> None:
         "() => document.getElementById('player').getVideoPlaybackQuality().totalVideoFrames > 0",
         timeout=20_000,
     )
-    expect(viewer.locator("#mode")).to_have_text("HLS（稍有延迟）")
+    expect(viewer.locator("#mode")).to_have_text("稍有延迟")
     expect(viewer.locator("#live-badge")).to_be_visible()
     screenshot(viewer, "watch-hls-fallback")
     api.post(f"/api/v1/recordings/{recording['id']}/stop")

@@ -1,5 +1,6 @@
 // /watch: today's public and restricted hearings (court time), live first, each a link to its
-// player. Refreshed every 15 s so a hearing that goes live shows without a reload.
+// player. Refreshed every 15 s so a hearing that goes live shows without a reload. A restricted
+// hearing is one neutral line (不公开庭审, its courtroom and time), never its case or parties.
 import { installLanguageSwitch, setText } from "./i18n.js";
 import { courtDateString, formatCourtDate, formatCourtTime, startCourtClock } from "./time.js";
 
@@ -44,14 +45,20 @@ function item(h) {
 
   const title = document.createElement("h2");
   title.className = "case-title";
-  title.textContent = h.case_title;
-  const sub = document.createElement("p");
-  sub.className = "small";
-  sub.textContent = `${h.case_number} · ${h.title}`;
   const court = document.createElement("p");
   court.className = "muted small";
   court.textContent = `${h.court} · ${h.courtroom}`;
-  link.append(top, title, sub, court);
+  if (h.visibility === "restricted") {
+    // A neutral line: the server names no case, title or party (api/routes/public.py).
+    setText(title, "hearing.restrictedLine");
+    link.append(top, title, court);
+  } else {
+    title.textContent = h.case_title;
+    const sub = document.createElement("p");
+    sub.className = "small";
+    sub.textContent = `${h.case_number} · ${h.title}`;
+    link.append(top, title, sub, court);
+  }
   li.append(link);
   return li;
 }

@@ -15,6 +15,14 @@ const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
 // A 403 for a refused access code or ticket says so in its detail (api/access_codes.py); any
 // other 403 is the court's kill switch.
 const isCodeRefusal = (error) => error.status === 403 && /access code/i.test(error.detail || "");
+// Why a code was refused: the server's reason (api/access_codes.py) -> the page's state.
+export const REFUSAL_HEADER = "X-Courtcast-Error";
+const CODE_REFUSALS = {
+  access_code_invalid: "bad-code",
+  access_code_expired: "code-expired",
+  access_code_in_use: "code-in-use",
+};
+export const codeRefusal = (reason) => CODE_REFUSALS[reason] || "bad-code";
 
 export class WatchPlayer {
   constructor({ video, hearingId, onState, onDrop }) {
@@ -61,7 +69,7 @@ export class WatchPlayer {
         return; // nothing to retry until the viewer types a code
       }
       if (error instanceof HttpError && isCodeRefusal(error)) {
-        this.setState("bad-code", null);
+        this.setState(codeRefusal(error.reason), null);
         return;
       }
       if (error instanceof HttpError && STOPPED_STATUSES.has(error.status)) this.setState("stopped", null);

@@ -2,12 +2,14 @@
 // from /api/v1/public/hearings/{id}; `?camera=` picks the camera, `?code=` is an access code for
 // a restricted hearing (asked for on the page when the server answers 401). A code, linked or
 // typed, is exchanged once for a viewer ticket (an HttpOnly cookie) and leaves the address bar
-// at once; the player then watches with the cookie, never with the code in a URL.
+// at once; the player then watches with the cookie, never with the code in a URL. A refused code
+// says why (wrong, expired, or in use on all its devices) from the server's X-Courtcast-Error.
+// Families see no hearing id, no protocol name, and no title of a restricted hearing.
 // While the page is open it asks every second whether the court still broadcasts: a cut stops
 // the player at once, and the page says the court stopped it.
 import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
 import { formatCourtDateTime, startCourtClock } from "./time.js";
-import { WatchPlayer } from "./watch-player.js";
+import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -32,11 +34,16 @@ const OVERLAY = {
   retrying: ["watch.state.retrying", null],
   "code-needed": ["watch.state.codeNeeded", "watch.state.codeNeeded.hint"],
   "bad-code": ["watch.state.badCode", "watch.state.codeNeeded.hint"],
+  "code-expired": ["watch.state.codeExpired", "watch.state.codeExpired.hint"],
+  "code-in-use": ["watch.state.codeInUse", "watch.state.codeInUse.hint"],
   "too-many": ["watch.state.tooMany", "watch.state.codeNeeded.hint"],
   recess: ["watch.state.recess", "watch.state.recess.hint"],
   ended: ["watch.state.ended", null],
   "not-found": ["watch.state.notFound", null],
 };
+
+// States that ask for a (new) code.
+const ASKING = new Set(["code-needed", "bad-code", "code-expired", "code-in-use", "too-many"]);
 
 function showState(state, mode, vars = {}) {
   const live = state === "live";
@@ -50,7 +57,7 @@ function showState(state, mode, vars = {}) {
     if (hint) setText($("overlay-hint"), hint);
     $("overlay-hint").hidden = !hint;
   }
-  const asking = state === "code-needed" || state === "bad-code" || state === "too-many";
+  const asking = ASKING.has(state);
   $("code-form").hidden = !asking;
   if (asking && changed) $("code-input").focus();
   // Which transport plays matters only while something plays.
@@ -90,8 +97,14 @@ function buildCameraChoice() {
 
 function showHearing() {
   $("hearing-info").hidden = false;
-  $("case-number").textContent = hearing.case_number;
-  $("case-title").textContent = `${hearing.case_title} · ${hearing.title}`;
+  if (hearing.visibility === "restricted") {
+    // The server names no case for a restricted hearing (api/routes/public.py).
+    $("case-number").textContent = "";
+    setText($("case-title"), "hearing.restrictedLine");
+  } else {
+    $("case-number").textContent = hearing.case_number;
+    $("case-title").textContent = `${hearing.case_title} · ${hearing.title}`;
+  }
   setText($("court-line"), "watch.courtLine", {
     court: hearing.court,
     courtroom: hearing.courtroom,
@@ -192,7 +205,7 @@ async function exchangeCode(code) {
   if (response.ok || response.status === 409) return true;
   if (response.status === 429) showTooMany(Number(response.headers.get("Retry-After")) || 60);
   else if (response.status === 404) showState("not-found");
-  else showState("bad-code");
+  else showState(codeRefusal(response.headers.get(REFUSAL_HEADER)));
   return false;
 }
 
@@ -205,7 +218,6 @@ async function watchWithCode(code) {
 async function start() {
   installLanguageSwitch();
   startCourtClock($("court-clock"));
-  setText($("hearing-label"), "watch.hearing", { id: hearingId });
   const first = await fetchHearing();
   if (first === "not-found") {
     showState("not-found");
@@ -229,8 +241,30 @@ async function start() {
 
 $("sound").addEventListener("click", () => {
   video.muted = !video.muted;
+  if (!video.muted && video.volume === 0) video.volume = 1;
   video.play().catch(() => {});
   showSound();
+});
+// Volume: moving the slider above zero also unmutes (a phone has no other way to hear it).
+$("volume").addEventListener("input", () => {
+  video.volume = Number($("volume").value);
+  video.muted = video.volume === 0;
+  video.play().catch(() => {});
+  showSound();
+});
+const showVolume = () => { $("volume").value = String(video.muted ? 0 : video.volume); };
+video.addEventListener("volumechange", showVolume);
+showVolume();
+// Full screen: the picture with its overlay and controls where the browser can (so sound and
+// leaving stay a tap away); iPhone Safari only lets the video element itself go full screen.
+$("fullscreen").addEventListener("click", () => {
+  const player = video.closest("main");
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else if (player.requestFullscreen) player.requestFullscreen().catch(() => {});
+  else video.webkitEnterFullscreen?.();
+});
+document.addEventListener("fullscreenchange", () => {
+  setText($("fullscreen"), document.fullscreenElement ? "watch.exitFullscreen" : "watch.fullscreen");
 });
 $("code-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -2,10 +2,11 @@
 // Courtcast's aiortc peers take no trickled candidates, so the offer waits for ICE gathering.
 
 export class HttpError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, reason = null) {
     super(`HTTP ${status}: ${detail}`);
     this.status = status;
     this.detail = detail;
+    this.reason = reason; // the server's machine-readable X-Courtcast-Error, when it gave one
   }
 }
 
@@ -43,7 +44,10 @@ export async function negotiate(pc, url, token) {
   const headers = { "Content-Type": "application/sdp" };
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(url, { method: "POST", headers, body: pc.localDescription.sdp });
-  if (response.status !== 201) throw new HttpError(response.status, await errorDetail(response));
+  if (response.status !== 201) {
+    const reason = response.headers.get("X-Courtcast-Error");
+    throw new HttpError(response.status, await errorDetail(response), reason);
+  }
   const answer = await response.text();
   const location = response.headers.get("Location");
   await pc.setRemoteDescription({ type: "answer", sdp: answer });
