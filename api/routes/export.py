@@ -21,9 +21,10 @@ import asyncio
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
 from api.auth import Principal
+from api.clip_names import clip_name, content_disposition
 from api.deps import RuntimeDep, SessionDep, Staff
 from api.evidence_refusal import refuse_uncertifiable
 from api.runtime import Runtime
@@ -46,11 +48,13 @@ from recorder.export import (
     remux_clip,
 )
 from storage.catalog import track_objects
-from storage.models import Recording
+from storage.models import Case, Hearing, Recording
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["export"])
 CLIP_FORMAT = "courtcast-clip/2"
 MAX_CLIP_S = 4 * 3600
+KEYFRAME_BEFORE_START = "starts_at_keyframe_before_requested_start"
+AS_REQUESTED = "starts_as_requested"
 From = Annotated[BoundedDatetime, Query(alias="from", description="wall-clock start, ISO 8601")]
 To = Annotated[BoundedDatetime, Query(alias="to", description="wall-clock end, ISO 8601")]
 
@@ -63,6 +67,21 @@ class Cut:
     signed: SignedRecording
     clip: Clip
     sources: list[SourceObject]
+    case_number: str
+
+    def exported(self, *, start: datetime, end: datetime) -> dict[str, str]:
+        """The range the clip holds against the one asked for, and why they differ.
+
+        A clip can only begin on a keyframe, the first picture of the segment holding the
+        requested start, so it usually begins a little before it; it ends with the last
+        picture before the requested end.
+        """
+        began = self.clip.starts_at
+        return {
+            "from": began.isoformat(),
+            "to": (began + timedelta(seconds=self.clip.duration_s)).isoformat(),
+            "reason": KEYFRAME_BEFORE_START if began < start else AS_REQUESTED,
+        }
 
 
 async def _refuse(
@@ -135,7 +154,9 @@ async def _cut(
         )
     except ValueError as error:  # no picture before `end`
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
-    return Cut(recording, signed, clip, sources)
+    hearing = await session.get(Hearing, recording.hearing_id)
+    case = await session.get(Case, hearing.case_id) if hearing is not None else None
+    return Cut(recording, signed, clip, sources, case.number if case is not None else "")
 
 
 @router.get("/{recording_id}/cameras/{camera}/export.mp4")
@@ -158,12 +179,25 @@ async def export_clip(
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     clip = cut.clip
-    name = f"{recording_id}-{camera}-{clip.starts_at:%Y%m%dT%H%M%SZ}.mp4"
+    name = clip_name(
+        case_number=cut.case_number or recording_id,
+        camera=camera,
+        starts_at=clip.starts_at,
+        zone=ZoneInfo(runtime.settings.court_timezone),
+    )
+    exported = cut.exported(start=start, end=end)
     return FileResponse(
         clip.path,
         media_type="video/mp4",
-        filename=name,
-        headers={"X-Courtcast-Clip-SHA256": clip.sha256},
+        headers={
+            "Content-Disposition": content_disposition(name),
+            "X-Courtcast-Clip-SHA256": clip.sha256,
+            "X-Courtcast-Requested-From": start.isoformat(),
+            "X-Courtcast-Requested-To": end.isoformat(),
+            "X-Courtcast-Exported-From": exported["from"],
+            "X-Courtcast-Exported-To": exported["to"],
+            "X-Courtcast-Exported-Reason": exported["reason"],
+        },
         background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True),
     )
 
@@ -177,6 +211,7 @@ def statement(cut: Cut, *, camera: str, start: datetime, end: datetime) -> dict[
         "hearing_id": recording.hearing_id,
         "camera": camera,
         "requested": {"from": start.isoformat(), "to": end.isoformat()},
+        "exported": cut.exported(start=start, end=end),
         "clip": {
             "sha256": clip.sha256,
             "bytes": clip.size,

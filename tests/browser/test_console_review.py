@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import av
 import httpx
@@ -39,6 +40,16 @@ def last_epoch_offset(api: httpx.Client, recording_id: str, first_segment_at: da
             offset = (at - first_segment_at).total_seconds()
             after_discontinuity = False
     return offset
+
+
+COURT_ZONE = ZoneInfo("Asia/Shanghai")  # the test server's default COURTCAST_COURT_TIMEZONE
+
+
+def court_clock_seconds(page: Page, selector: str, origin: datetime) -> float:
+    """Seconds from `origin` to the court clock time an input holds (on origin's court day)."""
+    clock = datetime.strptime(page.locator(selector).input_value(), "%H:%M:%S").time()
+    local = origin.astimezone(COURT_ZONE)
+    return (datetime.combine(local.date(), clock, COURT_ZONE) - local).total_seconds()
 
 
 def case_number(api: httpx.Client, hearing_id: str) -> str:
@@ -119,19 +130,27 @@ def test_console_records_and_review_plays_back(
     )
     screenshot(review, "review-recording")
 
-    # The clip runs from the marker to the end, or from the last change of picture size if
-    # the marker came before it (a clip may not cross one; see last_epoch_offset).
+    # The clip is chosen in court clock time: from the marker (set from the playhead, or picked
+    # from the marker list) to the end, or from the last change of picture size if the marker
+    # came before it (a clip may not cross one; see last_epoch_offset).
     review.locator("#play").click()  # pause
+    first_segment_at = datetime.fromisoformat(track["first_segment_at"])
     review.locator("#set-from").click()
-    set_from = float(str(review.locator("#clip-from").input_value()))
-    assert abs(set_from - marker_offset) < 0.5, (set_from, marker_offset)
-    epoch_start = last_epoch_offset(
-        api, recording_id, datetime.fromisoformat(track["first_segment_at"])
+    marker_at = datetime.fromisoformat(marker["at"])
+    assert abs(court_clock_seconds(review, "#clip-from", first_segment_at) - marker_offset) <= 1.5
+    review.locator("#clip-from").fill("00:00:00")
+    review.locator("#clip-marker").select_option(index=1)  # the first marker
+    expect(review.locator("#clip-from")).to_have_value(
+        f"{marker_at.astimezone(COURT_ZONE):%H:%M:%S}"
     )
+    set_from = court_clock_seconds(review, "#clip-from", first_segment_at)
+    epoch_start = last_epoch_offset(api, recording_id, first_segment_at)
     if epoch_start > set_from:
-        review.locator("#clip-from").fill(f"{epoch_start + 0.1:.1f}")
+        later = first_segment_at + timedelta(seconds=epoch_start + 1)
+        review.locator("#clip-from").fill(f"{later.astimezone(COURT_ZONE):%H:%M:%S}")
         review.locator("#clip-from").dispatch_event("change")
-    review.locator("#clip-to").fill(str(review.locator("#scrub").get_attribute("max")))
+    end = first_segment_at + timedelta(seconds=track["duration_s"])
+    review.locator("#clip-to").fill(f"{end.astimezone(COURT_ZONE):%H:%M:%S}")
     review.locator("#clip-to").dispatch_event("change")
     mp4_url = review.locator("#export-mp4").get_attribute("href")
     assert mp4_url and "export.mp4" in mp4_url
@@ -142,3 +161,14 @@ def test_console_records_and_review_plays_back(
     assert decoded > 0
     proof = api.get(str(review.locator("#export-json").get_attribute("href")))
     assert proof.status_code == 200, proof.text
+
+    # Downloaded from the page: named by case number, camera and court time, and the page says
+    # what the clip holds (it begins on the keyframe at or before the time asked for).
+    with review.expect_download() as downloading:
+        review.locator("#export-mp4").click()
+    exported_from = datetime.fromisoformat(clip.headers["x-courtcast-exported-from"])
+    local = exported_from.astimezone(COURT_ZONE)
+    name = f"{case_number(api, hearing.id)}_bench_{local:%Y-%m-%d_%H%M%S}.mp4"
+    assert downloading.value.suggested_filename == name
+    expect(review.locator("#export-range")).to_contain_text(f"已导出 {local:%H:%M:%S}–")
+    screenshot(review, "review-exported")

@@ -15,6 +15,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -77,6 +79,32 @@ async def refusals(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     return items
 
 
+def assert_reports_range_exported(
+    headers: httpx.Headers, span: dict[str, str], stopped: dict[str, Any]
+) -> None:
+    """The clip says what it holds: from the keyframe before the requested start (the range
+    starts 2.5 s into 2 s segments) to no later than the requested end, and is named by case
+    number, camera and court time, not by ids."""
+    asked_from, asked_to = (datetime.fromisoformat(span[k]) for k in ("from", "to"))
+    got_from = datetime.fromisoformat(headers["x-courtcast-exported-from"])
+    got_to = datetime.fromisoformat(headers["x-courtcast-exported-to"])
+    assert datetime.fromisoformat(headers["x-courtcast-requested-from"]) == asked_from
+    assert datetime.fromisoformat(headers["x-courtcast-requested-to"]) == asked_to
+    assert asked_from - timedelta(seconds=2.1) <= got_from < asked_from, headers
+    assert headers["x-courtcast-exported-reason"] == "starts_at_keyframe_before_requested_start"
+    # the last picture starts before the requested end and lasts one frame
+    assert asked_to - timedelta(seconds=0.2) <= got_to <= asked_to + timedelta(seconds=1 / FPS)
+    disposition = headers["content-disposition"]
+    local = got_from.astimezone(ZoneInfo("Asia/Shanghai"))
+    name = f"_bench_{local:%Y-%m-%d_%H%M%S}.mp4"
+    assert disposition.startswith('attachment; filename="(2026)_04_'), disposition
+    assert disposition.endswith(quote(name)), disposition
+    assert (
+        "filename*=UTF-8''%282026%29%E6%B9%9804%E6%B0%91%E5%88%9D" in disposition
+    )  # (2026)湘04民初
+    assert stopped["id"] not in disposition
+
+
 async def test_exported_clip_decodes_covers_the_range_and_certifies_the_bytes_read(
     any_store_server: RunningServer, clip: Path
 ) -> None:
@@ -110,6 +138,7 @@ async def test_exported_clip_decodes_covers_the_range_and_certifies_the_bytes_re
     assert 3 * FPS <= decoded.video_frames <= 5 * FPS + 1, decoded.video_frames
     assert decoded.audio_frames > 3 * 40
     assert mp4.headers["x-courtcast-clip-sha256"] == sha256(mp4.content)
+    assert_reports_range_exported(mp4.headers, span, stopped)
     assert crossing.status_code == 422 and "end" in crossing.json()["detail"]
 
     # The statement verifies with the court's published key, and states what the clip holds.
@@ -122,6 +151,11 @@ async def test_exported_clip_decodes_covers_the_range_and_certifies_the_bytes_re
     statement = envelope["document"]
     court_key.verify(base64.b64decode(envelope["signature"]), canonical_json(statement))
     assert statement["clip"]["sha256"] == sha256(mp4.content)
+    assert statement["exported"] == {
+        "from": mp4.headers["x-courtcast-exported-from"],
+        "to": mp4.headers["x-courtcast-exported-to"],
+        "reason": mp4.headers["x-courtcast-exported-reason"],
+    }
 
     # Its sources are the init segment and the covering segments, with the SHA-256 of the bytes
     # the store holds; the manifest it cites is the recording's, as stored.

@@ -45,16 +45,18 @@ export async function api(path, { method = "GET", body, token } = {}) {
   return response.status === 204 ? null : response.json();
 }
 
-// Fetch a file with the token and hand it to the browser as a download.
+// Fetch a file with the token and hand it to the browser as a download; `name` may be a
+// function of the response (to keep the name the server gave). Returns the response.
 export async function download(url, name) {
   const response = await fetch(url, { headers: authHeaders() });
   if (!response.ok) throw new HttpError(response.status, await response.text());
   const blob = await response.blob();
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
-  link.download = name;
+  link.download = typeof name === "function" ? name(response) : name;
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  return response;
 }

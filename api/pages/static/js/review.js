@@ -2,8 +2,9 @@
 // wall-clock timeline, with its markers and transcript in sync, and export a certified clip.
 // Playlists need the bearer token: the page fetches them, makes segment links absolute (they are
 // already signed) and gives hls.js a blob URL.
-import { api, download, storeToken, storedToken } from "./api.js";
+import { api, storeToken, storedToken } from "./api.js";
 import { installLanguageSwitch, setText, t } from "./i18n.js";
+import { installExport } from "./review-export.js";
 import { courtTimeZone, formatCourtDateTime, formatCourtTime } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
@@ -156,8 +157,6 @@ async function openRecording(recordingId, title) {
   setMain(tracks[0]?.camera ?? null);
   $("scrub").max = view.duration.toFixed(1);
   $("duration").textContent = formatCourtTime(view.origin + view.duration * 1000);
-  $("clip-from").value = "0";
-  $("clip-to").value = Math.min(view.duration, 60).toFixed(1);
   const [markers, lines] = await Promise.all([
     api(`/api/v1/recordings/${recordingId}/markers`),
     api(`/api/v1/recordings/${recordingId}/transcript`),
@@ -165,7 +164,7 @@ async function openRecording(recordingId, title) {
   view.markers = markers;
   view.lines = lines;
   renderLogs();
-  updateExport();
+  clips.reset();
   $("viewer").scrollIntoView({ block: "start" });
   $("play").focus();
 }
@@ -177,7 +176,7 @@ function setMain(camera) {
     cam.video.closest("figure").classList.toggle("main", name === camera);
     cam.video.muted = name !== camera; // the main camera's sound only
   }
-  updateExport();
+  clips.update();
 }
 
 function mainCam() {
@@ -266,32 +265,6 @@ function renderLogs() {
   }));
 }
 
-// -- export --------------------------------------------------------------------------------
-
-function exportUrl(kind) {
-  const from = new Date(view.origin + Number($("clip-from").value) * 1000).toISOString();
-  const to = new Date(view.origin + Number($("clip-to").value) * 1000).toISOString();
-  const query = new URLSearchParams({ from, to });
-  return `/api/v1/recordings/${view.recording.id}/cameras/${encodeURIComponent(view.main)}/export.${kind}?${query}`;
-}
-
-function updateExport() {
-  if (!view.recording || !view.main) return;
-  for (const kind of ["mp4", "json"]) $(`export-${kind}`).href = exportUrl(kind);
-}
-
-async function exportClip(event, kind) {
-  event.preventDefault();
-  updateExport();
-  setText($("export-status"), "review.exporting");
-  try {
-    await download(exportUrl(kind), `${view.main}-${view.recording.id}.${kind}`);
-    setText($("export-status"), "review.exported");
-  } catch (error) {
-    setText($("export-status"), "review.failed", { reason: error.detail || error.message });
-  }
-}
-
 function setLayout(grid) {
   $("videos").classList.toggle("switch-mode", !grid);
   $("mode-grid").setAttribute("aria-pressed", String(grid));
@@ -310,12 +283,10 @@ $("speed").addEventListener("change", () => {
 $("main-camera").addEventListener("change", () => setMain($("main-camera").value));
 $("mode-grid").addEventListener("click", () => setLayout(true));
 $("mode-switch").addEventListener("click", () => setLayout(false));
-$("set-from").addEventListener("click", () => { $("clip-from").value = position().toFixed(1); updateExport(); });
-$("set-to").addEventListener("click", () => { $("clip-to").value = position().toFixed(1); updateExport(); });
-$("clip-from").addEventListener("change", updateExport);
-$("clip-to").addEventListener("change", updateExport);
-$("export-mp4").addEventListener("click", (event) => exportClip(event, "mp4"));
-$("export-json").addEventListener("click", (event) => exportClip(event, "json"));
+const clips = installExport(() => ({
+  recording: view.recording, camera: view.main, origin: view.origin, duration: view.duration,
+  markers: view.markers, position,
+}));
 setInterval(sync, SYNC_MS);
 window.courtcastReview = { seek, position, view }; // for tests and the console of a curious clerk
 if (storedToken()) {

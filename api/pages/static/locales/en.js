@@ -213,5 +213,10 @@ export default {
   "review.exportJson": "Download proof (JSON)",
   "review.exporting": "Exporting…",
   "review.exported": "Downloaded",
+  "review.clipCourtTime": "Court time (hh:mm:ss)",
+  "review.clipMarker": "Start at marker",
+  "review.clipMarkerChoose": "Choose a marker…",
+  "review.exportedEarlier": "Exported {from}–{to}: a clip can only begin on a keyframe, so it begins at the last one before {asked}",
+  "review.exportedExactly": "Exported {from}–{to}",
   "console.line.post": "Post",
 };

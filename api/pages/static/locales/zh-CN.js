@@ -213,5 +213,10 @@ export default {
   "review.exportJson": "下载证明（JSON）",
   "review.exporting": "正在导出…",
   "review.exported": "已下载",
+  "review.clipCourtTime": "法庭时间（时:分:秒）",
+  "review.clipMarker": "从标记开始",
+  "review.clipMarkerChoose": "选择标记…",
+  "review.exportedEarlier": "已导出 {from}–{to}：片段只能从关键帧开始，故从所选起点 {asked} 之前最近的关键帧开始",
+  "review.exportedExactly": "已导出 {from}–{to}",
   "console.line.post": "记录",
 };
