@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
@@ -89,6 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.mount("/assets", pages.assets, name="assets")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        # browsers ask for it on every page whatever the page links: a 404 in every log
+        return FileResponse(pages.PAGES_DIR / "static" / "favicon.svg", media_type="image/svg+xml")
 
     install_audit_trail(app)
     app.add_middleware(

@@ -41,6 +41,7 @@ def test_page_is_utf8_html(api: httpx.Client, path: str) -> None:
         ("/assets/js/i18n.js", "javascript"),
         ("/assets/locales/zh-CN.js", "javascript"),
         ("/vendor/hls.js/hls.min.mjs", "javascript"),  # installed by npm ci, never committed
+        ("/favicon.ico", "image/svg+xml"),  # browsers ask for it on every page
     ],
 )
 def test_page_files_are_served(api: httpx.Client, path: str, content_type: str) -> None:
@@ -125,6 +126,17 @@ def csp_page(
     page = page_errors.watch(context.new_page())
     yield page, watch
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/publish", "/watch", "/console", "/review"])
+def test_page_loads_without_a_404(csp_page: tuple[Page, CspWatch], path: str) -> None:
+    page, _ = csp_page
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    page.goto("/favicon.ico")  # what the browser fetches for the tab, whether or not headless does
+    assert missing == []
 
 
 @pytest.mark.parametrize("path", PAGES)
