@@ -71,6 +71,23 @@ def test_console_records_and_review_plays_back(
     console.wait_for_function(f"() => {TILE_FRAMES} > 0", timeout=15_000)
     expect(console.locator(".feed-tile .feed-state")).to_have_text("在线", timeout=5_000)
     expect(console.locator(".feed-tile .health")).to_contain_text("帧/秒")
+    # A healthy feed is green, not the red of a live broadcast, and the figures are plain words
+    expect(console.locator(".feed-tile .feed-state")).to_have_class(
+        "feed-state badge badge-feed-live"
+    )
+    assert (
+        console.evaluate(
+            "getComputedStyle(document.querySelector('.feed-tile .feed-state')).backgroundColor"
+        )
+        == "rgb(227, 244, 232)"
+    )
+    expect(console.locator(".feed-tile .health")).not_to_contain_text("关键帧")
+    expect(console.locator("#backlog")).to_have_text("录像已全部上传")
+    hang_ups: list[str] = []
+    console.on(
+        "response",
+        lambda r: hang_ups.append(f"{r.status} {r.url}") if r.request.method == "DELETE" else None,
+    )
 
     # Keyboard alone: Tab reaches the start button with a visible focus ring, Alt+R starts.
     expect(console.locator("#rec-start")).to_be_enabled(timeout=5_000)
@@ -172,3 +189,10 @@ def test_console_records_and_review_plays_back(
     assert downloading.value.suggested_filename == name
     expect(review.locator("#export-range")).to_contain_text(f"已导出 {local:%H:%M:%S}–")
     screenshot(review, "review-exported")
+
+    # The camera stops: the console's preview hangs up by DELETE, and its viewer is still there
+    # to be hung up (it answered 404 when the peer was closed first).
+    page.close()
+    expect(console.locator(".feed-tile .feed-state")).to_have_text("离线", timeout=15_000)
+    console.wait_for_timeout(1000)
+    assert hang_ups and all(h.startswith("200 ") for h in hang_ups), hang_ups

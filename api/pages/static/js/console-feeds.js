@@ -3,6 +3,8 @@
 import { setText, t } from "./i18n.js";
 import { deleteResource, negotiate } from "./webrtc.js";
 
+const KEYFRAME_LATE_S = 5; // a camera sends a full picture every 1-2 s; later than this is worth a word
+
 export class FeedTile {
   constructor({ camera, hearingId, token, audioContext }) {
     this.camera = camera;
@@ -84,8 +86,9 @@ export class FeedTile {
   disconnect() {
     const pc = this.pc;
     this.pc = null;
-    pc?.close();
-    deleteResource(this.resourceUrl, this.token);
+    // Hang up by DELETE before closing the peer: a closed peer is dropped by the server at
+    // once, and the DELETE that followed answered 404 on every switch.
+    deleteResource(this.resourceUrl, this.token).finally(() => pc?.close());
     this.resourceUrl = null;
     this.video.srcObject = null;
     this.meter.value = 0;
@@ -99,13 +102,14 @@ export class FeedTile {
 
   // `feed` is one entry of GET /api/v1/courtrooms/{id}/feeds.
   update(feed) {
-    this.badge.className = `feed-state badge badge-${feed.connection}`;
+    this.badge.className = `feed-state badge badge-feed-${feed.connection}`; // not the red "live"
     setText(this.badge, `console.conn.${feed.connection}`);
     const parts = [
       t("console.health.fps", { fps: feed.fps }),
       t("console.health.kbps", { kbps: Math.round(feed.bitrate_bps / 1000) }),
-      feed.last_keyframe_age_s == null ? null
-        : t("console.health.keyframe", { s: feed.last_keyframe_age_s.toFixed(1) }),
+      // only when the picture has not fully refreshed for a while (the camera's keyframes)
+      feed.last_keyframe_age_s == null || feed.last_keyframe_age_s < KEYFRAME_LATE_S ? null
+        : t("console.health.keyframe", { s: Math.round(feed.last_keyframe_age_s) }),
       feed.packet_loss == null ? null : t("console.health.loss", { pct: feed.packet_loss }),
       feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s > 2
         ? t("console.health.noAudio", { s: Math.round(feed.audio_silent_s) }) : null,

@@ -102,6 +102,10 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
+function readableSize(bytes) {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
+}
+
 function render(feeds) {
   const first = desk.feeds === null;
   desk.feeds = feeds;
@@ -129,10 +133,14 @@ function render(feeds) {
   });
   $("rec-start").disabled = recording || !desk.hearingId;
   $("rec-stop").disabled = !recording;
-  const mb = (bytes) => (bytes / 1e6).toFixed(1);
-  setText($("backlog"), "console.backlog", {
-    spool: mb(feeds.spool_backlog_bytes), max: mb(feeds.spool_max_bytes), segments: feeds.upload_backlog,
-  });
+  // In words an operator reads at a glance: nothing waiting, or how much of how much.
+  if (feeds.spool_backlog_bytes === 0 && feeds.upload_backlog === 0) setText($("backlog"), "console.backlog.clear");
+  else {
+    setText($("backlog"), "console.backlog", {
+      spool: readableSize(feeds.spool_backlog_bytes), max: readableSize(feeds.spool_max_bytes),
+      segments: feeds.upload_backlog,
+    });
+  }
   deriveAlarms(feeds);
   if (first) refreshBroadcast();
 }
