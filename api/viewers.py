@@ -93,8 +93,16 @@ class ViewerRegistry:
         return len(self._viewers)
 
     def counts(self, hearing_id: str) -> dict[str, int]:
-        """Viewers per camera of one hearing (for the broadcast console)."""
-        return dict(Counter(w.camera for w in self._viewers.values() if w.hearing_id == hearing_id))
+        """The audience per camera of one hearing (for the broadcast console): public and
+        access-code viewers. Staff previews (the console's own tiles, a judge) are not an
+        audience, and counting them showed an operator viewers where there were none."""
+        return dict(
+            Counter(
+                w.camera
+                for w in self._viewers.values()
+                if w.hearing_id == hearing_id and w.kind != "staff"
+            )
+        )
 
     async def close(self) -> None:
         for watching in list(self._viewers.values()):

@@ -219,5 +219,7 @@ export default {
   "review.clipMarkerChoose": "Choose a marker…",
   "review.exportedEarlier": "Exported {from}–{to}: a clip can only begin on a keyframe, so it begins at the last one before {asked}",
   "review.exportedExactly": "Exported {from}–{to}",
+  "review.parties": "Parties: {names}",
+  "review.presiding": "Presiding: {name}",
   "console.line.post": "Post",
 };

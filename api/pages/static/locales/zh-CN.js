@@ -219,5 +219,7 @@ export default {
   "review.clipMarkerChoose": "选择标记…",
   "review.exportedEarlier": "已导出 {from}–{to}：片段只能从关键帧开始，故从所选起点 {asked} 之前最近的关键帧开始",
   "review.exportedExactly": "已导出 {from}–{to}",
+  "review.parties": "当事人：{names}",
+  "review.presiding": "审判长 {name}",
   "console.line.post": "记录",
 };
