@@ -148,11 +148,6 @@ class HearingPatch(BaseModel):
     visibility: Literal["public", "restricted", "sealed"] | None = None
 
 
-class HearingPage(BaseModel):
-    items: list[HearingOut]
-    next: str | None = Field(description="cursor of the next page; null on the last page")
-
-
 class TrackOut(BaseModel):
     camera: str
     duration_s: float
@@ -200,6 +195,21 @@ class RecordingSummary(BaseModel):
     status: str
     started_at: datetime
     stopped_at: datetime | None
+
+
+class HearingResult(HearingOut):
+    """A search result: the hearing and what a judge recognises it by."""
+
+    case_number: str  # as entered
+    case_title: str
+    courtroom_name: str
+    parties: list[PartyOut]
+    recordings: list[RecordingSummary]  # oldest first
+
+
+class HearingPage(BaseModel):
+    items: list[HearingResult]
+    next: str | None = Field(description="cursor of the next page; null on the last page")
 
 
 class RecordingPage(BaseModel):

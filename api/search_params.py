@@ -20,9 +20,13 @@ class SearchQuery(BaseModel):
 
     case_id: str | None = None
     case_number: str | None = Field(
-        default=None, max_length=100, description="the exact case number or its beginning"
+        default=None,
+        max_length=100,
+        description="any part of the case number, full-width or half-width",
     )
-    party: str | None = Field(default=None, max_length=200, description="part of a party name")
+    party: str | None = Field(
+        default=None, max_length=200, description="part of a party name, or of the case title"
+    )
     judge: str | None = Field(default=None, max_length=200, description="the presiding judge")
     courtroom_id: str | None = None
     date_from: BoundedDatetime | None = Field(default=None, description="inclusive")

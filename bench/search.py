@@ -29,6 +29,7 @@ import httpx
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import case_numbers
 from storage.db import Database, sqlite_url
 from storage.models import (
     Camera,
@@ -59,6 +60,7 @@ SENTENCES = [
 ]
 START = datetime(2021, 1, 4, 1, 30, tzinfo=UTC)
 BATCH = 20_000
+FULL_WIDTH = str.maketrans("()0123456789", "（）０１２３４５６７８９")  # as an input method types
 
 
 def name(rng: random.Random) -> str:
@@ -118,10 +120,12 @@ async def seed(url: str, *, hearings: int, segments: int, rng: random.Random) ->
     def case_rows() -> Iterator[dict[str, Any]]:
         for c in range(cases):
             a, b = parties[c]
+            number = f"({2021 + c % 5})湘{c % 13 + 1:02d}民初{c}号"
             yield {
                 "id": uid("c", c),
                 "court_id": "court",
-                "number": f"({2021 + c % 5})湘{c % 13 + 1:02d}民初{c}号",
+                "number": number,
+                "number_key": case_numbers.normalize(number),  # COPY fills no defaults
                 "title": f"{a}诉{b}{CAUSES[c % len(CAUSES)]}纠纷",
                 "case_type": "default",
                 "legal_hold": False,
@@ -283,6 +287,7 @@ async def seed(url: str, *, hearings: int, segments: int, rng: random.Random) ->
     return {
         "counts": counts,
         "case_number": f"({2021 + case % 5})湘{case % 13 + 1:02d}民初{case}号",
+        "number_part": f"民初{case}号",
         "party": parties[case][0],
         "judge": judges[sample % len(judges)],
         "courtroom_id": uid("r", sample % rooms),
@@ -306,6 +311,11 @@ def typical(found: dict[str, Any]) -> Plan:
     return {
         "case number (exact)": ("/api/v1/hearings", {"case_number": found["case_number"]}),
         "case number (prefix)": ("/api/v1/hearings", {"case_number": "(2023)湘05民初"}),
+        "case number (full-width)": (
+            "/api/v1/hearings",
+            {"case_number": found["case_number"].translate(FULL_WIDTH)},
+        ),
+        "case number (contains)": ("/api/v1/hearings", {"case_number": found["number_part"]}),
         "party (contains)": ("/api/v1/hearings", {"party": found["party"]}),
         "judge + date range": (
             "/api/v1/hearings",

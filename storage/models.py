@@ -24,8 +24,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from storage import case_numbers
 
 
 def new_id() -> str:
@@ -100,12 +103,21 @@ class Camera(Base):
     courtroom: Mapped[Courtroom] = relationship(back_populates="cameras")
 
 
+def _number_key(context: DefaultExecutionContext) -> str:
+    """Every insert of a case gets its number's key, whoever writes it (ORM or Core)."""
+    return case_numbers.normalize(context.get_current_parameters()["number"])
+
+
 class Case(Base):
     __tablename__ = "cases"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     court_id: Mapped[str] = mapped_column(ForeignKey("courts.id"), index=True)
-    number: Mapped[str] = mapped_column(String(100), unique=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)  # as typed, for display
+    # storage/case_numbers.py: what lookups and search compare (migration 0011)
+    number_key: Mapped[str] = mapped_column(
+        String(100), index=True, default=lambda context: _number_key(context)
+    )
     title: Mapped[str] = mapped_column(Text)
     case_type: Mapped[str] = mapped_column(String(32), default="default")  # its retention class
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,7 +5,8 @@ both databases index character trigrams: SQLite through FTS5 `trigram` tables, P
 through pg_trgm GIN indexes that serve ILIKE. Free text `q` looks in one document per
 hearing (`hearing_search`, migration 0008: case title, hearing title, markers and transcript
 lines), joined to `hearings`, so the database can stop at the page limit instead of
-collecting every matching line first; the party filter uses the per-row index of 0005.
+collecting every matching line first; the party filter looks in party names and case titles
+through the per-row indexes of 0005; case numbers compare as keys (storage/case_numbers.py).
 Trigrams need three characters; shorter queries scan with LIKE.
 Pages are ordered newest first, ties broken by id, and continue from an opaque cursor
 so a row inserted meanwhile never shifts a page (offset is kept for simple clients).
@@ -23,7 +24,6 @@ from typing import Generic, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     column,
     func,
     literal,
@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from storage import case_numbers
 from storage.models import (
     Case,
     CaseParty,
@@ -65,7 +66,7 @@ class SearchFilters:
     """What a search asks for; None means "any". Text filters are substrings."""
 
     case_id: str | None = None
-    case_number: str | None = None  # the exact number or a prefix of it
+    case_number: str | None = None  # any part of the number, however typed (case_numbers)
     party: str | None = None
     judge: str | None = None
     courtroom_id: str | None = None
@@ -96,6 +97,8 @@ class _Source:
 
 
 PARTY_NAMES = _Source("party", CaseParty.id, CaseParty.case_id, CaseParty.name)
+# a case titled 张三诉李四合同纠纷 names its parties even when none were entered
+CASE_TITLES = _Source("case", Case.id, Case.id, Case.title)
 
 
 def encode_cursor(at: datetime, row_id: str) -> str:
@@ -134,10 +137,11 @@ def _containing(dialect: str, source: _Source, text: str) -> Select[str]:
     return owners.where(source.row_id.in_(documents))
 
 
-def _number_prefix(dialect: str, prefix: str) -> ColumnElement[bool]:
-    """A range on the case-number index (byte order, so a prefix is a contiguous range)."""
-    number = Case.number.collate("C") if dialect == "postgresql" else Case.number
-    return and_(number >= prefix, number < prefix + HIGHEST_CHARACTER)
+def _number_containing(typed: str) -> Select[str]:
+    """Cases whose number contains `typed`, both spelled as keys (LIKE: the pg_trgm index of
+    migration 0011 on PostgreSQL, a scan of one short column on SQLite)."""
+    key = case_numbers.normalize(typed)
+    return select(Case.id).where(Case.number_key.like(_like_pattern(key), escape="\\"))
 
 
 def _hearing_conditions(dialect: str, filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -146,10 +150,14 @@ def _hearing_conditions(dialect: str, filters: SearchFilters) -> list[ColumnElem
     if filters.case_id:
         conditions.append(Hearing.case_id == filters.case_id)
     if filters.case_number:
-        numbers = select(Case.id).where(_number_prefix(dialect, filters.case_number))
-        conditions.append(Hearing.case_id.in_(numbers))
+        conditions.append(Hearing.case_id.in_(_number_containing(filters.case_number)))
     if filters.party:
-        conditions.append(Hearing.case_id.in_(_containing(dialect, PARTY_NAMES, filters.party)))
+        conditions.append(
+            or_(
+                Hearing.case_id.in_(_containing(dialect, PARTY_NAMES, filters.party)),
+                Hearing.case_id.in_(_containing(dialect, CASE_TITLES, filters.party)),
+            )
+        )
     if filters.judge:
         conditions.append(Hearing.presiding_judge == filters.judge)
     if filters.visibility:

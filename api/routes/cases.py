@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.schemas import CaseIn, CaseOut, LegalHoldIn, PartyOut
+from storage import case_numbers
 from storage.catalog import add_case_parties, case_object_keys, case_parties, default_court
 from storage.models import Case, Court, Hearing, HearingAssignment
 from storage.objects import ObjectNotFound, ObjectStoreUnavailable
@@ -53,7 +54,8 @@ async def create_case(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"unknown case_type {body.case_type!r}; one of: {', '.join(sorted(classes))}",
         )
-    if await session.scalar(select(Case.id).where(Case.number == number)) is not None:
+    same = select(Case.id).where(Case.number_key == case_numbers.normalize(number))
+    if await session.scalar(same) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"case {number} already exists")
     if body.court_id is None:
         settings = runtime.settings
@@ -100,7 +102,7 @@ async def list_cases(
 ) -> list[CaseOut]:
     query = select(Case).where(case_visible(principal)).order_by(Case.created_at.desc()).limit(500)
     if number:
-        query = query.where(Case.number == number)
+        query = query.where(Case.number_key == case_numbers.normalize(number))
     return await cases_out(session, list(await session.scalars(query)))
 
 

@@ -1,4 +1,7 @@
-"""Hearings of a case in a courtroom: search, status, and starting their recordings."""
+"""Hearings of a case in a courtroom: search, status, and starting their recordings.
+
+Search results carry the case number and title, courtroom, parties and recordings, so a
+page lists them without a request per row."""
 
 from __future__ import annotations
 
@@ -19,14 +22,18 @@ from api.schemas import (
     HearingOut,
     HearingPage,
     HearingPatch,
+    HearingResult,
     HearingStatus,
+    PartyOut,
     RecordingOut,
+    RecordingSummary,
 )
 from api.search_params import SearchQuery, run_search
 from api.visibility import may_see, visible_hearing
 from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
 from storage.search import search_hearings
+from storage.search_rows import HearingRow, hearing_rows
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["hearings"])
 
@@ -64,7 +71,21 @@ async def list_hearings(
 ) -> HearingPage:
     """Newest scheduled first; `status` is the hearing's. Follow `next` as `cursor`."""
     page = await run_search(search_hearings, session, search, principal)
-    return HearingPage(items=[hearing_out(hearing) for hearing in page.items], next=page.next)
+    rows = await hearing_rows(session, page.items)
+    return HearingPage(items=[hearing_result(row) for row in rows], next=page.next)
+
+
+def hearing_result(row: HearingRow) -> HearingResult:
+    return HearingResult(
+        **hearing_out(row.hearing).model_dump(),
+        case_number=row.case.number,
+        case_title=row.case.title,
+        courtroom_name=row.courtroom.name,
+        parties=[PartyOut(name=p.name, role=p.role) for p in row.parties],
+        recordings=[
+            RecordingSummary.model_validate(r, from_attributes=True) for r in row.recordings
+        ],
+    )
 
 
 @router.get("/{hearing_id}", response_model=HearingOut)

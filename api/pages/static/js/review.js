@@ -49,12 +49,8 @@ async function search(event) {
   try {
     await loadCourtrooms();
     const hearings = await api(`/api/v1/hearings?${query}`);
-    const results = await Promise.all(hearings.items.map(async (hearing) => {
-      const recordings = await api(`/api/v1/recordings?case_id=${encodeURIComponent(hearing.case_id)}&limit=200`);
-      return { hearing, recordings: recordings.items.filter((r) => r.hearing_id === hearing.id) };
-    }));
-    $("results").replaceChildren(...results.map(resultItem));
-    setText($("search-status"), "review.found", { n: results.length });
+    $("results").replaceChildren(...hearings.items.map(resultItem));
+    setText($("search-status"), "review.found", { n: hearings.items.length });
     $("token-field").hidden = true;
   } catch (error) {
     setText($("search-status"), error.status === 401 ? "review.badToken" : "review.failed",
@@ -63,18 +59,49 @@ async function search(event) {
   }
 }
 
-function resultItem({ hearing, recordings }) {
+function line(className, ...parts) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.append(...parts);
+  return p;
+}
+
+function span(className, text) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function resultItem(hearing) {
+  // A row names what a judge knows the hearing by: case number and title, then when, where,
+  // who presides and the parties (from the search result itself: one request per search).
   const li = document.createElement("li");
   li.className = "panel result";
-  const title = document.createElement("p");
-  title.innerHTML = "<strong></strong> <span class=\"badge\"></span>";
-  title.querySelector("strong").textContent = `${formatCourtDateTime(hearing.scheduled_start)} ${hearing.title}`;
-  setText(title.querySelector(".badge"), `hearing.status.${hearing.status}`);
-  li.append(title);
-  const row = document.createElement("p");
-  row.className = "row";
-  if (!recordings.length) setText(row, "review.noRecording");
-  for (const recording of recordings) {
+  const number = document.createElement("strong");
+  number.className = "case-number";
+  number.textContent = hearing.case_number;
+  const badge = span("badge", "");
+  setText(badge, `hearing.status.${hearing.status}`);
+  li.append(line("", number, " ", span("case-title", hearing.case_title), " ", badge));
+  const when = line("small muted when",
+    span("", `${formatCourtDateTime(hearing.scheduled_start)} ${hearing.title}`), " · ",
+    span("courtroom-name", hearing.courtroom_name));
+  if (hearing.presiding_judge) {
+    const judge = span("judge", "");
+    setText(judge, "review.presiding", { name: hearing.presiding_judge });
+    when.append(" · ", judge);
+  }
+  li.append(when);
+  if (hearing.parties.length) {
+    const parties = span("parties", "");
+    setText(parties, "review.parties",
+      { names: hearing.parties.map((p) => `${p.role} ${p.name}`).join("；") });
+    li.append(line("small", parties));
+  }
+  const row = line("row");
+  if (!hearing.recordings.length) setText(row, "review.noRecording");
+  for (const recording of hearing.recordings) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "open-recording";
