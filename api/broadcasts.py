@@ -5,6 +5,10 @@ when there is no delay, else one shared delay line per camera. Cutting the
 feed or changing the delay hangs up those viewers at once and discards what
 the delay line held, so nothing from before the change reaches the public.
 The recording never passes through here.
+
+A new delay's lines start filling the moment the court sets it, for every camera
+the public watched: the watch page, which keeps its last picture while it
+rejoins, then gets pictures `delay_s` after the change, not after it rejoined.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class BroadcastDesk:
         self._viewers = viewers
         self._states: dict[str, BroadcastState] = {}
         self._lines: dict[tuple[str, str], DelayLine] = {}
+        # (hearing, camera) -> the live hub its public viewers were given, to refill a new delay
+        self._watched: dict[tuple[str, str], Hub] = {}
 
     async def state(self, session: AsyncSession, hearing_id: str) -> BroadcastState:
         cached = self._states.get(hearing_id)
@@ -62,7 +68,10 @@ class BroadcastDesk:
         await session.commit()
         state = self._states[hearing_id] = BroadcastState(on, delay_s)
         if state != before:
+            watched = {k: hub for k, hub in self._watched.items() if k[0] == hearing_id}
             await self._restart_public(hearing_id)
+            if state.on and state.delay_s > 0:
+                self._fill_lines(watched, state.delay_s)
         return state
 
     def public_hub(
@@ -70,13 +79,22 @@ class BroadcastDesk:
     ) -> Hub:
         """Where a public viewer of this camera reads from under the current state."""
         live = self._hubs.hub(courtroom_id, camera)
+        key = (hearing_id, camera)
+        self._watched[key] = live
         if state.delay_s <= 0:
             return live
-        key = (hearing_id, camera)
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = DelayLine(live, state.delay_s)
         return line.output
+
+    def _fill_lines(self, watched: dict[tuple[str, str], Hub], delay_s: float) -> None:
+        """Start delay lines now for the cameras the public watched, each from a fresh
+        keyframe, so their first picture comes out `delay_s` after the change."""
+        for key, live in watched.items():
+            self._watched[key] = live
+            self._lines[key] = DelayLine(live, delay_s)
+            live.request_keyframe()
 
     async def _restart_public(self, hearing_id: str) -> None:
         await self._viewers.close_public(hearing_id)
@@ -91,6 +109,8 @@ class BroadcastDesk:
         no longer the courtroom's hearing in session."""
         for key in [key for key in self._lines if key[0] == hearing_id]:
             await self._lines.pop(key).close()
+        for key in [key for key in self._watched if key[0] == hearing_id]:
+            del self._watched[key]
 
     async def close(self) -> None:
         for line in self._lines.values():

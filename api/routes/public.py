@@ -41,6 +41,7 @@ class PublicHearing(BaseModel):
     status: str  # scheduled, in_session, recess, closed
     visibility: str  # public or restricted (a restricted hearing needs an access code)
     broadcast_on: bool
+    delay_s: float  # the broadcast runs this far behind the room (0: real time)
     cameras: list[str]
     live_cameras: list[str]  # cameras publishing now
 
@@ -68,6 +69,7 @@ async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing)
         status=hearing.status,
         visibility=hearing.visibility,
         broadcast_on=broadcast.on,
+        delay_s=broadcast.delay_s,
         cameras=[camera.name for camera in courtroom.cameras],
         # only through the room's hearing in session: another hearing's cameras stay dark
         live_cameras=runtime.control_room.publishing_cameras(courtroom.id)

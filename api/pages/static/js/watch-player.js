@@ -1,7 +1,8 @@
 // Plays one camera of a hearing: WHEP first (real time); HLS through hls.js only when WHEP
 // fails and the live playlist answers. Reports "connecting", "live", "not-started" (WHEP 404 or
 // no frames), "stopped" (the court turned the broadcast off), "code-needed" (a restricted
-// hearing: 401), "bad-code" (the code was refused) and "retrying".
+// hearing: 401), "bad-code" (the code was refused), "retrying", and "switching" (rejoining
+// after the court changed the delay: the last picture stays until the new feed's first one).
 // A restricted hearing is watched with the viewer ticket cookie the page got for its access
 // code (watch.js): no code ever goes into a WHEP or playlist URL.
 import { HttpError, deleteResource, negotiate } from "./webrtc.js";
@@ -9,6 +10,7 @@ import { HttpError, deleteResource, negotiate } from "./webrtc.js";
 const NO_FRAMES_MS = 4000;    // connected but silent this long: the camera is not sending
 const RETRY_MS = 5000;        // how often a waiting viewer asks again
 const DROP_GRACE_MS = 3000;
+const DECODED_POLL_MS = 50;  // how often a rejoining player asks whether the new feed decodes
 const STALL_MS = 250;         // a live picture this long without a new frame is reported
 // Answers that mean "the court has stopped the broadcast" rather than "nothing here yet".
 const STOPPED_STATUSES = new Set([403, 410, 423, 451]);
@@ -25,8 +27,9 @@ const CODE_REFUSALS = {
 export const codeRefusal = (reason) => CODE_REFUSALS[reason] || "bad-code";
 
 export class WatchPlayer {
-  constructor({ video, hearingId, onState, onDrop }) {
+  constructor({ video, still, hearingId, onState, onDrop }) {
     this.video = video;
+    this.still = still; // a canvas holding the last picture while the player rejoins
     this.hearingId = hearingId;
     this.onState = onState;
     this.onDrop = onDrop; // the server hung up or the network dropped: the page asks why at once
@@ -53,13 +56,22 @@ export class WatchPlayer {
     this.timers.add(timer);
   }
 
-  async play(camera) {
+  // The court changed the delay: the server hung this viewer up. Join the new feed at once,
+  // keeping the last picture (and saying so) until the new feed shows its first one, which
+  // comes about `waitMs` (the new delay) later.
+  rejoin(camera, waitMs) {
+    return this.play(camera, { keepPicture: true, waitMs });
+  }
+
+  async play(camera, { keepPicture = false, waitMs = 0 } = {}) {
+    if (keepPicture) this.freeze();
+    else this.thaw();
     await this.stop();
     this.camera = camera;
     const generation = ++this.generation;
-    this.setState("connecting", "webrtc");
+    this.setState(keepPicture ? "switching" : "connecting", "webrtc");
     try {
-      await this.playWhep(generation);
+      await this.playWhep(generation, keepPicture, waitMs);
     } catch (error) {
       if (generation !== this.generation) return;
       await this.closePeer();
@@ -79,14 +91,16 @@ export class WatchPlayer {
     }
   }
 
-  async playWhep(generation) {
+  async playWhep(generation, keepPicture = false, waitMs = 0) {
     const pc = (this.pc = new RTCPeerConnection());
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
     const stream = new MediaStream();
     pc.addEventListener("track", (event) => {
       stream.addTrack(event.track);
-      this.video.srcObject = stream;
+      if (!keepPicture) this.video.srcObject = stream;
+      // Keeping the picture: the old one stays until the new video has decoded a frame.
+      else if (event.track.kind === "video") this.showWhenDecoded(pc, event.receiver, stream);
     });
     pc.addEventListener("connectionstatechange", () => {
       if (pc !== this.pc) return;
@@ -99,11 +113,27 @@ export class WatchPlayer {
     });
     const url = `/whep/${encodeURIComponent(this.hearingId)}/${encodeURIComponent(this.camera)}`;
     this.resourceUrl = await negotiate(pc, url, null);
-    this.watchFrames(generation, "webrtc");
+    this.watchFrames(generation, "webrtc", keepPicture ? waitMs : 0);
+  }
+
+  async showWhenDecoded(pc, receiver, stream) {
+    while (pc === this.pc) {
+      const stats = await receiver.getStats();
+      for (const report of stats.values()) {
+        if (report.type === "inbound-rtp" && report.framesDecoded > 0) {
+          if (pc !== this.pc) return;
+          this.video.srcObject = stream;
+          this.video.requestVideoFrameCallback(() => this.thaw()); // the new picture is up
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, DECODED_POLL_MS));
+    }
   }
 
   // Frames decoded is the truth: a connected peer may still carry nothing (camera off).
-  watchFrames(generation, mode) {
+  // `waitMs`: a new delay's first picture comes this much later; until then no alarm.
+  watchFrames(generation, mode, waitMs = 0) {
     const decodedFrames = () => this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
     let frames = decodedFrames(); // the counter may carry the previous source's frames
     let lastChange = performance.now();
@@ -117,7 +147,7 @@ export class WatchPlayer {
         lastChange = now;
         asked = false;
         this.setState("live", mode);
-      } else if (now - lastChange > NO_FRAMES_MS) {
+      } else if (now - lastChange > NO_FRAMES_MS + waitMs) {
         this.setState("not-started", mode);
       } else if (frames > 0 && !asked && now - lastChange > STALL_MS) {
         asked = true; // the picture froze: the court may have cut it, ask now, not next poll
@@ -177,8 +207,23 @@ export class WatchPlayer {
     await this.closePeer();
   }
 
+  // The last picture, drawn over the video while its source changes.
+  freeze() {
+    const { videoWidth: width, videoHeight: height } = this.video;
+    if (!width || !height) return;
+    this.still.width = width;
+    this.still.height = height;
+    this.still.getContext("2d").drawImage(this.video, 0, 0, width, height);
+    this.still.hidden = false;
+  }
+
+  thaw() {
+    this.still.hidden = true;
+  }
+
   // The court cut the broadcast: hang up and blank the picture at once.
   async halt(state) {
+    this.thaw();
     await this.stop();
     this.video.pause();
     this.video.srcObject = null;

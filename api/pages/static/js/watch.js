@@ -6,7 +6,8 @@
 // says why (wrong, expired, or in use on all its devices) from the server's X-Courtcast-Error.
 // Families see no hearing id, no protocol name, and no title of a restricted hearing.
 // While the page is open it asks every second whether the court still broadcasts: a cut stops
-// the player at once, and the page says the court stopped it.
+// the player at once, and the page says the court stopped it. A changed delay rejoins the new
+// feed at once, keeping the last picture with a notice, and the page names the delay.
 import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
 import { formatCourtDateTime, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
@@ -46,11 +47,13 @@ const OVERLAY = {
 const ASKING = new Set(["code-needed", "bad-code", "code-expired", "code-in-use", "too-many"]);
 
 function showState(state, mode, vars = {}) {
-  const live = state === "live";
+  const switching = state === "switching"; // the last picture stays, with a notice
+  $("switch-notice").hidden = !switching;
+  const live = state === "live" || switching;
   const changed = document.body.dataset.playerState !== state;
   document.body.dataset.playerState = state;
   $("overlay").hidden = live;
-  $("live-badge").hidden = !live;
+  $("live-badge").hidden = state !== "live";
   if (!live) {
     const [title, hint] = OVERLAY[state];
     setText($("overlay-text"), title, vars);
@@ -62,7 +65,13 @@ function showState(state, mode, vars = {}) {
   if (asking && changed) $("code-input").focus();
   // Which transport plays matters only while something plays.
   $("mode").hidden = !live;
-  if (live) setText($("mode"), `watch.mode.${mode}`);
+  if (live) showMode(mode);
+}
+
+function showMode(mode) {
+  const delay = hearing?.delay_s || 0;
+  if (delay > 0) setText($("mode"), "watch.mode.delayed", { seconds: Math.round(delay) });
+  else setText($("mode"), `watch.mode.${mode}`);
 }
 
 function showSound() {
@@ -152,8 +161,14 @@ let halted = null; // the court state that stopped the player, or null while it 
 async function checkCourt() {
   const next = await fetchHearing();
   if (next && next !== "not-found") {
+    const delayChanged = hearing && next.delay_s !== hearing.delay_s;
     hearing = next;
     const state = courtState(hearing);
+    if (delayChanged && !state && !halted) {
+      // The server hung up the old feed: join the new one now, the last picture kept.
+      player.rejoin(camera, hearing.delay_s * 1000);
+      return;
+    }
     if (state && halted !== state) {
       halted = state;
       await player.halt(state);
@@ -169,7 +184,9 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
-const player = new WatchPlayer({ video, hearingId, onState: showState, onDrop: checkCourt });
+const player = new WatchPlayer({
+  video, still: $("still"), hearingId, onState: showState, onDrop: checkCourt,
+});
 
 // Too many wrong codes: count the wait down, then ask again.
 let countdown = null;

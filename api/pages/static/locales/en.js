@@ -73,6 +73,8 @@ export default {
   "watch.state.codeInUse.hint": "Stop watching on another device, or ask the court for a new code.",
   "watch.fullscreen": "Full screen",
   "watch.exitFullscreen": "Exit full screen",
+  "watch.mode.delayed": "Delayed {seconds} s",
+  "watch.switching": "The court changed the broadcast delay; switching…",
   "watch.volume": "Volume",
   "hearing.restrictedLine": "Restricted hearing",
   "watchList.title": "Today's hearings",

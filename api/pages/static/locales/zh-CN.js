@@ -73,6 +73,8 @@ export default {
   "watch.state.codeInUse.hint": "请先关闭其他设备上的观看，或向法院索取新的访问码。",
   "watch.fullscreen": "全屏",
   "watch.exitFullscreen": "退出全屏",
+  "watch.mode.delayed": "延时 {seconds} 秒",
+  "watch.switching": "法院调整了直播延时，正在切换画面…",
   "watch.volume": "音量",
   "hearing.restrictedLine": "不公开庭审",
   "watchList.title": "今日庭审",
