@@ -12,6 +12,7 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
+from storage.audit_checkpoints import PREFIX as AUDIT_CHECKPOINTS
 from tests.conftest import s3_env
 from tests.fixtures.s3_server import S3Server
 from tests.support.clips import clip_fixture
@@ -58,8 +59,13 @@ async def case_of(client: httpx.AsyncClient, recording: StartedRecording) -> str
 
 
 def stored_keys(client: Minio, bucket: str) -> list[str]:
-    """Everything in the test's own bucket: init and media segments and the manifest."""
-    keys = [str(obj.object_name) for obj in client.list_objects(bucket, recursive=True)]
+    """The recording's objects in the test's own bucket: init and media segments and the
+    manifest (the audit log's checkpoints beside them keep their own retention)."""
+    keys = [
+        str(obj.object_name)
+        for obj in client.list_objects(bucket, recursive=True)
+        if not str(obj.object_name).startswith(AUDIT_CHECKPOINTS)
+    ]
     assert any(key.endswith(".m4s") for key in keys), keys
     assert any(key.endswith(".json") for key in keys), keys
     return keys
