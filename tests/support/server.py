@@ -75,6 +75,9 @@ class RunningServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        # reaped here: a process left running would fail a later test with a ResourceWarning
+        self.process.kill()
+        self.process.wait()
         raise RuntimeError(f"courtcast did not become healthy:\n{self.log_tail()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
