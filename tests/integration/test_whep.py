@@ -91,15 +91,22 @@ async def test_twenty_viewers_and_a_recording(server: RunningServer, clip: Path)
             # two processes of ten decoding viewers: one interpreter cannot decode for twenty
             groups = [await ViewerGroup.start(url, 10) for _ in range(2)]
             await asyncio.gather(*(group.ready() for group in groups))
-            before = [n for group in groups for n in group.counts["video"]]
+            before = [list(group.counts["video"]) for group in groups]
             await asyncio.sleep(WINDOW_S)  # long enough that one skipped GOP is not 10 %
-            after = [n for group in groups for n in group.counts["video"]]
-            received = [a - b for a, b in zip(after, before, strict=True)]
-            # The relay serves every viewer alike: none may fall behind the others. On two
-            # cores shared by the publisher, the server and twenty decoders, the whole window
-            # can run ~12 % short for all of them at once (seen: 262-264 each), hence 80 %.
-            assert len(received) == 20 and min(received) >= 0.8 * WINDOW_S * FPS, received
-            assert max(received) - min(received) <= 0.05 * WINDOW_S * FPS, received
+            after = [list(group.counts["video"]) for group in groups]
+            received = [
+                [a - b for a, b in zip(late, early, strict=True)]
+                for late, early in zip(after, before, strict=True)
+            ]
+            # On two cores shared by the publisher, the server and twenty decoders, the whole
+            # window can run ~12 % short for all of them at once (seen: 262-264 each), hence 80 %.
+            assert [len(group) for group in received] == [10, 10], received
+            assert min(min(group) for group in received) >= 0.8 * WINDOW_S * FPS, received
+            # The relay serves every viewer alike: none may fall behind the others. Only viewers
+            # of one process are compared, as each process reports all its counts at one instant
+            # every 0.5 s; two processes' snapshots differ by up to 15 frames at each end.
+            for group in received:
+                assert max(group) - min(group) <= 0.05 * WINDOW_S * FPS, received
             assert all(n > 0 for group in groups for n in group.counts["audio"])
             await stop_and_check_frames(client, recording["id"])
         finally:
