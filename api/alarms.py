@@ -5,6 +5,10 @@ operator console's websocket) when one is raised or cleared, with the time. An a
 about a courtroom's feeds names the courtroom and the hearing being recorded, so the
 routes can show it only to those who may see that hearing (api/routes/events.py); its
 subject and message name the courtroom and camera, never a recording.
+
+A page shows an alarm in its reader's language from `code` (the kind, a stable name the
+locale tables key as `alarm.<code>`) and `params` (its details: the values its text needs,
+e.g. the camera's name); `message` stays in English for logs and API clients.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class Alarm:
     def as_json(self) -> dict[str, Any]:
         body = asdict(self)
         body["since"] = self.since.isoformat()
+        # what a page translates: alarm.<code> in its locale table, filled with params
+        body["code"] = self.kind
+        body["params"] = self.details
         return body
 
 
