@@ -27,6 +27,7 @@ PAGES = {
     "/publish": "publish.html",
     "/console": "console.html",
     "/review": "review.html",
+    "/desk": "desk.html",
     "/watch": "watch-list.html",
     "/watch/{hearing_id}": "watch.html",
 }

@@ -1,0 +1,125 @@
+// What every section of /desk shares: building elements, saying how an action went (in the
+// page's language, never the server's English), and the rooms and cases other sections pick from.
+import { currentLang, setText, t } from "./i18n.js";
+
+export const $ = (id) => document.getElementById(id);
+
+// el("li", {className: "x", dataset: {id: 1}}, child, "text") -> element
+export function el(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  const { dataset, i18n, ...rest } = props;
+  Object.assign(element, rest);
+  if (dataset) Object.assign(element.dataset, dataset);
+  if (i18n) setText(element, ...(Array.isArray(i18n) ? i18n : [i18n]));
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+// A field name the API reports (the last part of a 422's `loc`) as the page calls it.
+const FIELDS = {
+  name: "desk.field.name", number: "desk.field.number", title: "desk.field.title",
+  cameras: "desk.field.cameras", parties: "desk.field.parties", role: "desk.field.role",
+  scheduled_start: "desk.field.start", presiding_judge: "desk.field.judge",
+  case_id: "desk.field.case", courtroom_id: "desk.field.room", camera: "desk.field.camera",
+  zh: "desk.field.label", en: "desk.field.label", expires_at: "desk.field.expires",
+  text: "desk.field.link",
+};
+
+// Known refusals, matched on the API's `detail`, each with the words of its own message.
+const REFUSALS = [
+  [/^case (.+) already exists/, (m) => ["desk.error.caseExists", { number: m[1] }]],
+  [/camera.*'?([A-Za-z0-9._-]+)'?.*(recorded|recording|tracks)/i,
+    (m) => ["desk.error.cameraRecorded", { camera: m[1] }]],
+  [/may not use that courtroom|not.*courtroom/i, () => ["desk.error.room"]],
+  [/only while|cannot go from|no longer scheduled|is not scheduled/i, () => ["desk.error.notScheduled"]],
+  [/camera names must be unique/, () => ["desk.error.cameraTwice"]],
+  [/camera name .* must be/, () => ["desk.error.cameraName"]],
+  [/has no camera/, () => ["desk.error.noCamera"]],
+  [/camera token names exactly one/, () => ["desk.error.cameraToken"]],
+];
+
+function invalidFields(detail) {
+  try {
+    const parsed = JSON.parse(detail);
+    if (!Array.isArray(parsed)) return null;
+    const names = parsed.map((item) => {
+      const loc = (item.loc || []).filter((part) => typeof part === "string");
+      return t(FIELDS[loc.at(-1)] || FIELDS[loc.at(-2)] || "desk.field.other");
+    });
+    return [...new Set(names)].join(t("desk.listSeparator"));
+  } catch {
+    return null;
+  }
+}
+
+// [key, vars] saying what went wrong, from an HttpError (or a network failure).
+export function errorMessage(error) {
+  const detail = String(error.detail ?? "");
+  for (const [pattern, message] of REFUSALS) {
+    const match = detail.match(pattern);
+    if (match) return message(match);
+  }
+  if (error.status === 422) {
+    const fields = invalidFields(detail);
+    return fields ? ["desk.error.fields", { fields }] : ["desk.error.422"];
+  }
+  if ([401, 403, 404, 409, 413, 429].includes(error.status)) return [`desk.error.${error.status}`];
+  if (error.status) return ["desk.error.other", { status: error.status }];
+  return ["desk.error.network"];
+}
+
+export function report(element, key, vars = {}) {
+  element.classList.remove("error-text");
+  setText(element, key, vars);
+}
+
+export function fail(element, error) {
+  const [key, vars] = errorMessage(error);
+  setText(element, key, vars);
+  element.classList.add("error-text");
+}
+
+// Run a form's action, saying "done" or the error in its status line; the button waits meanwhile.
+export async function attempt(statusElement, action, doneKey, button = null) {
+  if (button) button.disabled = true;
+  try {
+    const result = await action();
+    if (doneKey) report(statusElement, doneKey);
+    return result;
+  } catch (error) {
+    fail(statusElement, error);
+    return undefined;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+// Copy text to the clipboard; falls back to selecting it when the browser refuses.
+export async function copyText(text, source, statusElement) {
+  try {
+    await navigator.clipboard.writeText(text);
+    report(statusElement, "desk.copied");
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    report(statusElement, "desk.copyByHand");
+  }
+}
+
+// The rooms and cases sections own their lists; the others listen for "desk:rooms" / "desk:cases".
+export const shared = { me: null, rooms: [], cases: [] };
+
+export function publish(name, value) {
+  shared[name] = value;
+  document.dispatchEvent(new CustomEvent(`desk:${name}`));
+}
+
+// A camera as the page's language names it: its display name, else a known name, else itself.
+export function cameraLabel(room, camera) {
+  const labels = room.camera_labels?.[camera] || {};
+  const own = currentLang() === "en" ? labels.en : labels.zh;
+  const known = `camera.${camera}`;
+  return own || (t(known) !== known ? t(known) : camera);
+}
