@@ -416,3 +416,20 @@ def track_prefix(recording: Recording, camera: str) -> TrackPrefix:
         camera=camera,
         started_at=recording.started_at,
     )
+
+
+async def recorded_cameras(
+    session: AsyncSession, *, courtroom_id: str, cameras: list[str]
+) -> list[str]:
+    """Those of `cameras` with a track in some recording of the courtroom (sorted): footage
+    stored under a camera's name keeps that camera in its room."""
+    if not cameras:
+        return []
+    rows = await session.scalars(
+        select(Track.camera)
+        .join(Recording, Recording.id == Track.recording_id)
+        .where(Recording.courtroom_id == courtroom_id, Track.camera.in_(cameras))
+        .distinct()
+        .order_by(Track.camera)
+    )
+    return list(rows)

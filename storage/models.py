@@ -99,6 +99,9 @@ class Camera(Base):
     courtroom_id: Mapped[str] = mapped_column(ForeignKey("courtrooms.id"))
     name: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # display names (migration 0012): pages show these; `name` stays in URLs and object keys
+    label_zh: Mapped[str | None] = mapped_column(String(64), default=None)
+    label_en: Mapped[str | None] = mapped_column(String(64), default=None)
 
     courtroom: Mapped[Courtroom] = relationship(back_populates="cameras")
 

@@ -33,6 +33,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/courtrooms"): ADMIN,
     ("GET", "/api/v1/courtrooms"): STAFF,
     ("GET", "/api/v1/courtrooms/{courtroom_id}"): STAFF,
+    ("PUT", "/api/v1/courtrooms/{courtroom_id}/cameras"): OPERATORS,
     ("GET", "/api/v1/courtrooms/{courtroom_id}/feeds"): STAFF,
     ("POST", "/api/v1/cases"): OPERATORS,
     ("GET", "/api/v1/cases"): STAFF,
