@@ -92,7 +92,7 @@ async def manifest_anchors(
     for recording_id, key, version_id in sealed:
         assert key is not None  # selected so
         try:
-            manifest = unseal(await store.get_bytes(key, version_id=version_id), trusted)
+            manifest, _ = unseal(await store.get_bytes(key, version_id=version_id), trusted)
         except ObjectNotFound:
             found.problems.append(
                 f"MISSING manifest {key}: recording {recording_id}'s audit head cannot be checked"

@@ -17,7 +17,6 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from recorder.integrity import Manifest, identity_differences, unseal
-from storage.evidence_verifier import open_envelope
 from storage.models import Recording
 from storage.objects import ObjectNotFound, ObjectStore
 
@@ -69,8 +68,7 @@ async def signed_recording(
             f"the manifest {manifest_key} is not the one sealed at stop", key=manifest_key
         )
     try:
-        manifest = unseal(envelope, trusted)  # the signature and each track's hash chain
-        _, key_id = open_envelope(envelope, trusted)  # unseal does not say which key signed
+        manifest, key_id = unseal(envelope, trusted)  # the signature and each track's chain
     except ValueError as error:
         raise EvidenceMismatch(f"the manifest {manifest_key}: {error}", key=manifest_key) from None
     if manifest.get("recording", {}).get("id") != recording_id:

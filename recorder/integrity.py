@@ -49,13 +49,14 @@ def build_manifest(
     }
 
 
-def unseal(data: bytes, trusted: Mapping[str, Ed25519PublicKey]) -> Manifest:
-    """The manifest, if one of `trusted` signed exactly these contents; ValueError otherwise."""
-    manifest, _ = open_envelope(data, trusted)
+def unseal(data: bytes, trusted: Mapping[str, Ed25519PublicKey]) -> tuple[Manifest, str]:
+    """The manifest and the id of the key that signed it, if one of `trusted` signed exactly
+    these contents and each track's hash chain holds; ValueError otherwise."""
+    manifest, key_id = open_envelope(data, trusted)
     for camera, track in manifest.get("tracks", {}).items():
         if chain_head(track["objects"]) != track["chain"]:
             raise ValueError(f"the hash chain of camera {camera!r} does not match its objects")
-    return manifest
+    return manifest, key_id
 
 
 # What binds a recording to its place in the court: editing any of these in the index would

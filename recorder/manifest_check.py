@@ -50,7 +50,7 @@ async def read_manifest(
         )
     findings.extend(await versions_on_top(store, key, version_id, intact=not findings))
     try:
-        manifest = unseal(data, trusted)
+        manifest, _ = unseal(data, trusted)
     except ValueError as error:
         return None, [*findings, Finding("altered", key, str(error))]
     signed_for = manifest.get("recording", {}).get("id")

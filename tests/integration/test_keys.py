@@ -4,8 +4,6 @@ and never silently replaced when a key file is lost."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -87,14 +85,7 @@ async def test_lost_keys_stop_every_command_and_serve_refuses_an_index_that_sign
         assert "is missing" in result.stderr, result.stderr
     assert not (server.data_dir / SIGNING_KEY_FILE).exists()
 
-    serve = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    serve = courtcast(server, "serve", timeout=60)  # refuses before it listens
     assert serve.returncode != 0
     assert "holds no keys but the index holds 1 signed recordings" in serve.stderr, serve.stderr
     assert not (server.data_dir / SIGNING_KEY_FILE).exists()
@@ -103,13 +94,6 @@ async def test_lost_keys_stop_every_command_and_serve_refuses_an_index_that_sign
 async def test_an_empty_secret_stops_serve(server: RunningServer) -> None:
     server.stop()
     (server.data_dir / SECRET_FILE).write_bytes(b"")
-    serve = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    serve = courtcast(server, "serve", timeout=60)  # refuses before it listens
     assert serve.returncode != 0
     assert "is empty or too short" in serve.stderr, serve.stderr
