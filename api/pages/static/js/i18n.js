@@ -1,6 +1,11 @@
 // Page text in Simplified Chinese (default) or English, remembered in localStorage.
-// Static text: data-i18n="key" (textContent), data-i18n-attr="attr:key,attr:key".
-// Dynamic text: setText(el, key, vars) stores key and vars on the element so a switch re-renders it.
+// One language at a time: after a switch no text of the other language may stay on screen.
+// - Static text: data-i18n="key" (textContent), data-i18n-attr="attr:key,attr:key".
+// - Dynamic text of one key: setText(el, key, vars) stores key and vars on the element so a
+//   switch re-renders it; a var may itself be { key, vars } (e.g. a translated error reason).
+// - Text a page builds from several pieces (rows, options, times, camera labels): render it in
+//   a function and register that function with onLangChange(render), which runs it after
+//   every switch (the "langchange" event on document, which older pages listen to directly).
 import zhCN from "../locales/zh-CN.js";
 import en from "../locales/en.js";
 
@@ -22,9 +27,15 @@ export function currentLang() {
   return lang;
 }
 
+// A var that is { key, vars } is translated too, so a stored message re-renders whole.
+function varText(value) {
+  return value !== null && typeof value === "object" && "key" in value
+    ? t(value.key, value.vars ?? {}) : String(value);
+}
+
 export function t(key, vars = {}) {
   const template = CATALOGS[lang][key] ?? CATALOGS[DEFAULT_LANG][key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? varText(vars[name]) : whole));
 }
 
 export function hasText(key) {
@@ -52,6 +63,22 @@ export function applyTranslations(root = document) {
   if (document.body.dataset.titleKey) {
     document.title = `${t(document.body.dataset.titleKey)} · Courtcast`;
   }
+}
+
+// Runs `render` after every language switch; returns a function that stops it.
+export function onLangChange(render) {
+  const listener = () => render(lang);
+  document.addEventListener("langchange", listener);
+  return () => document.removeEventListener("langchange", listener);
+}
+
+// A camera's display name in the current language: the courtroom's label for it
+// (CourtroomOut.camera_labels, {"bench": {"zh": "审判席", "en": "Bench"}}), else the locale
+// table's name for the usual cameras, else the camera's own name.
+export function cameraLabel(camera, labels = {}) {
+  const own = labels?.[camera]?.[lang === "zh-CN" ? "zh" : "en"];
+  if (own) return own;
+  return hasText(`camera.${camera}`) ? t(`camera.${camera}`) : camera;
 }
 
 export function setLang(next) {

@@ -2,8 +2,8 @@
 // as every other page shows them) or a marker, and say afterwards exactly what was exported.
 // A clip can only begin on a keyframe, so it may begin a little before the time asked for:
 // the server says so in X-Courtcast-Exported-From/-To/-Reason and the page repeats it.
-import { download } from "./api.js";
-import { setText, t } from "./i18n.js";
+import { download, errorReason } from "./api.js";
+import { onLangChange, setText, t } from "./i18n.js";
 import { courtTimeZone, formatCourtTime } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
@@ -91,12 +91,15 @@ export function installExport(current) {
     choose.value = "";
     choose.dataset.i18n = "review.clipMarkerChoose";
     choose.textContent = t("review.clipMarkerChoose");
+    const chosen = $("clip-marker").value; // kept across a language switch
     $("clip-marker").replaceChildren(choose, ...markers.map((m, index) => {
       const option = document.createElement("option");
       option.value = String(index);
       option.textContent = `${formatCourtTime(m.at)} ${t(`marker.${m.kind}`)} ${m.text}`;
       return option;
     }));
+    $("clip-marker").value = chosen;
+    if ($("clip-marker").selectedIndex < 0) $("clip-marker").selectedIndex = 0;
   }
 
   function renderRange() {
@@ -125,7 +128,7 @@ export function installExport(current) {
         renderRange();
       }
     } catch (error) {
-      setText($("export-status"), "review.failed", { reason: error.detail || error.message });
+      setText($("export-status"), "review.failed", { reason: errorReason(error) });
     }
   }
 
@@ -142,7 +145,7 @@ export function installExport(current) {
   });
   $("export-mp4").addEventListener("click", (event) => exportClip(event, "mp4"));
   $("export-json").addEventListener("click", (event) => exportClip(event, "json"));
-  document.addEventListener("langchange", () => { renderMarkers(); renderRange(); });
+  onLangChange(() => { renderMarkers(); renderRange(); });
 
   return {
     // A new recording or camera on screen: its first minute, and its markers to pick from.

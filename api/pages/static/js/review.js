@@ -2,8 +2,8 @@
 // wall-clock timeline, with its markers and transcript in sync, and export a certified clip.
 // Playlists need the bearer token: the page fetches them, makes segment links absolute (they are
 // already signed) and gives hls.js a blob URL.
-import { api, storeToken, storedToken } from "./api.js";
-import { installLanguageSwitch, setText, t } from "./i18n.js";
+import { api, errorReason, storeToken, storedToken } from "./api.js";
+import { cameraLabel, installLanguageSwitch, onLangChange, setText, t } from "./i18n.js";
 import { installExport } from "./review-export.js";
 import { courtTimeZone, formatCourtDateTime, formatCourtTime } from "./time.js";
 
@@ -19,7 +19,10 @@ const view = {
   main: null,
   markers: [],
   lines: [],
+  title: "",
 };
+let results = []; // the last search's hearings, rendered again on a language switch
+const courtrooms = new Map(); // id -> CourtroomOut (for its cameras' display names)
 
 // -- search --------------------------------------------------------------------------------
 
@@ -48,13 +51,13 @@ async function search(event) {
   setText($("search-status"), "review.searching");
   try {
     await loadCourtrooms();
-    const hearings = await api(`/api/v1/hearings?${query}`);
-    $("results").replaceChildren(...hearings.items.map(resultItem));
-    setText($("search-status"), "review.found", { n: hearings.items.length });
+    results = (await api(`/api/v1/hearings?${query}`)).items;
+    renderResults();
+    setText($("search-status"), "review.found", { n: results.length });
     $("token-field").hidden = true;
   } catch (error) {
     setText($("search-status"), error.status === 401 ? "review.badToken" : "review.failed",
-      { reason: error.detail || error.message });
+      { reason: errorReason(error) });
     if (error.status === 401) $("token-field").hidden = false;
   }
 }
@@ -71,6 +74,10 @@ function span(className, text) {
   element.className = className;
   element.textContent = text;
   return element;
+}
+
+function renderResults() {
+  $("results").replaceChildren(...results.map(resultItem));
 }
 
 function resultItem(hearing) {
@@ -95,8 +102,9 @@ function resultItem(hearing) {
   li.append(when);
   if (hearing.parties.length) {
     const parties = span("parties", "");
-    setText(parties, "review.parties",
-      { names: hearing.parties.map((p) => `${p.role} ${p.name}`).join("；") });
+    setText(parties, "review.parties", { names: hearing.parties
+      .map((p) => t("review.partyItem", { role: p.role, name: p.name }))
+      .join(t("common.listSeparator")) });
     li.append(line("small", parties));
   }
   const row = line("row");
@@ -117,8 +125,14 @@ let courtroomsLoaded = false;
 async function loadCourtrooms() {
   if (courtroomsLoaded) return;
   const rooms = await api("/api/v1/courtrooms");
+  for (const room of rooms) courtrooms.set(room.id, room);
   $("courtroom").append(...rooms.map((room) => new Option(room.name, room.id)));
   courtroomsLoaded = true;
+}
+
+// The display name of a camera of the recording on screen, in the current language.
+function cameraName(camera) {
+  return cameraLabel(camera, courtrooms.get(view.recording?.courtroom_id)?.camera_labels);
 }
 
 // -- playback ------------------------------------------------------------------------------
@@ -161,8 +175,8 @@ async function openRecording(recordingId, title) {
   view.origin = Math.min(...tracks.map((track) => Date.parse(track.first_segment_at)));
   view.duration = Math.max(0, ...tracks.map((track) =>
     (Date.parse(track.last_segment_end || track.first_segment_at) - view.origin) / 1000));
+  view.title = title;
   $("viewer").hidden = false;
-  $("viewer-title").textContent = `${title} · ${formatCourtDateTime(recording.started_at)}`;
   $("main-camera").replaceChildren(...tracks.map((track) => new Option(track.camera, track.camera)));
   for (const track of tracks) {
     const figure = document.createElement("figure");
@@ -174,7 +188,6 @@ async function openRecording(recordingId, title) {
     video.preload = "auto";
     const label = document.createElement("figcaption");
     label.className = "video-label";
-    label.textContent = track.camera;
     figure.append(video, label);
     figure.addEventListener("click", () => setMain(track.camera));
     $("videos").append(figure);
@@ -183,7 +196,7 @@ async function openRecording(recordingId, title) {
   }
   setMain(tracks[0]?.camera ?? null);
   $("scrub").max = view.duration.toFixed(1);
-  $("duration").textContent = formatCourtTime(view.origin + view.duration * 1000);
+  renderViewer();
   const [markers, lines] = await Promise.all([
     api(`/api/v1/recordings/${recordingId}/markers`),
     api(`/api/v1/recordings/${recordingId}/transcript`),
@@ -194,6 +207,19 @@ async function openRecording(recordingId, title) {
   clips.reset();
   $("viewer").scrollIntoView({ block: "start" });
   $("play").focus();
+}
+
+// What the viewer shows in words: its title and times, camera names, markers and transcript.
+function renderViewer() {
+  if (!view.recording) return;
+  $("viewer-title").textContent = `${view.title} · ${formatCourtDateTime(view.recording.started_at)}`;
+  for (const option of $("main-camera").options) option.textContent = cameraName(option.value);
+  for (const [name, cam] of view.cams) {
+    cam.video.closest("figure").querySelector("figcaption").textContent = cameraName(name);
+  }
+  $("duration").textContent = formatCourtTime(view.origin + view.duration * 1000);
+  showPosition(position());
+  renderLogs();
 }
 
 function setMain(camera) {
@@ -301,6 +327,7 @@ function setLayout(grid) {
 // -- start -----------------------------------------------------------------------------------
 
 installLanguageSwitch();
+onLangChange(() => { renderResults(); renderViewer(); });
 $("search").addEventListener("submit", search);
 $("play").addEventListener("click", togglePlay);
 $("scrub").addEventListener("input", () => seek(Number($("scrub").value)));

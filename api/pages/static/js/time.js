@@ -1,6 +1,6 @@
 // Times in the court's time zone (a <meta name="court-timezone"> the server fills), whatever
 // the viewer's own zone is. The API sends UTC ISO 8601 strings.
-import { currentLang } from "./i18n.js";
+import { currentLang, onLangChange } from "./i18n.js";
 
 export function courtTimeZone() {
   return document.querySelector('meta[name="court-timezone"]')?.content || "Asia/Shanghai";
@@ -19,7 +19,7 @@ export function formatCourtTime(value) {
 export function startCourtClock(element) {
   const tick = () => { element.textContent = formatCourtTime(new Date()); };
   tick();
-  document.addEventListener("langchange", tick);
+  onLangChange(tick);
   return setInterval(tick, 1000);
 }
 
