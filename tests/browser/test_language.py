@@ -166,6 +166,16 @@ def test_review_speaks_one_language(
     expect(review.locator("#search-status")).to_have_text("1 hearing(s) found")
     assert review.locator("#position").text_content() == position  # 24-hour court clock
 
+    # A refused export says why in the page's language (from its status), and switches with it
+    clip_from, clip_to = (review.locator(f"#clip-{end}").input_value() for end in ("from", "to"))
+    review.locator("#clip-from").fill(clip_to)
+    review.locator("#clip-to").fill(clip_from)
+    review.locator("#export-mp4").click()
+    status = review.locator("#export-status")
+    expect(status).to_have_text("Error: Some of what was entered is not valid", timeout=10_000)
+    review.locator("[data-lang-switch]").click()
+    expect(status).to_have_text("出错了：填写的内容不符合要求")
+
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_watch_list_speaks_one_language(
