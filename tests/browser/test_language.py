@@ -178,33 +178,26 @@ def test_review_speaks_one_language(
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_watch_list_speaks_one_language(
+@pytest.mark.parametrize("name", ["watch-list", "watch"])
+def test_public_pages_speak_one_language(
     request: pytest.FixtureRequest,
+    name: str,
     viewport: str,
     court: Court,
     tables: LocaleTables,
     api: httpx.Client,
 ) -> None:
     watcher: Page = request.getfixturevalue(VIEWPORTS[viewport])
-    watcher.goto("/watch")
-    expect(watcher.locator(f"a[href*='{court.hearing.id}']")).to_be_visible(timeout=10_000)
-    allowed = user_data(api, "/api/v1/public/hearings")
-    assert_one_language(watcher, tables, name="watch-list", viewport=viewport, allowed=allowed)
-
-
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_watch_page_speaks_one_language(
-    request: pytest.FixtureRequest,
-    viewport: str,
-    court: Court,
-    tables: LocaleTables,
-    api: httpx.Client,
-) -> None:
-    watcher: Page = request.getfixturevalue(VIEWPORTS[viewport])
-    watcher.goto(f"/watch/{court.hearing.id}?camera=dock")
-    watcher.wait_for_function(f"() => {DECODED_FRAMES} > 0", timeout=15_000)
-    allowed = user_data(api, f"/api/v1/public/hearings/{court.hearing.id}")
-    assert_one_language(watcher, tables, name="watch", viewport=viewport, allowed=allowed)
+    if name == "watch-list":
+        watcher.goto("/watch")
+        expect(watcher.locator(f"a[href*='{court.hearing.id}']")).to_be_visible(timeout=10_000)
+        shown = "/api/v1/public/hearings"
+    else:
+        watcher.goto(f"/watch/{court.hearing.id}?camera=dock")
+        watcher.wait_for_function(f"() => {DECODED_FRAMES} > 0", timeout=15_000)
+        shown = f"/api/v1/public/hearings/{court.hearing.id}"
+    allowed = user_data(api, shown)
+    assert_one_language(watcher, tables, name=name, viewport=viewport, allowed=allowed)
 
 
 def test_locale_tables_parse_as_the_pages_read_them() -> None:
