@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.court import Hearing, created, publish_from_page
+from tests.browser.court import Hearing, create_hearing, created, publish_from_page
 from tests.browser.language_sweep import (
     LocaleTables,
     assert_one_language,
@@ -198,6 +198,47 @@ def test_public_pages_speak_one_language(
         shown = f"/api/v1/public/hearings/{court.hearing.id}"
     allowed = user_data(api, shown)
     assert_one_language(watcher, tables, name=name, viewport=viewport, allowed=allowed)
+
+
+# What api.js makes of refusals, in each language: [code, status, no mapping (405)].
+REFUSALS = """async (hearingId) => {
+  const { api, errorMessage } = await import("/assets/js/api.js");
+  const { setLang } = await import("/assets/js/i18n.js");
+  const calls = [
+    [`/api/v1/public/hearings/${hearingId}/tickets`, "POST", { code: "0000-0000-0000" }],
+    ["/api/v1/hearings/no-such-hearing", "GET"],
+    ["/api/v1/hearings/no-such-hearing", "PUT", {}],
+  ];
+  const errors = [];
+  for (const [path, method, body] of calls) {
+    errors.push(await api(path, { method, body }).then(() => null, (error) => error));
+  }
+  const said = {};
+  for (const lang of ["zh-CN", "en"]) {
+    setLang(lang);
+    said[lang] = errors.map(errorMessage);
+  }
+  return said;
+}"""
+
+
+def test_api_refusals_read_in_the_page_language(
+    page: Page, api: httpx.Client, web_server: RunningServer
+) -> None:
+    hearing = create_hearing(api, ["bench"])
+    restricted = api.patch(f"/api/v1/hearings/{hearing.id}", json={"visibility": "restricted"})
+    assert restricted.status_code == 200, restricted.text
+    page.goto("/review")
+    page.evaluate(f"() => sessionStorage.setItem('courtcast.token', '{web_server.admin_token}')")
+    said = page.evaluate(REFUSALS, hearing.id)
+    assert said == {
+        "zh-CN": ["访问码无效", "找不到要找的内容（可能已被删除）", "Method Not Allowed"],
+        "en": [
+            "The access code is not valid",
+            "Not found (it may have been removed)",
+            "Method Not Allowed",
+        ],
+    }
 
 
 def test_locale_tables_parse_as_the_pages_read_them() -> None:
