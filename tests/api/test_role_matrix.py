@@ -26,6 +26,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/metrics"): ADMIN,
     ("GET", "/api/v1/alarms"): STAFF,
     ("GET", "/api/v1/keys"): ANYONE,  # public keys: whoever checks the court's signatures
+    ("GET", "/api/v1/me"): ANYONE - {"anonymous"},  # any token: what it is for
     ("GET", "/api/v1/audit"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,
     ("GET", "/api/v1/tokens"): ADMIN,

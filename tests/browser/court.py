@@ -69,14 +69,15 @@ def camera_token(api: httpx.Client, courtroom_id: str, camera: str) -> str:
     return str(body["token"])
 
 
-def publish_link(courtroom_id: str, camera: str, token: str) -> str:
-    """The link an operator sends to the laptop or phone that will be the camera."""
-    return "/publish?" + urlencode({"courtroom": courtroom_id, "camera": camera, "token": token})
+def publish_link(token: str) -> str:
+    """The link an operator sends to the laptop or phone that will be the camera: the token
+    names its courtroom and camera, and travels in the fragment, which no request carries."""
+    return "/publish#" + urlencode({"token": token})
 
 
 def publish_from_page(page: Page, api: httpx.Client, hearing: Hearing, camera: str) -> None:
     """Open the publish page with a fresh camera token and publish until the page says live."""
     token = camera_token(api, hearing.courtroom_id, camera)
-    page.goto(publish_link(hearing.courtroom_id, camera, token))
+    page.goto(publish_link(token))
     page.get_by_role("button", name="开始推流").click()
     expect(page.locator("#state")).to_have_class("state state-live", timeout=20_000)

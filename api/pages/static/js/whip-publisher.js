@@ -1,5 +1,7 @@
 // Publishes a MediaStream over WHIP and keeps it published: a connection that stays failed or
 // disconnected for more than 3 s is torn down (DELETE) and offered again, with backoff.
+// A camera another device is publishing (409) is tried again too: that device may stop, or be
+// this one's own publication from before a network drop, which the server lets go when stale.
 import { HttpError, deleteResource, negotiate, preferH264 } from "./webrtc.js";
 
 const DROP_GRACE_MS = 3000;       // ICE often recovers from a short "disconnected" by itself
@@ -9,7 +11,8 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 const FATAL_STATUSES = new Set([400, 401, 403, 404]);
 
 export class WhipPublisher {
-  // onState(state, detail): state is "connecting" | "live" | "reconnecting" | "error" | "idle".
+  // onState(state, detail): state is "connecting" | "live" | "reconnecting" | "error" | "idle";
+  // a "reconnecting" detail says why in `cause` (see retryCause).
   constructor({ url, token, stream, onState }) {
     this.url = url;
     this.token = token;
@@ -63,15 +66,16 @@ export class WhipPublisher {
           this.onState("error", { status: error.status, reason: error.detail });
           return;
         }
-        await this.backoff();
+        await this.backoff(retryCause(error));
       }
     }
   }
 
-  async backoff() {
+  async backoff(cause) {
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
-    this.onState("reconnecting", { attempt: this.attempt, seconds: Math.round(delay / 1000) });
+    const seconds = Math.round(delay / 1000);
+    this.onState("reconnecting", { attempt: this.attempt, seconds, cause });
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, delay);
       this.wake = () => { clearTimeout(timer); resolve(); };
@@ -109,7 +113,7 @@ export class WhipPublisher {
       this.dropTimer = null;
       if (pc !== this.pc || !this.running || pc.connectionState === "connected") return;
       await this.teardown();
-      await this.backoff();
+      await this.backoff("dropped");
       await this.connectWithRetries();
     }, delay);
   }
@@ -124,4 +128,12 @@ export class WhipPublisher {
     pc?.close();
     await deleteResource(resourceUrl, this.token);
   }
+}
+
+// Why an offer failed, for the page to say: "busy" (409, another device publishes the camera),
+// "server" (another refusal worth retrying, e.g. 503), "unreachable" (fetch found no server)
+// or "dropped" (the connection itself failed).
+function retryCause(error) {
+  if (error instanceof HttpError) return error.status === 409 ? "busy" : "server";
+  return error instanceof TypeError ? "unreachable" : "dropped";
 }

@@ -1,0 +1,63 @@
+"""Who a token is and what it may publish to: how /publish needs no typed courtroom id.
+
+A camera opened from a link knows only its token; this answer names the courtroom and camera
+the token was made for, and gives operators their pick list. It lists only what the token
+may use, and says nothing about hearings (sealed ones included).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.auth import Principal, Role
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.routes.courtrooms import courtroom_out
+from api.schemas import CameraLabel, CourtroomOut
+from storage.models import Courtroom
+
+router = APIRouter(prefix="/api/v1/me", tags=["tokens"])
+
+
+class UsableCourtroom(BaseModel):
+    id: str
+    name: str
+    cameras: list[str]
+    camera_labels: dict[str, CameraLabel]
+
+
+class MeOut(BaseModel):
+    role: Role
+    name: str
+    courtroom_ids: list[str] | None  # null: every courtroom
+    camera: str | None
+    courtrooms: list[UsableCourtroom]
+
+
+def usable(principal: Principal, courtroom: CourtroomOut) -> UsableCourtroom:
+    """The courtroom as the token sees it: a camera token sees its own camera only."""
+    cameras = courtroom.cameras
+    if principal.role == "camera":
+        cameras = [name for name in cameras if name == principal.camera]
+    return UsableCourtroom(
+        id=courtroom.id,
+        name=courtroom.name,
+        cameras=cameras,
+        camera_labels={name: courtroom.camera_labels[name] for name in cameras},
+    )
+
+
+@router.get("", response_model=MeOut)
+async def whoami(principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> MeOut:
+    query = select(Courtroom).order_by(Courtroom.created_at, Courtroom.id)
+    if principal.courtroom_ids:
+        query = query.where(Courtroom.id.in_(sorted(principal.courtroom_ids)))
+    courtrooms = await session.scalars(query)
+    return MeOut(
+        role=principal.role,
+        name=principal.name,
+        courtroom_ids=sorted(principal.courtroom_ids) or None,
+        camera=principal.camera,
+        courtrooms=[usable(principal, courtroom_out(room, runtime)) for room in courtrooms],
+    )
