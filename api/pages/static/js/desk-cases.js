@@ -2,7 +2,7 @@
 // （2026）湘04民初123号 and (2026)湘04民初123号 are one case); editing replaces title and parties.
 import { api } from "./api.js";
 import { $, attempt, el, publish, report, shared } from "./desk-common.js";
-import { applyTranslations, t } from "./i18n.js";
+import { applyTranslations, onLangChange, t } from "./i18n.js";
 
 const PARTY_ROLES = ["plaintiff", "defendant", "third", "appellant", "appellee", "accused", "applicant"];
 let editing = null; // the case being edited, or null when the form creates one
@@ -103,10 +103,11 @@ async function submit(event) {
     : await attempt($("case-status"), () => api("/api/v1/cases",
       { method: "POST", body: { number: $("case-number").value.trim(), title, parties } }), null, $("case-submit"));
   if (!saved) return;
-  report($("case-status"), editing ? "desk.case.saved" : "desk.case.created", { number: saved.number });
+  const said = editing ? "desk.case.saved" : "desk.case.created";
   resetForm();
   await loadCases();
   document.dispatchEvent(new CustomEvent("desk:case-chosen", { detail: saved.id }));
+  report($("case-status"), said, { number: saved.number });
 }
 
 export function installCases() {
@@ -120,7 +121,7 @@ export function installCases() {
   $("case-form").addEventListener("submit", submit);
   $("case-cancel").addEventListener("click", resetForm);
   document.addEventListener("desk:cases", render);
-  document.addEventListener("langchange", () => {
+  onLangChange(() => {
     roleList();
     render();
   });

@@ -1,6 +1,7 @@
 // What every section of /desk shares: building elements, saying how an action went (in the
 // page's language, never the server's English), and the rooms and cases other sections pick from.
-import { currentLang, setText, t } from "./i18n.js";
+import { errorReason } from "./api.js";
+import { setText, t } from "./i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -52,20 +53,17 @@ function invalidFields(detail) {
   }
 }
 
-// [key, vars] saying what went wrong, from an HttpError (or a network failure).
+// [key, vars] saying what went wrong, from an HttpError (or a network failure): the desk's own
+// words for refusals it knows, the fields a 422 names, else api.js's reason by code or status.
 export function errorMessage(error) {
   const detail = String(error.detail ?? "");
   for (const [pattern, message] of REFUSALS) {
     const match = detail.match(pattern);
     if (match) return message(match);
   }
-  if (error.status === 422) {
-    const fields = invalidFields(detail);
-    return fields ? ["desk.error.fields", { fields }] : ["desk.error.422"];
-  }
-  if ([401, 403, 404, 409, 413, 429].includes(error.status)) return [`desk.error.${error.status}`];
-  if (error.status) return ["desk.error.other", { status: error.status }];
-  return ["desk.error.network"];
+  const fields = error.status === 422 ? invalidFields(detail) : null;
+  if (fields) return ["desk.error.fields", { fields }];
+  return ["desk.failed", { reason: errorReason(error) }];
 }
 
 export function report(element, key, vars = {}) {
@@ -114,12 +112,4 @@ export const shared = { me: null, rooms: [], cases: [] };
 export function publish(name, value) {
   shared[name] = value;
   document.dispatchEvent(new CustomEvent(`desk:${name}`));
-}
-
-// A camera as the page's language names it: its display name, else a known name, else itself.
-export function cameraLabel(room, camera) {
-  const labels = room.camera_labels?.[camera] || {};
-  const own = currentLang() === "en" ? labels.en : labels.zh;
-  const known = `camera.${camera}`;
-  return own || (t(known) !== known ? t(known) : camera);
 }

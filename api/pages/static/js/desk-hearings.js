@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { $, attempt, el, report, shared } from "./desk-common.js";
 import { caseText } from "./desk-cases.js";
 import { courtLocalParts, courtLocalToIso } from "./desk-time.js";
-import { applyTranslations, t } from "./i18n.js";
+import { applyTranslations, onLangChange, t } from "./i18n.js";
 import { courtDateString, courtTimeZone, formatCourtDate, formatCourtTime } from "./time.js";
 
 let hearings = [];
@@ -124,7 +124,7 @@ export function installHearings() {
   document.addEventListener("desk:rooms", fillPickers);
   document.addEventListener("desk:cases", fillPickers);
   document.addEventListener("desk:case-chosen", (event) => { $("hearing-case").value = event.detail; });
-  document.addEventListener("langchange", () => {
+  onLangChange(() => {
     fillPickers();
     render();
   });

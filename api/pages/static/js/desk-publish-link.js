@@ -2,8 +2,8 @@
 // browser never sends to a server), shown once with its QR code for a phone or tablet to scan.
 // The QR code is drawn by the server from the link sent in a POST body, never in a URL.
 import { api, authHeaders } from "./api.js";
-import { $, attempt, cameraLabel, copyText, el, fail } from "./desk-common.js";
-import { applyTranslations } from "./i18n.js";
+import { $, attempt, copyText, el, fail } from "./desk-common.js";
+import { applyTranslations, cameraLabel, onLangChange } from "./i18n.js";
 import { HttpError } from "./webrtc.js";
 
 export function publishLink(secret) {
@@ -29,6 +29,10 @@ async function qrImage(text) {
 }
 
 function linkPanel(room, camera, link) {
+  const target = el("span");
+  const name = () => { target.textContent = `${room.name} · ${cameraLabel(camera, room.camera_labels)}`; };
+  name();
+  const forget = onLangChange(name);
   const status = el("p", { className: "small", role: "status" });
   const code = el("code", { className: "link-text", textContent: link });
   const copy = el("button", { type: "button", className: "small-button", dataset: { i18n: "desk.copy" } });
@@ -38,11 +42,14 @@ function linkPanel(room, camera, link) {
   const close = el("button", { type: "button", className: "small-button", dataset: { i18n: "desk.link.close" } });
   const panel = el("div", { className: "publish-link-panel", dataset: { camera } },
     el("p", { className: "strong" }, el("span", { dataset: { i18n: "desk.link.for" } }), " ",
-      el("span", { textContent: `${room.name} · ${cameraLabel(room, camera)}` })),
+      target),
     el("p", { className: "small", dataset: { i18n: "desk.link.once" } }),
     el("div", { className: "link-line" }, code, copy),
     image, status, close);
-  close.addEventListener("click", () => panel.closest("tr").remove());
+  close.addEventListener("click", () => {
+    forget();
+    panel.closest("tr").remove();
+  });
   applyTranslations(panel);
   return { panel, image, status };
 }

@@ -9,7 +9,7 @@ const CAMERA_NAME = "[A-Za-z0-9._\\-]{1,64}";
 
 function labelInput(value, key, lang) {
   const input = el("input", { maxLength: 64, value: value || "", className: `camera-${lang}` });
-  input.dataset.i18nAttr = `aria-label:${key}`;
+  input.dataset.i18nAttr = `aria-label:${key},placeholder:${key}`;
   return input;
 }
 

@@ -1,9 +1,9 @@
 // Tokens (admins only): create one for a role, its courtrooms and (for a camera) its camera; the
 // secret is shown once with a copy button and never fetched again; list the live ones; revoke.
 import { api } from "./api.js";
-import { $, attempt, cameraLabel, copyText, el, report, shared } from "./desk-common.js";
+import { $, attempt, copyText, el, report, shared } from "./desk-common.js";
 import { courtLocalToIso } from "./desk-time.js";
-import { t } from "./i18n.js";
+import { cameraLabel, onLangChange, t } from "./i18n.js";
 import { formatCourtDate } from "./time.js";
 
 let tokens = [];
@@ -27,7 +27,7 @@ function renderCameras() {
   const room = shared.rooms.find((r) => r.id === chosenRooms()[0]);
   const keep = $("token-camera").value;
   $("token-camera").replaceChildren(...(room ? room.cameras : []).map(
-    (camera) => new Option(cameraLabel(room, camera), camera)));
+    (camera) => new Option(cameraLabel(camera, room.camera_labels), camera)));
   if (keep) $("token-camera").value = keep;
 }
 
@@ -96,7 +96,7 @@ export function installTokens() {
     () => copyText($("new-token-secret").textContent, $("new-token-secret"), $("token-status")));
   document.addEventListener("desk:rooms", renderRooms);
   document.addEventListener("desk:tokens-changed", loadTokens);
-  document.addEventListener("langchange", () => {
+  onLangChange(() => {
     renderCameras();
     render();
   });
