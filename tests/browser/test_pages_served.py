@@ -20,7 +20,7 @@ from tests.browser.conftest import PageErrors, screenshot
 from tests.browser.court import create_hearing, publish_from_page
 from tests.support.server import RunningServer
 
-PAGES = ["/publish", "/watch/any-hearing-id", "/watch", "/console", "/review"]
+PAGES = ["/publish", "/watch/any-hearing-id", "/watch", "/console", "/review", "/desk"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -128,7 +128,7 @@ def csp_page(
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/publish", "/watch", "/console", "/review"])
+@pytest.mark.parametrize("path", ["/publish", "/watch", "/console", "/review", "/desk"])
 def test_page_loads_without_a_404(csp_page: tuple[Page, CspWatch], path: str) -> None:
     page, _ = csp_page
     missing: list[str] = []
