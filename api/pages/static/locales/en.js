@@ -39,6 +39,7 @@ export default {
   "desk.cases": "Cases and parties",
   "desk.case.number": "Case number",
   "desk.case.title": "Case title",
+  "desk.case.placeholder": "e.g. (2026)湘04民初123号",
   "desk.case.create": "Create case",
   "desk.case.save": "Save changes",
   "desk.case.created": "Case {number} created.",

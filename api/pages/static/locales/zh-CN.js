@@ -39,6 +39,7 @@ export default {
   "desk.cases": "案件与当事人",
   "desk.case.number": "案号",
   "desk.case.title": "案件名称",
+  "desk.case.placeholder": "例如（2026）湘04民初123号",
   "desk.case.create": "新建案件",
   "desk.case.save": "保存修改",
   "desk.case.created": "案件 {number} 已建立。",
