@@ -291,3 +291,32 @@ def test_desk_says_why_a_case_is_refused(page: Page, web_server: RunningServer) 
         expect(page.locator("#case-status")).to_have_text(said)
     page.locator("[data-lang-switch]").click()
     expect(page.locator("#case-status")).to_contain_text("already exists")
+
+
+def test_operator_desk_is_its_courtrooms(page: Page, api: httpx.Client) -> None:
+    """An operator sees and edits only the courtrooms its token may use, and neither creates
+    courtrooms nor tokens (an admin's acts): those parts of the desk are not shown."""
+    tag = uuid.uuid4().int % 10**6
+    mine, other = f"第{tag}甲法庭", f"第{tag}乙法庭"
+    rooms = [
+        api.post("/api/v1/courtrooms", json={"name": name, "cameras": ["bench"]}).json()
+        for name in (mine, other)
+    ]
+    operator = api.post(
+        "/api/v1/tokens",
+        json={"role": "operator", "name": "书记员", "courtroom_ids": [rooms[0]["id"]]},
+    ).json()["token"]
+    sign_in(page, operator)
+    expect(room_card(page, mine)).to_be_visible()
+    expect(room_card(page, other)).to_have_count(0)
+    expect(page.locator("#hearing-room option")).to_have_text([mine])
+    expect(page.locator("#room-form")).to_be_hidden()
+    expect(page.locator("#tokens")).to_be_hidden()
+    expect(page.get_by_role("button", name="生成推流链接")).to_have_count(0)
+
+    card = room_card(page, mine)
+    camera_row(card, "bench").locator(".camera-zh").fill("审判席")
+    card.get_by_role("button", name="保存机位").click()
+    expect(card.get_by_role("status")).to_have_text("机位已保存。")
+    saved = api.get(f"/api/v1/courtrooms/{rooms[0]['id']}").json()
+    assert saved["camera_labels"]["bench"] == {"zh": "审判席", "en": None}

@@ -290,10 +290,15 @@ def test_each_device_failure_has_its_message(
     expect(page.locator("#state-text")).to_have_text(message)
 
 
-def test_unreachable_server_is_said(page: Page, api: httpx.Client) -> None:
+def test_unreachable_or_failing_server_is_said(page: Page, api: httpx.Client) -> None:
     hearing = create_hearing(api, ["bench"])
     link = publish_link(camera_token(api, hearing.courtroom_id, "bench"))
+    page.route("**/api/v1/me", lambda route: route.fulfill(status=503, json={"detail": "down"}))
+    page.goto(link)
+    expect(page.locator("#state-text")).to_have_text("推流失败：服务器暂时不可用，请稍后再试")
+    page.unroute("**/api/v1/me")
     page.route("**/api/v1/me", lambda route: route.abort())
+    page.goto("about:blank")
     page.goto(link)
     expect(page.locator("#state-text")).to_have_text(
         "无法连接服务器，请检查网络后点“开始推流”重试。"

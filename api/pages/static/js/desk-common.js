@@ -29,10 +29,10 @@ const FIELDS = {
 // Known refusals, matched on the API's `detail`, each with the words of its own message.
 const REFUSALS = [
   [/^case (.+) already exists/, (m) => ["desk.error.caseExists", { number: m[1] }]],
-  [/camera.*'?([A-Za-z0-9._-]+)'?.*(recorded|recording|tracks)/i,
-    (m) => ["desk.error.cameraRecorded", { camera: m[1] }]],
-  [/may not use that courtroom|not.*courtroom/i, () => ["desk.error.room"]],
-  [/only while|cannot go from|no longer scheduled|is not scheduled/i, () => ["desk.error.notScheduled"]],
+  [/^camera (.+) has recorded footage/, (m) => ["desk.error.cameraRecorded", { camera: m[1] }]],
+  [/may not use that courtroom/, () => ["desk.error.room"]],
+  [/moved only while scheduled|cannot go from \w+ to cancelled/,
+    () => ["desk.error.notScheduled"]],
   [/camera names must be unique/, () => ["desk.error.cameraTwice"]],
   [/camera name .* must be/, () => ["desk.error.cameraName"]],
   [/has no camera/, () => ["desk.error.noCamera"]],

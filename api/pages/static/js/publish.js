@@ -2,7 +2,7 @@
 // A camera's link carries its token in the fragment (/publish#token=...), which no request sends;
 // the page asks /api/v1/me which courtroom and camera the token is for, so publishing is one tap.
 // Without a link a token is typed in, and an operator's or admin's token picks from its rooms.
-import { api } from "./api.js";
+import { api, errorReason } from "./api.js";
 import { cameraLabel, installLanguageSwitch, onLangChange, setText, t } from "./i18n.js";
 import { formatCourtTime } from "./time.js";
 import { ScreenWakeLock } from "./wake-lock.js";
@@ -143,7 +143,7 @@ async function identify(secret) {
       return problem("publish.error.401");
     }
     return error instanceof HttpError
-      ? problem("publish.error.other", { reason: error.detail }) : problem("publish.error.unreachable");
+      ? problem("publish.error.other", { reason: errorReason(error) }) : problem("publish.error.unreachable");
   }
   showIdentity();
   remember(secret);
@@ -235,9 +235,9 @@ function whipUrl({ room, camera }) {
 }
 
 // What a refusal that retrying cannot fix means here.
-function refusal(status) {
-  if (status === 403) return me?.role === "camera" ? "publish.error.403" : "publish.error.403.scope";
-  return { 400: "publish.error.400", 401: "publish.error.401", 404: "publish.error.404" }[status]
+function refusal(code) {
+  if (code === 403) return me?.role === "camera" ? "publish.error.403" : "publish.error.403.scope";
+  return { 400: "publish.error.400", 401: "publish.error.401", 404: "publish.error.404" }[code]
     ?? "publish.error.other";
 }
 
@@ -259,7 +259,7 @@ function publisherState(state, detail) {
       remember(null);
       $("token-form").hidden = false;
     }
-    say("error", refusal(detail.status), { reason: detail.reason ?? "" });
+    say("error", refusal(detail.status), { reason: errorReason(detail.error) });
   } else if (state === "reconnecting") {
     say("reconnecting", RETRY_KEYS[detail.cause] ?? RETRY_KEYS.dropped, detail);
   } else if (state === "idle") {

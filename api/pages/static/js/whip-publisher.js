@@ -63,7 +63,7 @@ export class WhipPublisher {
         if (!this.running) return;
         if (error instanceof HttpError && FATAL_STATUSES.has(error.status)) {
           this.running = false;
-          this.onState("error", { status: error.status, reason: error.detail });
+          this.onState("error", { status: error.status, error });
           return;
         }
         await this.backoff(retryCause(error));

@@ -170,7 +170,7 @@ export default {
   "publish.error.403": "This token is only for {camera} in {courtroom}.",
   "publish.error.403.scope": "This token may not publish to the chosen courtroom or camera.",
   "publish.error.404": "The courtroom or camera no longer exists: ask the clerk for a new publish link.",
-  "publish.error.400": "The server refused this device's media settings: {reason}",
+  "publish.error.400": "The server does not accept this browser's audio and video formats: try a current Chrome, Edge or Safari.",
   "publish.error.role": "This token cannot publish: use a camera token or an operator token.",
   "publish.error.nothing": "This token has no camera to publish to.",
   "publish.error.unreachable": "Cannot reach the server: check the network, then tap \"Start publishing\" again.",

@@ -170,7 +170,7 @@ export default {
   "publish.error.403": "此令牌只能用于{courtroom}的{camera}。",
   "publish.error.403.scope": "此令牌不能用于所选的法庭或机位。",
   "publish.error.404": "找不到该法庭或机位（可能已被删除）：请向书记员索取新的推流链接。",
-  "publish.error.400": "服务器拒绝了本机的媒体参数：{reason}",
+  "publish.error.400": "服务器不接受本机浏览器的音视频格式：请换用新版的 Chrome、Edge 或 Safari。",
   "publish.error.role": "此令牌不能推流：请使用摄像头令牌或操作员令牌。",
   "publish.error.nothing": "此令牌没有可推流的机位。",
   "publish.error.unreachable": "无法连接服务器，请检查网络后点“开始推流”重试。",
