@@ -320,3 +320,38 @@ def test_operator_desk_is_its_courtrooms(page: Page, api: httpx.Client) -> None:
     expect(card.get_by_role("status")).to_have_text("机位已保存。")
     saved = api.get(f"/api/v1/courtrooms/{rooms[0]['id']}").json()
     assert saved["camera_labels"]["bench"] == {"zh": "审判席", "en": None}
+
+
+def test_desk_token_is_shown_once_and_revoked(
+    page: Page, api: httpx.Client, web_server: RunningServer
+) -> None:
+    """A judge's token made in the form: its secret shown once (and it works), listed, revoked."""
+    tag = uuid.uuid4().int % 10**6
+    room = f"第{tag}丙法庭"
+    api.post("/api/v1/courtrooms", json={"name": room, "cameras": ["bench"]})
+    sign_in(page, web_server.admin_token)
+    form = page.locator("#token-form")
+    form.get_by_label("角色").select_option("judge")
+    form.get_by_label("名称（谁使用）").fill(f"王法官{tag}")
+    form.locator("#token-rooms label").filter(has_text=room).locator("input").check()
+    form.get_by_role("button", name="生成令牌").click()
+    expect(page.locator("#new-token")).to_be_visible()
+    secret = page.locator("#new-token-secret").inner_text()
+    me = httpx.get(
+        f"{web_server.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+    ).json()
+    assert (me["role"], me["name"], [r["name"] for r in me["courtrooms"]]) == (
+        "judge",
+        f"王法官{tag}",
+        [room],
+    )
+    item = page.locator("#token-list li").filter(has_text=f"王法官{tag}")
+    expect(item).to_contain_text(f"法官 · {room}")
+    accept_next_dialog(page)
+    item.get_by_role("button", name="撤销").click()
+    expect(item).to_have_count(0)
+    expect(page.locator("#token-status")).to_have_text(f"令牌“王法官{tag}”已撤销。")
+    gone = httpx.get(
+        f"{web_server.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert gone.status_code == 401
