@@ -47,7 +47,7 @@ def test_watch_page_on_a_phone_switches_language(phone_page: Page, api: httpx.Cl
     expect(phone_page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(phone_page.locator("h1")).to_have_text("庭审直播")
     overlay = phone_page.locator("#overlay-text")
-    expect(overlay).to_have_text("庭审尚未开始或暂无画面", timeout=10_000)
+    expect(overlay).to_have_text("即将开庭", timeout=10_000)  # scheduled, not yet opened
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     player = phone_page.locator("#player").bounding_box()
@@ -57,7 +57,7 @@ def test_watch_page_on_a_phone_switches_language(phone_page: Page, api: httpx.Cl
     phone_page.get_by_role("button", name="切换到英文").click()
     expect(phone_page.locator("html")).to_have_attribute("lang", "en")
     expect(phone_page.locator("h1")).to_have_text("Live hearing")
-    expect(overlay).to_have_text("The hearing has not started or has no picture yet")
+    expect(overlay).to_have_text("Starting soon")
     expect(phone_page.get_by_role("button", name="Unmute")).to_be_visible()
     screenshot(phone_page, "watch-phone-en")
 

@@ -1,13 +1,15 @@
 // One camera tile of the operator console: a WHEP preview with the staff token (real time, not
 // the public broadcast), an audio level meter fed by WebAudio, and the feed's health figures.
+// The camera shows by its display name in the page's language (`label(camera)`).
 import { setText, t } from "./i18n.js";
 import { deleteResource, negotiate } from "./webrtc.js";
 
 const KEYFRAME_LATE_S = 5; // a camera sends a full picture every 1-2 s; later than this is worth a word
 
 export class FeedTile {
-  constructor({ camera, hearingId, token, audioContext }) {
+  constructor({ camera, label, hearingId, token, audioContext }) {
     this.camera = camera;
+    this.label = label;
     this.hearingId = hearingId;
     this.token = token;
     this.audioContext = audioContext;
@@ -32,10 +34,15 @@ export class FeedTile {
     this.meter = tile.querySelector("meter");
     this.health = tile.querySelector(".health");
     this.badge = tile.querySelector(".feed-state");
-    const label = tile.querySelector(".video-label");
-    label.textContent = this.camera;
-    this.meter.setAttribute("aria-label", `${this.camera} ${t("console.audio")}`);
+    this.name = tile.querySelector(".video-label");
+    this.relabel();
     return tile;
+  }
+
+  relabel() {
+    const name = this.label(this.camera);
+    this.name.textContent = name;
+    this.meter.setAttribute("aria-label", `${name} ${t("console.audio")}`);
   }
 
   async connect() {

@@ -1,9 +1,13 @@
 // /console: the operator's desk for one courtroom (?courtroom=). The staff token is entered once
 // and kept in sessionStorage. Feed health is polled every second; alarms come over the
-// /api/v1/events websocket and beep. Every action has a button in tab order and a shortcut.
+// /api/v1/events websocket and beep, said in the page's language from their code. Every
+// action has a button in tab order, most a shortcut too. The hearing's markers and transcript
+// stay listed (oldest first) after its recording stops: they are the hearing's, loaded from
+// every recording it has.
 import { api, storeToken, storedToken } from "./api.js";
 import { FeedTile } from "./console-feeds.js";
-import { installLanguageSwitch, setText, t } from "./i18n.js";
+import { FINAL_STATUSES } from "./hearing-status.js";
+import { cameraLabel, hasText, installLanguageSwitch, setText, t } from "./i18n.js";
 import { formatCourtDateTime, formatCourtTime, startCourtClock } from "./time.js";
 
 const POLL_MS = 1000;
@@ -16,17 +20,24 @@ const desk = {
   courtroomId: params.get("courtroom"),
   hearingId: null,
   hearingChosen: false, // the operator picked a hearing: the server's suggestion no longer moves it
+  hearing: null, // the chosen hearing as the feeds list it (status, visibility)
+  rooms: [],
   feeds: null,
   tiles: new Map(),
   recordingId: null,
   offRecord: false,
   broadcast: null,
   audio: null,
-  alarms: new Map(), // server alarms by kind/subject
-  local: new Map(), // alarms the page derives from feed health
+  alarms: new Map(), // server alarms by kind/subject: {key, vars} or {text} (no known code)
+  local: new Map(), // alarms the page derives from feed health: {key, vars}
   muted: false,
   pendingMarker: null, // {kind, at} captured when a shortcut was pressed
   lastBacklog: [],
+  logsFor: null, // "hearing/recording" the listed markers and transcript were loaded for
+  logsHearing: null, // the hearing the listed markers and transcript belong to
+  logsGeneration: 0,
+  markers: new Map(), // id -> marker, of every recording of the hearing
+  lines: new Map(), // id -> transcript line
 };
 
 function say(key, vars) {
@@ -46,6 +57,7 @@ async function act(key, action) {
 
 async function loadCourtrooms(token) {
   const rooms = await api("/api/v1/courtrooms", { token });
+  desk.rooms = rooms;
   const select = $("courtroom-select");
   select.replaceChildren(...rooms.map((room) => new Option(room.name, room.id)));
   for (const option of select.options) option.textContent = `${option.textContent} (${option.value})`;
@@ -92,14 +104,27 @@ function open() {
 
 // -- feeds -------------------------------------------------------------------------------
 
-async function poll() {
+async function refreshFeeds() {
   try {
     const feeds = await api(`/api/v1/courtrooms/${encodeURIComponent(desk.courtroomId)}/feeds`);
     render(feeds);
   } catch (error) {
     setText($("backlog"), "console.failed", { reason: error.detail || error.message });
   }
+}
+
+async function poll() {
+  await refreshFeeds();
   setTimeout(poll, POLL_MS);
+}
+
+// The courtroom's display names of its cameras (CourtroomOut.camera_labels), by camera name.
+function cameraLabels() {
+  return desk.rooms.find((room) => room.id === desk.courtroomId)?.camera_labels ?? {};
+}
+
+function label(camera) {
+  return cameraLabel(camera, cameraLabels());
 }
 
 function readableSize(bytes) {
@@ -111,14 +136,14 @@ function render(feeds) {
   desk.feeds = feeds;
   $("room-name").textContent = `· ${feeds.courtroom}`;
   renderHearings(feeds);
-  if (desk.recordingId !== feeds.recording_id) {
-    desk.recordingId = feeds.recording_id;
-    loadRecordingLogs();
-  }
+  desk.recordingId = feeds.recording_id;
+  if (desk.logsFor !== `${desk.hearingId}/${desk.recordingId}`) loadLogs();
   for (const feed of feeds.feeds) {
     let tile = desk.tiles.get(feed.camera);
     if (!tile) {
-      tile = new FeedTile({ camera: feed.camera, hearingId: desk.hearingId, token: desk.token, audioContext: desk.audio });
+      tile = new FeedTile({
+        camera: feed.camera, label, hearingId: desk.hearingId, token: desk.token, audioContext: desk.audio,
+      });
       desk.tiles.set(feed.camera, tile);
       $("feed-grid").append(tile.element);
     }
@@ -131,7 +156,7 @@ function render(feeds) {
   setText(recordState, recording ? "console.recording" : "console.notRecording", {
     since: recording ? formatCourtTime(feeds.recording_started_at) : "",
   });
-  $("rec-start").disabled = recording || !desk.hearingId;
+  $("rec-start").disabled = recording || !desk.hearingId || FINAL_STATUSES.has(desk.hearing?.status);
   $("rec-stop").disabled = !recording;
   // In words an operator reads at a glance: nothing waiting, or how much of how much.
   if (feeds.spool_backlog_bytes === 0 && feeds.upload_backlog === 0) setText($("backlog"), "console.backlog.clear");
@@ -158,13 +183,22 @@ function renderHearings(feeds) {
   }
   if (feeds.recording_id || !desk.hearingChosen) desk.hearingId = feeds.hearing?.id ?? null;
   if (desk.hearingId) select.value = desk.hearingId;
-  const hearing = items.find((h) => h.id === desk.hearingId);
+  const hearing = (desk.hearing = items.find((h) => h.id === desk.hearingId) ?? null);
   const status = $("hearing-status");
   status.className = `badge badge-${hearing?.status ?? "none"}`;
-  if (hearing) setText(status, `hearing.status.${hearing.status}`);
+  if (hearing) setText(status, statusKey(hearing.status));
   $("codes").hidden = hearing?.visibility !== "restricted";
   $("recess").disabled = hearing?.status !== "in_session";
   $("resume").disabled = hearing?.status !== "recess";
+  $("hearing-open").disabled = hearing?.status !== "scheduled";
+  $("hearing-close").disabled = !OPEN.has(hearing?.status);
+}
+
+const OPEN = new Set(["in_session", "recess"]);
+
+// A status another page may add before this one has words for it shows as closed.
+function statusKey(status) {
+  return hasText(`hearing.status.${status}`) ? `hearing.status.${status}` : "hearing.status.closed";
 }
 
 // -- alarms ------------------------------------------------------------------------------
@@ -180,34 +214,52 @@ function listenAlarms() {
     if (!alarm) return;
     const key = `${alarm.kind}/${alarm.subject}`;
     if (message.type === "alarm.cleared") desk.alarms.delete(key);
-    else desk.alarms.set(key, alarm.message);
+    else desk.alarms.set(key, alarmWords(alarm));
     showAlarms();
   });
   // 1008: the token was refused, revoked or expired; asking again would not help.
   socket.addEventListener("close", (event) => { if (event.code !== 1008) setTimeout(listenAlarms, 3000); });
 }
 
+// A server alarm in the page's words: its code's text with its params (sizes readable), or its
+// English message only when this page has no words for its code.
+function alarmWords(alarm) {
+  const key = `alarm.${alarm.code}`;
+  if (!alarm.code || !hasText(key)) return { text: alarm.message };
+  const vars = Object.fromEntries(Object.entries(alarm.params ?? {}).map(([name, value]) => [
+    name, name.endsWith("_bytes") ? readableSize(value) : value,
+  ]));
+  return { key, vars };
+}
+
+function alarmText(words) {
+  if (words.text !== undefined) return words.text;
+  const vars = { ...words.vars };
+  if (vars.camera !== undefined) vars.camera = label(vars.camera); // its name in this language
+  return t(words.key, vars);
+}
+
 function deriveAlarms(feeds) {
   const next = new Map();
   for (const feed of feeds.feeds) {
     if (feeds.recording_id && feed.connection !== "live" && feed.frames > 0) {
-      next.set(`lost/${feed.camera}`, t("console.alarm.lost", { camera: feed.camera }));
+      next.set(`lost/${feed.camera}`, { key: "console.alarm.lost", vars: { camera: feed.camera } });
     }
     if (feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s >= NO_AUDIO_ALARM_S) {
-      next.set(`audio/${feed.camera}`, t("console.alarm.noAudio", { camera: feed.camera }));
+      next.set(`audio/${feed.camera}`, { key: "console.alarm.noAudio", vars: { camera: feed.camera } });
     }
   }
   desk.lastBacklog = [...desk.lastBacklog, feeds.spool_backlog_bytes].slice(-10);
   const growing = desk.lastBacklog.length === 10
     && desk.lastBacklog.every((value, i) => i === 0 || value > desk.lastBacklog[i - 1]);
-  if (growing) next.set("backlog", t("console.alarm.backlog"));
+  if (growing) next.set("backlog", { key: "console.alarm.backlog", vars: {} });
   const changed = [...next.keys()].some((key) => !desk.local.has(key)) || next.size !== desk.local.size;
   desk.local = next;
   if (changed) showAlarms();
 }
 
 function showAlarms() {
-  const messages = [...desk.alarms.values(), ...desk.local.values()];
+  const messages = [...desk.alarms.values(), ...desk.local.values()].map(alarmText);
   const list = $("alarm-list");
   const before = list.childElementCount;
   list.replaceChildren(...messages.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
@@ -239,7 +291,7 @@ async function startRecording() {
     desk.recordingId = recording.id;
     $("rec-start").disabled = true;
     $("rec-stop").disabled = false;
-    loadRecordingLogs();
+    loadLogs();
   });
 }
 
@@ -254,7 +306,8 @@ async function mark(kind, text = "", at = new Date()) {
   const marker = await api(`/api/v1/recordings/${desk.recordingId}/markers`, {
     method: "POST", body: { at: at.toISOString(), kind, text },
   });
-  addMarker(marker);
+  desk.markers.set(marker.id, marker);
+  showLogs();
 }
 
 async function setStatus(status, kind) {
@@ -262,6 +315,48 @@ async function setStatus(status, kind) {
     await api(`/api/v1/hearings/${desk.hearingId}`, { method: "PATCH", body: { status } });
     if (desk.recordingId) await mark(kind);
   });
+  refreshFeeds();
+}
+
+// Opening makes the hearing the room's hearing in session: public pages go live with it.
+async function openHearing() {
+  if (desk.hearing?.status !== "scheduled") return;
+  desk.hearingChosen = true; // the console stays on this hearing whatever the server suggests
+  await act("console.done.open", () => api(`/api/v1/hearings/${desk.hearingId}`, {
+    method: "PATCH", body: { status: "in_session" },
+  }));
+  refreshFeeds();
+}
+
+// Closing always stops a running recording (the server does, and keeps it); the dialog says so
+// and asks whether the broadcast stops too.
+function askToClose() {
+  if (!OPEN.has(desk.hearing?.status)) return;
+  const recording = desk.recordingId !== null;
+  $("close-stop-recording").checked = true;
+  $("close-stop-recording").disabled = true;
+  $("close-stop-recording").closest("label").hidden = !recording;
+  $("close-recording-note").hidden = !recording;
+  $("close-stop-broadcast").checked = true;
+  $("close-dialog").returnValue = "";
+  $("close-dialog").showModal();
+}
+
+async function closeHearing() {
+  if ($("close-dialog").returnValue !== "close") return;
+  const hearingId = desk.hearingId;
+  const stopBroadcast = $("close-stop-broadcast").checked;
+  desk.hearingChosen = true; // its markers and transcript stay on screen
+  await act("console.done.close", async () => {
+    await api(`/api/v1/hearings/${hearingId}`, { method: "PATCH", body: { status: "closed" } });
+    if (stopBroadcast) {
+      desk.broadcast = await api(`/api/v1/hearings/${hearingId}/broadcast`, {
+        method: "PUT", body: { on: false, delay_s: desk.broadcast?.delay_s ?? 0 },
+      });
+      showBroadcast();
+    }
+  });
+  refreshFeeds();
 }
 
 async function toggleOffRecord(event) {
@@ -285,40 +380,71 @@ function showOffRecord() {
 
 // -- markers and transcript ---------------------------------------------------------------
 
-async function loadRecordingLogs() {
-  $("marker-list").replaceChildren();
-  $("transcript-list").replaceChildren();
+// Every recording of the hearing (found through its case), each one's markers and lines. What
+// is listed is kept and added to (a marker posted while this loads stays); another hearing's
+// lists are emptied at once.
+async function loadLogs() {
+  const { hearingId, recordingId } = desk;
+  desk.logsFor = `${hearingId}/${recordingId}`;
+  const generation = ++desk.logsGeneration;
+  if (desk.logsHearing !== hearingId) {
+    desk.logsHearing = hearingId;
+    desk.markers.clear();
+    desk.lines.clear();
+    showLogs();
+  }
+  const recordings = new Set(recordingId ? [recordingId] : []);
+  try {
+    if (hearingId) {
+      const hearing = await api(`/api/v1/hearings/${encodeURIComponent(hearingId)}`);
+      const page = await api(`/api/v1/recordings?case_id=${encodeURIComponent(hearing.case_id)}&limit=200`);
+      for (const item of page.items) if (item.hearing_id === hearingId) recordings.add(item.id);
+    }
+    const logs = await Promise.all([...recordings].map((id) => Promise.all([
+      api(`/api/v1/recordings/${id}/markers`), api(`/api/v1/recordings/${id}/transcript`),
+    ])));
+    if (desk.logsHearing !== hearingId) return; // another hearing was chosen meanwhile
+    for (const [markers, lines] of logs) {
+      for (const marker of markers) desk.markers.set(marker.id, marker);
+      for (const line of lines) desk.lines.set(line.id, line);
+    }
+  } catch (error) {
+    if (generation !== desk.logsGeneration) return;
+    desk.logsFor = null; // asked again on the next poll
+    setText($("action-status"), "console.failed", { reason: error.detail || error.message });
+    return;
+  }
+  showLogs();
+}
+
+const byTime = (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.created_at.localeCompare(b.created_at);
+
+function logItem(at, strong, text) {
+  const li = document.createElement("li");
+  li.innerHTML = `<time></time> <strong></strong> <span></span>`;
+  li.querySelector("time").textContent = formatCourtTime(at);
+  strong(li.querySelector("strong"));
+  li.querySelector("span").textContent = text;
+  return li;
+}
+
+// Both lists oldest first, the newest at the bottom and scrolled into view.
+function showLogs() {
+  const markers = [...desk.markers.values()].sort(byTime);
+  $("marker-list").replaceChildren(...markers.map((marker) => logItem(
+    marker.at, (strong) => setText(strong, `marker.${marker.kind}`), marker.text)));
+  const lines = [...desk.lines.values()].sort(byTime);
+  $("transcript-list").replaceChildren(...lines.map((line) => logItem(
+    line.at, (strong) => { strong.textContent = line.speaker_role; }, line.text)));
+  for (const list of [$("marker-list"), $("transcript-list")]) list.scrollTop = list.scrollHeight;
+  // Off the record is a state of the running recording: its own markers decide.
   desk.offRecord = false;
+  for (const marker of markers) {
+    if (marker.recording_id !== desk.recordingId) continue;
+    if (marker.kind === "off_record_start") desk.offRecord = true;
+    if (marker.kind === "off_record_end") desk.offRecord = false;
+  }
   showOffRecord();
-  if (!desk.recordingId) return;
-  const [markers, lines] = await Promise.all([
-    api(`/api/v1/recordings/${desk.recordingId}/markers`),
-    api(`/api/v1/recordings/${desk.recordingId}/transcript`),
-  ]);
-  markers.forEach(addMarker);
-  lines.forEach(addLine);
-}
-
-function addMarker(marker) {
-  const li = document.createElement("li");
-  li.innerHTML = `<time></time> <strong></strong> <span></span>`;
-  li.querySelector("time").textContent = formatCourtTime(marker.at);
-  setText(li.querySelector("strong"), `marker.${marker.kind}`);
-  li.querySelector("span").textContent = marker.text;
-  $("marker-list").prepend(li);
-  if (marker.kind === "off_record_start") desk.offRecord = true;
-  if (marker.kind === "off_record_end") desk.offRecord = false;
-  showOffRecord();
-}
-
-function addLine(line) {
-  const li = document.createElement("li");
-  li.innerHTML = `<time></time> <strong></strong> <span></span>`;
-  li.querySelector("time").textContent = formatCourtTime(line.at);
-  li.querySelector("strong").textContent = line.speaker_role;
-  li.querySelector("span").textContent = line.text;
-  $("transcript-list").append(li);
-  li.scrollIntoView({ block: "nearest" });
 }
 
 // A shortcut stamps the marker's time at the key press; the text can follow.
@@ -352,7 +478,8 @@ async function submitLine(event) {
     const line = await api(`/api/v1/recordings/${desk.recordingId}/transcript`, {
       method: "POST", body: { at: at.toISOString(), speaker_role: speaker, text },
     });
-    addLine(line);
+    desk.lines.set(line.id, line);
+    showLogs();
     $("line").value = "";
   });
 }
@@ -377,7 +504,7 @@ function showBroadcast() {
   setText(button, state.on ? "console.kill" : "console.broadcastOn");
   button.setAttribute("aria-pressed", String(!state.on));
   if (document.activeElement !== $("delay")) $("delay").value = state.delay_s;
-  const counts = Object.entries(state.viewers).map(([camera, n]) => `${camera} ${n}`).join(" · ");
+  const counts = Object.entries(state.viewers).map(([camera, n]) => `${label(camera)} ${n}`).join(" · ");
   setText($("viewers"), state.on ? "console.viewers" : "console.broadcastOff", {
     counts: counts || "0", delay: state.delay_s,
   });
@@ -472,6 +599,9 @@ $("rec-start").addEventListener("click", startRecording);
 $("rec-stop").addEventListener("click", stopRecording);
 $("recess").addEventListener("click", () => setStatus("recess", "recess"));
 $("resume").addEventListener("click", () => setStatus("in_session", "resume"));
+$("hearing-open").addEventListener("click", openHearing);
+$("hearing-close").addEventListener("click", askToClose);
+$("close-dialog").addEventListener("close", closeHearing);
 $("offrecord-form").addEventListener("submit", toggleOffRecord);
 $("marker-form").addEventListener("submit", submitMarker);
 $("transcript-form").addEventListener("submit", submitLine);
@@ -480,6 +610,12 @@ $("delay-apply").addEventListener("click", () => putBroadcast(desk.broadcast?.on
 $("code-form").addEventListener("submit", createCode);
 $("alarm-mute").addEventListener("click", () => { desk.muted = !desk.muted; setText($("alarm-mute"), desk.muted ? "console.alarm.unmute" : "console.alarm.mute"); });
 document.addEventListener("keydown", onKey);
+// Text built from several pieces (camera names, alarms, viewer counts) is rebuilt on a switch.
+document.addEventListener("langchange", () => {
+  for (const tile of desk.tiles.values()) tile.relabel();
+  showAlarms();
+  if (desk.broadcast) showBroadcast();
+});
 
 $("login").hidden = false;
 if (desk.token) {

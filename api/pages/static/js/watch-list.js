@@ -1,6 +1,8 @@
 // /watch: today's public and restricted hearings (court time), live first, each a link to its
 // player. Refreshed every 15 s so a hearing that goes live shows without a reload. A restricted
 // hearing is one neutral line (不公开庭审, its courtroom and time), never its case or parties.
+// Before it opens a hearing reads "starting soon", after it closes (or is cancelled) "closed".
+import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
 import { installLanguageSwitch, setText } from "./i18n.js";
 import { courtDateString, formatCourtDate, formatCourtTime, startCourtClock } from "./time.js";
 
@@ -9,12 +11,13 @@ const $ = (id) => document.getElementById(id);
 
 // live: in session with a camera on air; the other states are the hearing's own.
 function liveState(h) {
-  if (!h.broadcast_on && h.status !== "closed" && h.status !== "scheduled") return "stopped";
+  if (FINAL_STATUSES.has(h.status) || h.status === "scheduled") return h.status;
+  if (!h.broadcast_on) return "stopped";
   if (h.status === "in_session" && h.live_cameras.length) return "live";
   return h.status;
 }
 
-const ORDER = { live: 0, in_session: 1, recess: 2, stopped: 3, scheduled: 4, closed: 5 };
+const ORDER = { live: 0, in_session: 1, recess: 2, stopped: 3, scheduled: 4, closed: 5, cancelled: 6 };
 
 function item(h) {
   const state = liveState(h);
@@ -34,7 +37,7 @@ function item(h) {
   const badge = document.createElement("span");
   badge.className = `badge badge-${state}`;
   setText(badge, state === "live" ? "watch.state.live" : state === "stopped"
-    ? "hearing.status.stopped" : `hearing.status.${state}`);
+    ? "hearing.status.stopped" : statusKey(state));
   top.append(time, badge);
   if (h.visibility === "restricted") {
     const tag = document.createElement("span");

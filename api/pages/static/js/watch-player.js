@@ -66,9 +66,10 @@ export class WatchPlayer {
   async play(camera, { keepPicture = false, waitMs = 0 } = {}) {
     if (keepPicture) this.freeze();
     else this.thaw();
-    await this.stop();
-    this.camera = camera;
     const generation = ++this.generation;
+    await this.release();
+    if (generation !== this.generation) return; // halted or moved on while hanging up
+    this.camera = camera;
     this.setState(keepPicture ? "switching" : "connecting", "webrtc");
     try {
       await this.playWhep(generation, keepPicture, waitMs);
@@ -189,17 +190,19 @@ export class WatchPlayer {
     return true;
   }
 
+  // Hang up by DELETE before closing the peer: the server drops a closed peer at once, and a
+  // DELETE sent after that answered 404 on every camera switch.
   async closePeer() {
     const pc = this.pc;
     const resourceUrl = this.resourceUrl;
     this.pc = null;
     this.resourceUrl = null;
-    pc?.close();
     await deleteResource(resourceUrl, null);
+    pc?.close();
   }
 
-  async stop() {
-    this.generation += 1;
+  // Hangs up what plays; the caller has bumped the generation so stale callbacks do nothing.
+  async release() {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.hls?.destroy();
@@ -224,10 +227,12 @@ export class WatchPlayer {
   // The court cut the broadcast: hang up and blank the picture at once.
   async halt(state) {
     this.thaw();
-    await this.stop();
+    const generation = ++this.generation;
     this.video.pause();
     this.video.srcObject = null;
     this.video.removeAttribute("src");
+    await this.release();
+    if (generation !== this.generation) return; // the court let it play again meanwhile
     this.state = null;
     this.setState(state, null);
   }

@@ -7,8 +7,11 @@
 // Families see no hearing id, no protocol name, and no title of a restricted hearing.
 // While the page is open it asks every second whether the court still broadcasts: a cut stops
 // the player at once, and the page says the court stopped it. A changed delay rejoins the new
-// feed at once, keeping the last picture with a notice, and the page names the delay.
+// feed at once, keeping the last picture with a notice, and the page names the delay. Before
+// the hearing opens the page shows a "starting soon" card with its time, after it closes (or
+// is cancelled) a "closed" card: no camera is asked for either way.
 import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
+import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
 import { formatCourtDateTime, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
 
@@ -39,7 +42,9 @@ const OVERLAY = {
   "code-in-use": ["watch.state.codeInUse", "watch.state.codeInUse.hint"],
   "too-many": ["watch.state.tooMany", "watch.state.codeNeeded.hint"],
   recess: ["watch.state.recess", "watch.state.recess.hint"],
-  ended: ["watch.state.ended", null],
+  soon: ["watch.state.soon", "watch.state.soon.hint"],
+  closed: ["watch.state.closed", "watch.state.closed.hint"],
+  cancelled: ["watch.state.cancelled", "watch.state.cancelled.hint"],
   "not-found": ["watch.state.notFound", null],
 };
 
@@ -56,8 +61,9 @@ function showState(state, mode, vars = {}) {
   $("live-badge").hidden = state !== "live";
   if (!live) {
     const [title, hint] = OVERLAY[state];
+    if (state === "soon") vars = { time: formatCourtDateTime(hearing.scheduled_start) };
     setText($("overlay-text"), title, vars);
-    if (hint) setText($("overlay-hint"), hint);
+    if (hint) setText($("overlay-hint"), hint, vars);
     $("overlay-hint").hidden = !hint;
   }
   const asking = ASKING.has(state);
@@ -119,10 +125,14 @@ function showHearing() {
     courtroom: hearing.courtroom,
     time: formatCourtDateTime(hearing.scheduled_start),
   });
+  showStatus();
+  if (hearing.visibility === "restricted") $("status-badge").after(restrictedTag());
+}
+
+function showStatus() {
   const badge = $("status-badge");
   badge.className = `badge badge-${hearing.status}`;
-  setText(badge, `hearing.status.${hearing.status}`);
-  if (hearing.visibility === "restricted") badge.after(restrictedTag());
+  setText(badge, statusKey(hearing.status));
 }
 
 function restrictedTag() {
@@ -145,11 +155,13 @@ async function fetchHearing() {
   }
 }
 
-// The court's state of the hearing decides before the player does: a cut broadcast or a
-// closed hearing stops the picture whatever the media path still carries.
+// The court's state of the hearing decides before the player does: a hearing not yet open, a
+// closed one, or a cut broadcast stops the picture whatever the media path still carries.
+// Closing comes first: a court that closes and cuts the broadcast has closed the hearing.
 function courtState(h) {
+  if (FINAL_STATUSES.has(h.status)) return h.status;
+  if (h.status === "scheduled") return "soon";
   if (!h.broadcast_on) return "stopped";
-  if (h.status === "closed") return "ended";
   if (h.status === "recess") return "recess";
   return null;
 }
@@ -163,6 +175,7 @@ async function checkCourt() {
   if (next && next !== "not-found") {
     const delayChanged = hearing && next.delay_s !== hearing.delay_s;
     hearing = next;
+    showStatus();
     const state = courtState(hearing);
     if (delayChanged && !state && !halted) {
       // The server hung up the old feed: join the new one now, the last picture kept.
@@ -291,4 +304,8 @@ $("code-form").addEventListener("submit", (event) => {
   watchWithCode(code);
 });
 window.addEventListener("pagehide", () => player.hangUpOnExit());
+// The card's time is formatted for the language: formatted again on a switch.
+document.addEventListener("langchange", () => {
+  if (document.body.dataset.playerState === "soon") showState("soon");
+});
 start();
