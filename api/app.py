@@ -31,6 +31,7 @@ from api.routes import (
     package,
     pages,
     public,
+    qr,
     recordings,
     tickets,
     tokens,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         public,
         tickets,
         feeds,
+        qr,
         pages,
     )
     for module in routers:

@@ -28,6 +28,7 @@ from storage.models import AccessCode, Hearing, Recording
 
 ViewerKind = Literal["staff", "public", "code"]
 OPEN_STATUSES = frozenset({"in_session", "recess"})  # opened and not yet closed
+FINAL_STATUSES = frozenset({"closed", "cancelled"})  # over, or never to be held: never live
 
 
 class Refusal(enum.Enum):
@@ -52,7 +53,7 @@ class LiveFacts:
     """Everything the rule looks at, gathered by the caller from the index and the request."""
 
     visibility: str  # public, restricted, sealed
-    status: str  # scheduled, in_session, recess, closed
+    status: str  # scheduled, in_session, recess, closed, cancelled
     in_session_here: bool  # the hearing is its courtroom's hearing in session
     room_idle: bool  # the courtroom has no hearing in session at all
     staff: bool  # a staff token (admin, operator, judge, clerk) that may use the courtroom
@@ -72,7 +73,7 @@ def live_verdict(facts: LiveFacts) -> ViewerKind | Refusal:
         return Refusal.NOT_FOUND
     live = facts.in_session_here and facts.status in OPEN_STATUSES
     if facts.staff:
-        preview = facts.room_idle and facts.status != "closed"
+        preview = facts.room_idle and facts.status not in FINAL_STATUSES
         return "staff" if live or preview else Refusal.NOT_IN_SESSION
     if not live:
         return Refusal.NOT_IN_SESSION

@@ -143,6 +143,24 @@ class CaseIn(BaseModel):
     parties: list[PartyIn] = Field(default=[], max_length=200)
 
 
+class CasePatch(BaseModel):
+    """Fields left out stay as they are; `parties`, when given, replaces the whole list."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "张三诉李四合同纠纷",
+                    "parties": [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}],
+                }
+            ]
+        }
+    )
+
+    title: str | None = Field(default=None, min_length=1, max_length=2000)
+    parties: list[PartyIn] | None = Field(default=None, max_length=200)
+
+
 class CaseOut(BaseModel):
     id: str
     court_id: str
@@ -182,7 +200,8 @@ class HearingIn(BaseModel):
     presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-HearingStatus = Literal["scheduled", "in_session", "recess", "closed"]
+# "closed" and "cancelled" are final; a cancelled hearing never opened
+HearingStatus = Literal["scheduled", "in_session", "recess", "closed", "cancelled"]
 
 
 class HearingOut(BaseModel):
@@ -200,13 +219,26 @@ class HearingOut(BaseModel):
 
 
 class HearingPatch(BaseModel):
-    """Fields left out stay as they are; a status change stamps the actual start or end."""
+    """Fields left out stay as they are; a status change stamps the actual start or end.
+    `scheduled_start` and `courtroom_id` move a hearing, only while it is scheduled."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"status": "recess"}, {"presiding_judge": "王法官"}]}
+        json_schema_extra={
+            "examples": [
+                {"status": "recess"},
+                {"presiding_judge": "王法官"},
+                {
+                    "scheduled_start": "2026-11-27T01:30:00Z",
+                    "courtroom_id": "9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d",
+                },
+                {"status": "cancelled"},
+            ]
+        }
     )
 
     status: HearingStatus | None = None
+    scheduled_start: BoundedDatetime | None = None
+    courtroom_id: str | None = None
     presiding_judge: str | None = Field(default=None, min_length=1, max_length=200)
     # sealing takes effect on live viewers and signed links at once
     visibility: Literal["public", "restricted", "sealed"] | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -392,6 +392,14 @@ def add_case_parties(
         CaseParty(case_id=case_id, name=name, role=role, position=position)
         for position, (name, role) in enumerate(parties)
     )
+
+
+async def replace_case_parties(
+    session: AsyncSession, *, case_id: str, parties: list[tuple[str, str]]
+) -> None:
+    """The case's parties become exactly `parties`, in that order."""
+    await session.execute(delete(CaseParty).where(CaseParty.case_id == case_id))
+    add_case_parties(session, case_id=case_id, parties=parties)
 
 
 async def case_parties(session: AsyncSession, *, case_ids: list[str]) -> dict[str, list[CaseParty]]:

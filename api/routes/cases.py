@@ -16,9 +16,15 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
-from api.schemas import CaseIn, CaseOut, LegalHoldIn, PartyOut
+from api.schemas import CaseIn, CaseOut, CasePatch, LegalHoldIn, PartyIn, PartyOut
 from storage import case_numbers
-from storage.catalog import add_case_parties, case_object_keys, case_parties, default_court
+from storage.catalog import (
+    add_case_parties,
+    case_object_keys,
+    case_parties,
+    default_court,
+    replace_case_parties,
+)
 from storage.models import Case, Court, Hearing, HearingAssignment
 from storage.objects import ObjectNotFound, ObjectStoreUnavailable
 
@@ -70,10 +76,13 @@ async def create_case(
     case = Case(court_id=court_id, number=number, title=body.title, case_type=body.case_type)
     session.add(case)
     await session.flush()
-    parties = [(party.name.strip(), party.role.strip()) for party in body.parties]
-    add_case_parties(session, case_id=case.id, parties=parties)
+    add_case_parties(session, case_id=case.id, parties=party_rows(body.parties))
     await session.commit()
     return await case_out(session, case)
+
+
+def party_rows(parties: list[PartyIn]) -> list[tuple[str, str]]:
+    return [(party.name.strip(), party.role.strip()) for party in parties]
 
 
 def case_visible(principal: Principal) -> ColumnElement[bool]:
@@ -116,6 +125,20 @@ async def find_case(session: SessionDep, principal: Principal, case_id: str) -> 
 @router.get("/{case_id}", response_model=CaseOut)
 async def get_case(case_id: str, session: SessionDep, principal: Staff) -> CaseOut:
     return await case_out(session, await find_case(session, principal, case_id))
+
+
+@router.patch("/{case_id}", response_model=CaseOut)
+async def update_case(
+    case_id: str, body: CasePatch, session: SessionDep, principal: Operator
+) -> CaseOut:
+    """Correct a case's title or its parties; its number, which search keys on, stays."""
+    case = await find_case(session, principal, case_id)
+    if body.title is not None:
+        case.title = body.title
+    if body.parties is not None:
+        await replace_case_parties(session, case_id=case.id, parties=party_rows(body.parties))
+    await session.commit()
+    return await case_out(session, case)
 
 
 @router.put("/{case_id}/legal-hold", response_model=CaseOut)

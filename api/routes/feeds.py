@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
+from api.in_session import FINAL_STATUSES
 from api.visibility import may_see
 from storage.models import Case, Courtroom, Hearing, Recording
 
@@ -128,8 +129,10 @@ async def courtroom_feeds(
         current = next((h for h in today if h.id == recorded.id), None)
         current = current or await _hearing_out(session, recorded)
     if current is None:
-        # The first hearing of the day not yet closed, else the last one.
-        current = next((h for h in today if h.status != "closed"), today[-1] if today else None)
+        # The first hearing of the day not yet over (closed or cancelled), else the last one.
+        current = next(
+            (h for h in today if h.status not in FINAL_STATUSES), today[-1] if today else None
+        )
     return FeedsOut(
         courtroom_id=courtroom.id,
         courtroom=courtroom.name,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
-from api.in_session import OPEN_STATUSES, hearing_in_session
+from api.in_session import FINAL_STATUSES, OPEN_STATUSES, hearing_in_session
 from api.recording_view import recording_out
 from api.routes.cases import case_visible
 from api.schemas import (
@@ -93,12 +93,14 @@ async def get_hearing(hearing_id: str, session: SessionDep, principal: Staff) ->
     return hearing_out(await visible_hearing(session, principal, hearing_id))
 
 
-# Where a hearing may go from each status; "closed" is final.
+# Where a hearing may go from each status; "closed" and "cancelled" are final, and only a
+# hearing that never opened may be cancelled.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "scheduled": frozenset({"in_session", "closed"}),
+    "scheduled": frozenset({"in_session", "closed", "cancelled"}),
     "in_session": frozenset({"recess", "closed"}),
     "recess": frozenset({"in_session", "closed"}),
     "closed": frozenset(),
+    "cancelled": frozenset(),
 }
 
 
@@ -117,6 +119,33 @@ def change_status(hearing: Hearing, target: HearingStatus, at: datetime) -> None
         hearing.actual_start = at
     if target == "closed":
         hearing.actual_end = at
+
+
+async def move(
+    session: AsyncSession, principal: Principal, hearing: Hearing, body: HearingPatch
+) -> None:
+    """Another time or courtroom, only before the hearing opens: once it has, its recordings
+    and markers belong where and when it was held (409)."""
+    start = body.scheduled_start
+    room = body.courtroom_id
+    moved = (start is not None and start != hearing.scheduled_start) or (
+        room is not None and room != hearing.courtroom_id
+    )
+    if not moved:
+        return
+    if hearing.status != "scheduled":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"a hearing is moved only while scheduled; this one is {hearing.status}",
+        )
+    if room is not None:
+        if await session.get(Courtroom, room) is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown courtroom_id")
+        if not principal.may_use_courtroom(room):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+        hearing.courtroom_id = room
+    if start is not None:
+        hearing.scheduled_start = start.astimezone(UTC)  # as read back from the index
 
 
 ANOTHER_IN_SESSION = "the courtroom has another hearing in session: close it first"
@@ -156,10 +185,12 @@ async def update_hearing(
     principal: Operator,
 ) -> HearingOut:
     """Opening, recess, closing and sealing change who may watch the courtroom live: running
-    viewers are judged again before this answers. Closing stops the hearing's recording."""
+    viewers are judged again before this answers. Closing stops the hearing's recording.
+    A scheduled hearing may be moved (another time or courtroom) or cancelled, for good."""
     hearing = await visible_hearing(session, principal, hearing_id)
     if not principal.may_use_courtroom(hearing.courtroom_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+    await move(session, principal, hearing, body)
     if body.status in OPEN_STATUSES:
         await require_room_free(session, hearing)
     if body.status == "closed":
@@ -199,8 +230,8 @@ async def start_recording(
         )
     ):
         raise HTTPException(status.HTTP_409_CONFLICT, "the hearing is already being recorded")
-    if hearing.status == "closed":
-        raise HTTPException(status.HTTP_409_CONFLICT, "the hearing is closed")
+    if hearing.status in FINAL_STATUSES:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the hearing is {hearing.status}")
     case = await session.get(Case, hearing.case_id)
     assert case is not None  # foreign key
     retention = class_for(runtime.settings.retention_table, case.case_type)

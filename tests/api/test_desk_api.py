@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from xml.etree import ElementTree
 
 import httpx
 import pytest
 import pytest_asyncio
+import segno
 
 from tests.support.fixtures_api import create_courtroom
 from tests.support.server import RunningServer
@@ -195,3 +197,222 @@ async def test_a_camera_with_recorded_footage_stays(desk: Desk) -> None:
         )
         assert relabelled.status_code == 200, relabelled.text
         assert relabelled.json()["cameras"] == ["dock", "witness"]
+
+
+# -- editing a case ------------------------------------------------------------------------
+
+
+async def new_case(client: httpx.AsyncClient, **extra: object) -> str:
+    number = f"(2026)湘04民初{uuid.uuid4().int % 10**8}号"
+    created = await client.post(
+        "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷", **extra}
+    )
+    assert created.status_code == 201, created.text
+    case_id: str = created.json()["id"]
+    return case_id
+
+
+async def new_hearing(
+    client: httpx.AsyncClient, room: str, case_id: str | None = None, visibility: str = "public"
+) -> str:
+    created = await client.post(
+        "/api/v1/hearings",
+        json={
+            "case_id": case_id or await new_case(client),
+            "courtroom_id": room,
+            "title": "第一次开庭",
+            "scheduled_start": datetime.now(UTC).isoformat(),
+            "visibility": visibility,
+        },
+    )
+    assert created.status_code == 201, created.text
+    hearing_id: str = created.json()["id"]
+    return hearing_id
+
+
+async def test_a_case_title_and_parties_are_corrected(desk: Desk) -> None:
+    async with desk.client() as admin:
+        case = await new_case(admin, parties=[{"name": "张三", "role": "原告"}])
+    async with desk.client("operator") as operator:
+        title = await operator.patch(f"/api/v1/cases/{case}", json={"title": "张三诉李四借款纠纷"})
+        assert title.status_code == 200, title.text
+        assert title.json()["title"] == "张三诉李四借款纠纷"
+        assert title.json()["parties"] == [{"name": "张三", "role": "原告"}]  # left as they were
+        parties = [{"name": " 李四 ", "role": "被告"}, {"name": "王五", "role": "第三人"}]
+        replaced = await operator.patch(f"/api/v1/cases/{case}", json={"parties": parties})
+        assert replaced.status_code == 200, replaced.text
+        assert replaced.json()["parties"] == [
+            {"name": "李四", "role": "被告"},
+            {"name": "王五", "role": "第三人"},
+        ]
+        assert replaced.json()["title"] == "张三诉李四借款纠纷"
+        read = await operator.get(f"/api/v1/cases/{case}")
+        assert read.json() == replaced.json()
+        emptied = await operator.patch(f"/api/v1/cases/{case}", json={"parties": []})
+        assert emptied.json()["parties"] == []
+        found = await operator.get("/api/v1/hearings", params={"party": "王五"})
+        assert found.json()["items"] == []
+
+
+async def test_case_edits_are_refused(desk: Desk) -> None:
+    async with desk.client() as admin:
+        case = await new_case(admin)
+    async with desk.client("operator") as operator:
+        blank = await operator.patch(f"/api/v1/cases/{case}", json={"title": ""})
+        nameless = await operator.patch(
+            f"/api/v1/cases/{case}", json={"parties": [{"name": "", "role": "原告"}]}
+        )
+        unknown = await operator.patch(f"/api/v1/cases/{uuid.uuid4().hex}", json={"title": "案"})
+    assert blank.status_code == 422, blank.text
+    assert nameless.status_code == 422, nameless.text
+    assert answer(unknown) == (404, {"detail": "case not found"})
+    async with desk.client("clerk") as clerk:
+        refused = await clerk.patch(f"/api/v1/cases/{case}", json={"title": "案"})
+    assert answer(refused) == (403, {"detail": "the clerk role may not do this"})
+
+
+async def test_a_sealed_case_is_unknown_to_an_unassigned_operator(desk: Desk) -> None:
+    async with desk.client() as admin:
+        case = await new_case(admin)
+        await new_hearing(admin, desk.other, case, visibility="sealed")
+    async with desk.client("operator") as operator:
+        sealed = await operator.patch(f"/api/v1/cases/{case}", json={"title": "改"})
+        unknown = await operator.patch(f"/api/v1/cases/{uuid.uuid4().hex}", json={"title": "改"})
+    assert answer(sealed) == answer(unknown) == (404, {"detail": "case not found"})
+    async with desk.client() as admin:
+        assert (await admin.get(f"/api/v1/cases/{case}")).json()["title"] == "张三诉李四合同纠纷"
+
+
+# -- moving and cancelling a hearing -------------------------------------------------------
+
+
+async def test_a_scheduled_hearing_moves_in_time_and_room(desk: Desk) -> None:
+    async with desk.client() as admin:
+        hearing = await new_hearing(admin, desk.other)
+        moved = await admin.patch(
+            f"/api/v1/hearings/{hearing}",
+            json={"scheduled_start": "2026-12-03T09:30:00+08:00", "courtroom_id": desk.mine},
+        )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["courtroom_id"] == desk.mine
+    assert moved.json()["scheduled_start"] == "2026-12-03T01:30:00Z"
+    assert moved.json()["status"] == "scheduled"
+
+
+async def test_a_move_is_refused_where_the_token_may_not_go(desk: Desk) -> None:
+    async with desk.client() as admin:
+        hearing = await new_hearing(admin, desk.mine)
+    async with desk.client("operator") as operator:
+        away = await operator.patch(
+            f"/api/v1/hearings/{hearing}", json={"courtroom_id": desk.other}
+        )
+        nowhere = await operator.patch(
+            f"/api/v1/hearings/{hearing}", json={"courtroom_id": uuid.uuid4().hex}
+        )
+        staying = await operator.patch(
+            f"/api/v1/hearings/{hearing}", json={"courtroom_id": desk.mine}
+        )
+    assert answer(away) == (403, FORBIDDEN)
+    assert answer(nowhere) == (422, {"detail": "unknown courtroom_id"})
+    assert staying.status_code == 200, staying.text
+    assert staying.json()["courtroom_id"] == desk.mine
+
+
+async def test_a_hearing_moves_no_more_once_opened(desk: Desk) -> None:
+    async with desk.client() as admin:
+        room = (await create_courtroom(admin, ["bench"])).id
+        hearing = await new_hearing(admin, room)
+        opened = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
+        assert opened.status_code == 200, opened.text
+        later = await admin.patch(
+            f"/api/v1/hearings/{hearing}", json={"scheduled_start": "2026-12-04T09:00:00+08:00"}
+        )
+        elsewhere = await admin.patch(
+            f"/api/v1/hearings/{hearing}", json={"courtroom_id": desk.mine}
+        )
+        await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "closed"})
+    refusal = {"detail": "a hearing is moved only while scheduled; this one is in_session"}
+    assert answer(later) == answer(elsewhere) == (409, refusal)
+
+
+async def test_a_cancelled_hearing_never_opens(desk: Desk) -> None:
+    async with desk.client() as admin:
+        room = (await create_courtroom(admin, ["bench"])).id
+        hearing = await new_hearing(admin, room)
+        cancelled = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "cancelled"})
+        assert cancelled.status_code == 200, cancelled.text
+        assert cancelled.json()["status"] == "cancelled"
+        opened = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
+        assert answer(opened) == (
+            409,
+            {
+                "detail": "a hearing cannot go from cancelled to in_session; from cancelled it"
+                " may go to: nothing"
+            },
+        )
+        recorded = await admin.post(f"/api/v1/hearings/{hearing}/recordings")
+        assert answer(recorded) == (409, {"detail": "the hearing is cancelled"})
+        moved = await admin.patch(f"/api/v1/hearings/{hearing}", json={"courtroom_id": desk.mine})
+        assert moved.status_code == 409, moved.text
+        # staff may look at an idle room's cameras through a hearing, but not a cancelled one
+        preview = await admin.get(f"/live/{hearing}/bench/playlist.m3u8")
+        assert answer(preview) == (404, {"detail": "the hearing is not in session"})
+        public = await admin.get(f"/api/v1/public/hearings/{hearing}")
+        assert public.json()["status"] == "cancelled"
+        assert public.json()["live_cameras"] == []
+
+
+async def test_only_a_scheduled_hearing_is_cancelled(desk: Desk) -> None:
+    async with desk.client() as admin:
+        room = (await create_courtroom(admin, ["bench"])).id
+        hearing = await new_hearing(admin, room)
+        await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
+        refused = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "cancelled"})
+        await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "closed"})
+    assert answer(refused) == (
+        409,
+        {
+            "detail": "a hearing cannot go from in_session to cancelled; from in_session it"
+            " may go to: closed, recess"
+        },
+    )
+
+
+# -- QR codes ------------------------------------------------------------------------------
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize("length", [1, 60, 400, 1000])
+async def test_a_qr_code_is_an_svg_of_the_right_size(desk: Desk, length: int) -> None:
+    text = ("https://court.example/publish#token=cct_" + "x" * 1000)[:length]
+    async with desk.client("operator") as operator:
+        drawn = await operator.post("/api/v1/qr", json={"text": text})
+    assert drawn.status_code == 200, drawn.text
+    assert drawn.headers["content-type"] == "image/svg+xml"
+    svg = ElementTree.fromstring(drawn.content)
+    assert svg.tag == f"{SVG_NS}svg"
+    version = segno.make(text, error="l", micro=False).version
+    assert isinstance(version, int)
+    modules = 17 + 4 * version + 2 * 4  # the symbol and its quiet zone of 4 modules a side
+    assert svg.attrib["viewBox"] == f"0 0 {modules} {modules}"
+    background, dark = list(svg)
+    assert background.attrib["fill"] == "#fff"
+    assert dark.attrib["stroke"] == "#000"
+
+
+async def test_qr_codes_are_refused(desk: Desk) -> None:
+    async with desk.client("operator") as operator:
+        empty = await operator.post("/api/v1/qr", json={"text": ""})
+        long = await operator.post("/api/v1/qr", json={"text": "x" * 1001})
+        wide = await operator.post("/api/v1/qr", json={"text": "😀" * 1000})  # 4000 bytes
+    assert empty.status_code == long.status_code == 422
+    assert answer(wide) == (422, {"detail": "the text is too long for a QR code"})
+    for role in ("clerk", "camera"):
+        async with desk.client(role) as caller:
+            refused = await caller.post("/api/v1/qr", json={"text": "x"})
+        assert answer(refused) == (403, {"detail": f"the {role} role may not do this"})
+    async with httpx.AsyncClient(base_url=desk.server.base_url) as anonymous:
+        nobody = await anonymous.post("/api/v1/qr", json={"text": "x"})
+    assert nobody.status_code == 401

@@ -34,11 +34,12 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/courtrooms"): ADMIN,
     ("GET", "/api/v1/courtrooms"): STAFF,
     ("GET", "/api/v1/courtrooms/{courtroom_id}"): STAFF,
-    ("PUT", "/api/v1/courtrooms/{courtroom_id}/cameras"): OPERATORS,
     ("GET", "/api/v1/courtrooms/{courtroom_id}/feeds"): STAFF,
+    ("PUT", "/api/v1/courtrooms/{courtroom_id}/cameras"): OPERATORS,
     ("POST", "/api/v1/cases"): OPERATORS,
     ("GET", "/api/v1/cases"): STAFF,
     ("GET", "/api/v1/cases/{case_id}"): STAFF,
+    ("PATCH", "/api/v1/cases/{case_id}"): OPERATORS,
     ("PUT", "/api/v1/cases/{case_id}/legal-hold"): OPERATORS,
     ("POST", "/api/v1/hearings"): OPERATORS,
     ("GET", "/api/v1/hearings"): STAFF,
@@ -55,6 +56,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/hearings/{hearing_id}/assignments/{token_id}"): ADMIN,
     # the e-dossier package goes with the case on appeal: the bench and its clerks
     ("GET", "/api/v1/hearings/{hearing_id}/package"): REVIEWERS,
+    ("POST", "/api/v1/qr"): OPERATORS,
     ("GET", "/api/v1/public/hearings"): ANYONE,
     ("GET", "/api/v1/public/hearings/{hearing_id}"): ANYONE,
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)

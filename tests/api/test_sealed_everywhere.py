@@ -205,6 +205,7 @@ def json_bodies(court: Court) -> dict[tuple[str, str], dict[str, Any]]:
     now = datetime.now(UTC).isoformat()
     return {
         ("PUT", "/api/v1/cases/{case_id}/legal-hold"): {"on": True},
+        ("PATCH", "/api/v1/cases/{case_id}"): {"title": "改"},
         ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): {"code": "1234-5678-9012"},
         ("PATCH", "/api/v1/hearings/{hearing_id}"): {"status": "recess"},
         ("PUT", "/api/v1/hearings/{hearing_id}/broadcast"): {"on": True, "delay_s": 0},

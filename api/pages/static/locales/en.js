@@ -228,6 +228,7 @@ export default {
   "hearing.status.in_session": "In session",
   "hearing.status.recess": "In recess",
   "hearing.status.closed": "Ended",
+  "hearing.status.cancelled": "Cancelled",
   "hearing.status.stopped": "Stream stopped",
   "hearing.status.live": "Live",
   "hearing.restricted": "Access code",

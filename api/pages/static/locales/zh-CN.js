@@ -228,6 +228,7 @@ export default {
   "hearing.status.in_session": "开庭中",
   "hearing.status.recess": "休庭中",
   "hearing.status.closed": "已结束",
+  "hearing.status.cancelled": "已取消",
   "hearing.status.stopped": "直播已停止",
   "hearing.status.live": "直播中",
   "hearing.restricted": "需访问码",
