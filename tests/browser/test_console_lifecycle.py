@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.court import Hearing, create_hearing, created, publish_from_page
+from tests.browser.language_sweep import LocaleTables, assert_one_language, cjk_strings
 from tests.support.server import RunningServer
 
 COURT_ZONE = ZoneInfo("Asia/Shanghai")  # the test server's default COURTCAST_COURT_TIMEZONE
@@ -145,33 +147,27 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         screenshot(viewer, f"watch-closed-{device}-en")
 
 
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_alarms_and_camera_names_follow_the_language(
-    page: Page, api: httpx.Client, web_server: RunningServer
+    viewport: str,
+    request: pytest.FixtureRequest,
+    page: Page,
+    api: httpx.Client,
+    web_server: RunningServer,
 ) -> None:
     hearing = create_hearing(api, ["bench"])
     publisher = page.context.new_page()
     publish_from_page(publisher, api, hearing, "bench")
-    console = open_console(page, web_server, hearing)
+    operator: Page = page if viewport == "desktop" else request.getfixturevalue("phone_page")
+    console = open_console(operator, web_server, hearing)
     console.wait_for_function(f"() => {TILE_FRAMES} > 0", timeout=15_000)
     expect(console.locator(".feed-tile .video-label")).to_have_text("审判席")
     console.locator("#rec-start").click()
-    expect(console.locator("#record-state")).to_contain_text("录制中", timeout=10_000)
+    expect(console.locator("#record-state")).to_contain_text("录制中", timeout=SLOW_MS)
 
     publisher.close()  # the camera is lost: the server's alarm, said from its code
     alarms = console.locator("#alarm-list")
     expect(alarms).to_contain_text("机位 审判席 没有画面", timeout=10_000)
-    screenshot(console, "console-alarm-zh")
-
-    console.get_by_role("button", name="切换到英文").click()
-    expect(alarms).to_contain_text("No picture from camera Bench")
-    banner = console.locator("#alarm-banner").inner_text()
-    assert not CHINESE.search(banner), banner
-    expect(console.locator(".feed-tile .video-label")).to_have_text("Bench")
-    screenshot(console, "console-alarm-en")
-
-    console.get_by_role("button", name="Switch to Chinese").click()
-    expect(alarms).to_contain_text("机位 审判席 没有画面")
-    assert "No picture" not in console.locator("#alarm-banner").inner_text()
     # the API keeps the English message beside the code and its params
     alarm = next(
         a
@@ -180,6 +176,29 @@ def test_alarms_and_camera_names_follow_the_language(
     )
     assert alarm["code"] == "no_frames" and alarm["params"] == {"camera": "bench"}
     assert alarm["message"].startswith("no frames from camera bench")
+    screenshot(console, f"console-alarm-{viewport}-zh")
+
+    console.get_by_role("button", name="切换到英文").click()
+    expect(alarms).to_contain_text("No picture from camera Bench")
+    banner = console.locator("#alarm-banner").inner_text()
+    assert not CHINESE.search(banner), banner
+    expect(console.locator(".feed-tile .video-label")).to_have_text("Bench")
+    screenshot(console, f"console-alarm-{viewport}-en")
+
+    console.get_by_role("button", name="Switch to Chinese").click()
+    expect(alarms).to_contain_text("机位 审判席 没有画面")
+    assert "No picture" not in console.locator("#alarm-banner").inner_text()
+    # and nothing else on the console stays in the other language after a switch
+    feeds = api.get(f"/api/v1/courtrooms/{hearing.courtroom_id}/feeds").json()
+    assert_one_language(
+        console,
+        LocaleTables.load(),
+        name="console-alarm",
+        viewport=viewport,
+        allowed=cjk_strings(feeds),
+    )
+    stopped = api.post(f"/api/v1/recordings/{feeds['recording_id']}/stop")  # its alarm ends
+    assert stopped.status_code == 200, stopped.text
 
 
 def test_switching_camera_on_the_public_page_hangs_up_without_a_404(

@@ -35,14 +35,16 @@ export class FeedTile {
     this.health = tile.querySelector(".health");
     this.badge = tile.querySelector(".feed-state");
     this.name = tile.querySelector(".video-label");
-    this.relabel();
+    this.feed = null; // the last health figures, said again after a language switch
+    this.retranslate();
     return tile;
   }
 
-  relabel() {
+  retranslate() {
     const name = this.label(this.camera);
     this.name.textContent = name;
     this.meter.setAttribute("aria-label", `${name} ${t("console.audio")}`);
+    if (this.feed) this.showHealth(this.feed);
   }
 
   async connect() {
@@ -109,6 +111,13 @@ export class FeedTile {
 
   // `feed` is one entry of GET /api/v1/courtrooms/{id}/feeds.
   update(feed) {
+    this.feed = feed;
+    this.showHealth(feed);
+    if (feed.publishing) this.connect();
+    else if (this.pc) this.disconnect();
+  }
+
+  showHealth(feed) {
     this.badge.className = `feed-state badge badge-feed-${feed.connection}`; // not the red "live"
     setText(this.badge, `console.conn.${feed.connection}`);
     const parts = [
@@ -122,8 +131,6 @@ export class FeedTile {
         ? t("console.health.noAudio", { s: Math.round(feed.audio_silent_s) }) : null,
     ].filter(Boolean);
     this.health.textContent = feed.publishing ? parts.join(" · ") : t("console.health.offline");
-    if (feed.publishing) this.connect();
-    else if (this.pc) this.disconnect();
   }
 
   decodedFrames() {

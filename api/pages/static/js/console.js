@@ -211,7 +211,8 @@ function listenAlarms() {
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     const alarm = message.alarm;
-    if (!alarm) return;
+    // this room's alarms and the installation's (the spool), not another courtroom's
+    if (!alarm || (alarm.courtroom_id && alarm.courtroom_id !== desk.courtroomId)) return;
     const key = `${alarm.kind}/${alarm.subject}`;
     if (message.type === "alarm.cleared") desk.alarms.delete(key);
     else desk.alarms.set(key, alarmWords(alarm));
@@ -612,7 +613,7 @@ $("alarm-mute").addEventListener("click", () => { desk.muted = !desk.muted; setT
 document.addEventListener("keydown", onKey);
 // Text built from several pieces (camera names, alarms, viewer counts) is rebuilt on a switch.
 document.addEventListener("langchange", () => {
-  for (const tile of desk.tiles.values()) tile.relabel();
+  for (const tile of desk.tiles.values()) tile.retranslate();
   showAlarms();
   if (desk.broadcast) showBroadcast();
 });
