@@ -39,8 +39,12 @@ def open_console(page: Page, web_server: RunningServer, hearing: Hearing) -> Pag
     return console
 
 
-def texts(page: Page, selector: str) -> list[str]:
-    return [text.strip() for text in page.locator(selector).all_inner_texts()]
+def typed(api: httpx.Client, hearing: Hearing, recording_id: str | None = None) -> set[str]:
+    """What staff typed (names, titles, markers, lines): it may show in either language."""
+    paths = [f"/api/v1/courtrooms/{hearing.courtroom_id}/feeds"]
+    if recording_id:
+        paths += [f"/api/v1/recordings/{recording_id}/{part}" for part in ("markers", "transcript")]
+    return set().union(*(cjk_strings(api.get(path).json()) for path in paths))
 
 
 def test_console_opens_and_closes_a_hearing_and_phones_follow(
@@ -52,6 +56,7 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         api.get(f"/api/v1/hearings/{hearing.id}").json()["scheduled_start"]
     )
     viewers = {"desktop": page.context.new_page(), "phone": phone_page}
+    tables = LocaleTables.load()
 
     # Before it opens: a card with the scheduled court time, and no camera asked for.
     for device, viewer in viewers.items():
@@ -62,6 +67,9 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         )
         expect(viewer.locator("#status-badge")).to_have_text("即将开庭")
         screenshot(viewer, f"watch-soon-{device}-zh")
+        assert_one_language(
+            viewer, tables, name="watch-soon", viewport=device, allowed=typed(api, hearing)
+        )
     for viewer in viewers.values():
         assert viewer.evaluate(f"() => {DECODED_FRAMES}") == 0
 
@@ -138,10 +146,13 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         expect(markers).to_have_text(["更早的标记", "第一个标记", "第二个标记"], timeout=SLOW_MS)
         expect(desk.locator("#transcript-list li span")).to_have_text(["第一句", "第二句"])
     screenshot(console, "console-closed-zh")
+    shown = typed(api, hearing, recording_id)
+    assert_one_language(console, tables, name="console-closed", viewport="desktop", allowed=shown)
     console.get_by_role("button", name="切换到英文").click()
     expect(console.locator("#hearing-status")).to_have_text("Ended")
     screenshot(console, "console-closed-en")
     for device, viewer in viewers.items():
+        assert_one_language(viewer, tables, name="watch-closed", viewport=device, allowed=shown)
         viewer.get_by_role("button", name="切换到英文").click()
         expect(viewer.locator("#overlay-text")).to_have_text("Hearing closed")
         screenshot(viewer, f"watch-closed-{device}-en")
