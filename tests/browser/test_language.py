@@ -5,11 +5,12 @@ page per language in tests/browser/screenshots/."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from tests.browser.language_sweep import (
 from tests.support.server import RunningServer
 
 VIEWPORTS = {"desktop": "page", "phone": "phone_page"}
-RECORDED_S = 5.0
+STEADY_S = 3.0
 DECODED_FRAMES = "document.getElementById('player').getVideoPlaybackQuality().totalVideoFrames"
 
 
@@ -90,32 +91,44 @@ def court(browser: Browser, web_server: RunningServer) -> Iterator[Court]:
             context.close()
 
 
+def picture_since(api: httpx.Client, recording_id: str) -> datetime | None:
+    """When the dock camera's picture last began (its first segment, or the first after the
+    last discontinuity: WebRTC may change picture size as it ramps up, and a clip may not cross
+    such a change); None before the first segment."""
+    path = f"/api/v1/recordings/{recording_id}/cameras/dock/playlist.m3u8"
+    last_epoch = api.get(path).text.split("#EXT-X-DISCONTINUITY")[-1]
+    found = re.search(r"#EXT-X-PROGRAM-DATE-TIME:(\S+)", last_epoch)
+    return datetime.fromisoformat(found[1]) if found else None
+
+
 def record_a_while(api: httpx.Client, recording_id: str) -> None:
-    """Record RECORDED_S of picture with a marker and a transcript line in it, then stop."""
-    deadline = time.monotonic() + 20
-    while not any(
-        t["first_segment_at"]
-        for t in api.get(f"/api/v1/recordings/{recording_id}").json()["tracks"]
-    ):
-        assert time.monotonic() < deadline, "no segment recorded"
+    """Record until the picture has been steady for STEADY_S, then stop, and put a marker and
+    a transcript line in that steady stretch (so a clip from the marker can be exported)."""
+    deadline = time.monotonic() + 30
+    while (since := picture_since(api, recording_id)) is None or (
+        datetime.now(UTC) - since
+    ).total_seconds() < STEADY_S:
+        assert time.monotonic() < deadline, f"no steady picture recorded (since {since})"
         time.sleep(0.5)
-    time.sleep(RECORDED_S / 2)
-    now = datetime.now(UTC).isoformat()
+    stopped = api.post(f"/api/v1/recordings/{recording_id}/stop")
+    assert stopped.status_code == 200, stopped.text
+    since = picture_since(api, recording_id)
+    (dock,) = (track for track in stopped.json()["tracks"] if track["camera"] == "dock")
+    end = datetime.fromisoformat(dock["last_segment_end"])
+    assert since is not None and end > since
+    at = (since + min(timedelta(seconds=1), (end - since) / 2)).isoformat()
     created(
         api.post(
             f"/api/v1/recordings/{recording_id}/markers",
-            json={"at": now, "kind": "witness_sworn", "text": "证人王五"},
+            json={"at": at, "kind": "witness_sworn", "text": "证人王五"},
         )
     )
     created(
         api.post(
             f"/api/v1/recordings/{recording_id}/transcript",
-            json={"at": now, "speaker_role": "审判长", "text": "现在开庭。"},
+            json={"at": at, "speaker_role": "审判长", "text": "现在开庭。"},
         )
     )
-    time.sleep(RECORDED_S / 2)
-    stopped = api.post(f"/api/v1/recordings/{recording_id}/stop")
-    assert stopped.status_code == 200, stopped.text
 
 
 def user_data(api: httpx.Client, *paths: str) -> set[str]:
