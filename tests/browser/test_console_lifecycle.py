@@ -72,6 +72,10 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         )
     for viewer in viewers.values():
         assert viewer.evaluate(f"() => {DECODED_FRAMES}") == 0
+    listed = phone_page.context.new_page()  # today's list says the same
+    listed.goto("/watch")
+    card = listed.locator(f'a[href^="/watch/{hearing.id}"]')
+    expect(card.locator(".badge").first).to_have_text("即将开庭", timeout=10_000)
 
     console = open_console(page, web_server, hearing)
     expect(console.locator("#hearing-status")).to_have_text("未开始", timeout=SLOW_MS)
@@ -156,6 +160,9 @@ def test_console_opens_and_closes_a_hearing_and_phones_follow(
         viewer.get_by_role("button", name="切换到英文").click()
         expect(viewer.locator("#overlay-text")).to_have_text("Hearing closed")
         screenshot(viewer, f"watch-closed-{device}-en")
+    listed.reload()  # in English now, as the phone chose
+    expect(card.locator(".badge").first).to_have_text("Hearing closed", timeout=10_000)
+    screenshot(listed, "watch-list-closed-phone-en")
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
