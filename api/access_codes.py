@@ -49,6 +49,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.code_attempts import CodeAttempts, SlidingWindow
+from api.error_codes import ERROR_HEADER
 from api.settings import Settings
 from api.viewer_tickets import Ticket, TicketSigner, cookie_name
 from api.viewers import ViewerRegistry
@@ -66,7 +67,6 @@ PLAYLIST_SEEN_S = 15.0
 JOINING_S = 30.0
 REFUSED = "this access code is not valid"  # unknown, another hearing's, revoked alike
 EXPIRED = "this access code has expired"
-ERROR_HEADER = "X-Courtcast-Error"
 REASON_INVALID = "access_code_invalid"
 REASON_EXPIRED = "access_code_expired"
 REASON_IN_USE = "access_code_in_use"

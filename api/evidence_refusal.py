@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
+from api.error_codes import refusal
 from api.runtime import Runtime
 from recorder.evidence_sources import EvidenceMismatch
 
@@ -43,7 +44,8 @@ async def refuse_uncertifiable(
             "token_id": principal.token_id,
         },
     )
-    raise HTTPException(
+    raise refusal(
         status.HTTP_409_CONFLICT,
         f"the archive does not match what the court signed, so {nothing_made}: {error}",
+        "evidence_mismatch",
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
@@ -34,6 +34,7 @@ from starlette.background import BackgroundTask
 from api.auth import Principal
 from api.clip_names import clip_name, content_disposition
 from api.deps import RuntimeDep, SessionDep, Staff
+from api.error_codes import refusal
 from api.evidence_refusal import refuse_uncertifiable
 from api.runtime import Runtime
 from api.time_range import BoundedDatetime
@@ -118,12 +119,15 @@ async def _cut(
 ) -> Cut:
     recording = await visible_recording(session, principal, recording_id)
     if (end - start).total_seconds() > MAX_CLIP_S:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "a clip is at most 4 hours")
+        raise refusal(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, "a clip is at most 4 hours", "clip_too_long"
+        )
     if recording.status == "recording":
-        raise HTTPException(
+        raise refusal(
             status.HTTP_409_CONFLICT,
             "the recording is still running: clips are certified against the manifest "
             "signed when it stops, so export once it has stopped",
+            "recording_running",
         )
     try:
         signed = await signed_recording(runtime.store, runtime.keyring.public_keys, recording)
@@ -132,9 +136,9 @@ async def _cut(
     try:
         objects = clip_objects(signed.manifest, camera, start=start, end=end)
     except CrossesEpochs as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        raise refusal(status.HTTP_409_CONFLICT, str(error), "clip_crosses_change") from error
     except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+        raise refusal(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error), "clip_range") from error
     inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     # the object versions the index recorded: read those, not whatever was laid on top since
     versions = {i.object_key: i.version_id for i in inits} | {
@@ -153,7 +157,9 @@ async def _cut(
             remux_clip, archive, origin, end=end, output=workdir / "clip.mp4"
         )
     except ValueError as error:  # no picture before `end`
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+        raise refusal(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, str(error), "clip_no_picture"
+        ) from error
     hearing = await session.get(Hearing, recording.hearing_id)
     case = await session.get(Case, hearing.case_id) if hearing is not None else None
     return Cut(recording, signed, clip, sources, case.number if case is not None else "")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import RuntimeDep, SessionDep
 from api.in_session import hearing_in_session
 from api.runtime import Runtime
+from api.schemas import CameraLabel
 from api.time_range import BoundedDate
 from api.viewer_access import NOT_FOUND
 from storage.models import Case, Courtroom, Hearing
@@ -43,6 +44,7 @@ class PublicHearing(BaseModel):
     broadcast_on: bool
     delay_s: float  # the broadcast runs this far behind the room (0: real time)
     cameras: list[str]
+    camera_labels: dict[str, CameraLabel]  # display names, as the room's staff named them
     live_cameras: list[str]  # cameras publishing now
 
 
@@ -71,6 +73,10 @@ async def public_view(session: AsyncSession, runtime: Runtime, hearing: Hearing)
         broadcast_on=broadcast.on,
         delay_s=broadcast.delay_s,
         cameras=[camera.name for camera in courtroom.cameras],
+        camera_labels={
+            camera.name: CameraLabel(zh=camera.label_zh, en=camera.label_en)
+            for camera in courtroom.cameras
+        },
         # only through the room's hearing in session: another hearing's cameras stay dark
         live_cameras=runtime.control_room.publishing_cameras(courtroom.id)
         if await hearing_in_session(session, courtroom.id) == hearing.id

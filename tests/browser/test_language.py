@@ -179,15 +179,17 @@ def test_review_speaks_one_language(
     expect(review.locator("#search-status")).to_have_text("1 hearing(s) found")
     assert review.locator("#position").text_content() == position  # 24-hour court clock
 
-    # A refused export says why in the page's language (from its status), and switches with it
+    # A refused export says why in the page's language (from its reason code), and switches
     clip_from, clip_to = (review.locator(f"#clip-{end}").input_value() for end in ("from", "to"))
     review.locator("#clip-from").fill(clip_to)
     review.locator("#clip-to").fill(clip_from)
     review.locator("#export-mp4").click()
     status = review.locator("#export-status")
-    expect(status).to_have_text("Error: Some of what was entered is not valid", timeout=10_000)
+    expect(status).to_have_text(
+        "Error: That time range is empty or outside the recording", timeout=10_000
+    )
     review.locator("[data-lang-switch]").click()
-    expect(status).to_have_text("出错了：填写的内容不符合要求")
+    expect(status).to_have_text("出错了：所选时段无效或不在录像范围内")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -211,6 +213,12 @@ def test_public_pages_speak_one_language(
         shown = f"/api/v1/public/hearings/{court.hearing.id}"
     allowed = user_data(api, shown)
     assert_one_language(watcher, tables, name=name, viewport=viewport, allowed=allowed)
+    if name == "watch":  # the camera the court named 被告人席 / Dock, in either language
+        dock = watcher.locator("#camera option[value='dock']")
+        for _ in range(2):
+            lang = watcher.evaluate("() => document.documentElement.lang")
+            expect(dock).to_have_text({"zh-CN": "被告人席", "en": "Dock"}[lang])
+            watcher.locator("[data-lang-switch]").click()
 
 
 # What api.js makes of refusals, in each language: [code, status, no mapping (405)].

@@ -10,7 +10,7 @@
 // feed at once, keeping the last picture with a notice, and the page names the delay. Before
 // the hearing opens the page shows a "starting soon" card with its time, after it closes (or
 // is cancelled) a "closed" card: no camera is asked for either way.
-import { hasText, installLanguageSwitch, setText, t } from "./i18n.js";
+import { cameraLabel, installLanguageSwitch, setText } from "./i18n.js";
 import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
 import { formatCourtDateTime, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
@@ -84,12 +84,11 @@ function showSound() {
   setText($("sound"), video.muted ? "watch.unmute" : "watch.mute");
 }
 
-function cameraLabel(option, name) {
-  // Known camera names have a translated label; others show as they are.
-  const key = `camera.${name}`;
-  if (!hasText(key)) return;
-  option.dataset.i18n = key;
-  option.textContent = t(key);
+// Cameras by the display names the court gave them, in the page's language.
+function labelCameraChoice() {
+  for (const option of $("camera").options) {
+    option.textContent = cameraLabel(option.value, hearing?.camera_labels);
+  }
 }
 
 function buildCameraChoice() {
@@ -97,10 +96,9 @@ function buildCameraChoice() {
   if (cameras.length < 2) return;
   const select = $("camera");
   for (const name of cameras) {
-    const option = new Option(name, name, false, name === camera);
-    cameraLabel(option, name);
-    select.append(option);
+    select.append(new Option(name, name, false, name === camera));
   }
+  labelCameraChoice();
   $("camera-choice").hidden = false;
   select.addEventListener("change", () => {
     camera = select.value;
@@ -307,5 +305,6 @@ window.addEventListener("pagehide", () => player.hangUpOnExit());
 // The card's time is formatted for the language: formatted again on a switch.
 document.addEventListener("langchange", () => {
   if (document.body.dataset.playerState === "soon") showState("soon");
+  labelCameraChoice();
 });
 start();

@@ -410,4 +410,10 @@ export default {
   "error.access_code_expired": "The access code has expired",
   "error.access_code_in_use": "The access code is in use on all its devices",
   "error.access_code_attempts": "Too many attempts; try again shortly",
+  "error.recording_running": "The recording is still running: clips are certified against the manifest signed when it stops, so export once it has stopped",
+  "error.clip_crosses_change": "The range crosses a change of picture format (such as the resolution): export it in two parts",
+  "error.clip_too_long": "A clip is at most 4 hours",
+  "error.clip_no_picture": "No picture in that time range",
+  "error.clip_range": "That time range is empty or outside the recording",
+  "error.evidence_mismatch": "The archive does not match what the court signed: no clip was made, and this was logged",
 };

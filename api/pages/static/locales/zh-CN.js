@@ -410,4 +410,10 @@ export default {
   "error.access_code_expired": "访问码已过期",
   "error.access_code_in_use": "访问码已在允许的全部设备上使用",
   "error.access_code_attempts": "尝试次数过多，请稍后再试",
+  "error.recording_running": "录制仍在进行：片段依据停止录制时签名的清单认证，请停止后再导出",
+  "error.clip_crosses_change": "所选时段跨越了画面规格的变化（如分辨率改变），请分两段导出",
+  "error.clip_too_long": "一个片段最长 4 小时",
+  "error.clip_no_picture": "所选时段内没有画面",
+  "error.clip_range": "所选时段无效或不在录像范围内",
+  "error.evidence_mismatch": "存档与法院签名的内容不符，未生成片段；此事已记入审计日志",
 };
