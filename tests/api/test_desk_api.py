@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 import segno
 
-from tests.support.fixtures_api import create_courtroom
+from tests.support.fixtures_api import create_case, create_courtroom, create_hearing
 from tests.support.server import RunningServer
 from tests.support.tampering import run_sql
 
@@ -202,37 +202,9 @@ async def test_a_camera_with_recorded_footage_stays(desk: Desk) -> None:
 # -- editing a case ------------------------------------------------------------------------
 
 
-async def new_case(client: httpx.AsyncClient, **extra: object) -> str:
-    number = f"(2026)湘04民初{uuid.uuid4().int % 10**8}号"
-    created = await client.post(
-        "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷", **extra}
-    )
-    assert created.status_code == 201, created.text
-    case_id: str = created.json()["id"]
-    return case_id
-
-
-async def new_hearing(
-    client: httpx.AsyncClient, room: str, case_id: str | None = None, visibility: str = "public"
-) -> str:
-    created = await client.post(
-        "/api/v1/hearings",
-        json={
-            "case_id": case_id or await new_case(client),
-            "courtroom_id": room,
-            "title": "第一次开庭",
-            "scheduled_start": datetime.now(UTC).isoformat(),
-            "visibility": visibility,
-        },
-    )
-    assert created.status_code == 201, created.text
-    hearing_id: str = created.json()["id"]
-    return hearing_id
-
-
 async def test_a_case_title_and_parties_are_corrected(desk: Desk) -> None:
     async with desk.client() as admin:
-        case = await new_case(admin, parties=[{"name": "张三", "role": "原告"}])
+        case = await create_case(admin, parties=[{"name": "张三", "role": "原告"}])
     async with desk.client("operator") as operator:
         title = await operator.patch(f"/api/v1/cases/{case}", json={"title": "张三诉李四借款纠纷"})
         assert title.status_code == 200, title.text
@@ -256,7 +228,7 @@ async def test_a_case_title_and_parties_are_corrected(desk: Desk) -> None:
 
 async def test_case_edits_are_refused(desk: Desk) -> None:
     async with desk.client() as admin:
-        case = await new_case(admin)
+        case = await create_case(admin)
     async with desk.client("operator") as operator:
         blank = await operator.patch(f"/api/v1/cases/{case}", json={"title": ""})
         nameless = await operator.patch(
@@ -273,8 +245,8 @@ async def test_case_edits_are_refused(desk: Desk) -> None:
 
 async def test_a_sealed_case_is_unknown_to_an_unassigned_operator(desk: Desk) -> None:
     async with desk.client() as admin:
-        case = await new_case(admin)
-        await new_hearing(admin, desk.other, case, visibility="sealed")
+        case = await create_case(admin)
+        await create_hearing(admin, desk.other, visibility="sealed", case_id=case)
     async with desk.client("operator") as operator:
         sealed = await operator.patch(f"/api/v1/cases/{case}", json={"title": "改"})
         unknown = await operator.patch(f"/api/v1/cases/{uuid.uuid4().hex}", json={"title": "改"})
@@ -288,7 +260,7 @@ async def test_a_sealed_case_is_unknown_to_an_unassigned_operator(desk: Desk) ->
 
 async def test_a_scheduled_hearing_moves_in_time_and_room(desk: Desk) -> None:
     async with desk.client() as admin:
-        hearing = await new_hearing(admin, desk.other)
+        hearing = await create_hearing(admin, desk.other)
         moved = await admin.patch(
             f"/api/v1/hearings/{hearing}",
             json={"scheduled_start": "2026-12-03T09:30:00+08:00", "courtroom_id": desk.mine},
@@ -301,7 +273,7 @@ async def test_a_scheduled_hearing_moves_in_time_and_room(desk: Desk) -> None:
 
 async def test_a_move_is_refused_where_the_token_may_not_go(desk: Desk) -> None:
     async with desk.client() as admin:
-        hearing = await new_hearing(admin, desk.mine)
+        hearing = await create_hearing(admin, desk.mine)
     async with desk.client("operator") as operator:
         away = await operator.patch(
             f"/api/v1/hearings/{hearing}", json={"courtroom_id": desk.other}
@@ -321,7 +293,7 @@ async def test_a_move_is_refused_where_the_token_may_not_go(desk: Desk) -> None:
 async def test_a_hearing_moves_no_more_once_opened(desk: Desk) -> None:
     async with desk.client() as admin:
         room = (await create_courtroom(admin, ["bench"])).id
-        hearing = await new_hearing(admin, room)
+        hearing = await create_hearing(admin, room)
         opened = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
         assert opened.status_code == 200, opened.text
         later = await admin.patch(
@@ -338,7 +310,7 @@ async def test_a_hearing_moves_no_more_once_opened(desk: Desk) -> None:
 async def test_a_cancelled_hearing_never_opens(desk: Desk) -> None:
     async with desk.client() as admin:
         room = (await create_courtroom(admin, ["bench"])).id
-        hearing = await new_hearing(admin, room)
+        hearing = await create_hearing(admin, room)
         cancelled = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "cancelled"})
         assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["status"] == "cancelled"
@@ -365,7 +337,7 @@ async def test_a_cancelled_hearing_never_opens(desk: Desk) -> None:
 async def test_only_a_scheduled_hearing_is_cancelled(desk: Desk) -> None:
     async with desk.client() as admin:
         room = (await create_courtroom(admin, ["bench"])).id
-        hearing = await new_hearing(admin, room)
+        hearing = await create_hearing(admin, room)
         await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
         refused = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "cancelled"})
         await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "closed"})

@@ -24,22 +24,29 @@ async def create_courtroom(client: httpx.AsyncClient, cameras: list[str]) -> Cou
     return Courtroom(id=body["id"], cameras=body["cameras"])
 
 
+async def create_case(client: httpx.AsyncClient, **extra: object) -> str:
+    """A case with a fresh number; `extra` adds fields such as case_type or parties."""
+    number = f"(2026)湘04民初{uuid.uuid4().int % 10**8}号"
+    case = await client.post(
+        "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷", **extra}
+    )
+    assert case.status_code == 201, case.text
+    case_id: str = case.json()["id"]
+    return case_id
+
+
 async def create_hearing(
     client: httpx.AsyncClient,
     courtroom_id: str,
     visibility: str = "public",
     case_type: str = "default",
+    case_id: str | None = None,
 ) -> str:
-    number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
-    case = await client.post(
-        "/api/v1/cases",
-        json={"number": number, "title": "张三诉李四合同纠纷", "case_type": case_type},
-    )
-    assert case.status_code == 201, case.text
+    """A hearing today in the courtroom, of `case_id` or of a new case of `case_type`."""
     hearing = await client.post(
         "/api/v1/hearings",
         json={
-            "case_id": case.json()["id"],
+            "case_id": case_id or await create_case(client, case_type=case_type),
             "courtroom_id": courtroom_id,
             "title": "第一次开庭",
             "scheduled_start": datetime.now(UTC).isoformat(),
