@@ -5,7 +5,6 @@ COURTCAST_TEST_DATABASE=postgresql) and a fixed clock."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from api.viewers import ViewerRegistry
 from storage.db import Database, alembic_config, sqlite_url
 from storage.keyring import derive_key
 from storage.models import AccessCode, AuditEvent, Case, Court, Courtroom, Hearing
-from tests.support.server import fresh_postgres_database
+from tests.support.server import scratch_index_url
 
 SECRET = bytes(range(32))
 START = 1_800_000_000.0  # a fixed wall-clock time (2027)
@@ -133,9 +132,7 @@ def test_tickets_are_signed_for_one_hearing_until_they_expire() -> None:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
-    url = fresh_postgres_database(postgres) if postgres else sqlite_url(tmp_path / "index.db")
-    database = Database(url)
+    database = Database(scratch_index_url(tmp_path))
     await database.migrate()
     yield database
     await database.close()

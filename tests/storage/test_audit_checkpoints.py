@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,12 +16,12 @@ from sqlalchemy import delete, select
 from storage.audit import AuditLog
 from storage.audit_checkpoint_check import CheckpointFindings, check_checkpoints
 from storage.audit_checkpoints import PREFIX, Checkpoint, CheckpointWriter, checkpoint_key
-from storage.db import Database, sqlite_url
+from storage.db import Database
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
 from storage.models import AuditCheckpoint
 from storage.objects import ObjectProtection, ObjectStoreUnavailable, StoredObject
-from tests.support.server import fresh_postgres_database
+from tests.support.server import scratch_index_url
 
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 
@@ -88,9 +87,7 @@ class Installation:
 
 @pytest.fixture
 async def installation(tmp_path: Path) -> AsyncIterator[Installation]:
-    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
-    url = fresh_postgres_database(postgres) if postgres else sqlite_url(tmp_path / "index.db")
-    db = Database(url)
+    db = Database(scratch_index_url(tmp_path))
     await db.migrate()
     store = FlakyStore(tmp_path / "objects")
     keyring = KeyRing.create(tmp_path / "keys")

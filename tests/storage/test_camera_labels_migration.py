@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import text
 
-from storage.db import Database, alembic_config, sqlite_url
-from tests.support.server import fresh_postgres_database
+from storage.db import Database, alembic_config
+from tests.support.server import scratch_index_url
 
 
 async def test_cameras_gain_empty_labels_and_lose_them_on_downgrade(tmp_path: Path) -> None:
-    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
-    db = Database(fresh_postgres_database(postgres) if postgres else sqlite_url(tmp_path / "i.db"))
+    db = Database(scratch_index_url(tmp_path))
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0011"))

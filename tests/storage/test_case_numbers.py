@@ -3,7 +3,6 @@ the migration's backfill of cases entered before the key existed."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from storage.case_numbers import normalize
-from storage.db import Database, alembic_config, sqlite_url
-from tests.support.server import fresh_postgres_database
+from storage.db import Database, alembic_config
+from tests.support.server import scratch_index_url
 
 KEY = "(2026)湘04民初123号"
 
@@ -62,8 +61,7 @@ def test_the_full_width_form_of_a_number_has_its_key(number: str) -> None:
 
 
 async def test_the_migration_gives_existing_cases_their_key(tmp_path: Path) -> None:
-    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
-    db = Database(fresh_postgres_database(postgres) if postgres else sqlite_url(tmp_path / "i.db"))
+    db = Database(scratch_index_url(tmp_path))
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0010"))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from storage.db import sqlite_url
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -135,3 +137,10 @@ def fresh_postgres_database(address: str) -> str:
         timeout=30,
     )
     return f"postgresql+asyncpg://postgres@{address}/{name}"
+
+
+def scratch_index_url(directory: Path) -> str:
+    """An empty index for one test: a new database on the suite's PostgreSQL when it runs on
+    one (COURTCAST_TEST_POSTGRES), else SQLite in `directory`."""
+    postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
+    return fresh_postgres_database(postgres) if postgres else sqlite_url(directory / "index.db")
