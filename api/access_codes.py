@@ -49,7 +49,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.code_attempts import CodeAttempts, SlidingWindow
-from api.error_codes import ERROR_HEADER
+from api.error_codes import refusal
 from api.settings import Settings
 from api.viewer_tickets import Ticket, TicketSigner, cookie_name
 from api.viewers import ViewerRegistry
@@ -117,10 +117,11 @@ def _refusal(code: AccessCode | None, now: datetime) -> str | None:
 def _refused(reason: str | None, headers: dict[str, str] | None = None) -> HTTPException:
     """The 403 for a code that opens nothing, in words and reason the holder may learn."""
     expired = reason == "expired"
-    return HTTPException(
+    return refusal(
         status.HTTP_403_FORBIDDEN,
         EXPIRED if expired else REFUSED,
-        headers={ERROR_HEADER: REASON_EXPIRED if expired else REASON_INVALID, **(headers or {})},
+        REASON_EXPIRED if expired else REASON_INVALID,
+        headers,
     )
 
 
@@ -260,10 +261,11 @@ class AccessCodeDesk:
         address = request.client.host if request.client else ""
         wait = self.attempts.retry_after(address, hearing_id)
         if wait:
-            raise HTTPException(
+            raise refusal(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"too many wrong access codes: try again in {wait} s",
-                headers={"Retry-After": str(wait), ERROR_HEADER: REASON_ATTEMPTS},
+                REASON_ATTEMPTS,
+                {"Retry-After": str(wait)},
             )
         digits = typed_digits(typed)
         code = await self._find(session, hearing_id, digits) if digits else None
@@ -322,10 +324,10 @@ class AccessCodeDesk:
     def _admit(self, code: AccessCode, device: str, *, hls: bool) -> None:
         in_use = self.devices(code.id)
         if device not in in_use and len(in_use) >= code.max_viewers:
-            raise HTTPException(
+            raise refusal(
                 status.HTTP_403_FORBIDDEN,
                 f"this access code is already in use on {code.max_viewers} device(s)",
-                headers={ERROR_HEADER: REASON_IN_USE},
+                REASON_IN_USE,
             )
         seen = self._playlists if hls else self._joining
         seen.setdefault(code.id, {})[device] = self._monotonic()

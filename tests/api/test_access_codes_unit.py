@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from starlette.requests import Request
 
 from api.access_codes import (
-    ERROR_HEADER,
     EXPIRED,
     KEYED,
     LEGACY,
@@ -34,6 +33,7 @@ from api.access_codes import (
     typed_digits,
 )
 from api.code_attempts import CodeAttempts, SlidingWindow, client_key
+from api.error_codes import ERROR_HEADER
 from api.viewer_tickets import Ticket, TicketSigner, cookie_name
 from api.viewers import ViewerRegistry
 from storage.db import Database, alembic_config, sqlite_url
