@@ -15,9 +15,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from recorder import fmp4
+from recorder.bitstream import (
+    NAL_IDR,
+    NAL_PPS,
+    NAL_SPS,
+    annexb_nal_units,
+    avc_codec_string,
+    nal_type,
+)
 from recorder.media import EncodedMedia, MediaKind
 
-_NAL_IDR, _NAL_SPS, _NAL_PPS = 5, 7, 8
 _AUDIO_WAIT_S = 1.0  # how long a new epoch waits for a first audio packet before going video-only
 _TOLERANCE_S = 0.001  # keyframe cadence jitter tolerated when deciding a cut
 
@@ -61,28 +68,6 @@ class SegmentClosed:
 
 
 Chunk = InitChunk | FragmentChunk | SegmentClosed
-
-
-def annexb_nal_units(data: bytes) -> list[bytes]:
-    """The NAL units of an Annex-B access unit (start codes removed)."""
-    units: list[bytes] = []
-    start = data.find(b"\x00\x00\x01")
-    while start >= 0:
-        start += 3
-        end = data.find(b"\x00\x00\x01", start)
-        # trailing zeros belong to the next 4-byte start code (or are trailing_zero_8bits)
-        unit = data[start:] if end < 0 else data[start:end].rstrip(b"\x00")
-        if unit:
-            units.append(unit)
-        start = end
-    return units
-
-
-def avc_codec_string(sps: bytes) -> str:
-    """RFC 6381 `avc1.PPCCLL` from a SPS NAL unit (header byte included)."""
-    if len(sps) < 4:
-        raise ValueError(f"SPS too short: {len(sps)} bytes")
-    return f"avc1.{sps[1:4].hex()}"
 
 
 class WrittenFragment(Protocol):
@@ -209,9 +194,9 @@ class Segmenter:
         if frame.codec != "h264":
             raise ValueError(f"unsupported video codec {frame.codec!r}: only h264 is remuxed")
         units = annexb_nal_units(frame.data)
-        idr = any(u[0] & 0x1F == _NAL_IDR for u in units)
-        params = tuple(u for u in units if u[0] & 0x1F in (_NAL_SPS, _NAL_PPS))
-        has_sps = any(u[0] & 0x1F == _NAL_SPS for u in params)
+        idr = any(nal_type(u) == NAL_IDR for u in units)
+        params = tuple(u for u in units if nal_type(u) in (NAL_SPS, NAL_PPS))
+        has_sps = any(nal_type(u) == NAL_SPS for u in params)
         return idr, params if has_sps else None
 
     def _new_writer(self, epoch: _Epoch, audio: tuple[int, bool] | None) -> MediaWriter:
@@ -371,7 +356,7 @@ class Segmenter:
 
     def _init_chunk(self, epoch: _Epoch, writer: MediaWriter, init: bytes) -> InitChunk:
         """The init segment, after checking the muxer kept the stream's own profile."""
-        sps = next(u for u in epoch.params if u[0] & 0x1F == _NAL_SPS)
+        sps = next(u for u in epoch.params if nal_type(u) == NAL_SPS)
         record = fmp4.avc_configuration(init)
         if record[1:4] != sps[1:4]:
             raise ValueError(

@@ -22,10 +22,10 @@ from fractions import Fraction
 import av
 
 from recorder import ebml, fmp4
+from recorder.bitstream import vp8_keyframe_size
 from recorder.media import EncodedMedia, MediaKind
 from recorder.segmenter import InitChunk, MediaWriter, Segmenter, WrittenFragment, _Epoch
 
-_VP8_START_CODE = b"\x9d\x01\x2a"
 _INIT_ELEMENTS = frozenset({ebml.INFO, ebml.TRACKS})
 _TRACK_KINDS: dict[int, MediaKind] = {1: "video", 2: "audio"}  # Matroska TrackType
 _DEFAULT_TIMESTAMP_SCALE = 1_000_000  # ns per tick when Info does not say
@@ -33,17 +33,6 @@ _MAX_RELATIVE = 0x7FFF  # a SimpleBlock's time is a signed 16-bit offset from it
 # How long (s, of the waiting stream's own time) a stream waits for the other to catch up:
 # audio later than that behind video is dropped; audio outlives a stalled camera that long.
 _WAIT_S: dict[MediaKind, Fraction] = {"video": Fraction(1, 2), "audio": Fraction(1)}
-
-
-def vp8_keyframe_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of a VP8 keyframe (RFC 6386 9.1), None for an interframe."""
-    if len(data) < 10 or data[0] & 0x01:
-        return None
-    if data[3:6] != _VP8_START_CODE:
-        raise ValueError("VP8 keyframe without its start code")
-    width = int.from_bytes(data[6:8], "little") & 0x3FFF
-    height = int.from_bytes(data[8:10], "little") & 0x3FFF
-    return width, height
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from aiortc import RTCRtpReceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtcpSrPacket
 
+from recorder.bitstream import is_keyframe
 from streaming.frames import EncodedFrame, MediaKind
 from streaming.rtp_clock import RtpClock
 
@@ -31,7 +32,6 @@ FrameSink = Callable[[EncodedFrame], None]
 _TIMESTAMP_MAPPER = "_RTCRtpReceiver__timestamp_mapper"
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
-H264_IDR = 5
 
 
 class _IdentityTimestamps:
@@ -66,25 +66,6 @@ class _FrameHandoff:
     def get(self) -> None:
         self._stopped.wait()
         return None
-
-
-def is_keyframe(codec: str, data: bytes) -> bool:
-    """Whether an encoded frame can start decoding: an H.264 IDR or a VP8 key frame."""
-    if codec == "h264":
-        return any(nal_type == H264_IDR for nal_type in h264_nal_types(data))
-    if codec == "vp8":
-        return bool(data) and not data[0] & 1
-    return True  # audio: every packet stands alone
-
-
-def h264_nal_types(data: bytes) -> list[int]:
-    """NAL unit types of an Annex-B access unit."""
-    types = []
-    start = data.find(b"\x00\x00\x01")
-    while start != -1 and start + 3 < len(data):
-        types.append(data[start + 3] & 0x1F)
-        start = data.find(b"\x00\x00\x01", start + 3)
-    return types
 
 
 def media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:

@@ -13,13 +13,13 @@ import av.logging
 import pytest
 
 from recorder import fmp4
+from recorder.bitstream import annexb_nal_units
 from recorder.segmenter import (
     Chunk,
     FragmentChunk,
     InitChunk,
     SegmentClosed,
     Segmenter,
-    annexb_nal_units,
 )
 from streaming.frames import EncodedFrame
 from tests.support.clips import make_clip

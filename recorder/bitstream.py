@@ -1,0 +1,68 @@
+"""H.264 and VP8 bitstream facts: Annex-B start codes, NAL unit types, keyframes.
+
+One place for what both the live tap (`streaming.passthrough`) and the
+recorder need to read from an encoded frame without decoding it.
+"""
+
+from __future__ import annotations
+
+START_CODE = b"\x00\x00\x01"  # Annex-B (ITU-T H.264 B.1); a 4-byte one has a leading zero
+NAL_IDR, NAL_SPS, NAL_PPS = 5, 7, 8
+_VP8_START_CODE = b"\x9d\x01\x2a"  # RFC 6386 9.1: follows a keyframe's 3-byte frame tag
+
+
+def annexb_nal_units(data: bytes) -> list[bytes]:
+    """The NAL units of an Annex-B access unit (start codes removed)."""
+    units: list[bytes] = []
+    start = data.find(START_CODE)
+    while start >= 0:
+        start += len(START_CODE)
+        end = data.find(START_CODE, start)
+        # trailing zeros belong to the next 4-byte start code (or are trailing_zero_8bits)
+        unit = data[start:] if end < 0 else data[start:end].rstrip(b"\x00")
+        if unit:
+            units.append(unit)
+        start = end
+    return units
+
+
+def nal_type(unit: bytes) -> int:
+    """nal_unit_type, the low five bits of a NAL unit's header byte."""
+    return unit[0] & 0x1F
+
+
+def h264_is_idr(data: bytes) -> bool:
+    """Whether an Annex-B access unit holds an IDR slice."""
+    return any(nal_type(unit) == NAL_IDR for unit in annexb_nal_units(data))
+
+
+def avc_codec_string(sps: bytes) -> str:
+    """RFC 6381 `avc1.PPCCLL` from a SPS NAL unit (header byte included)."""
+    if len(sps) < 4:
+        raise ValueError(f"SPS too short: {len(sps)} bytes")
+    return f"avc1.{sps[1:4].hex()}"
+
+
+def vp8_is_keyframe(data: bytes) -> bool:
+    """Whether a VP8 frame is a key frame: bit 0 of its frame tag is clear (RFC 6386 9.1)."""
+    return bool(data) and not data[0] & 0x01
+
+
+def vp8_keyframe_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a VP8 keyframe (RFC 6386 9.1), None for an interframe."""
+    if len(data) < 10 or not vp8_is_keyframe(data):
+        return None
+    if data[3:6] != _VP8_START_CODE:
+        raise ValueError("VP8 keyframe without its start code")
+    width = int.from_bytes(data[6:8], "little") & 0x3FFF
+    height = int.from_bytes(data[8:10], "little") & 0x3FFF
+    return width, height
+
+
+def is_keyframe(codec: str, data: bytes) -> bool:
+    """Whether an encoded frame can start decoding: an H.264 IDR or a VP8 key frame."""
+    if codec == "h264":
+        return h264_is_idr(data)
+    if codec == "vp8":
+        return vp8_is_keyframe(data)
+    return True  # audio: every packet stands alone

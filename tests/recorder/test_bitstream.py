@@ -1,0 +1,72 @@
+"""Bitstream facts on hand-made frames: Annex-B scanning, IDR and VP8 keyframe tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from recorder.bitstream import (
+    annexb_nal_units,
+    avc_codec_string,
+    is_keyframe,
+    nal_type,
+    vp8_keyframe_size,
+)
+
+SPS = b"\x67\x42\x00\x1f\xaa"
+PPS = b"\x68\xce\x3c\x80"
+IDR = b"\x65\x88\x84\x00\x21"
+SLICE = b"\x41\x9a\x02"
+VP8_KEY = b"\x50\x42\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(20)  # 640x360
+VP8_INTER = b"\x51\x0b\x00" + bytes(20)
+
+
+@pytest.mark.parametrize(
+    ("data", "units"),
+    [
+        (b"", []),
+        (b"\x00\x00\x01" + SLICE, [SLICE]),
+        (b"\x00\x00\x00\x01" + SPS + b"\x00\x00\x00\x01" + PPS, [SPS, PPS]),
+        (b"\x00\x00\x01" + SPS + b"\x00\x00\x01" + IDR, [SPS, IDR]),
+        (b"\x00\x00\x01\x00\x00\x01" + IDR, [IDR]),  # an empty unit is skipped
+        (b"\x00\x00\x01" + SLICE + b"\x00\x00\x01", [SLICE]),
+        (SLICE, []),  # no start code: nothing to scan
+    ],
+)
+def test_annexb_units(data: bytes, units: list[bytes]) -> None:
+    assert annexb_nal_units(data) == units
+
+
+@pytest.mark.parametrize(
+    ("codec", "data", "key"),
+    [
+        (
+            "h264",
+            b"\x00\x00\x00\x01" + SPS + b"\x00\x00\x00\x01" + PPS + b"\x00\x00\x01" + IDR,
+            True,
+        ),
+        ("h264", b"\x00\x00\x01" + SLICE, False),
+        ("h264", b"", False),
+        ("vp8", VP8_KEY, True),
+        ("vp8", b"\x50", True),  # the frame tag alone says key frame
+        ("vp8", VP8_INTER, False),
+        ("vp8", b"", False),
+        ("opus", b"\x01", True),
+    ],
+)
+def test_is_keyframe(codec: str, data: bytes, key: bool) -> None:
+    assert is_keyframe(codec, data) is key
+
+
+def test_nal_type_and_codec_string() -> None:
+    assert [nal_type(u) for u in (SPS, PPS, IDR, SLICE)] == [7, 8, 5, 1]
+    assert avc_codec_string(SPS) == "avc1.42001f"
+    with pytest.raises(ValueError, match="SPS too short"):
+        avc_codec_string(b"\x67\x42")
+
+
+def test_vp8_keyframe_size() -> None:
+    assert vp8_keyframe_size(VP8_KEY) == (640, 360)
+    assert vp8_keyframe_size(VP8_INTER) is None
+    assert vp8_keyframe_size(b"\x50") is None  # too short to carry a size
+    with pytest.raises(ValueError, match="start code"):
+        vp8_keyframe_size(b"\x50\x42\x00\x00\x00\x00\x80\x02\x68\x01")
