@@ -6,10 +6,10 @@ kept, so a stolen index alone cannot be searched for codes. Rows made before tha
 plain SHA-256, `hash_scheme = 'sha256'`) still open, and are rewritten keyed the first time
 their code is presented.
 
-A browser exchanges its code once for a viewer ticket (api/viewer_tickets.py) and watches with
+A browser exchanges its code once for a viewer ticket (court/live/tickets.py) and watches with
 that; `?code=` on the WHEP and live playlist URLs still works for scripts and counts as the
 same exchange. Every wrong code counts against the client address and the hearing
-(api/code_attempts.py) and is written to the audit log, without the digits typed.
+(court/live/code_attempts.py) and is written to the audit log, without the digits typed.
 
 Every refusal carries a machine-readable reason in the `X-Courtcast-Error` header (REASON_*),
 which the watch page translates. What each reason may reveal:
@@ -48,11 +48,11 @@ from fastapi import HTTPException, Request, Response, status
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.code_attempts import CodeAttempts, SlidingWindow
 from api.error_codes import refusal
 from api.settings import Settings
-from api.viewer_tickets import Ticket, TicketSigner, cookie_name
-from api.viewers import ViewerRegistry
+from court.live.code_attempts import CodeAttempts, SlidingWindow
+from court.live.tickets import Ticket, TicketSigner, cookie_name
+from court.live.viewers import ViewerRegistry
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import derive_key

@@ -39,9 +39,9 @@ from api.routes import (
     whep,
     whip,
 )
-from api.runtime import Runtime
 from api.security_headers import SecurityHeaders, s3_origin
 from api.settings import Settings
+from court.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

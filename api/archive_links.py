@@ -12,7 +12,7 @@ from fastapi import HTTPException, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.runtime import Runtime
+from court.runtime import Runtime
 from recorder.records import content_type_of
 from storage.catalog import track_objects
 from storage.models import Hearing, InitSegment, Recording, Segment

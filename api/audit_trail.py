@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from api.auth import Principal
-from api.runtime import Runtime
+from court.principals import Principal
+from court.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from api import log_redaction
 from api.audit_verify import verify_audit_log
-from api.auth import ROLES, issue_token
 from api.settings import Settings
 from api.verify import verify_recording
+from court.principals import ROLES, issue_token
 from storage.db import Database
 from storage.keyring import KeyMaterialError, KeyRing
 from storage.models import Token

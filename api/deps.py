@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, Role, bearer_secret, find_principal
-from api.runtime import Runtime
+from court.principals import Principal, Role, bearer_secret, find_principal
+from court.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -12,9 +12,9 @@ from typing import Any, NoReturn
 from fastapi import Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal
 from api.error_codes import refusal
-from api.runtime import Runtime
+from court.principals import Principal
+from court.runtime import Runtime
 from recorder.evidence_sources import EvidenceMismatch
 
 

@@ -29,7 +29,9 @@ _PARAMETER = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+")
 # `Authorization: ...`, `'authorization': '...'` and `(b'authorization', b'...')` alike
 _AUTHORIZATION = re.compile(r"(?i)(authorization[\"']?\s*[:=,]\s*(?-i:b)?[\"']?)[^\"'\r\n,)}]+")
-_TOKEN_SECRET = re.compile(r"cct_[A-Za-z0-9_-]{8,}")  # the shape api.auth gives every secret
+_TOKEN_SECRET = re.compile(
+    r"cct_[A-Za-z0-9_-]{8,}"
+)  # the shape court.principals gives every secret
 
 
 def redact(text: str) -> str:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.runtime import Runtime
 from api.schemas import GapOut, RecordingOut, TrackOut
+from court.runtime import Runtime
 from storage.catalog import recording_gaps, track_summaries
 from storage.models import Courtroom, Recording
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.auth import Role
 from api.time_range import BoundedDatetime
+from court.principals import Role
 from storage.keys import is_safe_part
 
 CameraName = str

@@ -9,9 +9,9 @@ from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal
 from api.time_range import BoundedDatetime
 from api.visibility import search_scope
+from court.principals import Principal
 from storage.search import Page, Row, SearchFilters
 
 

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     max_whip_negotiations_per_address: int = Field(default=16, gt=0)
     max_whip_negotiations_per_courtroom: int = Field(default=32, gt=0)
     spool_max_bytes: int = Field(default=20 * 1024**3, gt=0)  # segments waiting for the store
-    # Wrong access codes allowed per window (api/code_attempts.py), and viewer ticket lifetime
+    # Wrong access codes allowed per window (court/live/code_attempts.py); viewer ticket life
     access_code_failures_per_address: int = Field(default=5, gt=0)  # per address per hearing
     access_code_failures_per_hearing: int = Field(default=100, gt=0)  # from all addresses
     access_code_failure_window_s: float = Field(default=300.0, gt=0)

@@ -1,4 +1,4 @@
-"""Who may watch a hearing live right now: the request side of api/in_session.py's rule.
+"""Who may watch a hearing live right now: the request side of court/in_session.py's rule.
 
 WHEP, the live playlist and its segments all come through here, so a hearing
 that is not its courtroom's hearing in session shows nothing on any of them,
@@ -13,8 +13,7 @@ from fastapi import HTTPException, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access_codes import CodePass
-from api.auth import Principal, bearer_secret, find_principal, link_subject, principal_for_subject
-from api.in_session import (
+from court.in_session import (
     Refusal,
     ViewerKind,
     facts_about,
@@ -22,7 +21,14 @@ from api.in_session import (
     live_verdict,
     valid_codes,
 )
-from api.runtime import Runtime
+from court.principals import (
+    Principal,
+    bearer_secret,
+    find_principal,
+    link_subject,
+    principal_for_subject,
+)
+from court.runtime import Runtime
 from storage.models import Hearing, HearingAssignment
 
 NOT_FOUND = Refusal.NOT_FOUND.detail  # the same words for unknown and sealed hearings

@@ -13,7 +13,7 @@ from fastapi import HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal
+from court.principals import Principal
 from storage.models import Hearing, HearingAssignment, Recording
 
 HEARING_NOT_FOUND = "hearing not found"

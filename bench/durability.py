@@ -36,9 +36,7 @@ FRAGMENT_BYTES = round(2_500_000 / 8 * FRAGMENT_S)  # one fragment of a 2.5 Mbit
 FSYNC_FRAGMENTS = 200
 
 
-async def one_crash(
-    clip: Path, data_dir: Path, rng: random.Random
-) -> tuple[float, float, float]:
+async def one_crash(clip: Path, data_dir: Path, rng: random.Random) -> tuple[float, float, float]:
     """Seconds lost before the kill; from restart until healthy; until the footage is indexed."""
     with running_server(data_dir) as server:
         async with server.client() as client:

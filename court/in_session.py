@@ -23,7 +23,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import STAFF_ROLES, Principal
+from court.principals import STAFF_ROLES, Principal
 from storage.models import AccessCode, Hearing, Recording
 
 ViewerKind = Literal["staff", "public", "code"]

@@ -9,14 +9,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from api.access_codes import AccessCodeDesk
-from api.alarms import AlarmBoard
-from api.broadcasts import BroadcastDesk
-from api.control_room import ControlRoom
-from api.live_guard import LiveGuard
 from api.settings import Settings
-from api.signed_urls import UrlSigner
-from api.viewers import ViewerRegistry
-from api.watchdog import Watchdog
+from court.control_room import ControlRoom
+from court.live.broadcasts import BroadcastDesk
+from court.live.guard import LiveGuard
+from court.live.signed_urls import UrlSigner
+from court.live.viewers import ViewerRegistry
+from court.monitoring.alarms import AlarmBoard
+from court.monitoring.watchdog import Watchdog
 from storage.audit import AuditLog
 from storage.audit_checkpoints import CheckpointWriter
 from storage.db import Database

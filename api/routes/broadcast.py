@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.access_codes import new_code
-from api.auth import Principal
-from api.broadcasts import MAX_DELAY_S
 from api.deps import Operator, RuntimeDep, SessionDep
 from api.time_range import BoundedDatetime
 from api.visibility import visible_hearing
+from court.live.broadcasts import MAX_DELAY_S
+from court.principals import Principal
 from storage.models import AccessCode, Hearing
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])

@@ -14,9 +14,9 @@ import logging
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
-from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.schemas import CaseIn, CaseOut, CasePatch, LegalHoldIn, PartyIn, PartyOut
+from court.principals import Principal
 from storage import case_numbers
 from storage.catalog import (
     add_case_parties,

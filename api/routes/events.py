@@ -22,10 +22,10 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
-from api.auth import STAFF_ROLES, Principal, bearer_secret, find_principal, principals_by_id
 from api.deps import RuntimeDep, Staff
-from api.runtime import Runtime
 from api.visibility import may_see
+from court.principals import STAFF_ROLES, Principal, bearer_secret, find_principal, principals_by_id
+from court.runtime import Runtime
 from storage.models import Hearing
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])

@@ -31,14 +31,14 @@ from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
-from api.auth import Principal
 from api.clip_names import clip_name, content_disposition
 from api.deps import RuntimeDep, SessionDep, Staff
 from api.error_codes import refusal
 from api.evidence_refusal import refuse_uncertifiable
-from api.runtime import Runtime
 from api.time_range import BoundedDatetime
 from api.visibility import visible_recording
+from court.principals import Principal
+from court.runtime import Runtime
 from recorder.evidence_sources import EvidenceMismatch, SignedRecording, signed_recording
 from recorder.export import (
     Clip,

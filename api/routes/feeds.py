@@ -17,10 +17,10 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.auth import Principal
 from api.deps import RuntimeDep, SessionDep, Staff
-from api.in_session import FINAL_STATUSES
 from api.visibility import may_see
+from court.in_session import FINAL_STATUSES
+from court.principals import Principal
 from storage.models import Case, Courtroom, Hearing, Recording
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["feeds"])

@@ -12,9 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
-from api.in_session import FINAL_STATUSES, OPEN_STATUSES, hearing_in_session
 from api.recording_view import recording_out
 from api.routes.cases import case_visible
 from api.schemas import (
@@ -30,6 +28,8 @@ from api.schemas import (
 )
 from api.search_params import SearchQuery, run_search
 from api.visibility import may_see, visible_hearing
+from court.in_session import FINAL_STATUSES, OPEN_STATUSES, hearing_in_session
+from court.principals import Principal
 from recorder.retention import class_for, retain_until
 from storage.models import Case, Courtroom, Hearing, Recording
 from storage.search import search_hearings

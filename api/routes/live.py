@@ -4,7 +4,7 @@ The same segments the recorder stores, so live viewing costs the server one
 playlist per poll and a redirect or a file per segment, whatever the audience.
 Public and code holders see the broadcast: only segments that ended at least
 the broadcast delay ago, and nothing at all once the court cuts the feed.
-The playlist and every segment go through the live rule (api/in_session.py):
+The playlist and every segment go through the live rule (court/in_session.py):
 segment links are signed for the viewer they were handed to and judged again
 as that viewer on each fetch, so nothing is served once the hearing is no
 longer its courtroom's hearing in session.

@@ -11,10 +11,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.auth import Principal, Role
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.routes.courtrooms import courtroom_out
 from api.schemas import CameraLabel, CourtroomOut
+from court.principals import Principal, Role
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/api/v1/me", tags=["tokens"])

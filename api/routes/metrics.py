@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from api.deps import Admin, RuntimeDep
-from api.runtime import Runtime
+from court.runtime import Runtime
 
 router = APIRouter(tags=["metrics"])
 ALARM_KINDS = ("no_frames", "spool_filling", "spool_full")

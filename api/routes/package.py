@@ -20,11 +20,11 @@ from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
-from api.auth import Principal
-from api.control_room import SOFTWARE_VERSION
 from api.deps import RuntimeDep, SessionDep, require
 from api.evidence_refusal import refuse_uncertifiable
 from api.visibility import visible_hearing
+from court.control_room import SOFTWARE_VERSION
+from court.principals import Principal
 from recorder.dossier import RecordingInProgress, build_package, write_zip
 from recorder.evidence_sources import EvidenceMismatch
 from storage.models import Hearing, InitSegment, Recording, Segment, Track

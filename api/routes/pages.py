@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import RuntimeDep
-from api.runtime import Runtime
+from court.runtime import Runtime
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # `npm ci` at the repository top fills node_modules; the app serves hls.js from there.

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import RuntimeDep, SessionDep
-from api.in_session import hearing_in_session
-from api.runtime import Runtime
 from api.schemas import CameraLabel
 from api.time_range import BoundedDate
 from api.viewer_access import NOT_FOUND
+from court.in_session import hearing_in_session
+from court.runtime import Runtime
 from storage.models import Case, Courtroom, Hearing
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.archive_links import HLS, playlist_items, stored_object_response
-from api.auth import bearer_secret, find_principal, link_subject, principal_for_subject
 from api.deps import Operator, RuntimeDep, SessionDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
 from api.visibility import visible_recording
+from court.principals import bearer_secret, find_principal, link_subject, principal_for_subject
 from storage.catalog import recording_gaps, track_objects
 from storage.models import Marker
 from storage.search import search_recordings

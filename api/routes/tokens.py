@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
-from api.auth import issue_token
 from api.deps import Admin, RuntimeDep, SessionDep
 from api.schemas import TokenCreated, TokenIn, TokenOut
+from court.principals import issue_token
 from storage.models import Token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])

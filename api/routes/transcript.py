@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 
-from api.auth import Principal
 from api.deps import SessionDep, Staff, require
 from api.schemas import TranscriptEdit, TranscriptLineIn, TranscriptLineOut, TranscriptRevisionOut
 from api.visibility import visible_recording
+from court.principals import Principal
 from storage.models import TranscriptLine, TranscriptRevision
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["transcript"])

@@ -8,7 +8,7 @@ from api.admission import AdmissionDep, client_address
 from api.deps import RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
-from api.viewers import Watching
+from court.live.viewers import Watching
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/whep", tags=["whep"])
@@ -23,7 +23,7 @@ async def watch(
     runtime: RuntimeDep,
     admission: AdmissionDep,
 ) -> Response:
-    """Only through the courtroom's hearing in session (api/in_session.py); the live guard hangs
+    """Only through the courtroom's hearing in session (court/in_session.py); the live guard hangs
     the viewer up within a second of that ceasing to be true."""
     access = await viewer_access(request, session, runtime, hearing_id, hls=False)
     hearing = access.hearing

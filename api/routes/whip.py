@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
-from api.control_room import CameraBusy
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.sdp_offer import SDP, read_offer, require_sdp
+from court.control_room import CameraBusy
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/whip", tags=["whip"])

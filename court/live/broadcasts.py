@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.viewers import ViewerRegistry
+from court.live.viewers import ViewerRegistry
 from storage.models import Broadcast
 from streaming.delay_line import DelayLine
 from streaming.hub import Hub, HubRegistry

@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, principals_by_id
-from api.broadcasts import BroadcastDesk
-from api.control_room import ControlRoom
-from api.in_session import facts_about, hearings_in_session, live_verdict, valid_codes
-from api.viewers import ViewerRegistry, Watching
+from court.control_room import ControlRoom
+from court.in_session import facts_about, hearings_in_session, live_verdict, valid_codes
+from court.live.broadcasts import BroadcastDesk
+from court.live.viewers import ViewerRegistry, Watching
+from court.principals import Principal, principals_by_id
 from storage.db import Database
 from storage.models import Hearing, HearingAssignment
 

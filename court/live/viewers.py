@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from api.auth import Principal
-from api.in_session import ViewerKind
+from court.in_session import ViewerKind
+from court.principals import Principal
 from streaming.hub import Hub
 from streaming.whep import WhepViewer
 

@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import time
 
-from api.alarms import Alarm, AlarmBoard
-from api.control_room import ControlRoom
+from court.control_room import ControlRoom
+from court.monitoring.alarms import Alarm, AlarmBoard
 
 SPOOL_WARNING_SHARE = 0.75
 

@@ -32,10 +32,10 @@ from api.access_codes import (
     new_code,
     typed_digits,
 )
-from api.code_attempts import CodeAttempts, SlidingWindow, client_key
 from api.error_codes import ERROR_HEADER
-from api.viewer_tickets import Ticket, TicketSigner, cookie_name
-from api.viewers import ViewerRegistry
+from court.live.code_attempts import CodeAttempts, SlidingWindow, client_key
+from court.live.tickets import Ticket, TicketSigner, cookie_name
+from court.live.viewers import ViewerRegistry
 from storage.db import Database, alembic_config, sqlite_url
 from storage.keyring import derive_key
 from storage.models import AccessCode, AuditEvent, Case, Court, Courtroom, Hearing

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from api.alarms import Alarm, AlarmBoard
+from court.monitoring.alarms import Alarm, AlarmBoard
 
 
 def test_an_alarm_carries_its_code_and_params_beside_its_message() -> None:

@@ -1,4 +1,4 @@
-"""The live rule's whole truth table (api/in_session.py): every combination of its inputs.
+"""The live rule's whole truth table (court/in_session.py): every combination of its inputs.
 
 The expectations below are written as the court states them, one sentence per
 rule, and checked against every combination, not against a copy of the code.
@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from api.in_session import LiveFacts, Refusal, live_verdict
+from court.in_session import LiveFacts, Refusal, live_verdict
 
 VISIBILITIES = ("public", "restricted", "sealed")
 STATUSES = ("scheduled", "in_session", "recess", "closed")

@@ -49,7 +49,7 @@ def _hearing_specs() -> Iterator[dict[str, Any]]:
     """Twelve hearings: case i % 4, courtroom i % 6, judges, visibility and status varied.
 
     Six courtrooms, so that no room holds two hearings in session or in recess at once (a
-    courtroom has one hearing in session: api/in_session.py)."""
+    courtroom has one hearing in session: court/in_session.py)."""
     judges = ["王法官", "李法官", None]
     visibilities = ["public", "restricted", "sealed"]
     statuses = ["closed", "recess", "in_session", "scheduled"]
