@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
+from api.court_errors import install_court_errors
 from api.openapi_errors import document_errors
 from api.request_limits import RequestLimits
 from api.routes import (
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.admission = PeerAdmission(settings)
     document_errors(app)
+    install_court_errors(app)
     app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost
 
     @app.exception_handler(Exception)

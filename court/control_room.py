@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from court.errors import Conflict
 from recorder.integrity import build_manifest
 from recorder.records import InitRecord, SegmentRecord
 from recorder.recovery import recover_track
@@ -56,7 +57,7 @@ GAP_DETAILS = {
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
 
 
-class CameraBusy(Exception):
+class CameraBusy(Conflict):
     """A second publisher tried to take a camera that is already publishing."""
 
 
