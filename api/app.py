@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_sdp_bytes=settings.max_sdp_bytes,
     )
     app.state.admission = PeerAdmission(settings)
+    app.state.settings = settings
     document_errors(app)
     install_court_errors(app)
     app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost

@@ -12,7 +12,7 @@ STATUS_OF: dict[type[CourtError], int] = {
     NotFound: status.HTTP_404_NOT_FOUND,
     Forbidden: status.HTTP_403_FORBIDDEN,
     Conflict: status.HTTP_409_CONFLICT,
-    Invalid: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
     Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     TooMany: status.HTTP_429_TOO_MANY_REQUESTS,
 }

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.settings import Settings
 from court.principals import Principal, Role, bearer_secret, find_principal
 from court.runtime import Runtime
 
@@ -20,6 +21,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+def get_settings(request: Request) -> Settings:
+    """The settings the app was made with (read here, handed to `court` as plain values)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     async with runtime.db.session() as session:
         yield session
@@ -30,15 +40,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-async def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal:
+async def get_principal(request: Request, settings: SettingsDep, session: SessionDep) -> Principal:
     secret = bearer_secret(request.headers.get("authorization"))
     if secret is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", UNAUTHORIZED
         )
-    principal = await find_principal(
-        session, secret=secret, admin_token=runtime.settings.admin_token
-    )
+    principal = await find_principal(session, secret=secret, admin_token=settings.admin_token)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "the token is unknown, expired or revoked", UNAUTHORIZED
