@@ -1,159 +1,26 @@
-"""Fragmented MP4 (ISO/IEC 14496-12, CMAF): PyAV's muxer on a memory sink, and box parsing.
+"""Fragmented MP4 (ISO/IEC 14496-12, CMAF) writer: PyAV's muxer on a memory sink.
 
 The writer never trusts the muxer's timing of its writes: it reads the box
-headers of what came out and splits at `moof` boundaries; the segmenter reads
-each fragment's `tfdt` to know which segment the fragment belongs to.
-Packets are copied as they are: nothing is decoded or encoded.
+headers of what came out (`recorder.isobmff`) and splits at `moof` boundaries;
+the segmenter reads each fragment's `tfdt` to know which segment the fragment
+belongs to. Packets are copied as they are: nothing is decoded or encoded.
 """
 
 from __future__ import annotations
 
 import io
-import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
 
 import av
 
-Kind = Literal["video", "audio"]
+from recorder.isobmff import Box, iter_boxes, track_handlers
+from storage.archive import MediaKind
 
 # frag_discont: each track's first tfdt carries its real start (audio may start after video);
 # without it the muxer cannot express that offset once the empty moov is written.
 _MOVFLAGS = "cmaf+frag_keyframe+empty_moov+default_base_moof+skip_trailer+frag_discont"
 _MAX_INTERLEAVE_US = "100000"  # a stalled audio track holds video back at most 0.1 s
-
-_CONTAINERS = frozenset({"moov", "trak", "mdia", "minf", "stbl", "moof", "traf", "mvex", "edts"})
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    """One box: where its header starts, how long the header is, where it ends."""
-
-    type: str
-    start: int
-    header: int
-    end: int
-
-    @property
-    def payload(self) -> int:
-        """Offset of the first byte after the header."""
-        return self.start + self.header
-
-
-def parse_header(data: bytes | bytearray, offset: int, limit: int) -> Box | None:
-    """The box whose header starts at `offset`, or None while its header or body is incomplete.
-
-    Raises ValueError for a header that cannot be valid (size smaller than the header).
-    """
-    if limit - offset < 8:
-        return None
-    size, raw_type = struct.unpack_from(">I4s", data, offset)
-    header = 8
-    if size == 1:
-        if limit - offset < 16:
-            return None
-        (size,) = struct.unpack_from(">Q", data, offset + 8)
-        header = 16
-    elif size == 0:
-        raise ValueError(f"box at {offset} extends to end of file: not allowed in a stream")
-    if size < header:
-        raise ValueError(f"box at {offset} has size {size}, smaller than its header")
-    if offset + size > limit:
-        return None
-    return Box(raw_type.decode("latin-1"), offset, header, offset + size)
-
-
-def iter_boxes(data: bytes | bytearray, start: int = 0, end: int | None = None) -> Iterator[Box]:
-    """The complete boxes laid end to end in data[start:end]; stops at an incomplete one."""
-    limit = len(data) if end is None else end
-    offset = start
-    while True:
-        box = parse_header(data, offset, limit)
-        if box is None:
-            return
-        yield box
-        offset = box.end
-
-
-def find_path(data: bytes, path: str, start: int = 0, end: int | None = None) -> list[Box]:
-    """Every box at the slash-separated `path` (e.g. "moov/trak/tkhd"), descending containers."""
-    first, _, rest = path.partition("/")
-    found: list[Box] = []
-    for box in iter_boxes(data, start, end):
-        if box.type != first:
-            continue
-        if not rest:
-            found.append(box)
-        elif box.type in _CONTAINERS:
-            found.extend(find_path(data, rest, box.payload, box.end))
-        elif box.type == "stsd":
-            # stsd: version/flags + entry count, then sample entries
-            found.extend(find_sample_entry_child(data, box, rest))
-    return found
-
-
-def find_sample_entry_child(data: bytes, stsd: Box, rest: str) -> list[Box]:
-    """Children of a visual sample entry (avc1/avc3 -> avcC), the only entries we look into."""
-    entry_name, _, child = rest.partition("/")
-    found: list[Box] = []
-    for entry in iter_boxes(data, stsd.payload + 8, stsd.end):
-        if entry.type != entry_name:
-            continue
-        if not child:
-            found.append(entry)
-            continue
-        # VisualSampleEntry: 8 (SampleEntry) + 70 bytes before its child boxes
-        found.extend(b for b in iter_boxes(data, entry.payload + 78, entry.end) if b.type == child)
-    return found
-
-
-def _full_box_version(data: bytes, box: Box) -> int:
-    return data[box.payload]
-
-
-def track_handlers(init: bytes) -> dict[str, int]:
-    """Track id per handler type ("vide", "soun") from an init segment's moov."""
-    result: dict[str, int] = {}
-    for trak in find_path(init, "moov/trak"):
-        tkhds = find_path(init, "tkhd", trak.payload, trak.end)
-        hdlrs = find_path(init, "mdia/hdlr", trak.payload, trak.end)
-        if not tkhds or not hdlrs:
-            raise ValueError("trak without tkhd or hdlr")
-        tkhd = tkhds[0]
-        id_offset = tkhd.payload + (20 if _full_box_version(init, tkhd) == 1 else 12)
-        (track_id,) = struct.unpack_from(">I", init, id_offset)
-        handler = init[hdlrs[0].payload + 8 : hdlrs[0].payload + 12].decode("latin-1")
-        result.setdefault(handler, track_id)
-    return result
-
-
-def avc_configuration(init: bytes) -> bytes:
-    """The AVCDecoderConfigurationRecord (avcC payload) of the first avc1/avc3 track."""
-    for entry in ("avc1", "avc3"):
-        boxes = find_path(init, f"moov/trak/mdia/minf/stbl/stsd/{entry}/avcC")
-        if boxes:
-            return init[boxes[0].payload : boxes[0].end]
-    raise ValueError("init segment has no avcC box")
-
-
-def decode_times(moof: bytes) -> dict[int, int]:
-    """baseMediaDecodeTime of each track fragment in one moof, by track id."""
-    result: dict[int, int] = {}
-    for traf in find_path(moof, "moof/traf"):
-        tfhds = find_path(moof, "tfhd", traf.payload, traf.end)
-        tfdts = find_path(moof, "tfdt", traf.payload, traf.end)
-        if not tfhds or not tfdts:
-            raise ValueError("traf without tfhd or tfdt")
-        (track_id,) = struct.unpack_from(">I", moof, tfhds[0].payload + 4)
-        tfdt = tfdts[0]
-        if _full_box_version(moof, tfdt) == 1:
-            (time,) = struct.unpack_from(">Q", moof, tfdt.payload + 4)
-        else:
-            (time,) = struct.unpack_from(">I", moof, tfdt.payload + 4)
-        result[track_id] = time
-    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +69,10 @@ class FragmentedMp4Writer:
         audio_stereo: bool,
         fragment_s: float,
     ) -> None:
-        self._rates: dict[Kind, int] = {"video": video_rate}
+        self._rates: dict[MediaKind, int] = {"video": video_rate}
         self._sink = _Sink()
-        self._held: dict[Kind, _Held] = {}
-        self._delta: dict[Kind, int] = {}
+        self._held: dict[MediaKind, _Held] = {}
+        self._delta: dict[MediaKind, int] = {}
         self._init_done = False
         self._parsed = 0  # buffer length at the last take(), to skip re-parsing
         self.video_track = 1
@@ -225,7 +92,7 @@ class FragmentedMp4Writer:
             self.width: int | None = template.width or None
             self.height: int | None = template.height or None
         video.time_base = Fraction(1, video_rate)
-        self._streams: dict[Kind, av.stream.Stream] = {"video": video}
+        self._streams: dict[MediaKind, av.stream.Stream] = {"video": video}
         if audio_rate is not None:
             # An opened libopus encoder only supplies the OpusHead; nothing is encoded.
             layout = "stereo" if audio_stereo else "mono"
@@ -239,7 +106,7 @@ class FragmentedMp4Writer:
     def has_audio(self) -> bool:
         return "audio" in self._streams
 
-    def write(self, kind: Kind, pts: int, data: bytes, keyframe: bool) -> None:
+    def write(self, kind: MediaKind, pts: int, data: bytes, keyframe: bool) -> None:
         """Queue a packet (pts = dts, stream clock units); mux the stream's previous one."""
         held = self._held.get(kind)
         if held is not None:
@@ -291,11 +158,11 @@ class FragmentedMp4Writer:
         self._parsed = len(data)
         return init, fragments
 
-    def _duration(self, kind: Kind) -> int:
+    def _duration(self, kind: MediaKind) -> int:
         """The last seen spacing, or one 30 fps frame / 20 ms Opus packet for a lone packet."""
         return self._delta.get(kind, self._rates[kind] // (30 if kind == "video" else 50))
 
-    def _mux(self, kind: Kind, held: _Held, duration: int) -> None:
+    def _mux(self, kind: MediaKind, held: _Held, duration: int) -> None:
         packet = av.Packet(held.data)
         packet.stream = self._streams[kind]
         packet.time_base = Fraction(1, self._rates[kind])

@@ -6,9 +6,9 @@ The recorder does not import `streaming`; any object with these attributes
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Protocol
 
-MediaKind = Literal["video", "audio"]
+from storage.archive import MediaKind
 
 
 class EncodedMedia(Protocol):

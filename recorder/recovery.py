@@ -12,21 +12,16 @@ import hashlib
 import json
 import logging
 import os
-import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from recorder.fmp4 import Box, find_path, iter_boxes, track_handlers
+from recorder.isobmff import complete_length, video_timing
 from recorder.records import ObjectRecord, SegmentRecord, record_from_json, record_to_json
 from recorder.spool import OPENING_SUFFIX, PART_SUFFIX, RECORD_SUFFIX
 from recorder.uploader import UploadJob
 
 log = logging.getLogger(__name__)
-
-TFHD_DEFAULT_DURATION = 0x08
-TRUN_DATA_OFFSET, TRUN_FIRST_FLAGS = 0x01, 0x04
-TRUN_DURATION, TRUN_SIZE, TRUN_FLAGS, TRUN_CTO = 0x100, 0x200, 0x400, 0x800
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,45 +33,6 @@ class RecoveredTrack:
     last_epoch: int
     last_sequence: int
     recorded_until: datetime | None
-
-
-def complete_length(data: bytes) -> int:
-    """Bytes of whole moof+mdat pairs at the start of a partial fMP4 segment."""
-    good = 0
-    moof_seen = False
-    for box in iter_boxes(data):
-        if box.type == "moof":
-            moof_seen = True
-        elif box.type == "mdat" and moof_seen:
-            good, moof_seen = box.end, False
-    return good
-
-
-def video_track_of(init: bytes) -> tuple[int, int]:
-    """(track id, timescale) of an fMP4 init segment's video track."""
-    track_id = track_handlers(init)["vide"]
-    return track_id, _timescale(init, track_id)
-
-
-def video_timing(segment: bytes, track_id: int, timescale: int) -> tuple[int, float]:
-    """(video samples, seconds from the first sample's start to the last one's end)."""
-    frames = 0
-    first: int | None = None
-    end = 0
-    for moof in find_path(segment, "moof"):
-        for traf in find_path(segment, "traf", moof.payload, moof.end):
-            tfhd = find_path(segment, "tfhd", traf.payload, traf.end)[0]
-            if struct.unpack_from(">I", segment, tfhd.payload + 4)[0] != track_id:
-                continue
-            tfdt = find_path(segment, "tfdt", traf.payload, traf.end)[0]
-            start = _tfdt_time(segment, tfdt)
-            first = start if first is None else first
-            count, duration = _trun_totals(segment, traf, _default_duration(segment, tfhd))
-            frames += count
-            end = start + duration
-    if first is None:
-        return 0, 0.0
-    return frames, (end - first) / timescale
 
 
 def recover_track(directory: Path) -> RecoveredTrack:
@@ -146,54 +102,3 @@ def _upload_order(record: ObjectRecord) -> tuple[int, int, int]:
     if isinstance(record, SegmentRecord):
         return record.epoch, 1, record.sequence
     return record.epoch, 0, 0
-
-
-def _timescale(init: bytes, track_id: int) -> int:
-    for trak in find_path(init, "moov/trak"):
-        tkhd = find_path(init, "tkhd", trak.payload, trak.end)[0]
-        id_offset = tkhd.payload + (20 if init[tkhd.payload] == 1 else 12)
-        if struct.unpack_from(">I", init, id_offset)[0] != track_id:
-            continue
-        mdhd = find_path(init, "mdia/mdhd", trak.payload, trak.end)[0]
-        offset = mdhd.payload + (20 if init[mdhd.payload] == 1 else 12)
-        timescale: int = struct.unpack_from(">I", init, offset)[0]
-        return timescale
-    raise ValueError(f"init segment has no track {track_id}")
-
-
-def _tfdt_time(data: bytes, tfdt: Box) -> int:
-    if data[tfdt.payload] == 1:
-        time: int = struct.unpack_from(">Q", data, tfdt.payload + 4)[0]
-    else:
-        time = struct.unpack_from(">I", data, tfdt.payload + 4)[0]
-    return time
-
-
-def _default_duration(data: bytes, tfhd: Box) -> int:
-    flags = int.from_bytes(data[tfhd.payload + 1 : tfhd.payload + 4], "big")
-    if not flags & TFHD_DEFAULT_DURATION:
-        return 0
-    offset = tfhd.payload + 8 + (8 if flags & 0x01 else 0) + (4 if flags & 0x02 else 0)
-    duration: int = struct.unpack_from(">I", data, offset)[0]
-    return duration
-
-
-def _trun_totals(data: bytes, traf: Box, default_duration: int) -> tuple[int, int]:
-    """(sample count, summed duration) over the track fragment's trun boxes."""
-    count = total = 0
-    for trun in find_path(data, "trun", traf.payload, traf.end):
-        flags = int.from_bytes(data[trun.payload + 1 : trun.payload + 4], "big")
-        (samples,) = struct.unpack_from(">I", data, trun.payload + 4)
-        offset = trun.payload + 8
-        offset += 4 if flags & TRUN_DATA_OFFSET else 0
-        offset += 4 if flags & TRUN_FIRST_FLAGS else 0
-        per_sample = 4 * sum(
-            bool(flags & f) for f in (TRUN_DURATION, TRUN_SIZE, TRUN_FLAGS, TRUN_CTO)
-        )
-        for index in range(samples):
-            if flags & TRUN_DURATION:
-                total += struct.unpack_from(">I", data, offset + index * per_sample)[0]
-            else:
-                total += default_duration
-        count += samples
-    return count, total

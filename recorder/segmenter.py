@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from recorder import fmp4
+from recorder import fmp4, isobmff
 from recorder.bitstream import (
     NAL_IDR,
     NAL_PPS,
@@ -23,7 +23,8 @@ from recorder.bitstream import (
     avc_codec_string,
     nal_type,
 )
-from recorder.media import EncodedMedia, MediaKind
+from recorder.media import EncodedMedia
+from storage.archive import MediaKind
 
 _AUDIO_WAIT_S = 1.0  # how long a new epoch waits for a first audio packet before going video-only
 _TOLERANCE_S = 0.001  # keyframe cadence jitter tolerated when deciding a cut
@@ -213,7 +214,7 @@ class Segmenter:
         """The video time (writer timescale) a fragment starts at, None without video."""
         assert isinstance(writer, fmp4.FragmentedMp4Writer)
         assert isinstance(fragment, fmp4.Fragment)
-        return fmp4.decode_times(fragment.moof).get(writer.video_track)
+        return isobmff.decode_times(fragment.moof).get(writer.video_track)
 
     def _push_video(self, frame: EncodedMedia) -> list[Chunk]:
         idr, params = self._video_key(frame)
@@ -357,7 +358,7 @@ class Segmenter:
     def _init_chunk(self, epoch: _Epoch, writer: MediaWriter, init: bytes) -> InitChunk:
         """The init segment, after checking the muxer kept the stream's own profile."""
         sps = next(u for u in epoch.params if nal_type(u) == NAL_SPS)
-        record = fmp4.avc_configuration(init)
+        record = isobmff.avc_configuration(init)
         if record[1:4] != sps[1:4]:
             raise ValueError(
                 f"avcC profile/level {record[1:4].hex()} does not match the SPS {sps[1:4].hex()}"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from recorder.isobmff import video_track_of
 from recorder.media import EncodedMedia
 from recorder.records import InitRecord, ObjectRecord, SegmentRecord
-from recorder.recovery import video_track_of
 from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob

@@ -23,8 +23,9 @@ import av
 
 from recorder import ebml, fmp4
 from recorder.bitstream import vp8_keyframe_size
-from recorder.media import EncodedMedia, MediaKind
+from recorder.media import EncodedMedia
 from recorder.segmenter import InitChunk, MediaWriter, Segmenter, WrittenFragment, _Epoch
+from storage.archive import MediaKind
 
 _INIT_ELEMENTS = frozenset({ebml.INFO, ebml.TRACKS})
 _TRACK_KINDS: dict[int, MediaKind] = {1: "video", 2: "audio"}  # Matroska TrackType

@@ -12,7 +12,7 @@ import av
 import av.logging
 import pytest
 
-from recorder import fmp4
+from recorder import isobmff
 from recorder.bitstream import annexb_nal_units
 from recorder.segmenter import (
     Chunk,
@@ -156,13 +156,13 @@ def test_one_epoch_decodes_every_pushed_frame(clip: list[EncodedFrame], tmp_path
 def test_init_is_ftyp_moov_and_fragments_are_moof_mdat(clip: list[EncodedFrame]) -> None:
     chunks = run(Segmenter(), clip)
     init = next(c for c in chunks if isinstance(c, InitChunk))
-    assert [b.type for b in fmp4.iter_boxes(init.data)] == ["ftyp", "moov"]
-    record = fmp4.avc_configuration(init.data)
+    assert [b.type for b in isobmff.iter_boxes(init.data)] == ["ftyp", "moov"]
+    record = isobmff.avc_configuration(init.data)
     sps = next(u for u in annexb_nal_units(clip[1].data) if u[0] & 0x1F == 7)
     assert record[1:4] == sps[1:4]
     for chunk in chunks:
         if isinstance(chunk, FragmentChunk):
-            assert [b.type for b in fmp4.iter_boxes(chunk.data)] == ["moof", "mdat"]
+            assert [b.type for b in isobmff.iter_boxes(chunk.data)] == ["moof", "mdat"]
 
 
 def test_every_segment_starts_with_a_keyframe(clip: list[EncodedFrame], tmp_path: Path) -> None:
@@ -376,9 +376,9 @@ def test_video_only_input(clip: list[EncodedFrame], tmp_path: Path) -> None:
 
 def test_box_parser_waits_for_complete_boxes_and_rejects_bad_sizes() -> None:
     ftyp = (16).to_bytes(4, "big") + b"ftyp" + b"cmfc" + bytes(4)
-    assert [b.type for b in fmp4.iter_boxes(ftyp + ftyp[:10])] == ["ftyp"]
-    assert fmp4.parse_header(ftyp[:12], 0, 12) is None
+    assert [b.type for b in isobmff.iter_boxes(ftyp + ftyp[:10])] == ["ftyp"]
+    assert isobmff.parse_header(ftyp[:12], 0, 12) is None
     with pytest.raises(ValueError, match="smaller than its header"):
-        fmp4.parse_header((4).to_bytes(4, "big") + b"moof", 0, 8)
+        isobmff.parse_header((4).to_bytes(4, "big") + b"moof", 0, 8)
     with pytest.raises(ValueError, match="end of file"):
-        fmp4.parse_header(bytes(4) + b"mdat", 0, 8)
+        isobmff.parse_header(bytes(4) + b"mdat", 0, 8)
