@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
+from api.court_config import court_config, open_store
 from api.court_errors import install_court_errors
 from api.openapi_errors import document_errors
 from api.request_limits import RequestLimits
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
+        runtime = await Runtime.start(court_config(settings), open_store(settings))
         app.state.runtime = runtime
         try:
             yield

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.court_config import open_store
 from api.settings import Settings
-from court.runtime import open_store
 from recorder.integrity import unseal
 from storage.audit import Anchor, AuditLog, check_anchors, stream_events
 from storage.audit_checkpoint_check import check_checkpoints

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from api.court_config import open_store
 from api.settings import Settings
-from court.control_room import SOFTWARE_VERSION
-from court.runtime import open_store
+from court.sealing import SOFTWARE_VERSION
 from recorder.dossier import RecordingInProgress, build_package
 from recorder.evidence_sources import EvidenceMismatch
 from storage.audit import AuditLog

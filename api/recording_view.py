@@ -20,7 +20,7 @@ async def recording_out(
     courtroom = await session.get(Courtroom, recording.courtroom_id)
     cameras = [camera.name for camera in courtroom.cameras] if courtroom else []
     summaries = {s.camera: s for s in await track_summaries(session, recording_id=recording.id)}
-    publishing = set(runtime.control_room.publishing_cameras(recording.courtroom_id))
+    publishing = set(runtime.publications.publishing_cameras(recording.courtroom_id))
     tracks = []
     for camera in sorted(set(cameras) | set(summaries), key=_camera_order(cameras)):
         summary = summaries.get(camera)

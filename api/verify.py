@@ -15,8 +15,8 @@ from collections.abc import Mapping
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from api.court_config import open_store
 from api.settings import Settings
-from court.runtime import open_store
 from recorder.integrity import Finding, verify_objects
 from recorder.manifest_check import (
     IndexContents,

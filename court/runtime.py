@@ -1,4 +1,4 @@
-"""Everything one Courtcast process owns, built from the settings and closed in order."""
+"""Everything one Courtcast process owns, built from plain configuration and closed in order."""
 
 from __future__ import annotations
 
@@ -8,32 +8,64 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.access_codes import AccessCodeDesk
-from api.settings import Settings
-from court.control_room import ControlRoom
+from court.archiving import Archive
+from court.crash_resume import resume_after_crash
+from court.live.access_codes import AccessCodeDesk
 from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry
 from court.monitoring.alarms import AlarmBoard
 from court.monitoring.watchdog import Watchdog
+from court.publications import Publications
+from court.recordings import Recordings, SegmentPlan
 from storage.audit import AuditLog
 from storage.audit_checkpoints import CheckpointWriter
 from storage.db import Database
 from storage.keyring import KeyMaterialError, KeyRing, is_new_data_dir, open_installation
 from storage.models import Recording
-from storage.objects import ObjectStore
-from storage.stores import open_object_store
+from storage.objects import ObjectStore, RetentionMode
+from streaming.hub import HubRegistry
 from streaming.ice import install_host_addresses
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCodeLimits:
+    failures_per_address: int
+    failures_per_hearing: int
+    failure_window_s: float
+    ticket_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointPolicy:
+    interval_s: float
+    retention: timedelta
+    mode: RetentionMode
+
+
+@dataclass(frozen=True, slots=True)
+class CourtConfig:
+    """What the process needs to know, as plain values (api/ reads the settings)."""
+
+    data_dir: Path
+    index_url: str
+    ice_addresses: list[str]
+    recording: SegmentPlan
+    admin_token_set: bool
+    access_codes: AccessCodeLimits
+    checkpoints: CheckpointPolicy
 
 
 @dataclass
 class Runtime:
-    settings: Settings
     db: Database
     store: ObjectStore
     signer: UrlSigner
-    control_room: ControlRoom
+    hubs: HubRegistry
+    publications: Publications
+    archive: Archive
+    recordings: Recordings
     viewers: ViewerRegistry
     broadcasts: BroadcastDesk
     alarms: AlarmBoard
@@ -45,63 +77,72 @@ class Runtime:
     audit_checkpoints: CheckpointWriter
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
-        data_dir = settings.resolved_data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        install_host_addresses(settings.ice_address_list)
-        db = Database(settings.index_url)
+    async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        install_host_addresses(config.ice_addresses)
+        db = Database(config.index_url)
         await db.migrate()
-        keyring, secret = await _installation_keys(data_dir, db)
-        store = open_store(settings)
+        keyring, secret = await _installation_keys(config.data_dir, db)
         ensure_bucket = getattr(store, "ensure_bucket", None)
         if ensure_bucket is not None:
             await ensure_bucket()
-        control_room = ControlRoom(
+        hubs = HubRegistry()
+        publications = Publications(hubs)
+        archive = Archive(db)
+        recordings = Recordings(
             db=db,
             store=store,
             keyring=keyring,
-            spool_dir=settings.spool_dir,
-            segment_s=settings.segment_seconds,
-            fragment_s=settings.fragment_seconds,
-            spool_max_bytes=settings.spool_max_bytes,
+            hubs=hubs,
+            publications=publications,
+            archive=archive,
+            plan=config.recording,
         )
-        await control_room.start()
+        await resume_after_crash(db, archive, recordings)
         alarms = AlarmBoard()
-        watchdog = Watchdog(control_room, alarms)
+        watchdog = Watchdog(recordings, alarms)
         watchdog.start()
         viewers = ViewerRegistry()
-        signer = UrlSigner(secret)
-        broadcasts = BroadcastDesk(control_room.hubs, viewers)
+        broadcasts = BroadcastDesk(hubs, viewers)
         live_guard = LiveGuard(
             db=db,
             viewers=viewers,
             broadcasts=broadcasts,
-            control_room=control_room,
-            admin_token_set=bool(settings.admin_token),
+            publications=publications,
+            admin_token_set=config.admin_token_set,
         )
         live_guard.start()
         audit_checkpoints = CheckpointWriter(
             db=db,
             store=store,
             keyring=keyring,
-            interval_s=settings.audit_checkpoint_interval_s,
-            retention=timedelta(days=settings.audit_checkpoint_retention_days),
-            mode=settings.audit_checkpoint_retention_mode,
+            interval_s=config.checkpoints.interval_s,
+            retention=config.checkpoints.retention,
+            mode=config.checkpoints.mode,
         )
         audit_checkpoints.start()
+        limits = config.access_codes
         return cls(
-            settings=settings,
             db=db,
             store=store,
-            signer=signer,
-            control_room=control_room,
+            signer=UrlSigner(secret),
+            hubs=hubs,
+            publications=publications,
+            archive=archive,
+            recordings=recordings,
             viewers=viewers,
             broadcasts=broadcasts,
             alarms=alarms,
             watchdog=watchdog,
             live_guard=live_guard,
-            access_codes=AccessCodeDesk.from_settings(
-                settings, secret=secret, db=db, viewers=viewers
+            access_codes=AccessCodeDesk.with_limits(
+                secret=secret,
+                db=db,
+                viewers=viewers,
+                failures_per_address=limits.failures_per_address,
+                failures_per_hearing=limits.failures_per_hearing,
+                failure_window_s=limits.failure_window_s,
+                ticket_s=limits.ticket_s,
             ),
             keyring=keyring,
             audit=AuditLog.from_secret(secret),
@@ -113,7 +154,8 @@ class Runtime:
         await self.watchdog.close()
         await self.viewers.close()
         await self.broadcasts.close()
-        await self.control_room.close()
+        await self.publications.close()  # publishers hung up first, then recordings finish
+        await self.recordings.close()
         await self.audit_checkpoints.close()  # the head as it stands once nothing appends
         await self.store.close()
         await self.db.close()
@@ -138,15 +180,3 @@ async def _installation_keys(data_dir: Path, db: Database) -> tuple[KeyRing, byt
                 "restore signing-key.pem, public-keys.json and secret.key from the backup"
             )
     return open_installation(data_dir, create=True)
-
-
-def open_store(settings: Settings) -> ObjectStore:
-    """The object store the settings name: S3 when an endpoint is set, else the data dir."""
-    return open_object_store(
-        data_dir=settings.resolved_data_dir,
-        s3_endpoint=settings.s3_endpoint,
-        s3_access_key=settings.s3_access_key,
-        s3_secret_key=settings.s3_secret_key,
-        s3_bucket=settings.s3_bucket,
-        s3_secure=settings.s3_secure,
-    )

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
 from api.clip_names import clip_name, content_disposition
-from api.deps import RuntimeDep, SessionDep, Staff
+from api.deps import RuntimeDep, SessionDep, SettingsDep, Staff
 from api.error_codes import refusal
 from api.evidence_refusal import refuse_uncertifiable
 from api.time_range import BoundedDatetime
@@ -172,6 +172,7 @@ async def export_clip(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
+    settings: SettingsDep,
     principal: Staff,
     start: From,
     end: To,
@@ -189,7 +190,7 @@ async def export_clip(
         case_number=cut.case_number or recording_id,
         camera=camera,
         starts_at=clip.starts_at,
-        zone=ZoneInfo(runtime.settings.court_timezone),
+        zone=ZoneInfo(settings.court_timezone),
     )
     exported = cut.exported(start=start, end=end)
     return FileResponse(

@@ -23,8 +23,8 @@ from starlette.background import BackgroundTask
 from api.deps import RuntimeDep, SessionDep, require
 from api.evidence_refusal import refuse_uncertifiable
 from api.visibility import visible_hearing
-from court.control_room import SOFTWARE_VERSION
 from court.principals import Principal
+from court.sealing import SOFTWARE_VERSION
 from recorder.dossier import RecordingInProgress, build_package, write_zip
 from recorder.evidence_sources import EvidenceMismatch
 from storage.models import Hearing, InitSegment, Recording, Segment, Track

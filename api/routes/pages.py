@@ -14,8 +14,8 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import RuntimeDep
-from court.runtime import Runtime
+from api.deps import SettingsDep
+from api.settings import Settings
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # `npm ci` at the repository top fills node_modules; the app serves hls.js from there.
@@ -36,16 +36,16 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 assets = StaticFiles(directory=PAGES_DIR / "static")
 
 
-def render(name: str, runtime: RuntimeDep) -> HTMLResponse:
+def render(name: str, settings: SettingsDep) -> HTMLResponse:
     text = (PAGES_DIR / name).read_text(encoding="utf-8")
-    text = text.replace("{{court_timezone}}", html.escape(runtime.settings.court_timezone))
+    text = text.replace("{{court_timezone}}", html.escape(settings.court_timezone))
     # Pages change with the code; a stale cached page would load mismatched modules.
     return HTMLResponse(text, headers={"Cache-Control": "no-cache"})
 
 
-def page_route(name: str) -> Callable[[Runtime], Awaitable[HTMLResponse]]:
-    async def serve(runtime: RuntimeDep) -> HTMLResponse:
-        return render(name, runtime)
+def page_route(name: str) -> Callable[[Settings], Awaitable[HTMLResponse]]:
+    async def serve(settings: SettingsDep) -> HTMLResponse:
+        return render(name, settings)
 
     return serve
 

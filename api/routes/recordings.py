@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.archive_links import HLS, playlist_items, stored_object_response
-from api.deps import Operator, RuntimeDep, SessionDep, Staff
+from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
@@ -51,7 +51,7 @@ async def stop_recording(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
     if recording.status == "recording":
         # Everything already received is segmented, stored and indexed before we answer.
-        await runtime.control_room.stop_recording(recording.id)
+        await runtime.recordings.stop_recording(recording.id)
         await session.refresh(recording)
     return await recording_out(session, runtime, recording)
 
@@ -93,6 +93,7 @@ async def recording_object(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
+    settings: SettingsDep,
     exp: str | None = None,
     sub: str | None = None,
     sig: str | None = None,
@@ -100,7 +101,7 @@ async def recording_object(
     """An init or media segment: by signed link (players) or bearer token (scripts).
 
     A link is judged again as the token it was signed for, on every fetch."""
-    admin_token = runtime.settings.admin_token
+    admin_token = settings.admin_token
     subject = runtime.signer.subject(request.url.path, exp, sub, sig)
     secret = bearer_secret(request.headers.get("authorization"))
     principal = (

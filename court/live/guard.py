@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from court.control_room import ControlRoom
 from court.in_session import facts_about, hearings_in_session, live_verdict, valid_codes
 from court.live.broadcasts import BroadcastDesk
 from court.live.viewers import ViewerRegistry, Watching
 from court.principals import Principal, principals_by_id
+from court.publications import Publications
 from storage.db import Database
 from storage.models import Hearing, HearingAssignment
 
@@ -38,13 +38,13 @@ class LiveGuard:
         db: Database,
         viewers: ViewerRegistry,
         broadcasts: BroadcastDesk,
-        control_room: ControlRoom,
+        publications: Publications,
         admin_token_set: bool,
     ) -> None:
         self._db = db
         self._viewers = viewers
         self._broadcasts = broadcasts
-        self._control_room = control_room
+        self._publications = publications
         self._admin_token_set = admin_token_set
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -67,7 +67,7 @@ class LiveGuard:
 
     async def _sweep(self) -> None:
         watching = self._viewers.all()
-        publishers = self._control_room.publishers()
+        publishers = self._publications.publishers()
         lines = self._broadcasts.delayed_hearings()
         if not watching and not publishers and not lines:
             return
@@ -89,7 +89,7 @@ class LiveGuard:
             }
         for (courtroom_id, camera), token_id in publishers.items():
             if token_id is not None and token_id not in principals:
-                await self._control_room.end_publication(
+                await self._publications.end_publication(
                     courtroom_id, camera, reason="token_revoked"
                 )
         for hearing_id in lines:

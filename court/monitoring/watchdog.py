@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import time
 
-from court.control_room import ControlRoom
 from court.monitoring.alarms import Alarm, AlarmBoard
+from court.recordings import Recordings
 
 SPOOL_WARNING_SHARE = 0.75
 
@@ -22,13 +22,13 @@ SPOOL_WARNING_SHARE = 0.75
 class Watchdog:
     def __init__(
         self,
-        control_room: ControlRoom,
+        recordings: Recordings,
         board: AlarmBoard,
         *,
         silence_s: float = 2.0,
         interval_s: float = 0.25,
     ) -> None:
-        self._control_room = control_room
+        self._recordings = recordings
         self._board = board
         self._silence_s = silence_s
         self._interval_s = interval_s
@@ -45,7 +45,7 @@ class Watchdog:
     def check(self) -> None:
         """One pass over feeds and spool (also called directly by tests)."""
         now = time.monotonic()
-        running = sorted(self._control_room.recorded_feeds(), key=lambda f: f.recording_started)
+        running = sorted(self._recordings.recorded_feeds(), key=lambda f: f.recording_started)
         # one feed per courtroom camera: the newest recording's, should two overlap a moment
         feeds = {f"{feed.courtroom_id}/{feed.camera}": feed for feed in running}
         for alarm in self._board.active():
@@ -71,7 +71,7 @@ class Watchdog:
         self._check_spool()
 
     def _check_spool(self) -> None:
-        used, bound = self._control_room.spool_usage()
+        used, bound = self._recordings.spool_usage()
         for kind, threshold, words in (
             (
                 "spool_filling",

@@ -1,0 +1,97 @@
+"""What the store confirmed goes into the index: objects, the gaps between them, protection.
+
+The uploader calls `index` once an object is stored (never before: the index must not name
+bytes the store lacks); gaps open when footage stops for a reason and close at the camera's
+next segment, which starts a new epoch (`discontinuity`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.archive import InitRecord, SegmentRecord
+from storage.catalog import (
+    add_gap,
+    add_init_segment,
+    add_segment,
+    close_gaps,
+    open_gap,
+    recording_protection,
+)
+from storage.db import Database
+from storage.objects import ObjectProtection
+
+GAP_DETAILS = {
+    "publisher_left": "the camera's WHIP publication ended",
+    "spool_full": "the local spool reached its size bound while the store was not taking uploads",
+    "token_revoked": "the camera's token was revoked or expired, so its publication was ended",
+    "crash": "the recorder process stopped without shutting down",
+}
+
+
+class Archive:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
+
+    async def index(self, record: InitRecord | SegmentRecord) -> None:
+        """Called by the uploader once the store confirmed an object (`record.version_id` is
+        the version it wrote); the spool copy goes after."""
+        async with self._db.session() as session:
+            if isinstance(record, InitRecord):
+                await add_init_segment(session, record)
+            else:
+                await add_segment(session, record)
+                gap = (record.recording_id, record.camera)
+                if gap in self._open_gaps and record.discontinuity:
+                    await close_gaps(
+                        session,
+                        recording_id=record.recording_id,
+                        camera=record.camera,
+                        at=record.started_at,
+                    )
+                    self._open_gaps.discard(gap)
+            await session.commit()
+
+    async def protection(self, recording_id: str) -> ObjectProtection | None:
+        """Not cached: a legal hold placed mid-recording must reach the next segment."""
+        async with self._db.session() as session:
+            return await recording_protection(session, recording_id=recording_id)
+
+    async def open_gap(self, recording_id: str, camera: str, reason: str) -> None:
+        """Footage stops here for `reason`; the gap runs until the camera's next segment."""
+        async with self._db.session() as session:
+            await open_gap(
+                session,
+                recording_id=recording_id,
+                camera=camera,
+                reason=reason,
+                at=datetime.now(UTC),
+                detail=GAP_DETAILS[reason],
+            )
+            await session.commit()
+        self._open_gaps.add((recording_id, camera))
+
+    async def open_crash_gaps(self, recording_id: str, ends: dict[str, datetime]) -> None:
+        """Each camera's footage of a recording the last process left ended at `ends[camera]`."""
+        async with self._db.session() as session:
+            for camera, at in ends.items():
+                add_gap(
+                    session,
+                    recording_id=recording_id,
+                    camera=camera,
+                    reason="crash",
+                    at=at,
+                    detail=GAP_DETAILS["crash"],
+                )
+                self._open_gaps.add((recording_id, camera))
+            await session.commit()
+
+    async def close_recording_gaps(
+        self, session: AsyncSession, recording_id: str, at: datetime
+    ) -> None:
+        """The recording ended: every gap still open ends with it (in the caller's commit)."""
+        await close_gaps(session, recording_id=recording_id, at=at)
+        self._open_gaps = {gap for gap in self._open_gaps if gap[0] != recording_id}

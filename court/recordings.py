@@ -1,0 +1,197 @@
+"""Running recordings: every camera of a courtroom's hub pumped into a recording session.
+
+A recording subscribes to each camera's hub with a queue deep enough that the recorder never
+skips a frame; a camera whose publication ends leaves a gap (with the reason its publication
+ended) until it publishes again. Stopping stores and indexes what was received, then seals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from court.archiving import Archive
+from court.publications import Publications
+from court.sealing import seal_recording
+from recorder.session import RecordingSession
+from recorder.uploader import Uploader
+from storage.catalog import track_prefix
+from storage.db import Database
+from storage.keyring import KeyRing
+from storage.keys import TrackPrefix
+from storage.models import Recording
+from storage.objects import ObjectStore
+from streaming.frames import SourceEnded
+from streaming.hub import HubRegistry, Subscription
+
+RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPlan:
+    """How recordings cut and bound their spool (from the settings)."""
+
+    spool_dir: Path
+    segment_s: float
+    fragment_s: float
+    spool_max_bytes: int
+
+
+@dataclass
+class ActiveRecording:
+    recording_id: str
+    courtroom_id: str
+    hearing_id: str
+    session: RecordingSession
+    started: float = field(default_factory=time.monotonic)
+    pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedFeed:
+    """One camera of a running recording, as the watchdog sees it."""
+
+    recording_id: str
+    courtroom_id: str
+    hearing_id: str  # who may hear of this feed's alarms follows the hearing's visibility
+    camera: str
+    silent_s: float | None  # since the camera's last frame; None if it never sent one
+    recording_started: float  # monotonic
+
+
+class Recordings:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: ObjectStore,
+        keyring: KeyRing,
+        hubs: HubRegistry,
+        publications: Publications,
+        archive: Archive,
+        plan: SegmentPlan,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._keyring = keyring
+        self._hubs = hubs
+        self._publications = publications
+        self._archive = archive
+        self.plan = plan
+        self._running: dict[str, ActiveRecording] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.uploader = Uploader(store, on_stored=archive.index, protection_for=archive.protection)
+
+    async def start_recording(
+        self,
+        recording: Recording,
+        *,
+        cameras: list[str],
+        numbered_until: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Record every camera of the courtroom; cameras that publish later join."""
+
+        def prefix_for(camera: str) -> TrackPrefix:
+            return track_prefix(recording, camera)
+
+        def request_keyframe(camera: str) -> None:
+            self._hubs.hub(recording.courtroom_id, camera).request_keyframe()
+
+        session = RecordingSession(
+            recording_id=recording.id,
+            spool_dir=self.plan.spool_dir / recording.id,
+            uploader=self.uploader,
+            prefix_for=prefix_for,
+            request_keyframe=request_keyframe,
+            target_segment_s=self.plan.segment_s,
+            fragment_s=self.plan.fragment_s,
+            numbered_until=numbered_until,
+            accepting=lambda: self.uploader.backlog_bytes < self.plan.spool_max_bytes,
+            on_held_back=lambda camera: self._spawn_gap(recording.id, camera, "spool_full"),
+        )
+        active = ActiveRecording(
+            recording.id, recording.courtroom_id, recording.hearing_id, session
+        )
+        for camera in cameras:
+            hub = self._hubs.hub(recording.courtroom_id, camera)
+            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
+            active.subscriptions[camera] = subscription
+            active.pumps[camera] = asyncio.create_task(
+                self._pump(session, recording.courtroom_id, camera, subscription),
+                name=f"record {recording.id} {camera}",
+            )
+            hub.request_keyframe()
+        self._running[recording.id] = active
+
+    async def _pump(
+        self,
+        session: RecordingSession,
+        courtroom_id: str,
+        camera: str,
+        subscription: Subscription,
+    ) -> None:
+        async for item in subscription:
+            if isinstance(item, SourceEnded):
+                session.camera_left(camera)
+                reason = self._publications.end_reason(courtroom_id, camera)
+                await self._archive.open_gap(session.recording_id, camera, reason)
+            else:
+                session.write(camera, item)
+
+    def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
+        task = asyncio.create_task(self._archive.open_gap(recording_id, camera, reason))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def stop_recording(self, recording_id: str, *, status: str = "stopped") -> None:
+        """Store and index everything received, then close and sign the recording."""
+        active = self._running.pop(recording_id, None)
+        if active is not None:
+            for subscription in active.subscriptions.values():
+                subscription.close()  # the pump writes what is queued, then ends
+            await asyncio.gather(*active.pumps.values())
+            active.session.stop()
+            await self.uploader.drain(recording_id)
+        async with self._db.session() as session:
+            recording = await session.get(Recording, recording_id)
+            if recording is None:
+                return
+            recording.status = status
+            recording.stopped_at = recording.stopped_at or datetime.now(UTC)
+            await self._archive.close_recording_gaps(session, recording_id, recording.stopped_at)
+            await session.commit()
+        await seal_recording(
+            db=self._db, store=self._store, keyring=self._keyring, recording_id=recording_id
+        )
+
+    def recorded_feeds(self) -> list[RecordedFeed]:
+        """Every camera of every running recording, with how long it has been silent."""
+        return [
+            RecordedFeed(
+                recording_id=active.recording_id,
+                courtroom_id=active.courtroom_id,
+                hearing_id=active.hearing_id,
+                camera=camera,
+                silent_s=self._hubs.hub(active.courtroom_id, camera).seconds_since_last_frame(),
+                recording_started=active.started,
+            )
+            for active in self._running.values()
+            for camera in active.subscriptions
+        ]
+
+    def spool_usage(self) -> tuple[int, int]:
+        """(bytes waiting in the spool for the store, the configured bound)."""
+        return self.uploader.backlog_bytes, self.plan.spool_max_bytes
+
+    def running_count(self) -> int:
+        return len(self._running)
+
+    async def close(self) -> None:
+        """Graceful shutdown: open segments finished and uploaded, recordings interrupted."""
+        for recording_id in list(self._running):
+            await self.stop_recording(recording_id, status="interrupted")
+        await self.uploader.close()
