@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit_models import AuditEvent
 from storage.evidence_verifier import CHAIN_START, canonical_json
 from storage.keyring import derive_key
-from storage.models import AuditEvent
 
 GENESIS = CHAIN_START
 LEGACY, KEYED = "sha256", "hmac-sha256"

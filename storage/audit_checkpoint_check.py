@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import Anchor
 from storage.audit_checkpoints import PREFIX, Checkpoint
+from storage.audit_models import AuditCheckpoint
 from storage.evidence_verifier import open_envelope
-from storage.models import AuditCheckpoint
 from storage.objects import ObjectNotFound, ObjectStore
 
 

@@ -28,9 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storage.audit import audit_head, has_keyed_entries, legacy_entries
+from storage.audit_models import AuditCheckpoint
 from storage.db import Database
 from storage.keyring import KeyRing
-from storage.models import AuditCheckpoint
 from storage.objects import (
     ObjectProtection,
     ObjectStore,

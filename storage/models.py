@@ -280,39 +280,6 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AuditEvent(Base):
-    """One entry of the append-only audit log; `hash` chains it to every entry before it."""
-
-    __tablename__ = "audit_events"
-
-    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str] = mapped_column(String(512))
-    source: Mapped[str] = mapped_column(String(64))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    previous_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-    # "hmac-sha256" (keyed with the installation's secret) or "sha256" (entries from before)
-    chain: Mapped[str] = mapped_column(String(16), default="hmac-sha256", server_default="sha256")
-
-
-class AuditCheckpoint(Base):
-    """A signed checkpoint of the audit chain's head, as written to the object store."""
-
-    __tablename__ = "audit_checkpoints"
-
-    object_key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    entries: Mapped[int] = mapped_column(BigInteger, index=True)
-    head: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    version_id: Mapped[str | None] = mapped_column(String(128), default=None)
-    key_id: Mapped[str] = mapped_column(String(32))
-
-
 class CaseParty(Base):
     """A party to a case and its role in it (原告, 被告, 第三人, plaintiff, defendant...)."""
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from storage.models import Base
+from storage.audit_models import Base  # through the audit tables: every table is in its metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.audit import KEYED, LEGACY, entry_fields, keyed_hash, plain_hash
+from storage.audit_models import AuditEvent
 from storage.db import Database, sqlite_url
-from storage.models import AuditEvent
 from tests.integration.test_audit import audit_verify
 from tests.support.fixtures_api import create_courtroom
 from tests.support.server import RunningServer, running_server

@@ -19,8 +19,8 @@ from storage.audit import (
     keyed_hash,
     plain_hash,
 )
+from storage.audit_models import AuditEvent
 from storage.keyring import derive_key
-from storage.models import AuditEvent
 
 SECRET = bytes(range(32))
 KEY = derive_key(SECRET, "audit-log")

@@ -16,10 +16,10 @@ from sqlalchemy import delete, select
 from storage.audit import AuditLog
 from storage.audit_checkpoint_check import CheckpointFindings, check_checkpoints
 from storage.audit_checkpoints import PREFIX, Checkpoint, CheckpointWriter, checkpoint_key
+from storage.audit_models import AuditCheckpoint
 from storage.db import Database
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
-from storage.models import AuditCheckpoint
 from storage.objects import ObjectProtection, ObjectStoreUnavailable, StoredObject
 from tests.support.server import scratch_index_url
 
