@@ -14,7 +14,9 @@ from fractions import Fraction
 
 import av
 
-from recorder.isobmff import Box, iter_boxes, track_handlers
+from recorder.bitstream import NAL_SPS, annexb_nal_units, avc_codec_string, nal_type
+from recorder.isobmff import Box, avc_configuration, decode_times, iter_boxes, track_handlers
+from recorder.memory_sink import MemorySink
 from storage.archive import MediaKind
 
 # frag_discont: each track's first tfdt carries its real start (audio may start after video);
@@ -25,21 +27,13 @@ _MAX_INTERLEAVE_US = "100000"  # a stalled audio track holds video back at most 
 
 @dataclass(frozen=True, slots=True)
 class Fragment:
-    """One moof+mdat as written (with any box the muxer put before the moof)."""
+    """One moof+mdat as written (with any box the muxer put before the moof).
 
-    moof: bytes
+    `video_time` is the video track's tfdt, None in a fragment without video.
+    """
+
     data: bytes
-
-
-class _Sink:
-    """Write-only, non-seekable byte sink: the muxer must stream, never patch back."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        return len(data)
+    video_time: int | None
 
 
 @dataclass(slots=True)
@@ -70,10 +64,12 @@ class FragmentedMp4Writer:
         fragment_s: float,
     ) -> None:
         self._rates: dict[MediaKind, int] = {"video": video_rate}
-        self._sink = _Sink()
+        self._sink = MemorySink()
         self._held: dict[MediaKind, _Held] = {}
         self._delta: dict[MediaKind, int] = {}
         self._init_done = False
+        self._sps = next(u for u in annexb_nal_units(first_idr) if nal_type(u) == NAL_SPS)
+        self._codecs: str | None = None
         self._parsed = 0  # buffer length at the last take(), to skip re-parsing
         self.video_track = 1
         self._container = av.open(
@@ -105,6 +101,12 @@ class FragmentedMp4Writer:
     @property
     def has_audio(self) -> bool:
         return "audio" in self._streams
+
+    @property
+    def codecs(self) -> str:
+        """`avc1.PPCCLL` from the stream's SPS, `,opus` with audio; known once the init is."""
+        assert self._codecs is not None, "codecs are known once take() returned the init"
+        return self._codecs
 
     def write(self, kind: MediaKind, pts: int, data: bytes, keyframe: bool) -> None:
         """Queue a packet (pts = dts, stream clock units); mux the stream's previous one."""
@@ -148,15 +150,25 @@ class FragmentedMp4Writer:
                 if box.type == "moov":
                     init, consumed, self._init_done = bytes(data[: box.end]), box.end, True
                     self.video_track = track_handlers(init).get("vide", 1)
+                    self._codecs = self._checked_codecs(init)
             elif box.type == "moof":
                 moof = box
             elif box.type == "mdat" and moof is not None:
-                moof_bytes = bytes(data[moof.start : moof.end])
-                fragments.append(Fragment(moof_bytes, bytes(data[consumed : box.end])))
+                video_time = decode_times(bytes(data[moof.start : moof.end])).get(self.video_track)
+                fragments.append(Fragment(bytes(data[consumed : box.end]), video_time))
                 consumed, moof = box.end, None
         del data[:consumed]
         self._parsed = len(data)
         return init, fragments
+
+    def _checked_codecs(self, init: bytes) -> str:
+        """The codecs string, after checking the muxer kept the stream's own profile."""
+        record, sps = avc_configuration(init), self._sps
+        if record[1:4] != sps[1:4]:
+            raise ValueError(
+                f"avcC profile/level {record[1:4].hex()} does not match the SPS {sps[1:4].hex()}"
+            )
+        return avc_codec_string(self._sps) + (",opus" if self.has_audio else "")
 
     def _duration(self, kind: MediaKind) -> int:
         """The last seen spacing, or one 30 fps frame / 20 ms Opus packet for a lone packet."""

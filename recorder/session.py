@@ -17,7 +17,8 @@ from pathlib import Path
 from recorder.isobmff import video_track_of
 from recorder.media import EncodedMedia
 from recorder.records import InitRecord, ObjectRecord, SegmentRecord
-from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
+from recorder.segment_plan import FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
+from recorder.segmenter import Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob
 from recorder.webm_segmenter import WebmSegmenter
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 class Container:
     """How one video codec is archived: its segmenter and the file extensions it writes."""
 
-    segmenter: type[Segmenter]
+    segmenter: type[Segmenter | WebmSegmenter]
     init_extension: str
     segment_extension: str
 
@@ -64,7 +65,7 @@ class TrackRecorder:
         self._submit = submit
         self._target_segment_s = target_segment_s
         self._fragment_s = fragment_s
-        self._segmenter: Segmenter | None = None
+        self._segmenter: SegmentPlan | None = None
         self._container = CONTAINERS["h264"]
         self._refused: set[str] = set()
         # Numbers already used by earlier publishers of this camera: a new segmenter continues them.

@@ -10,7 +10,7 @@ reaches the fragment duration, so every segment starts with a Cluster whose
 first block is its keyframe. Blocks are interleaved by timestamp (each stream
 waits a little for the other), so a Cluster's block times never go back. Frames
 are copied byte for byte, nothing is decoded or encoded. Epochs, segments and
-audio alignment are the Segmenter's own.
+audio alignment are the segment plan's (`recorder.segment_plan`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from fractions import Fraction
 
 import av
 
-from recorder import ebml, fmp4
+from recorder import ebml
 from recorder.bitstream import vp8_keyframe_size
 from recorder.media import EncodedMedia
-from recorder.segmenter import InitChunk, MediaWriter, Segmenter, WrittenFragment, _Epoch
+from recorder.memory_sink import MemorySink
+from recorder.segment_plan import AudioFormat, MediaWriter, SegmentPlan, WriterOpening
 from storage.archive import MediaKind
 
 _INIT_ELEMENTS = frozenset({ebml.INFO, ebml.TRACKS})
@@ -41,7 +42,7 @@ class Cluster:
     """One complete Cluster, and its time (ticks) if a video keyframe starts it."""
 
     data: bytes
-    keyframe_time: int | None
+    video_time: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,9 @@ class _OpenCluster:
     blocks: list[bytes] = field(default_factory=list)
 
 
-def _live_init(width: int, height: int, video_rate: int, audio: tuple[int, bool] | None) -> bytes:
+def _live_init(width: int, height: int, video_rate: int, audio: AudioFormat | None) -> bytes:
     """What PyAV's webm muxer writes before any packet: the header the Clusters go under."""
-    sink = fmp4._Sink()
+    sink = MemorySink()
     container = av.open(sink, "w", format="webm", options={"live": "1", "fflags": "+bitexact"})
     video = container.add_mux_stream("vp8", width=width, height=height)
     video.time_base = Fraction(1, video_rate)
@@ -121,7 +122,7 @@ class WebmWriter:
         width: int,
         height: int,
         video_rate: int,
-        audio: tuple[int, bool] | None,
+        audio: AudioFormat | None,
         fragment_s: float,
         drops: Counter[str],
     ) -> None:
@@ -147,6 +148,10 @@ class WebmWriter:
     @property
     def has_audio(self) -> bool:
         return "audio" in self._tracks
+
+    @property
+    def codecs(self) -> str:
+        return "vp8,opus" if self.has_audio else "vp8"
 
     def write(self, kind: MediaKind, pts: int, data: bytes, keyframe: bool) -> None:
         """Queue a packet (pts in the stream's clock units), write what interleaving allows."""
@@ -223,13 +228,10 @@ class WebmWriter:
             self._done.append(Cluster(ebml.element(ebml.CLUSTER, payload), cluster.keyframe_time))
 
 
-class WebmSegmenter(Segmenter):
-    """Turns one camera's VP8 (+ Opus) frames into WebM; see the module docstring."""
+class Vp8Webm:
+    """VP8 in live WebM: a key frame starts an epoch with its frame size as the parameters."""
 
-    extension = "webm"
-
-    def _video_key(self, frame: EncodedMedia) -> tuple[bool, tuple[bytes, ...] | None]:
-        """A VP8 keyframe starts an epoch with its frame size as the parameters."""
+    def video_key(self, frame: EncodedMedia) -> tuple[bool, tuple[bytes, ...] | None]:
         if frame.codec != "vp8":
             raise ValueError(f"unsupported video codec {frame.codec!r}: only vp8 is remuxed")
         size = vp8_keyframe_size(frame.data)
@@ -237,22 +239,23 @@ class WebmSegmenter(Segmenter):
             return False, None
         return True, (b"%dx%d" % size,)
 
-    def _new_writer(self, epoch: _Epoch, audio: tuple[int, bool] | None) -> MediaWriter:
-        size = vp8_keyframe_size(epoch.first_key)
+    def new_writer(self, opening: WriterOpening, drops: Counter[str]) -> MediaWriter:
+        size = vp8_keyframe_size(opening.first_key)
         assert size is not None, "an epoch starts on a keyframe"
         return WebmWriter(
             width=size[0],
             height=size[1],
-            video_rate=epoch.video_rate,
-            audio=audio,
-            fragment_s=self._fragment_s,
-            drops=self._drops,
+            video_rate=opening.video_rate,
+            audio=opening.audio,
+            fragment_s=opening.fragment_s,
+            drops=drops,
         )
 
-    def _fragment_time(self, writer: MediaWriter, fragment: WrittenFragment) -> int | None:
-        assert isinstance(fragment, Cluster)
-        return fragment.keyframe_time
 
-    def _init_chunk(self, epoch: _Epoch, writer: MediaWriter, init: bytes) -> InitChunk:
-        codecs = "vp8,opus" if writer.has_audio else "vp8"
-        return InitChunk(epoch.number, init, codecs, writer.width, writer.height)
+class WebmSegmenter(SegmentPlan):
+    """Turns one camera's VP8 (+ Opus) frames into WebM; see the module docstring."""
+
+    extension = "webm"
+
+    def __init__(self, *, target_segment_s: float = 2.0, fragment_s: float = 0.5) -> None:
+        super().__init__(Vp8Webm(), target_segment_s=target_segment_s, fragment_s=fragment_s)

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from recorder.dossier import PackageTree, playable_videos
-from recorder.segmenter import FragmentChunk, InitChunk, SegmentClosed, Segmenter
+from recorder.segment_plan import FragmentChunk, InitChunk, SegmentClosed
+from recorder.segmenter import Segmenter
 from storage.evidence_verifier import object_path
 from tests.support.archive import decode
 from tests.support.clips import make_clip

@@ -14,13 +14,8 @@ import pytest
 
 from recorder import isobmff
 from recorder.bitstream import annexb_nal_units
-from recorder.segmenter import (
-    Chunk,
-    FragmentChunk,
-    InitChunk,
-    SegmentClosed,
-    Segmenter,
-)
+from recorder.segment_plan import Chunk, FragmentChunk, InitChunk, SegmentClosed
+from recorder.segmenter import Segmenter
 from streaming.frames import EncodedFrame
 from tests.support.clips import make_clip
 from tests.support.encoded import (

@@ -12,7 +12,7 @@ import pytest
 
 from recorder import ebml
 from recorder.bitstream import vp8_keyframe_size
-from recorder.segmenter import FragmentChunk, InitChunk
+from recorder.segment_plan import FragmentChunk, InitChunk
 from recorder.webm_segmenter import WebmSegmenter
 from streaming.frames import EncodedFrame
 from tests.recorder.test_segmenter import (
