@@ -21,6 +21,10 @@ class NotFound(CourtError):
     """Nothing by that id the caller may see (a sealed hearing looks exactly like this)."""
 
 
+class Unauthorized(CourtError):
+    """The caller must say who it is first (a token, or a restricted hearing's access code)."""
+
+
 class Forbidden(CourtError):
     """The caller is known but may not do this."""
 
@@ -43,3 +47,7 @@ class TooMany(CourtError):
     def __init__(self, detail: str, *, retry_after_s: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after_s = retry_after_s
+
+
+class OutOfRoom(CourtError):
+    """The machine lacks the disk this needs (the footage must be copied before it is sent)."""
