@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court.monitoring.metrics import Timings
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import (
     add_gap,
@@ -32,8 +33,9 @@ GAP_DETAILS = {
 
 
 class Archive:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, timings: Timings) -> None:
         self._db = db
+        self._timings = timings
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
 
     async def index(self, record: InitRecord | SegmentRecord) -> None:
@@ -54,6 +56,7 @@ class Archive:
                     )
                     self._open_gaps.discard(gap)
             await session.commit()
+        self._timings.indexed(record)
 
     async def protection(self, recording_id: str) -> ObjectProtection | None:
         """Not cached: a legal hold placed mid-recording must reach the next segment."""

@@ -7,8 +7,10 @@ so a camera can reconnect, or be hung up, without either noticing more than a ga
 from __future__ import annotations
 
 import logging
+import time
 
 from court.errors import Conflict
+from court.monitoring.metrics import Timings
 from streaming.hub import HubRegistry
 from streaming.whip import WhipPublication
 
@@ -22,8 +24,9 @@ class CameraBusy(Conflict):
 
 
 class Publications:
-    def __init__(self, hubs: HubRegistry) -> None:
+    def __init__(self, hubs: HubRegistry, timings: Timings) -> None:
         self._hubs = hubs
+        self._timings = timings
         self._publications: dict[Camera, WhipPublication | None] = {}  # None: answer on its way
         self._publishers: dict[Camera, str | None] = {}  # the token id that published
         self._end_reasons: dict[Camera, str] = {}  # why we ended a publication
@@ -46,6 +49,7 @@ class Publications:
         `token_id` is the publisher's token (None for the installation's admin
         token), so revoking it ends the publication (`end_publication`).
         """
+        offered = time.monotonic()
         key = (courtroom_id, camera)
         hub = self._hubs.hub(courtroom_id, camera)
         current = self._publications.get(key)
@@ -68,6 +72,7 @@ class Publications:
         self._publications[key] = publication
         self._publishers[key] = token_id
         self._end_reasons.pop(key, None)
+        self._timings.whip_answer.observe(time.monotonic() - offered)
         return publication
 
     def publishers(self) -> dict[Camera, str | None]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from court.archiving import Archive
+from court.monitoring.metrics import Timings
 from court.publications import Publications
 from court.sealing import seal_recording
 from recorder.session import RecordingSession
@@ -74,6 +75,7 @@ class Recordings:
         publications: Publications,
         archive: Archive,
         plan: SegmentPlan,
+        timings: Timings,
     ) -> None:
         self._db = db
         self._store = store
@@ -84,7 +86,12 @@ class Recordings:
         self.plan = plan
         self._running: dict[str, ActiveRecording] = {}
         self._background: set[asyncio.Task[None]] = set()
-        self.uploader = Uploader(store, on_stored=archive.index, protection_for=archive.protection)
+        self.uploader = Uploader(
+            store,
+            on_stored=archive.index,
+            protection_for=archive.protection,
+            on_uploaded=timings.upload.observe,
+        )
 
     async def start_recording(
         self,

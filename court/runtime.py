@@ -16,6 +16,7 @@ from court.live.guard import LiveGuard
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry
 from court.monitoring.alarms import AlarmBoard
+from court.monitoring.metrics import CourtMetrics
 from court.monitoring.watchdog import Watchdog
 from court.publications import Publications
 from court.recordings import Recordings, SegmentPlan
@@ -75,6 +76,7 @@ class Runtime:
     keyring: KeyRing
     audit: AuditLog
     audit_checkpoints: CheckpointWriter
+    metrics: CourtMetrics  # this process's Prometheus registry
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:
@@ -87,8 +89,9 @@ class Runtime:
         if ensure_bucket is not None:
             await ensure_bucket()
         hubs = HubRegistry()
-        publications = Publications(hubs)
-        archive = Archive(db)
+        metrics = CourtMetrics()
+        publications = Publications(hubs, metrics.timings)
+        archive = Archive(db, metrics.timings)
         recordings = Recordings(
             db=db,
             store=store,
@@ -97,12 +100,14 @@ class Runtime:
             publications=publications,
             archive=archive,
             plan=config.recording,
+            timings=metrics.timings,
         )
         await resume_after_crash(db, archive, recordings)
         alarms = AlarmBoard()
         watchdog = Watchdog(recordings, alarms)
         watchdog.start()
-        viewers = ViewerRegistry()
+        viewers = ViewerRegistry(on_joined=metrics.timings.viewer_join.observe)
+        metrics.watch(publications, recordings, alarms, viewers)
         broadcasts = BroadcastDesk(hubs, viewers)
         live_guard = LiveGuard(
             db=db,
@@ -147,6 +152,7 @@ class Runtime:
             keyring=keyring,
             audit=AuditLog.from_secret(secret),
             audit_checkpoints=audit_checkpoints,
+            metrics=metrics,
         )
 
     async def close(self) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -30,11 +31,16 @@ log = logging.getLogger(__name__)
 
 OnStored = Callable[[ObjectRecord], Awaitable[None]]
 ProtectionFor = Callable[[str], Awaitable[ObjectProtection | None]]  # by recording id
+OnUploaded = Callable[[float], None]  # seconds one object's successful put took
 
 
 async def _unprotected(recording_id: str) -> None:
     """No retention or hold, for callers that keep no retention rules."""
     return None
+
+
+def _untimed(seconds: float) -> None:
+    """For callers that keep no upload timings."""
 
 
 class UploadQueueFull(Exception):
@@ -54,6 +60,7 @@ class Uploader:
         *,
         on_stored: OnStored,
         protection_for: ProtectionFor = _unprotected,
+        on_uploaded: OnUploaded = _untimed,
         max_jobs: int = 20_000,
         retry_first_s: float = 0.25,
         retry_max_s: float = 15.0,
@@ -61,6 +68,7 @@ class Uploader:
         self._store = store
         self._on_stored = on_stored
         self._protection_for = protection_for
+        self._on_uploaded = on_uploaded
         self._max_jobs = max_jobs
         self._retry_first_s = retry_first_s
         self._retry_max_s = retry_max_s
@@ -121,6 +129,7 @@ class Uploader:
             try:
                 if not indexed:
                     protection = await self._protection_for(job.record.recording_id)
+                    putting = time.monotonic()
                     stored = await self._store.put_file(
                         job.record.key,
                         job.path,
@@ -128,6 +137,7 @@ class Uploader:
                         content_type=job.record.content_type,
                         protection=protection,
                     )
+                    self._on_uploaded(time.monotonic() - putting)
                     await self._on_stored(replace(job.record, version_id=stored.version_id))
                     indexed = True
                 await follow_legal_hold(

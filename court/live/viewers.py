@@ -9,6 +9,7 @@ judge it again when a token is revoked or the courtroom's hearing changes.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ class Watching:
 
 
 class ViewerRegistry:
-    def __init__(self) -> None:
+    def __init__(self, on_joined: Callable[[float], None] | None = None) -> None:
+        """`on_joined` hears how long each viewer's answer took (offer to answer, seconds)."""
         self._viewers: dict[str, Watching] = {}
+        self._on_joined = on_joined
 
     async def watch(
         self,
@@ -55,8 +58,11 @@ class ViewerRegistry:
             if on_ended is not None:
                 on_ended()
 
+        offered = time.monotonic()
         viewer = await WhepViewer.create(offer_sdp, hub, on_ended=ended)
         self._viewers[viewer.id] = watching(viewer)
+        if self._on_joined is not None:
+            self._on_joined(time.monotonic() - offered)
         return viewer
 
     def watching_with_code(self, code_id: str) -> int:
