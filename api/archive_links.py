@@ -1,22 +1,18 @@
-"""Turning indexed segments into what players fetch: playlist entries and object responses.
-
-Shared by the archive playlists (judges) and the live playlists (the public),
-which differ only in which segments they list and how links are signed.
+"""Archived objects as players fetch them: a presigned redirect or the bytes, cached only
+while the hearing is public. Shared by the archive (judges) and the live playlists (the public).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Sequence
 
 from fastapi import HTTPException, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court.playback import object_name
 from court.runtime import Runtime
 from recorder.records import content_type_of
 from storage.catalog import track_objects
 from storage.models import Hearing, InitSegment, Recording, Segment
-from streaming.hls import PlaylistSegment
 
 HLS = "application/vnd.apple.mpegurl"
 # Footage of a hearing that is not public stays out of every cache, shared or the browser's:
@@ -26,28 +22,6 @@ NOT_KEPT = "private, no-store"
 # redirect, so a revoked token or a sealed hearing stops its segments within a minute on S3 too.
 PRESIGNED_S = 60
 PUBLIC_SEGMENT = "private, max-age=31536000, immutable"  # a stored segment never changes
-
-
-def object_name(item: InitSegment | Segment) -> str:
-    return item.object_key.rsplit("/", 1)[1]
-
-
-def playlist_items(
-    inits: Sequence[InitSegment], segments: Sequence[Segment], link: Callable[[str], str]
-) -> list[PlaylistSegment]:
-    """Playlist entries for the segments whose init segment is stored (in the given order)."""
-    init_names = {init.epoch: object_name(init) for init in inits}
-    return [
-        PlaylistSegment(
-            uri=link(object_name(segment)),
-            duration_s=segment.duration_s,
-            program_date_time=segment.started_at,
-            init_uri=link(init_names[segment.epoch]),
-            discontinuity=segment.discontinuity,
-        )
-        for segment in segments
-        if segment.epoch in init_names
-    ]
 
 
 async def stored_object_response(

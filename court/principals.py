@@ -143,3 +143,15 @@ async def issue_token(
     session.add(token)
     await session.commit()
     return token, secret
+
+
+async def link_or_bearer_principal(
+    session: AsyncSession, *, subject: str | None, secret: str | None, admin_token: str | None
+) -> Principal | None:
+    """Who fetches an archived object: the token a signed link was handed to (judged again
+    now), else the bearer token presented; None when neither is valid."""
+    if subject is not None:
+        return await principal_for_subject(session, subject, admin_token=admin_token)
+    if secret:
+        return await find_principal(session, secret=secret, admin_token=admin_token)
+    return None

@@ -6,19 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from api.archive_links import HLS, playlist_items, stored_object_response
+from api.archive_links import HLS, stored_object_response
 from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
 from api.visibility import visible_recording
-from court.principals import bearer_secret, find_principal, link_subject, principal_for_subject
-from storage.catalog import recording_gaps, track_objects
-from storage.models import Marker
+from court import markers
+from court.playback import archive_playlist
+from court.principals import bearer_secret, link_or_bearer_principal
+from court.recordings import stop_for
 from storage.search import search_recordings
-from streaming.hls import PlaylistGap, render_media_playlist
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
@@ -46,13 +45,7 @@ async def get_recording(
 async def stop_recording(
     recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> RecordingOut:
-    recording = await visible_recording(session, principal, recording_id)
-    if not principal.may_use_courtroom(recording.courtroom_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    if recording.status == "recording":
-        # Everything already received is segmented, stored and indexed before we answer.
-        await runtime.recordings.stop_recording(recording.id)
-        await session.refresh(recording)
+    recording = await stop_for(session, principal, runtime.recordings, recording_id)
     return await recording_out(session, runtime, recording)
 
 
@@ -61,26 +54,8 @@ async def recording_playlist(
     recording_id: str, camera: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
 ) -> Response:
     """Its segment links are signed for the caller's token: they die when it is revoked."""
-    recording = await visible_recording(session, principal, recording_id)
-    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
-    if not inits and recording.status != "recording":
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, "this camera has no footage in the recording"
-        )
-    base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
-    subject = link_subject(principal)
-
-    def link(name: str) -> str:
-        return f"segments/{name}?{runtime.signer.query(base + name, subject=subject)}"
-
-    items = playlist_items(inits, segments, link)
-    gaps = [
-        PlaylistGap(gap.id, gap.started_at, gap.ended_at, gap.reason)
-        for gap in await recording_gaps(session, recording_id=recording.id)
-        if gap.camera in (None, camera)
-    ]
-    text = render_media_playlist(
-        items, ended=recording.status != "recording", playlist_type="EVENT", gaps=gaps
+    text = await archive_playlist(
+        session, principal, runtime.signer, recording_id=recording_id, camera=camera
     )
     return Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
 
@@ -101,15 +76,11 @@ async def recording_object(
     """An init or media segment: by signed link (players) or bearer token (scripts).
 
     A link is judged again as the token it was signed for, on every fetch."""
-    admin_token = settings.admin_token
-    subject = runtime.signer.subject(request.url.path, exp, sub, sig)
-    secret = bearer_secret(request.headers.get("authorization"))
-    principal = (
-        await principal_for_subject(session, subject, admin_token=admin_token)
-        if subject is not None
-        else await find_principal(session, secret=secret, admin_token=admin_token)
-        if secret
-        else None
+    principal = await link_or_bearer_principal(
+        session,
+        subject=runtime.signer.subject(request.url.path, exp, sub, sig),
+        secret=bearer_secret(request.headers.get("authorization")),
+        admin_token=settings.admin_token,
     )
     if principal is None:
         raise HTTPException(
@@ -130,20 +101,14 @@ async def recording_object(
 async def add_marker(
     recording_id: str, body: MarkerIn, session: SessionDep, principal: Staff
 ) -> MarkerOut:
-    recording = await visible_recording(session, principal, recording_id)
-    marker = Marker(
-        recording_id=recording.id, at=body.at, kind=body.kind, text=body.text, author=principal.name
+    marker = await markers.add_marker(
+        session, principal, recording_id, at=body.at, kind=body.kind, text=body.text
     )
-    session.add(marker)
-    await session.commit()
     return MarkerOut.model_validate(marker, from_attributes=True)
 
 
 @router.get("/{recording_id}/markers", response_model=list[MarkerOut])
 async def list_markers(recording_id: str, session: SessionDep, principal: Staff) -> list[MarkerOut]:
     """In time order, so a player can lay them on its timeline."""
-    recording = await visible_recording(session, principal, recording_id)
-    markers = await session.scalars(
-        select(Marker).where(Marker.recording_id == recording.id).order_by(Marker.at, Marker.id)
-    )
-    return [MarkerOut.model_validate(marker, from_attributes=True) for marker in markers]
+    found = await markers.markers(session, principal, recording_id)
+    return [MarkerOut.model_validate(marker, from_attributes=True) for marker in found]
