@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from recorder.records import ObjectRecord
 from recorder.spool import release
+from storage.archive import ObjectRecord
 from storage.objects import ObjectProtection, ObjectStore, follow_legal_hold
 
 log = logging.getLogger(__name__)

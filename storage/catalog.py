@@ -5,7 +5,7 @@ Keyword-only functions on an AsyncSession; the caller owns the transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.archive import InitRecord, SegmentRecord
 from storage.keys import TrackPrefix
 from storage.models import (
     Case,
@@ -56,85 +57,40 @@ async def track_for(session: AsyncSession, *, recording_id: str, camera: str) ->
     return track
 
 
-async def add_init_segment(
-    session: AsyncSession,
-    *,
-    recording_id: str,
-    camera: str,
-    epoch: int,
-    object_key: str,
-    size: int,
-    sha256: str,
-    codecs: str,
-    width: int | None,
-    height: int | None,
-    version_id: str | None,
-) -> None:
+async def add_init_segment(session: AsyncSession, record: InitRecord) -> None:
     """Index an init segment; idempotent so an upload retried after a crash is harmless.
 
-    `version_id` is the version the store confirmed (None without versions): reads use it,
-    so a version laid on top later is never taken for the recording.
+    `record.version_id` is the version the store confirmed (None without versions): reads
+    use it, so a version laid on top later is never taken for the recording.
     """
-    track = await track_for(session, recording_id=recording_id, camera=camera)
+    track = await track_for(session, recording_id=record.recording_id, camera=record.camera)
     existing = await session.scalar(
-        select(InitSegment).where(InitSegment.track_id == track.id, InitSegment.epoch == epoch)
+        select(InitSegment).where(
+            InitSegment.track_id == track.id, InitSegment.epoch == record.epoch
+        )
     )
     if existing is None:
-        session.add(
-            InitSegment(
-                track_id=track.id,
-                epoch=epoch,
-                object_key=object_key,
-                size=size,
-                sha256=sha256,
-                codecs=codecs,
-                width=width,
-                height=height,
-                version_id=version_id,
-            )
-        )
+        session.add(InitSegment(track_id=track.id, **_columns(record)))
 
 
-async def add_segment(
-    session: AsyncSession,
-    *,
-    recording_id: str,
-    camera: str,
-    sequence: int,
-    epoch: int,
-    object_key: str,
-    extension: str,
-    started_at: datetime,
-    duration_s: float,
-    size: int,
-    sha256: str,
-    frames: int,
-    discontinuity: bool,
-    version_id: str | None,
-) -> None:
-    """Index a media segment once the store has confirmed it (as `version_id`, if the
-    store keeps versions); idempotent per sequence."""
-    track = await track_for(session, recording_id=recording_id, camera=camera)
+async def add_segment(session: AsyncSession, record: SegmentRecord) -> None:
+    """Index a media segment once the store has confirmed it (as `record.version_id`, if
+    the store keeps versions); idempotent per sequence."""
+    track = await track_for(session, recording_id=record.recording_id, camera=record.camera)
     existing = await session.scalar(
-        select(Segment).where(Segment.track_id == track.id, Segment.sequence == sequence)
+        select(Segment).where(Segment.track_id == track.id, Segment.sequence == record.sequence)
     )
     if existing is None:
-        session.add(
-            Segment(
-                track_id=track.id,
-                sequence=sequence,
-                epoch=epoch,
-                object_key=object_key,
-                extension=extension,
-                started_at=started_at,
-                duration_s=duration_s,
-                size=size,
-                sha256=sha256,
-                frames=frames,
-                discontinuity=discontinuity,
-                version_id=version_id,
-            )
-        )
+        session.add(Segment(track_id=track.id, **_columns(record)))
+
+
+def _columns(record: InitRecord | SegmentRecord) -> dict[str, object]:
+    """The record's fields as the index row's columns: its track stands for recording and
+    camera, and the key is `object_key`."""
+    columns = asdict(record)
+    del columns["recording_id"], columns["camera"]
+    columns["object_key"] = columns.pop("key")
+    return columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,15 +267,18 @@ async def open_gap(
         )
     )
     if already is None:
-        session.add(
-            Gap(
-                recording_id=recording_id,
-                camera=camera,
-                reason=reason,
-                started_at=at,
-                detail=detail,
-            )
+        add_gap(
+            session, recording_id=recording_id, camera=camera, reason=reason, at=at, detail=detail
         )
+
+
+def add_gap(
+    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
+) -> None:
+    """Start a gap whatever else is open: a crash ends footage even inside another gap."""
+    session.add(
+        Gap(recording_id=recording_id, camera=camera, reason=reason, started_at=at, detail=detail)
+    )
 
 
 async def close_gaps(

@@ -8,9 +8,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recorder.records import ObjectRecord, SegmentRecord, record_from_json
 from recorder.spool import RECORD_SUFFIX, TrackSpool
 from recorder.uploader import Uploader, UploadJob
+from storage.archive import ObjectRecord, SegmentRecord, object_record_from_json
 from storage.local import LocalObjectStore
 
 
@@ -58,7 +58,7 @@ async def test_spooled_segment_is_whole_hashed_and_recoverable(tmp_path: Path) -
     record = segment_record(1, spooled.size, spooled.sha256)
     sidecar = spool.keep_record(spooled, record)
     assert sidecar.name == "seg-00000001.m4s" + RECORD_SUFFIX
-    assert record_from_json(sidecar.read_text(encoding="utf-8")) == record
+    assert object_record_from_json(sidecar.read_text(encoding="utf-8")) == record
 
 
 async def test_uploads_in_order_and_releases_the_spool_only_after_indexing(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recorder.records import ObjectRecord
 from recorder.spool import TrackSpool
 from recorder.uploader import Uploader
+from storage.archive import ObjectRecord
 from storage.local import LocalObjectStore
 from storage.objects import ObjectProtection, StoredObject
 from tests.recorder.test_uploader import spool_segments

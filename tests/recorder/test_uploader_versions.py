@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recorder.records import ObjectRecord
 from recorder.spool import TrackSpool
 from recorder.uploader import Uploader
+from storage.archive import ObjectRecord
 from storage.objects import ObjectProtection, ObjectStoreUnavailable
 from storage.s3 import S3ObjectStore
 from tests.recorder.test_uploader import spool_segments
