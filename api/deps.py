@@ -9,8 +9,11 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
+from court.courtrooms import find_courtroom
 from court.principals import Principal, Role, bearer_secret, find_principal
 from court.runtime import Runtime
+from court.visibility import require_courtroom, visible_hearing, visible_recording
+from storage.models import Courtroom, Hearing, Recording
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -74,3 +77,48 @@ def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal
 Admin = Annotated[Principal, Depends(require("admin"))]
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
 Staff = Annotated[Principal, Depends(require("admin", "operator", "judge", "clerk"))]
+
+
+# Declare the role dependency (Operator, Staff, ...) before these in a route's parameters:
+# FastAPI resolves them in order, and a role refusal (403) comes before a hearing's 404.
+
+
+async def get_visible_hearing(
+    hearing_id: str, session: SessionDep, principal: PrincipalDep
+) -> Hearing:
+    """The hearing `hearing_id` names; a sealed one is 404 unless the caller is assigned."""
+    return await visible_hearing(session, principal, hearing_id)
+
+
+VisibleHearing = Annotated[Hearing, Depends(get_visible_hearing)]
+
+
+async def get_operated_hearing(hearing: VisibleHearing, principal: PrincipalDep) -> Hearing:
+    """A visible hearing in a courtroom the caller's token may use (else 403)."""
+    require_courtroom(principal, hearing.courtroom_id)
+    return hearing
+
+
+OperatedHearing = Annotated[Hearing, Depends(get_operated_hearing)]
+
+
+async def get_visible_recording(
+    recording_id: str, session: SessionDep, principal: PrincipalDep
+) -> Recording:
+    """The recording `recording_id` names; one of a hidden sealed hearing is 404."""
+    return await visible_recording(session, principal, recording_id)
+
+
+VisibleRecording = Annotated[Recording, Depends(get_visible_recording)]
+
+
+async def get_operated_courtroom(
+    courtroom_id: str, session: SessionDep, principal: PrincipalDep
+) -> Courtroom:
+    """The courtroom `courtroom_id` names (404) if the caller's token may use it (403)."""
+    courtroom = await find_courtroom(session, courtroom_id)
+    require_courtroom(principal, courtroom.id)
+    return courtroom
+
+
+OperatedCourtroom = Annotated[Courtroom, Depends(get_operated_courtroom)]

@@ -7,10 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.deps import Admin, SessionDep
-from storage.models import AuditEvent
+from court.audit_log import audit_page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -41,13 +40,8 @@ async def audit_log(
     action: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=1000),
 ) -> AuditPage:
-    query = select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(limit)
-    if before is not None:
-        query = query.where(AuditEvent.sequence < before)
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    events = list(await session.scalars(query))
+    events, next_before = await audit_page(session, before=before, action=action, limit=limit)
     return AuditPage(
         items=[AuditEventOut.model_validate(event, from_attributes=True) for event in events],
-        next_before=events[-1].sequence if len(events) == limit else None,
+        next_before=next_before,
     )

@@ -1,19 +1,21 @@
-"""Courtrooms and their named cameras, each with display names in Chinese and English."""
+"""Courtrooms and their named cameras, each with display names in Chinese and English
+(the rules are court/courtrooms.py's)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
-from sqlalchemy import select
+from fastapi import APIRouter, status
 
-from api.deps import Admin, Operator, RuntimeDep, SessionDep, Staff
+from api.deps import Admin, OperatedCourtroom, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.schemas import CameraLabel, CamerasIn, CourtroomIn, CourtroomOut
-from storage.catalog import default_court, recorded_cameras
-from storage.models import Camera, Court, Courtroom
+from court import courtrooms as rooms
+from court.courtrooms import CameraSpec, DefaultCourt
+from court.runtime import Runtime
+from storage.models import Courtroom
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["courtrooms"])
 
 
-def courtroom_out(courtroom: Courtroom, runtime: RuntimeDep) -> CourtroomOut:
+def courtroom_out(courtroom: Courtroom, runtime: Runtime) -> CourtroomOut:
     return CourtroomOut(
         id=courtroom.id,
         court_id=courtroom.court_id,
@@ -24,92 +26,54 @@ def courtroom_out(courtroom: Courtroom, runtime: RuntimeDep) -> CourtroomOut:
             camera.name: CameraLabel(zh=camera.label_zh, en=camera.label_en)
             for camera in courtroom.cameras
         },
-        publishing=runtime.control_room.publishing_cameras(courtroom.id),
+        publishing=runtime.publications.publishing_cameras(courtroom.id),
         created_at=courtroom.created_at,
     )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CourtroomOut)
 async def create_courtroom(
-    body: CourtroomIn, session: SessionDep, runtime: RuntimeDep, _: Admin
+    body: CourtroomIn, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep, _: Admin
 ) -> CourtroomOut:
-    if body.court_id is None:
-        settings = runtime.settings
-        court = await default_court(
-            session, name=settings.court_name, timezone=settings.court_timezone
-        )
-    else:
-        found = await session.get(Court, body.court_id)
-        if found is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown court_id")
-        court = found
-    courtroom = Courtroom(court_id=court.id, name=body.name, kind=body.kind)
     unset = CameraLabel()
-    courtroom.cameras = [
-        Camera(
-            name=name,
-            position=position,
-            label_zh=body.camera_labels.get(name, unset).zh,
-            label_en=body.camera_labels.get(name, unset).en,
-        )
-        for position, name in enumerate(body.cameras)
-    ]
-    session.add(courtroom)
-    await session.commit()
+    labels = [body.camera_labels.get(name, unset) for name in body.cameras]
+    courtroom = await rooms.create_courtroom(
+        session,
+        court_id=body.court_id,
+        default=DefaultCourt(settings.court_name, settings.court_timezone),
+        name=body.name,
+        kind=body.kind,
+        cameras=[
+            CameraSpec(name, label.zh, label.en)
+            for name, label in zip(body.cameras, labels, strict=True)
+        ],
+    )
     return courtroom_out(courtroom, runtime)
 
 
 @router.get("", response_model=list[CourtroomOut])
 async def list_courtrooms(session: SessionDep, runtime: RuntimeDep, _: Staff) -> list[CourtroomOut]:
-    courtrooms = await session.scalars(select(Courtroom).order_by(Courtroom.created_at))
-    return [courtroom_out(courtroom, runtime) for courtroom in courtrooms]
-
-
-async def find_courtroom(session: SessionDep, courtroom_id: str) -> Courtroom:
-    courtroom = await session.get(Courtroom, courtroom_id)
-    if courtroom is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "courtroom not found")
-    return courtroom
+    return [courtroom_out(courtroom, runtime) for courtroom in await rooms.list_courtrooms(session)]
 
 
 @router.get("/{courtroom_id}", response_model=CourtroomOut)
 async def get_courtroom(
     courtroom_id: str, session: SessionDep, runtime: RuntimeDep, _: Staff
 ) -> CourtroomOut:
-    return courtroom_out(await find_courtroom(session, courtroom_id), runtime)
+    return courtroom_out(await rooms.find_courtroom(session, courtroom_id), runtime)
 
 
 @router.put("/{courtroom_id}/cameras", response_model=CourtroomOut)
 async def set_cameras(
-    courtroom_id: str,
     body: CamerasIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: Operator,
+    _: Operator,
+    courtroom: OperatedCourtroom,
 ) -> CourtroomOut:
     """Set the room's cameras in display order with their display names. A camera is known by
     its name, which stays in URLs, tokens and stored footage: renaming one is removing it and
     adding another, and a camera with recorded footage cannot be removed (409)."""
-    courtroom = await find_courtroom(session, courtroom_id)
-    if not principal.may_use_courtroom(courtroom.id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    wanted = {camera.name: camera for camera in body.cameras}
-    current = {camera.name: camera for camera in courtroom.cameras}
-    removed = sorted(set(current) - set(wanted))
-    kept = await recorded_cameras(session, courtroom_id=courtroom.id, cameras=removed)
-    if kept:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"camera {', '.join(kept)} has recorded footage and cannot be removed",
-        )
-    for name in removed:
-        await session.delete(current[name])
-    for position, wish in enumerate(body.cameras):
-        camera = current.get(wish.name)
-        if camera is None:
-            camera = Camera(courtroom_id=courtroom.id, name=wish.name)
-            session.add(camera)
-        camera.position, camera.label_zh, camera.label_en = position, wish.zh, wish.en
-    await session.commit()
-    await session.refresh(courtroom, ["cameras"])
+    wishes = [CameraSpec(camera.name, camera.zh, camera.en) for camera in body.cameras]
+    await rooms.set_cameras(session, courtroom, wishes)
     return courtroom_out(courtroom, runtime)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.routes.courtrooms import courtroom_out
 from api.schemas import CameraLabel, CourtroomOut
 from court.principals import Principal, Role
-from storage.models import Courtroom
+from court.tokens import usable_courtrooms
 
 router = APIRouter(prefix="/api/v1/me", tags=["tokens"])
 
@@ -50,10 +49,7 @@ def usable(principal: Principal, courtroom: CourtroomOut) -> UsableCourtroom:
 
 @router.get("", response_model=MeOut)
 async def whoami(principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> MeOut:
-    query = select(Courtroom).order_by(Courtroom.created_at, Courtroom.id)
-    if principal.courtroom_ids:
-        query = query.where(Courtroom.id.in_(sorted(principal.courtroom_ids)))
-    courtrooms = await session.scalars(query)
+    courtrooms = await usable_courtrooms(session, principal)
     return MeOut(
         role=principal.role,
         name=principal.name,

@@ -1,15 +1,13 @@
-"""API tokens, created by an admin; the secret is shown once and only its hash is kept."""
+"""API tokens, created by an admin; the secret is shown once and only its hash is kept
+(court/tokens.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Response, status
 
 from api.deps import Admin, RuntimeDep, SessionDep
 from api.schemas import TokenCreated, TokenIn, TokenOut
-from court.principals import issue_token
+from court import tokens
 from storage.models import Token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
@@ -21,26 +19,14 @@ def token_out(token: Token) -> TokenOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
 async def create_token(body: TokenIn, session: SessionDep, _: Admin) -> TokenCreated:
-    try:
-        token, secret = await issue_token(
-            session,
-            role=body.role,
-            name=body.name,
-            courtroom_ids=body.courtroom_ids,
-            camera=body.camera,
-            expires_at=body.expires_at,
-        )
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    request = tokens.TokenRequest(**body.model_dump())
+    token, secret = await tokens.create_token(session, request)
     return TokenCreated(**token_out(token).model_dump(), token=secret)
 
 
 @router.get("", response_model=list[TokenOut])
 async def list_tokens(session: SessionDep, _: Admin) -> list[TokenOut]:
-    return [
-        token_out(token)
-        for token in await session.scalars(select(Token).order_by(Token.created_at))
-    ]
+    return [token_out(token) for token in await tokens.list_tokens(session)]
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -49,11 +35,6 @@ async def revoke_token(
 ) -> Response:
     """What the token started ends before this answers: viewers, publications (the live guard;
     event websockets and signed links check the token themselves)."""
-    token = await session.get(Token, token_id)
-    if token is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "token not found")
-    if token.revoked_at is None:
-        token.revoked_at = datetime.now(UTC)
-        await session.commit()
+    if await tokens.revoke_token(session, token_id):
         await runtime.live_guard.check_now()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
