@@ -71,7 +71,7 @@ class FragmentedMp4Writer:
         self._sps = next(u for u in annexb_nal_units(first_idr) if nal_type(u) == NAL_SPS)
         self._codecs: str | None = None
         self._parsed = 0  # buffer length at the last take(), to skip re-parsing
-        self.video_track = 1
+        self._video_track = 1
         self._container = av.open(
             self._sink,
             "w",
@@ -149,12 +149,12 @@ class FragmentedMp4Writer:
                     raise ValueError("muxer wrote a moof before the moov")
                 if box.type == "moov":
                     init, consumed, self._init_done = bytes(data[: box.end]), box.end, True
-                    self.video_track = track_handlers(init).get("vide", 1)
+                    self._video_track = track_handlers(init).get("vide", 1)
                     self._codecs = self._checked_codecs(init)
             elif box.type == "moof":
                 moof = box
             elif box.type == "mdat" and moof is not None:
-                video_time = decode_times(bytes(data[moof.start : moof.end])).get(self.video_track)
+                video_time = decode_times(bytes(data[moof.start : moof.end])).get(self._video_track)
                 fragments.append(Fragment(bytes(data[consumed : box.end]), video_time))
                 consumed, moof = box.end, None
         del data[:consumed]
