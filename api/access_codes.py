@@ -1,358 +1,57 @@
-"""Access codes for restricted hearings: keyed storage, guessing limits, tickets, device limits.
+"""The request side of access codes (court/live/access_codes.py holds the rules).
 
-A code is 12 random digits (shown as 1234-5678-9012; dashes, spaces and full-width digits are
-ignored when typed). Only HMAC-SHA256(key derived from the installation's secret, digits) is
-kept, so a stolen index alone cannot be searched for codes. Rows made before that (10 digits,
-plain SHA-256, `hash_scheme = 'sha256'`) still open, and are rewritten keyed the first time
-their code is presented.
-
-A browser exchanges its code once for a viewer ticket (court/live/tickets.py) and watches with
-that; `?code=` on the WHEP and live playlist URLs still works for scripts and counts as the
-same exchange. Every wrong code counts against the client address and the hearing
-(court/live/code_attempts.py) and is written to the audit log, without the digits typed.
-
-Every refusal carries a machine-readable reason in the `X-Courtcast-Error` header (REASON_*),
-which the watch page translates. What each reason may reveal:
-- `access_code_invalid`: unknown, another hearing's, or revoked, in the same words and bytes.
-  The answer never tells a guesser that a code exists, nor that a code typed here opens some
-  other hearing (which may be sealed). A revoked code stays "invalid": the court withdrew it,
-  perhaps because it leaked, and a leaked code's holder learns nothing from trying it.
-- `access_code_expired`: a code of this hearing past its `expires_at`. Only someone who typed a
-  code that was once good here can get this answer, and hitting one by guessing is as unlikely
-  as hitting a good code (10^-12 a try, tries limited), so it tells a guesser nothing useful;
-  it tells a family whose code was good yesterday to ask the court for a new one instead of
-  retyping. The hearing itself was already known: the page asked for a code (a sealed hearing
-  answers 404 before any code is looked at).
-- `access_code_in_use`: a good code already watched on `max_viewers` devices; only a holder of
-  a good code gets here.
-- `access_code_attempts`: too many wrong codes from this address or for this hearing (429).
-
-A code's `max_viewers` counts devices across WHEP and live HLS: WHEP viewers admitted with it,
-tickets that fetched a live playlist in the last PLAYLIST_SEEN_S, and devices admitted in the
-last JOINING_S (a ticket just issued, a WHEP offer still negotiating).
+Reads what a request presents (its ticket cookie, a typed `?code=`, its address and path) and
+writes the ticket cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends
+it), Secure when the code came over HTTPS. A ticket refused with its code is cleared by the
+one refusal handler (api/court_errors.py) through `forgotten_ticket_headers`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import secrets
-import time
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from fastapi import Request, Response
 
-from fastapi import HTTPException, Request, Response, status
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from api.error_codes import refusal
-from api.settings import Settings
-from court.live.code_attempts import CodeAttempts, SlidingWindow
-from court.live.tickets import Ticket, TicketSigner, cookie_name
-from court.live.viewers import ViewerRegistry
-from storage.audit import AuditLog
-from storage.db import Database
-from storage.keyring import derive_key
-from storage.models import AccessCode
-
-log = logging.getLogger(__name__)
-
-CODE_DIGITS = 12  # 10^12: with 5 tries per address and 100 per hearing per 5 minutes, unguessable
-TYPED_LENGTHS = (10, CODE_DIGITS)  # 10: codes made before codes were keyed
-KEYED, LEGACY = "hmac-sha256", "sha256"
-PLAYLIST_SEEN_S = 15.0
-JOINING_S = 30.0
-REFUSED = "this access code is not valid"  # unknown, another hearing's, revoked alike
-EXPIRED = "this access code has expired"
-REASON_INVALID = "access_code_invalid"
-REASON_EXPIRED = "access_code_expired"
-REASON_IN_USE = "access_code_in_use"
-REASON_ATTEMPTS = "access_code_attempts"
-AUDIT_ACTOR = "access code"
+from court.errors import CourtError
+from court.live.access_codes import AccessCodeDesk, CodePass, CodeRefused, Presented
+from court.live.tickets import cookie_name
 
 
-@dataclass(frozen=True, slots=True)
-class CodePass:
-    """An accepted code holder: the code it holds and the device it watches on."""
-
-    code_id: str
-    device_id: str
-    secure: bool = False  # came over HTTPS: its ticket cookie is marked Secure
-
-
-def new_code() -> str:
-    """A fresh code as it is shown and printed: 1234-5678-9012."""
-    digits = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-    return "-".join(digits[i : i + 4] for i in range(0, CODE_DIGITS, 4))
-
-
-def typed_digits(typed: str) -> str | None:
-    """The digits of a typed or pasted code, or None when it cannot be a code at all."""
-    digits = "".join(
-        c for c in unicodedata.normalize("NFKC", typed) if not c.isspace() and c != "-"
-    )
-    if len(digits) in TYPED_LENGTHS and digits.isascii() and digits.isdigit():
-        return digits
-    return None
-
-
-def new_device_id() -> str:
-    return secrets.token_hex(16)
-
-
-def _refusal(code: AccessCode | None, now: datetime) -> str | None:
-    """Why `code` opens nothing (for the audit log only), or None when it is good."""
-    if code is None:
-        return "unknown"
-    if code.revoked_at is not None:
-        return "revoked"
-    if code.expires_at is not None and code.expires_at <= now:
-        return "expired"
-    return None
-
-
-def _refused(reason: str | None, headers: dict[str, str] | None = None) -> HTTPException:
-    """The 403 for a code that opens nothing, in words and reason the holder may learn."""
-    expired = reason == "expired"
-    return refusal(
-        status.HTTP_403_FORBIDDEN,
-        EXPIRED if expired else REFUSED,
-        REASON_EXPIRED if expired else REASON_INVALID,
-        headers,
+def presented(request: Request, hearing_id: str, *, typed: str | None = None) -> Presented:
+    """What `request` brings for `hearing_id`; `typed` defaults to its `?code=`."""
+    return Presented(
+        address=request.client.host if request.client else "",
+        path=request.url.path,
+        ticket=request.cookies.get(cookie_name(hearing_id)) or None,
+        typed=request.query_params.get("code") if typed is None else typed,
+        secure=request.url.scheme == "https",
     )
 
 
-class AccessCodeDesk:
-    """One per process (runtime.access_codes): it owns the failure windows and the devices."""
-
-    def __init__(
-        self,
-        *,
-        secret: bytes,
-        db: Database,
-        viewers: ViewerRegistry,
-        attempts: CodeAttempts,
-        ticket_s: int = 600,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._code_key = derive_key(secret, "access-codes")
-        self._tickets = TicketSigner(derive_key(secret, "viewer-tickets"))
-        self._audit = AuditLog.from_secret(secret)
-        self._db = db
-        self._viewers = viewers
-        self.attempts = attempts
-        self.ticket_s = ticket_s
-        self._clock = clock
-        self._monotonic = monotonic
-        # code id -> device id -> when it was last seen (monotonic)
-        self._playlists: dict[str, dict[str, float]] = {}
-        self._joining: dict[str, dict[str, float]] = {}
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, *, secret: bytes, db: Database, viewers: ViewerRegistry
-    ) -> AccessCodeDesk:
-        window = settings.access_code_failure_window_s
-        attempts = CodeAttempts(
-            per_address=SlidingWindow(settings.access_code_failures_per_address, window),
-            per_hearing=SlidingWindow(settings.access_code_failures_per_hearing, window),
-        )
-        return cls(
-            secret=secret,
-            db=db,
-            viewers=viewers,
-            attempts=attempts,
-            ticket_s=settings.viewer_ticket_s,
-        )
-
-    def code_hash(self, code: str) -> str:
-        """What the index keeps of a code; raises ValueError for what cannot be a code."""
-        digits = typed_digits(code)
-        if digits is None:
-            raise ValueError("an access code is 12 digits")
-        return hmac.new(self._code_key, digits.encode(), hashlib.sha256).hexdigest()
-
-    async def present(
-        self, session: AsyncSession, request: Request, hearing_id: str, *, hls: bool
-    ) -> CodePass | None:
-        """The caller's code pass from its ticket cookie or `?code=`; None if it presents
-        neither; raises HTTPException 403 (refused) or 429 (rate limited).
-
-        Call it only once the hearing is known to be restricted and in session.
-        """
-        ticket = self._held_ticket(request, hearing_id)
-        if ticket is not None:
-            code = await session.get(AccessCode, ticket.code_id)
-            same = code is not None and code.hearing_id == hearing_id
-            reason = _refusal(code, self._now()) if same else "unknown"
-            if reason or code is None:
-                # the ticket died with its code: forget it, so the page asks for a new one
-                raise _refused(
-                    reason, headers={"Set-Cookie": self._cookie(hearing_id, "", max_age=0)}
-                )
-            device = ticket.device_id
-        else:
-            typed = request.query_params.get("code")
-            if not typed:
-                return None
-            code = await self._redeem(session, request, hearing_id, typed)
-            # A script polling a playlist with `?code=` is one device per address; each WHEP
-            # offer with `?code=` is a device of its own (the way codes worked before tickets).
-            device = self._address_device(code.id, request) if hls else new_device_id()
-        self._admit(code, device, hls=hls)
-        return CodePass(code.id, device, secure=request.url.scheme == "https")
-
-    async def exchange(
-        self, session: AsyncSession, request: Request, hearing_id: str, typed: str
-    ) -> CodePass:
-        """Trade a typed code for a device (the browser keeps its device if it re-enters the
-        same code); raises HTTPException 403 or 429 like `present`."""
-        code = await self._redeem(session, request, hearing_id, typed)
-        held = self._held_ticket(request, hearing_id)
-        device = held.device_id if held and held.code_id == code.id else new_device_id()
-        self._admit(code, device, hls=False)
-        return CodePass(code.id, device, secure=request.url.scheme == "https")
-
-    def renew(self, response: Response, code_pass: CodePass, hearing_id: str) -> int:
-        """Give the holder a fresh ticket cookie; returns its expiry (Unix time)."""
-        expires = int(self._clock()) + self.ticket_s
-        ticket = Ticket(hearing_id, code_pass.code_id, code_pass.device_id, expires)
-        response.headers.append(
-            "Set-Cookie",
-            self._cookie(
-                hearing_id,
-                self._tickets.serialize(ticket),
-                max_age=self.ticket_s,
-                secure=code_pass.secure,
-            ),
-        )
-        return expires
-
-    def devices(self, code_id: str) -> set[str]:
-        """The devices a code is in use on right now (what its `max_viewers` bounds)."""
-        now = self._monotonic()
-        watching = {w.device_id or w.viewer.id for w in self._viewers.all() if w.code_id == code_id}
-        return (
-            watching
-            | _recent(self._playlists, code_id, now - PLAYLIST_SEEN_S)
-            | _recent(self._joining, code_id, now - JOINING_S)
-        )
-
-    # --- inside ---------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
-
-    def _held_ticket(self, request: Request, hearing_id: str) -> Ticket | None:
-        value = request.cookies.get(cookie_name(hearing_id))
-        if not value:
-            return None
-        return self._tickets.parse(value, hearing_id=hearing_id, now=self._clock())
-
-    async def _redeem(
-        self, session: AsyncSession, request: Request, hearing_id: str, typed: str
-    ) -> AccessCode:
-        """The good code `typed` names for this hearing, or 403/429; failures counted and
-        audited."""
-        address = request.client.host if request.client else ""
-        wait = self.attempts.retry_after(address, hearing_id)
-        if wait:
-            raise refusal(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                f"too many wrong access codes: try again in {wait} s",
-                REASON_ATTEMPTS,
-                {"Retry-After": str(wait)},
-            )
-        digits = typed_digits(typed)
-        code = await self._find(session, hearing_id, digits) if digits else None
-        reason = _refusal(code, self._now())
-        if code is None or reason is not None:
-            self.attempts.failed(address, hearing_id)
-            await self._audit_failure(request, hearing_id, address, reason or "unknown")
-            raise _refused(reason)
-        if code.hash_scheme == LEGACY and digits:
-            await self._upgrade(code.id, self.code_hash(digits))
-        return code
-
-    async def _find(self, session: AsyncSession, hearing_id: str, digits: str) -> AccessCode | None:
-        keyed = self.code_hash(digits)
-        legacy = hashlib.sha256(digits.encode()).hexdigest()
-        rows = await session.scalars(
-            select(AccessCode).where(
-                AccessCode.hearing_id == hearing_id, AccessCode.code_hash.in_((keyed, legacy))
-            )
-        )
-        expected = {KEYED: keyed, LEGACY: legacy}
-        return next((r for r in rows if expected.get(r.hash_scheme) == r.code_hash), None)
-
-    async def _upgrade(self, code_id: str, keyed: str) -> None:
-        """Rewrite a plain SHA-256 row keyed, now that its digits are known."""
-        async with self._db.session() as own:
-            await own.execute(
-                update(AccessCode)
-                .where(AccessCode.id == code_id, AccessCode.hash_scheme == LEGACY)
-                .values(code_hash=keyed, hash_scheme=KEYED)
-            )
-            await own.commit()
-
-    async def _audit_failure(
-        self, request: Request, hearing_id: str, address: str, reason: str
-    ) -> None:
-        try:
-            async with self._db.session() as own:  # the caller's session stays as it was
-                await self._audit.append(
-                    own,
-                    actor=AUDIT_ACTOR,
-                    role="viewer",
-                    action="access_code_refused",
-                    target=request.url.path,
-                    source=address,
-                    details={"hearing_id": hearing_id, "reason": reason},
-                )
-        except Exception:  # the refusal stands; losing its entry must be loud, not fatal
-            log.exception("could not audit a refused access code for hearing %s", hearing_id)
-
-    def _address_device(self, code_id: str, request: Request) -> str:
-        address = request.client.host if request.client else ""
-        mac = hmac.new(self._code_key, f"device\n{code_id}\n{address}".encode(), hashlib.sha256)
-        return mac.hexdigest()[:32]
-
-    def _admit(self, code: AccessCode, device: str, *, hls: bool) -> None:
-        in_use = self.devices(code.id)
-        if device not in in_use and len(in_use) >= code.max_viewers:
-            raise refusal(
-                status.HTTP_403_FORBIDDEN,
-                f"this access code is already in use on {code.max_viewers} device(s)",
-                REASON_IN_USE,
-            )
-        seen = self._playlists if hls else self._joining
-        seen.setdefault(code.id, {})[device] = self._monotonic()
-
-    def _cookie(self, hearing_id: str, value: str, *, max_age: int, secure: bool = False) -> str:
-        """HttpOnly (no script reads it), SameSite=Strict (no other site sends it)."""
-        parts = [
-            f"{cookie_name(hearing_id)}={value}",
-            "Path=/",
-            f"Max-Age={max_age}",
-            "HttpOnly",
-            "SameSite=Strict",
-        ]
-        if secure:
-            parts.append("Secure")
-        return "; ".join(parts)
+def renew(desk: AccessCodeDesk, response: Response, code_pass: CodePass, hearing_id: str) -> int:
+    """Give the holder a fresh ticket cookie; returns its expiry (Unix time)."""
+    value, expires = desk.renew(code_pass, hearing_id)
+    response.headers.append(
+        "Set-Cookie",
+        ticket_cookie(hearing_id, value, max_age=desk.ticket_s, secure=code_pass.secure),
+    )
+    return expires
 
 
-def _recent(seen: dict[str, dict[str, float]], code_id: str, since: float) -> set[str]:
-    """Devices of `code_id` seen after `since`; older ones are forgotten."""
-    devices = seen.get(code_id)
-    if devices is None:
-        return set()
-    for device in [d for d, at in devices.items() if at <= since]:
-        del devices[device]
-    if not devices:
-        del seen[code_id]
-    return set(devices)
+def ticket_cookie(hearing_id: str, value: str, *, max_age: int, secure: bool = False) -> str:
+    """The Set-Cookie value of a hearing's ticket (an empty value with Max-Age=0 clears it)."""
+    parts = [
+        f"{cookie_name(hearing_id)}={value}",
+        "Path=/",
+        f"Max-Age={max_age}",
+        "HttpOnly",
+        "SameSite=Strict",
+    ]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def forgotten_ticket_headers(error: CourtError) -> dict[str, str]:
+    """The header that clears a ticket which died with its code, so the page asks again."""
+    if isinstance(error, CodeRefused) and error.forget_ticket:
+        return {"Set-Cookie": ticket_cookie(error.hearing_id, "", max_age=0)}
+    return {}

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from api.access_codes import new_code
-from api.deps import Operator, RuntimeDep, SessionDep
+from api.deps import OperatedHearing, Operator, RuntimeDep, SessionDep
 from api.time_range import BoundedDatetime
-from api.visibility import visible_hearing
 from court.live.broadcasts import MAX_DELAY_S
-from court.principals import Principal
-from storage.models import AccessCode, Hearing
+from court.live.codes import create_code, hearing_codes, revoke_code
+from storage.models import AccessCode
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])
 
@@ -62,18 +59,10 @@ class NewAccessCode(AccessCodeOut):
     code: str  # shown once (1234-5678-9012); only its keyed hash is kept
 
 
-async def operated_hearing(session: SessionDep, hearing_id: str, principal: Principal) -> Hearing:
-    hearing = await visible_hearing(session, principal, hearing_id)
-    if not principal.may_use_courtroom(hearing.courtroom_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    return hearing
-
-
 @router.get("/{hearing_id}/broadcast", response_model=BroadcastOut)
 async def broadcast_state(
-    hearing_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
+    hearing_id: str, session: SessionDep, runtime: RuntimeDep, _: Operator, __: OperatedHearing
 ) -> BroadcastOut:
-    await operated_hearing(session, hearing_id, principal)
     state = await runtime.broadcasts.state(session, hearing_id)
     return BroadcastOut(
         hearing_id=hearing_id,
@@ -90,70 +79,55 @@ async def change_broadcast(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Operator,
+    hearing: OperatedHearing,
 ) -> BroadcastOut:
     """`on: false` is the kill switch: public viewing stops at once; the recording goes on."""
-    await operated_hearing(session, hearing_id, principal)
     await runtime.broadcasts.change(
         session, hearing_id, on=body.on, delay_s=body.delay_s, by=principal.name
     )
-    return await broadcast_state(hearing_id, session, runtime, principal)
+    return await broadcast_state(hearing_id, session, runtime, principal, hearing)
 
 
 @router.post(
     "/{hearing_id}/access-codes", response_model=NewAccessCode, status_code=status.HTTP_201_CREATED
 )
 async def create_access_code(
-    hearing_id: str,
     body: AccessCodeIn,
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Operator,
+    hearing: OperatedHearing,
 ) -> NewAccessCode:
-    hearing = await operated_hearing(session, hearing_id, principal)
-    if hearing.visibility != "restricted":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"access codes are for restricted hearings; this one is {hearing.visibility}",
-        )
-    code = new_code()
-    row = AccessCode(
-        hearing_id=hearing_id,
+    issued = await create_code(
+        session,
+        runtime.access_codes,
+        hearing,
         label=body.label,
-        code_hash=runtime.access_codes.code_hash(code),
         expires_at=body.expires_at,
         max_viewers=body.max_viewers,
         created_by=principal.name,
     )
-    session.add(row)
-    await session.commit()
-    return NewAccessCode(**_code_out(row, runtime).model_dump(), code=code)
+    return NewAccessCode(**_code_out(issued.row, runtime).model_dump(), code=issued.code)
 
 
 @router.get("/{hearing_id}/access-codes", response_model=list[AccessCodeOut])
 async def list_access_codes(
-    hearing_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
+    hearing_id: str, session: SessionDep, runtime: RuntimeDep, _: Operator, __: OperatedHearing
 ) -> list[AccessCodeOut]:
-    await operated_hearing(session, hearing_id, principal)
-    rows = await session.scalars(
-        select(AccessCode)
-        .where(AccessCode.hearing_id == hearing_id)
-        .order_by(AccessCode.created_at)
-    )
-    return [_code_out(row, runtime) for row in rows]
+    return [_code_out(row, runtime) for row in await hearing_codes(session, hearing_id)]
 
 
 @router.delete("/{hearing_id}/access-codes/{code_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_access_code(
-    hearing_id: str, code_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
+    hearing_id: str,
+    code_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Operator,
+    __: OperatedHearing,
 ) -> Response:
     """Revoked at once: the code opens nothing more, and its viewers are hung up."""
-    await operated_hearing(session, hearing_id, principal)
-    row = await session.get(AccessCode, code_id)
-    if row is None or row.hearing_id != hearing_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such access code")
-    row.revoked_at = row.revoked_at or datetime.now(UTC)
-    await session.commit()
-    await runtime.viewers.close_code(code_id)
+    await revoke_code(session, runtime.viewers, hearing_id, code_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

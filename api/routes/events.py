@@ -23,10 +23,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.deps import RuntimeDep, Staff
-from api.visibility import may_see
-from court.principals import STAFF_ROLES, Principal, bearer_secret, find_principal, principals_by_id
+from api.settings import Settings
+from court.monitoring.alarm_audience import audible_alarms, may_hear, staff_listener, token_alive
+from court.principals import Principal, bearer_secret
 from court.runtime import Runtime
-from storage.models import Hearing
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
 AUTH_TIMEOUT_S = 5.0
@@ -38,26 +38,7 @@ POLICY = status.WS_1008_POLICY_VIOLATION
 @router.get("/alarms")
 async def active_alarms(runtime: RuntimeDep, principal: Staff) -> list[dict[str, Any]]:
     alarms = [alarm.as_json() for alarm in runtime.alarms.active()]
-    return [alarm for alarm in alarms if await may_hear(runtime, principal, alarm)]
-
-
-async def may_hear(runtime: Runtime, principal: Principal, alarm: dict[str, Any]) -> bool:
-    """Whether this caller may know of the alarm (its JSON form: what the board sends)."""
-    courtroom_id = alarm.get("courtroom_id")
-    if courtroom_id is not None and not principal.may_use_courtroom(courtroom_id):
-        return False
-    hearing_id = alarm.get("hearing_id")
-    if hearing_id is None or principal.role == "admin":
-        return True
-    async with runtime.db.session() as session:  # fresh: a hearing may have been sealed since
-        hearing = await session.get(Hearing, hearing_id)
-        return hearing is not None and await may_see(session, principal, hearing)
-
-
-async def token_alive(runtime: Runtime, token_id: str) -> bool:
-    """One primary-key lookup: the token is neither revoked nor expired."""
-    async with runtime.db.session() as session:
-        return token_id in await principals_by_id(session, [token_id])
+    return await audible_alarms(runtime.db, principal, alarms)
 
 
 async def _first_message_secret(websocket: WebSocket) -> str | None:
@@ -79,26 +60,19 @@ async def _first_message_secret(websocket: WebSocket) -> str | None:
     return secret if isinstance(secret, str) and secret else None
 
 
-async def _staff(runtime: Runtime, secret: str | None) -> Principal | None:
-    if secret is None:
-        return None
-    async with runtime.db.session() as session:
-        principal = await find_principal(
-            session, secret=secret, admin_token=runtime.settings.admin_token
-        )
-    return principal if principal is not None and principal.role in STAFF_ROLES else None
-
-
 @router.websocket("/events")
 async def events(websocket: WebSocket) -> None:
     """Alarm events as JSON messages, for a staff token (see the module's docstring)."""
     runtime: Runtime = websocket.app.state.runtime
+    settings: Settings = websocket.app.state.settings
+    admin_token = settings.admin_token
     header = bearer_secret(websocket.headers.get("authorization"))
     if header is None:
         await websocket.accept()
-        principal = await _staff(runtime, await _first_message_secret(websocket))
+        secret = await _first_message_secret(websocket)
+        principal = await staff_listener(runtime.db, secret, admin_token=admin_token)
     else:
-        principal = await _staff(runtime, header)
+        principal = await staff_listener(runtime.db, header, admin_token=admin_token)
         if principal is not None:
             await websocket.accept()
     if principal is None:
@@ -119,7 +93,7 @@ async def _serve(websocket: WebSocket, runtime: Runtime, principal: Principal) -
 
     async def forward() -> None:
         async for event in runtime.alarms.listen():
-            if await may_hear(runtime, principal, event["alarm"]):
+            if await may_hear(runtime.db, principal, event["alarm"]):
                 await websocket.send_json(event)
 
     async def until_gone() -> None:  # nothing is expected from the client: read to see it leave
@@ -127,7 +101,7 @@ async def _serve(websocket: WebSocket, runtime: Runtime, principal: Principal) -
             pass
 
     async def until_revoked(token_id: str) -> None:
-        while await token_alive(runtime, token_id):
+        while await token_alive(runtime.db, token_id):
             await asyncio.sleep(TOKEN_RECHECK_S)
 
     jobs: list[Awaitable[None]] = [forward(), until_gone()]

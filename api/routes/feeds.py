@@ -1,48 +1,37 @@
 """The health of a courtroom's feeds, as the operator console shows it (polled about once a
-second): per camera whether it publishes, its frame and bit rates, its last keyframe and how
-long it has been silent; the spool's upload backlog; the courtroom's hearing and recording now.
+second): per camera whether it publishes, its frame and bit rates, its last keyframe, how long
+it has been silent and what its tile says of it; the alarms the console raises from them; the
+spool's upload backlog; the courtroom's hearing and recording now.
 
-Everything is counted on the encoded frames in the camera's hub: nothing is decoded. A caller who
-may not see a hearing (api/visibility.py) gets the feeds' health as if that hearing and its
-recording were not there: no title, case, recording id or start time of a sealed hearing.
+The rules are the court's (court/monitoring/feed_health.py, court/monitoring/courtroom_now.py):
+the page shows what this answer says.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from api.deps import RuntimeDep, SessionDep, Staff
-from api.visibility import may_see
-from court.in_session import FINAL_STATUSES
-from court.principals import Principal
-from storage.models import Case, Courtroom, Hearing, Recording
+from api.deps import OperatedCourtroom, RuntimeDep, SessionDep, SettingsDep, Staff
+from court.monitoring.courtroom_now import RoomHearing, courtroom_now
+from court.monitoring.feed_health import FeedAlarm, FeedFigures, SpoolTrend, feed_alarms, figures
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["feeds"])
-STALLED_AFTER_S = 2.0  # a publishing camera silent this long is shown as stalled
-
-Connection = Literal["live", "stalled", "offline"]
 
 
-class FeedOut(BaseModel):
-    camera: str
-    publishing: bool
-    connection: Connection
-    fps: float
-    bitrate_bps: float
-    audio_frames_per_s: float
-    frames: int
-    bytes: int
-    last_keyframe_age_s: float | None
-    silent_s: float | None  # since the last frame of any kind
-    audio_silent_s: float | None  # since the last audio frame
-    video_codec: str | None
-    subscribers: int
+def get_spool_trend(request: Request) -> SpoolTrend:
+    """One per app, made on first use: the spool's trend spans every console's polls."""
+    state = request.app.state
+    if not hasattr(state, "spool_trend"):
+        state.spool_trend = SpoolTrend()
+    trend: SpoolTrend = state.spool_trend
+    return trend
+
+
+SpoolTrendDep = Annotated[SpoolTrend, Depends(get_spool_trend)]
 
 
 class CurrentHearing(BaseModel):
@@ -58,7 +47,8 @@ class CurrentHearing(BaseModel):
 class FeedsOut(BaseModel):
     courtroom_id: str
     courtroom: str
-    feeds: list[FeedOut]
+    feeds: list[FeedFigures]  # each camera's figures, connection and tile notes
+    alarms: list[FeedAlarm]  # the console's own; the watchdog's come over /api/v1/events
     spool_backlog_bytes: int
     spool_max_bytes: int
     upload_backlog: int  # segments waiting for the store
@@ -68,115 +58,53 @@ class FeedsOut(BaseModel):
     hearings_today: list[CurrentHearing]
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
 @router.get("/{courtroom_id}/feeds", response_model=FeedsOut)
 async def courtroom_feeds(
-    courtroom_id: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    spool_trend: SpoolTrendDep,
+    principal: Staff,
+    courtroom: OperatedCourtroom,
 ) -> FeedsOut:
-    courtroom = await session.get(Courtroom, courtroom_id)
-    if courtroom is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "courtroom not found")
-    if not principal.may_use_courtroom(courtroom.id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
-    control_room = runtime.control_room
-    publishing = set(control_room.publishing_cameras(courtroom.id))
-    feeds = []
-    for camera in courtroom.cameras:
-        hub = control_room.hubs.hub(courtroom.id, camera.name)
-        silent = hub.seconds_since_last_frame()
-        rates = hub.rates()
-        on = camera.name in publishing
-        connection: Connection = (
-            "offline"
-            if not on
-            else "live"
-            if silent is not None and silent < STALLED_AFTER_S
-            else "stalled"
+    publishing = set(runtime.publications.publishing_cameras(courtroom.id))
+    feeds = [
+        figures(
+            camera.name,
+            runtime.hubs.hub(courtroom.id, camera.name),
+            publishing=camera.name in publishing,
         )
-        feeds.append(
-            FeedOut(
-                camera=camera.name,
-                publishing=on,
-                connection=connection,
-                fps=round(rates.video_fps, 1),
-                bitrate_bps=round(rates.bitrate_bps),
-                audio_frames_per_s=round(rates.audio_frames_per_s, 1),
-                frames=hub.frames_published,
-                bytes=hub.bytes_published,
-                last_keyframe_age_s=_rounded(hub.seconds_since_keyframe()),
-                silent_s=_rounded(silent),
-                audio_silent_s=_rounded(hub.seconds_since_audio()),
-                video_codec=hub.video_codec,
-                subscribers=hub.subscribers,
-            )
-        )
-    backlog, bound = control_room.spool_usage()
-    recording = await session.scalar(
-        select(Recording)
-        .where(Recording.courtroom_id == courtroom.id, Recording.status == "recording")
-        .order_by(Recording.started_at.desc())
-        .limit(1)
+        for camera in courtroom.cameras
+    ]
+    backlog, bound = runtime.recordings.spool_usage()
+    now = await courtroom_now(session, principal, courtroom.id, timezone=settings.court_timezone)
+    recording = now.recording
+    alarms = feed_alarms(
+        feeds, recording=recording is not None, backlog_growing=spool_trend.growing(backlog)
     )
-    recorded = None if recording is None else await session.get(Hearing, recording.hearing_id)
-    if recorded is None or not await may_see(session, principal, recorded):
-        recording, recorded = None, None
-    today = await _hearings_today(session, principal, courtroom.id, runtime.settings.court_timezone)
-    current = None
-    if recorded is not None:
-        current = next((h for h in today if h.id == recorded.id), None)
-        current = current or await _hearing_out(session, recorded)
-    if current is None:
-        # The first hearing of the day not yet over (closed or cancelled), else the last one.
-        current = next(
-            (h for h in today if h.status not in FINAL_STATUSES), today[-1] if today else None
-        )
     return FeedsOut(
         courtroom_id=courtroom.id,
         courtroom=courtroom.name,
         feeds=feeds,
+        alarms=alarms,
         spool_backlog_bytes=backlog,
         spool_max_bytes=bound,
-        upload_backlog=control_room.uploader.backlog(),
+        upload_backlog=runtime.recordings.uploader.backlog(),
         recording_id=recording.id if recording else None,
         recording_started_at=recording.started_at if recording else None,
-        hearing=current,
-        hearings_today=today,
+        hearing=_hearing_out(now.hearing) if now.hearing else None,
+        hearings_today=[_hearing_out(h) for h in now.today],
     )
 
 
-async def _hearing_out(session: SessionDep, hearing: Hearing) -> CurrentHearing:
-    case = await session.get(Case, hearing.case_id)
+def _hearing_out(room_hearing: RoomHearing) -> CurrentHearing:
+    hearing = room_hearing.hearing
     return CurrentHearing(
         id=hearing.id,
         title=hearing.title,
-        case_number=case.number if case else "",
-        case_title=case.title if case else "",
+        case_number=room_hearing.case_number,
+        case_title=room_hearing.case_title,
         status=hearing.status,
         visibility=hearing.visibility,
         scheduled_start=hearing.scheduled_start,
     )
-
-
-async def _hearings_today(
-    session: SessionDep, principal: Principal, courtroom_id: str, timezone: str
-) -> list[CurrentHearing]:
-    """Today's hearings of the room in court time, those this caller may not see left out."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)
-    rows = await session.scalars(
-        select(Hearing)
-        .where(
-            Hearing.courtroom_id == courtroom_id,
-            Hearing.scheduled_start >= start,
-            Hearing.scheduled_start < start + timedelta(days=1),
-        )
-        .order_by(Hearing.scheduled_start, Hearing.id)
-    )
-    return [
-        await _hearing_out(session, hearing)
-        for hearing in rows
-        if await may_see(session, principal, hearing)
-    ]

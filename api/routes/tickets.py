@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.access_codes import presented, renew
 from api.deps import RuntimeDep, SessionDep
-from api.viewer_access import NOT_FOUND
-from storage.models import Hearing
+from court.live import codes
 
 router = APIRouter(prefix="/api/v1/public/hearings", tags=["public"])
 
@@ -37,7 +37,7 @@ class TicketOut(BaseModel):
     responses={
         403: {
             "description": "the code is not valid, has expired, or is already in use on all its "
-            "devices: the X-Courtcast-Error header says which (api/access_codes.py)"
+            "devices: the X-Courtcast-Error header says which (court/live/access_codes.py)"
         },
         404: {"description": "no such hearing (or a sealed one)"},
         409: {"description": "the hearing is public: no ticket is needed"},
@@ -52,13 +52,10 @@ async def exchange_code(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> TicketOut:
-    hearing = await session.get(Hearing, hearing_id)
-    if hearing is None or hearing.visibility == "sealed":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    if hearing.visibility != "restricted":
-        raise HTTPException(status.HTTP_409_CONFLICT, "this hearing is public: no ticket is needed")
     desk = runtime.access_codes
-    code_pass = await desk.exchange(session, request, hearing_id, body.code)
-    expires = desk.renew(response, code_pass, hearing_id)
+    code_pass = await codes.exchange_code(
+        session, desk, hearing_id, presented(request, hearing_id, typed=body.code)
+    )
+    expires = renew(desk, response, code_pass, hearing_id)
     response.headers["Cache-Control"] = "no-store"
     return TicketOut(hearing_id=hearing_id, expires_at=datetime.fromtimestamp(expires, UTC))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
-from api.deps import RuntimeDep, SessionDep
+from api.deps import RuntimeDep, SessionDep, SettingsDep
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
+from court.live.viewer_access import require_camera
 from court.live.viewers import Watching
-from storage.models import Courtroom
 
 router = APIRouter(prefix="/whep", tags=["whep"])
 
@@ -21,21 +21,22 @@ async def watch(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
+    settings: SettingsDep,
     admission: AdmissionDep,
 ) -> Response:
     """Only through the courtroom's hearing in session (court/in_session.py); the live guard hangs
     the viewer up within a second of that ceasing to be true."""
-    access = await viewer_access(request, session, runtime, hearing_id, hls=False)
+    access = await viewer_access(
+        request, session, runtime, hearing_id, admin_token=settings.admin_token, hls=False
+    )
     hearing = access.hearing
     require_sdp(request)
-    courtroom = await session.get(Courtroom, hearing.courtroom_id)
-    if courtroom is None or camera not in {c.name for c in courtroom.cameras}:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"the hearing has no camera {camera!r}")
-    offer = await read_offer(request, runtime.settings.max_sdp_bytes)
+    await require_camera(session, hearing, camera)
+    offer = await read_offer(request, settings.max_sdp_bytes)
     address = client_address(request)
     slot = admission.admit_whep(address, hearing_id)
     if access.real_time:
-        hub = runtime.control_room.hubs.hub(hearing.courtroom_id, camera)
+        hub = runtime.hubs.hub(hearing.courtroom_id, camera)
     else:
         state = await runtime.broadcasts.state(session, hearing_id)
         hub = runtime.broadcasts.public_hub(hearing_id, hearing.courtroom_id, camera, state)
@@ -43,7 +44,7 @@ async def watch(
     try:
         viewer = await runtime.viewers.watch(
             on_ended=slot.release,
-            hub=hub,
+            relay=runtime.hubs.relay(hub),
             offer_sdp=offer,
             watching=lambda viewer: Watching(
                 hearing_id=hearing_id,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
-from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.deps import PrincipalDep, RuntimeDep, SessionDep, SettingsDep
 from api.sdp_offer import SDP, read_offer, require_sdp
-from court.control_room import CameraBusy
-from storage.models import Courtroom
+from court.live.publishers import require_publisher, require_room_camera, require_unpublisher
 
 router = APIRouter(prefix="/whip", tags=["whip"])
 
@@ -20,30 +19,20 @@ async def publish(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     admission: AdmissionDep,
 ) -> Response:
-    if principal.role not in ("admin", "operator", "camera"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {principal.role} role may not publish")
-    if principal.role == "camera" and principal.camera != camera:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this camera token is for another camera")
-    if not principal.may_use_courtroom(courtroom_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not use that courtroom")
+    require_publisher(principal, courtroom_id, camera)
     require_sdp(request)
-    courtroom = await session.get(Courtroom, courtroom_id)
-    if courtroom is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "courtroom not found")
-    if camera not in {c.name for c in courtroom.cameras}:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"courtroom has no camera {camera!r}")
-    offer = await read_offer(request, runtime.settings.max_sdp_bytes)
+    await require_room_camera(session, courtroom_id, camera)
+    offer = await read_offer(request, settings.max_sdp_bytes)
     negotiation = admission.admit_whip(client_address(request), courtroom_id)
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
-        publication = await runtime.control_room.publish(
+        publication = await runtime.publications.publish(
             courtroom_id, camera, offer, token_id=principal.token_id
         )
-    except CameraBusy as busy:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(busy)) from busy
     except ValueError as bad_offer:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"bad SDP offer: {bad_offer}"
@@ -67,13 +56,8 @@ async def unpublish(
     runtime: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    if (
-        principal.role not in ("admin", "operator", "camera")
-        or (principal.role == "camera" and principal.camera != camera)
-        or not principal.may_use_courtroom(courtroom_id)
-    ):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may not end that publication")
-    if not await runtime.control_room.unpublish(courtroom_id, camera, publication_id):
+    require_unpublisher(principal, courtroom_id, camera)
+    if not await runtime.publications.unpublish(courtroom_id, camera, publication_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such publication")
     return Response(status_code=status.HTTP_200_OK)
 

@@ -18,7 +18,11 @@ from fastapi import HTTPException, Response
 from sqlalchemy import select, text
 from starlette.requests import Request
 
-from api.access_codes import (
+from api.access_codes import presented, renew
+from api.court_errors import error_headers, http_status
+from api.error_codes import ERROR_HEADER
+from court.errors import CourtError
+from court.live.access_codes import (
     EXPIRED,
     KEYED,
     LEGACY,
@@ -32,13 +36,13 @@ from api.access_codes import (
     new_code,
     typed_digits,
 )
-from api.error_codes import ERROR_HEADER
 from court.live.code_attempts import CodeAttempts, SlidingWindow, client_key
 from court.live.tickets import Ticket, TicketSigner, cookie_name
 from court.live.viewers import ViewerRegistry
+from storage.audit_models import AuditEvent
 from storage.db import Database, alembic_config, sqlite_url
 from storage.keyring import derive_key
-from storage.models import AccessCode, AuditEvent, Case, Court, Courtroom, Hearing
+from storage.models import AccessCode, Case, Court, Courtroom, Hearing
 from tests.support.server import scratch_index_url
 
 SECRET = bytes(range(32))
@@ -193,12 +197,15 @@ class Desk:
 
     async def present(self, hearing_id: str, *, hls: bool = False, **kw: str) -> CodePass | None:
         async with self.db.session() as session:
-            return await self.desk.present(session, request(hearing_id, **kw), hearing_id, hls=hls)
+            held = presented(request(hearing_id, **kw), hearing_id)
+            return await self.desk.present(session, held, hearing_id, hls=hls)
 
     async def refusal(self, hearing_id: str, **kw: str) -> HTTPException:
-        with pytest.raises(HTTPException) as refused:
+        """The refusal as the API answers it (api/court_errors.py's one handler)."""
+        with pytest.raises(CourtError) as refused:
             await self.present(hearing_id, **kw)
-        return refused.value
+        error = refused.value
+        return HTTPException(http_status(error), error.detail, headers=error_headers(error))
 
 
 def request(
@@ -334,7 +341,7 @@ async def test_rows_made_before_migration_0009_are_marked_plain_sha256(tmp_path:
 async def test_every_code_that_does_not_open_this_hearing_is_refused_in_the_same_words(
     desk: Desk, hearings: Court2
 ) -> None:
-    """...except an expired code of this hearing, which says so (api/access_codes.py: why)."""
+    """...except an expired code of this hearing, which says so (court/live/access_codes.py)."""
     now = datetime.fromtimestamp(START, UTC)
     revoked = await desk.add_code(hearings.restricted, revoked_at=now)
     expired = await desk.add_code(hearings.restricted, expires_at=now - timedelta(seconds=1))
@@ -400,7 +407,7 @@ async def test_a_ticket_is_renewed_with_use_and_dies_with_its_code(
     first = await desk.present(hearings.restricted, code=code)
     assert first is not None
     response = Response()
-    expires = desk.desk.renew(response, first, hearings.restricted)
+    expires = renew(desk.desk, response, first, hearings.restricted)
     assert expires == int(START) + 600
     cookie = ticket_cookie(response, hearings.restricted)
     assert typed_digits(code) not in cookie
@@ -430,7 +437,7 @@ async def test_max_viewers_counts_devices_across_whep_and_live_hls(
     phone = await desk.present(hearings.restricted, code=code)  # a WHEP join
     assert phone is not None
     response = Response()
-    desk.desk.renew(response, phone, hearings.restricted)
+    renew(desk.desk, response, phone, hearings.restricted)
     phone_cookie = ticket_cookie(response, hearings.restricted)
     laptop = await desk.present(hearings.restricted, code=code, hls=True, client="198.51.100.3")
     assert laptop is not None and laptop.device_id != phone.device_id

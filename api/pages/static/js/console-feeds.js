@@ -4,8 +4,6 @@
 import { setText, t } from "./i18n.js";
 import { deleteResource, negotiate } from "./webrtc.js";
 
-const KEYFRAME_LATE_S = 5; // a camera sends a full picture every 1-2 s; later than this is worth a word
-
 export class FeedTile {
   constructor({ camera, label, hearingId, token, audioContext }) {
     this.camera = camera;
@@ -117,19 +115,15 @@ export class FeedTile {
     else if (this.pc) this.disconnect();
   }
 
+  // The server says what is worth a word (court/monitoring/feed_health.py): `feed.notes`.
   showHealth(feed) {
     this.badge.className = `feed-state badge badge-feed-${feed.connection}`; // not the red "live"
     setText(this.badge, `console.conn.${feed.connection}`);
     const parts = [
       t("console.health.fps", { fps: feed.fps }),
       t("console.health.kbps", { kbps: Math.round(feed.bitrate_bps / 1000) }),
-      // only when the picture has not fully refreshed for a while (the camera's keyframes)
-      feed.last_keyframe_age_s == null || feed.last_keyframe_age_s < KEYFRAME_LATE_S ? null
-        : t("console.health.keyframe", { s: Math.round(feed.last_keyframe_age_s) }),
-      feed.packet_loss == null ? null : t("console.health.loss", { pct: feed.packet_loss }),
-      feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s > 2
-        ? t("console.health.noAudio", { s: Math.round(feed.audio_silent_s) }) : null,
-    ].filter(Boolean);
+      ...feed.notes.map((note) => t(`console.health.${note.kind}`, { s: note.s })),
+    ];
     this.health.textContent = feed.publishing ? parts.join(" · ") : t("console.health.offline");
   }
 

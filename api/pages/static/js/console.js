@@ -11,7 +11,6 @@ import { cameraLabel, hasText, installLanguageSwitch, setText, t } from "./i18n.
 import { formatCourtDateTime, formatCourtTime, startCourtClock } from "./time.js";
 
 const POLL_MS = 1000;
-const NO_AUDIO_ALARM_S = 10;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
@@ -29,10 +28,9 @@ const desk = {
   broadcast: null,
   audio: null,
   alarms: new Map(), // server alarms by kind/subject: {key, vars} or {text} (no known code)
-  local: new Map(), // alarms the page derives from feed health: {key, vars}
+  local: new Map(), // alarms the feeds answer carries (the server decides): {key, vars}
   muted: false,
   pendingMarker: null, // {kind, at} captured when a shortcut was pressed
-  lastBacklog: [],
   logsFor: null, // "hearing/recording" the listed markers and transcript were loaded for
   logsHearing: null, // the hearing the listed markers and transcript belong to
   logsGeneration: 0,
@@ -240,20 +238,12 @@ function alarmText(words) {
   return t(words.key, vars);
 }
 
+// The alarms the server raises from this room's feeds and the spool (FeedsOut.alarms).
 function deriveAlarms(feeds) {
-  const next = new Map();
-  for (const feed of feeds.feeds) {
-    if (feeds.recording_id && feed.connection !== "live" && feed.frames > 0) {
-      next.set(`lost/${feed.camera}`, { key: "console.alarm.lost", vars: { camera: feed.camera } });
-    }
-    if (feed.publishing && feed.audio_silent_s != null && feed.audio_silent_s >= NO_AUDIO_ALARM_S) {
-      next.set(`audio/${feed.camera}`, { key: "console.alarm.noAudio", vars: { camera: feed.camera } });
-    }
-  }
-  desk.lastBacklog = [...desk.lastBacklog, feeds.spool_backlog_bytes].slice(-10);
-  const growing = desk.lastBacklog.length === 10
-    && desk.lastBacklog.every((value, i) => i === 0 || value > desk.lastBacklog[i - 1]);
-  if (growing) next.set("backlog", { key: "console.alarm.backlog", vars: {} });
+  const next = new Map(feeds.alarms.map((alarm) => [
+    `${alarm.kind}/${alarm.camera ?? ""}`,
+    { key: `console.alarm.${alarm.kind}`, vars: alarm.camera === null ? {} : { camera: alarm.camera } },
+  ]));
   const changed = [...next.keys()].some((key) => !desk.local.has(key)) || next.size !== desk.local.size;
   desk.local = next;
   if (changed) showAlarms();
