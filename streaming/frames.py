@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-MediaKind = Literal["video", "audio"]
+from storage.archive import MediaKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from streaming.frames import EncodedFrame, SourceEnded
+from streaming.relay import FrameRelay
 
 HubItem = EncodedFrame | SourceEnded
 
@@ -192,10 +194,12 @@ class Hub:
 
 
 class HubRegistry:
-    """Hubs by (courtroom, camera), created on first use."""
+    """Hubs by (courtroom, camera), created on first use, and each hub's one WHEP relay."""
 
     def __init__(self) -> None:
         self._hubs: dict[tuple[str, str], Hub] = {}
+        # by hub, since a delay line's output hub has viewers and a relay too
+        self._relays: weakref.WeakKeyDictionary[Hub, FrameRelay] = weakref.WeakKeyDictionary()
 
     def hub(self, courtroom_id: str, camera: str) -> Hub:
         key = (courtroom_id, camera)
@@ -203,3 +207,10 @@ class HubRegistry:
         if hub is None:
             hub = self._hubs[key] = Hub()
         return hub
+
+    def relay(self, hub: Hub) -> FrameRelay:
+        """The one relay of a hub (a registry's or a delay line's), created on first use."""
+        relay = self._relays.get(hub)
+        if relay is None:
+            relay = self._relays[hub] = FrameRelay(hub)
+        return relay

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aioice.ice
 from aiortc import RTCConfiguration
 
+from streaming.aiortc_hooks import gather_host_candidates_on
+
 LOOPBACK = "127.0.0.1"
-_discover_host_addresses = aioice.ice.get_host_addresses
 
 
 def install_host_addresses(only: Sequence[str] = ()) -> None:
     """Gather host candidates on `only` (all interfaces when empty), else on loopback."""
-    chosen = list(only)
-
-    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        if chosen:
-            return chosen
-        return _discover_host_addresses(use_ipv4=use_ipv4, use_ipv6=use_ipv6) or [LOOPBACK]
-
-    aioice.ice.get_host_addresses = host_addresses
+    gather_host_candidates_on(only, fallback=LOOPBACK)
 
 
 def rtc_configuration() -> RTCConfiguration:

@@ -1,76 +1,40 @@
-"""The one place that reaches into aiortc's receiver to take frames before its decoder.
+"""A publisher's frames taken from aiortc's receiver before its decoder, with wall-clock times.
 
-aiortc has no encoded-frame API (issues #449, #984). Its `RTCRtpReceiver` puts
-each reassembled frame, after jitter buffer, NACK and RTX handling, on a
-private queue read by a decoder thread. We swap that queue for one that hands
-the frame to us on the event loop (no thread hop, no decoding), swap the
-timestamp mapper for the identity so we see the publisher's own RTP time, and
-wrap the RTCP handler to read sender reports. The private names are pinned to
-aiortc 1.16.0 and covered by the ingest tests.
+aiortc has no encoded-frame API (issues #449, #984). Through the hooks in
+streaming/aiortc_hooks.py, each frame the receiver reassembled (jitter buffer,
+NACK and RTX done) reaches us on the event loop with the publisher's own RTP
+time, never decoded, and the receiver's RTCP sender reports map that time to
+the wall clock.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from aiortc import RTCRtpReceiver
+from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RtcpSrPacket
+from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket
 
 from recorder.bitstream import is_keyframe
-from streaming.frames import EncodedFrame, MediaKind
+from storage.archive import MediaKind
+from streaming.aiortc_hooks import (
+    divert_frames_before_decoder,
+    keep_sender_rtp_timestamps,
+    retransmission_ssrcs,
+    send_pli,
+    watch_rtcp,
+)
+from streaming.frames import EncodedFrame
 from streaming.rtp_clock import RtpClock
 
-log = logging.getLogger(__name__)
-
 FrameSink = Callable[[EncodedFrame], None]
-# aiortc 1.16.0 private attributes (name-mangled) this module replaces or reads.
-_TIMESTAMP_MAPPER = "_RTCRtpReceiver__timestamp_mapper"
-_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
-_RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
-
-
-class _IdentityTimestamps:
-    """Leaves RTP timestamps as sent: `RtpClock` unwraps them and maps them to wall time."""
-
-    @staticmethod
-    def map(timestamp: int) -> int:
-        return timestamp
-
-
-class _FrameHandoff:
-    """Stands in for the receiver's decoder queue.
-
-    `put` is called on the event loop by `_handle_rtp_packet`; the decoder
-    thread aiortc still starts blocks in `get` until the receiver stops.
-    """
-
-    def __init__(self, deliver: Callable[[RTCRtpCodecParameters, Any], None]) -> None:
-        self._deliver = deliver
-        self._stopped = threading.Event()
-
-    def put(self, item: tuple[RTCRtpCodecParameters, Any] | None) -> None:
-        if item is None:
-            self._stopped.set()
-            return
-        codec, jitter_frame = item
-        try:
-            self._deliver(codec, jitter_frame)
-        except Exception:  # one bad frame must not stop the receiver
-            log.exception("dropped a %s frame that could not be handled", codec.name)
-
-    def get(self) -> None:
-        self._stopped.wait()
-        return None
 
 
 def media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:
     """SSRCs that carried media recently (retransmission streams excluded)."""
-    rtx: dict[int, int] = getattr(receiver, _RTX_SSRC)
+    rtx = retransmission_ssrcs(receiver)
     return [s.source for s in receiver.getSynchronizationSources() if s.source not in rtx]
 
 
@@ -81,7 +45,7 @@ def tap_receiver(
     clock: RtpClock | None = None
     pending_report: RtcpSrPacket | None = None  # a report that came before the first frame
 
-    def deliver(codec: RTCRtpCodecParameters, jitter_frame: Any) -> None:
+    def deliver(codec: RTCRtpCodecParameters, jitter_frame: JitterFrame) -> None:
         name = codec.name.lower()
         data: bytes = jitter_frame.data
         if not data:
@@ -105,21 +69,19 @@ def tap_receiver(
             )
         )
 
-    setattr(receiver, _TIMESTAMP_MAPPER, _IdentityTimestamps())
-    setattr(receiver, _DECODER_QUEUE, _FrameHandoff(deliver))
-    handle_rtcp = receiver._handle_rtcp_packet
-    rtx: dict[int, int] = getattr(receiver, _RTX_SSRC)
+    keep_sender_rtp_timestamps(receiver)
+    divert_frames_before_decoder(receiver, deliver)
+    rtx = retransmission_ssrcs(receiver)
 
-    async def handle_rtcp_with_reports(packet: Any) -> None:
+    def read_sender_report(packet: AnyRtcpPacket) -> None:
         nonlocal pending_report
         if isinstance(packet, RtcpSrPacket) and packet.ssrc not in rtx:
             if clock is None:
                 pending_report = packet
             else:
                 _apply_report(clock, packet)
-        await handle_rtcp(packet)
 
-    receiver._handle_rtcp_packet = handle_rtcp_with_reports  # type: ignore[method-assign]
+    watch_rtcp(receiver, read_sender_report)
 
 
 def _apply_report(clock: RtpClock, report: RtcpSrPacket) -> None:
@@ -132,4 +94,4 @@ def _apply_report(clock: RtpClock, report: RtcpSrPacket) -> None:
 async def request_keyframe(receiver: RTCRtpReceiver) -> None:
     """Send an RTCP PLI for every media source of a video receiver."""
     for ssrc in media_ssrcs(receiver):
-        await receiver._send_rtcp_pli(ssrc)
+        await send_pli(receiver, ssrc)

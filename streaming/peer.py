@@ -81,8 +81,9 @@ class BackgroundTasks:
 class HubPeer:
     """A peer connection on one camera's hub: a WHIP publisher or a WHEP viewer.
 
-    Subclasses say how to negotiate (`_negotiate`) and what runs once answered
-    (`_start`); creation, failure clean-up and the shared state live here.
+    Subclasses say how they are created (`create`), how to negotiate
+    (`_negotiate`) and what runs once answered (`_start`); answering, failure
+    clean-up and the shared state live here.
     """
 
     def __init__(self, hub: Hub, on_ended: Callable[[Any], None], pc: RTCPeerConnection) -> None:
@@ -95,10 +96,11 @@ class HubPeer:
         self._closed = False
 
     @classmethod
-    async def create(cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[Any], None]) -> Self:
-        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
+    async def _answered(cls, offer_sdp: str, make: Callable[[RTCPeerConnection], Self]) -> Self:
+        """Check the offer, `make` the peer on a new connection, negotiate and start it;
+        ValueError with a precise reason (and the connection closed) if it cannot be used."""
         offer = checked_offer(offer_sdp)
-        peer = cls(hub, on_ended, new_peer_connection())
+        peer = make(new_peer_connection())
         try:
             await peer._negotiate(offer)
         except BaseException:

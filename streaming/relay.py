@@ -9,27 +9,28 @@ the publisher for one), a full audio queue drops its oldest frame, so a slow
 viewer costs only itself. Per viewer and frame only a queue append and a
 wake-up remain; per packet, aiortc's header, SRTP and send.
 
-The senders are fed through `RTCRtpSender._next_encoded_frame`, replaced on the
-instance (aiortc 1.16.0; covered by tests/integration/test_whep.py): aiortc
-would otherwise re-packetize every frame per viewer and open an Opus encoder
-per viewer it never uses.
+The senders are fed through aiortc_hooks.feed_encoded_frames: aiortc would
+otherwise re-packetize every frame per viewer and open an Opus encoder per
+viewer it never uses. A hub's one relay is kept by the HubRegistry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aiortc.codecs.h264 import H264Encoder
-from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
 
-from streaming.frames import EncodedFrame, MediaKind, SourceEnded
-from streaming.hub import Hub, Subscription
+from storage.archive import MediaKind
+from streaming.aiortc_hooks import h264_payloads, vp8_payloads
+from streaming.frames import EncodedFrame, SourceEnded
+
+if TYPE_CHECKING:  # hub.py's HubRegistry creates the relays
+    from streaming.hub import Hub, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,11 @@ class Packetizer:
 
     def payloads(self, frame: EncodedFrame) -> list[bytes]:
         if frame.codec == "h264":
-            return H264Encoder._packetize(H264Encoder._split_bitstream(frame.data))
+            return h264_payloads(frame.data)
         if frame.codec == "vp8":
             picture_id = self._vp8_picture_id
             self._vp8_picture_id = (picture_id + 1) % (1 << 15)
-            return Vp8Encoder._packetize(frame.data, picture_id)
+            return vp8_payloads(frame.data, picture_id)
         return [frame.data]  # Opus: one packet per payload
 
 
@@ -196,7 +197,7 @@ class FrameRelay:
     """The shared reader of one hub: runs while at least one outlet is attached."""
 
     def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+        self.hub = hub
         self._outlets: list[Outlet] = []
         self._task: asyncio.Task[None] | None = None
         self._subscription: Subscription | None = None
@@ -210,7 +211,7 @@ class FrameRelay:
     def attach(self, outlet: Outlet) -> None:
         self._outlets.append(outlet)
         if self._task is None:
-            self._subscription = self._hub.subscribe(maxsize=RELAY_QUEUE_FRAMES)
+            self._subscription = self.hub.subscribe(maxsize=RELAY_QUEUE_FRAMES)
             self._task = asyncio.ensure_future(self._run(self._subscription))
 
     def detach(self, outlet: Outlet) -> None:
@@ -248,14 +249,3 @@ class FrameRelay:
             return
         for outlet in outlets:
             outlet.offer(frame)
-
-
-_relays: weakref.WeakKeyDictionary[Hub, FrameRelay] = weakref.WeakKeyDictionary()
-
-
-def relay_for(hub: Hub) -> FrameRelay:
-    """The one relay of a hub, created on first use."""
-    relay = _relays.get(hub)
-    if relay is None:
-        relay = _relays[hub] = FrameRelay(hub)
-    return relay

@@ -1,12 +1,12 @@
 """A WHEP viewer: one watcher's peer connection fed, still encoded, from a camera hub.
 
 Nothing is decoded or encoded. The camera's frames are packetized once for
-all viewers by the hub's shared relay (streaming/relay.py); a viewer's RTP
-senders read its own bounded `Outlet`, which never makes the relay wait: a
-viewer that falls behind skips to the next keyframe while the publisher, the
-recorder and the other viewers carry on. Codecs are fixed inside
-setRemoteDescription and the sender uses the first one, so the publisher's
-codec is put first before the offer is applied.
+all viewers by the hub's shared relay (streaming/relay.py, one per hub, kept
+by the HubRegistry); a viewer's RTP senders read its own bounded `Outlet`,
+which never makes the relay wait: a viewer that falls behind skips to the
+next keyframe while the publisher, the recorder and the other viewers carry
+on. Codecs are fixed inside setRemoteDescription and the sender uses the
+first one, so the publisher's codec is put first before the offer is applied.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from collections.abc import Callable
 import av
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
-from aiortc.rtcrtpsender import RTCEncodedFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
-from streaming.frames import MediaKind
-from streaming.hub import Hub
+from storage.archive import MediaKind
+from streaming.aiortc_hooks import EncodedPayloads, feed_encoded_frames, forward_keyframe_requests
 from streaming.peer import HubPeer, answer, apply_offer
-from streaming.relay import FrameRelay, Outlet, relay_for
+from streaming.relay import FrameRelay, Outlet
 from streaming.sdp import offered_kinds
 
 log = logging.getLogger(__name__)
@@ -48,31 +47,34 @@ class RelayTrack(MediaStreamTrack):
 
 
 def feed_sender(sender: RTCRtpSender, outlet: Outlet, kind: MediaKind) -> None:
-    """Make `sender` send the outlet's shared, already packetized frames.
+    """Make `sender` send the outlet's shared, already packetized frames."""
 
-    aiortc 1.16.0's `_run_rtp` asks `_next_encoded_frame` for each frame's
-    payloads and RTP time; it keeps doing headers, SRTP, RTX history and
-    sender reports itself.
-    """
-
-    async def next_encoded_frame(codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+    async def next_frame() -> EncodedPayloads:
         frame = await outlet.next(kind)
-        return RTCEncodedFrame(frame.payloads, frame.timestamp, None)  # type: ignore[arg-type]
+        return frame.payloads, frame.timestamp
 
-    sender._next_encoded_frame = next_encoded_frame  # type: ignore[method-assign]
+    feed_encoded_frames(sender, next_frame)
 
 
 class WhepViewer(HubPeer):
     """One viewer of one camera, from the answered offer until either side hangs up."""
 
     def __init__(
-        self, hub: Hub, on_ended: Callable[[WhepViewer], None], pc: RTCPeerConnection
+        self, relay: FrameRelay, on_ended: Callable[[WhepViewer], None], pc: RTCPeerConnection
     ) -> None:
+        hub = relay.hub
         super().__init__(hub, on_ended, pc)
         self.video_codec = hub.video_codec or DEFAULT_VIDEO_CODEC
         self._tracks: dict[str, RelayTrack] = {}
-        self._relay: FrameRelay = relay_for(hub)
+        self._relay = relay
         self._outlet = Outlet(self.video_codec, hub.request_keyframe, self._codec_changed)
+
+    @classmethod
+    async def create(
+        cls, offer_sdp: str, relay: FrameRelay, *, on_ended: Callable[[WhepViewer], None]
+    ) -> WhepViewer:
+        """Answer the offer of a viewer of `relay`'s hub; ValueError says why it is unusable."""
+        return await cls._answered(offer_sdp, lambda pc: cls(relay, on_ended, pc))
 
     async def _negotiate(self, offer: str) -> None:
         pc = self._pc
@@ -83,8 +85,8 @@ class WhepViewer(HubPeer):
             track = RelayTrack("video")
             video = pc.addTransceiver(track, direction="sendonly")
             video.setCodecPreferences(_video_codecs(self.video_codec))
-            # A viewer's PLI/FIR only sets a flag the packet path never reads: ask the publisher.
-            video.sender._send_keyframe = self._hub.request_keyframe  # type: ignore[method-assign]
+            # packets ignore a viewer's PLI/FIR: the publisher must send the keyframe
+            forward_keyframe_requests(video.sender, self._hub.request_keyframe)
             feed_sender(video.sender, self._outlet, "video")
             transceivers["video"] = (video, track)
         if "audio" in kinds:

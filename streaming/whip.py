@@ -16,7 +16,7 @@ from typing import cast
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
-from streaming.frames import MediaKind
+from storage.archive import MediaKind
 from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
 from streaming.peer import HubPeer, answer, apply_offer
@@ -38,6 +38,13 @@ class WhipPublication(HubPeer):
         super().__init__(hub, on_ended, pc)
         self._created_at = time.monotonic()
         self._video_receiver: RTCRtpReceiver | None = None
+
+    @classmethod
+    async def create(
+        cls, offer_sdp: str, hub: Hub, *, on_ended: Callable[[WhipPublication], None]
+    ) -> WhipPublication:
+        """Answer the offer; raises ValueError with a precise reason when it cannot be used."""
+        return await cls._answered(offer_sdp, lambda pc: cls(hub, on_ended, pc))
 
     async def _negotiate(self, offer: str) -> None:
         pc = self._pc

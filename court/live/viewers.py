@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from court.in_session import ViewerKind
 from court.principals import Principal
-from streaming.hub import Hub
+from streaming.relay import FrameRelay
 from streaming.whep import WhepViewer
 
 
@@ -46,7 +46,7 @@ class ViewerRegistry:
     async def watch(
         self,
         *,
-        hub: Hub,
+        relay: FrameRelay,
         offer_sdp: str,
         watching: Callable[[WhepViewer], Watching],
         on_ended: Callable[[], None] | None = None,
@@ -59,7 +59,7 @@ class ViewerRegistry:
                 on_ended()
 
         offered = time.monotonic()
-        viewer = await WhepViewer.create(offer_sdp, hub, on_ended=ended)
+        viewer = await WhepViewer.create(offer_sdp, relay, on_ended=ended)
         self._viewers[viewer.id] = watching(viewer)
         if self._on_joined is not None:
             self._on_joined(time.monotonic() - offered)

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from streaming.frames import EncodedFrame
-from streaming.hub import Hub
-from streaming.relay import OUTLET_VIDEO_FRAMES, Outlet, RelayFrame, relay_for
+from streaming.hub import Hub, HubRegistry
+from streaming.relay import OUTLET_VIDEO_FRAMES, Outlet, RelayFrame
 from tests.support.camera import CameraPublisher, EncodingCamera
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -276,7 +276,7 @@ async def test_the_relay_packetizes_once_and_a_stalled_viewer_skips_alone() -> N
     hub = Hub()
     keyframes_requested: list[float] = []
     hub.attach_publisher(lambda: keyframes_requested.append(time.monotonic()))
-    relay = relay_for(hub)
+    relay = HubRegistry().relay(hub)
     outlets = [Outlet("h264", hub.request_keyframe, lambda codec: None) for _ in range(50)]
     for outlet in outlets:
         relay.attach(outlet)

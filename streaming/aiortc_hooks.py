@@ -1,0 +1,237 @@
+"""Every private aiortc and aioice name Courtcast relies on, and every process-wide patch.
+
+aiortc has no encoded-frame API (issues #449, #984; PR #562 unmerged) and aioice
+no option to choose interfaces, so receiving, recording and relaying without
+decoding reach into their internals. Those reaches all live here, written
+against aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml), and
+tests/streaming/test_aiortc_hooks.py pins each one: an upgrade that moves a name
+fails there, naming the hook, instead of as a silent stall in a live hearing.
+
+A patch applied twice is applied once: a replacement keeps the original it
+wraps under `_ORIGINAL`, and applying again wraps that original, never a patch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import aioice.ice
+from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs import CODECS
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
+from aiortc.rtcrtpsender import RTCEncodedFrame
+from aiortc.rtp import AnyRtcpPacket
+
+log = logging.getLogger(__name__)
+
+_ORIGINAL = "_courtcast_original"  # marks a replacement and keeps what it replaced
+# RTCRtpReceiver's name-mangled attributes (aiortc 1.16.0, set in its __init__).
+TIMESTAMP_MAPPER = "_RTCRtpReceiver__timestamp_mapper"
+DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
+
+FrameDelivery = Callable[[RTCRtpCodecParameters, JitterFrame], None]
+EncodedPayloads = tuple[list[bytes], int]  # one frame's RTP payloads and its RTP timestamp
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _patched(replacement: _F, original: object) -> _F:
+    setattr(replacement, _ORIGINAL, original)
+    return replacement
+
+
+def unpatched(current: _F) -> _F:
+    """What aiortc or aioice had before any of our patches."""
+    original: _F = getattr(current, _ORIGINAL, current)
+    return original
+
+
+# Process-wide patches
+
+
+def add_h264_profiles(profile_level_ids: Sequence[str]) -> None:
+    """Offer these H.264 profiles (packetization-mode 1, with RTX) besides aiortc's own.
+
+    aiortc 1.16.0 negotiates from the module-level table `aiortc.codecs.CODECS`
+    and offers only Constrained Baseline; a profile already in it is skipped.
+    """
+    video = CODECS["video"]
+    known = {str(c.parameters.get("profile-level-id", "")) for c in video}
+    next_pt = max(c.payloadType or 0 for c in video) + 1
+    for profile_level_id in profile_level_ids:
+        if profile_level_id in known:
+            continue
+        video.append(
+            RTCRtpCodecParameters(
+                mimeType="video/H264",
+                clockRate=90000,
+                payloadType=next_pt,
+                rtcpFeedback=[
+                    RTCRtcpFeedback(type="nack"),
+                    RTCRtcpFeedback(type="nack", parameter="pli"),
+                    RTCRtcpFeedback(type="goog-remb"),
+                ],
+                parameters={
+                    "level-asymmetry-allowed": "1",
+                    "packetization-mode": "1",
+                    "profile-level-id": profile_level_id,
+                },
+            )
+        )
+        video.append(
+            RTCRtpCodecParameters(
+                mimeType="video/rtx",
+                clockRate=90000,
+                payloadType=next_pt + 1,
+                parameters={"apt": next_pt},
+            )
+        )
+        next_pt += 2
+
+
+def set_opus_parameters(parameters: Mapping[str, int]) -> None:
+    """Add fmtp parameters to the Opus entry of `CODECS` (aiortc 1.16.0 drops useinbandfec)."""
+    opus = next(c for c in CODECS["audio"] if c.mimeType.lower() == "audio/opus")
+    opus.parameters.update(parameters)
+
+
+def gather_host_candidates_on(only: Sequence[str], fallback: str) -> None:
+    """Gather host candidates on `only`; when empty, on every interface, else on `fallback`.
+
+    aioice 0.13.0's `Connection.gather_candidates` calls the module-level
+    `aioice.ice.get_host_addresses(use_ipv4=..., use_ipv6=...)`, which skips
+    loopback and has no option to restrict interfaces. Applying again replaces
+    the previous choice.
+    """
+    chosen = list(only)
+    discover = unpatched(aioice.ice.get_host_addresses)
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        if chosen:
+            return chosen
+        return discover(use_ipv4=use_ipv4, use_ipv6=use_ipv6) or [fallback]
+
+    aioice.ice.get_host_addresses = _patched(host_addresses, discover)
+
+
+# RTCRtpReceiver: frames after reassembly, before the decoder (before `receive()` starts it)
+
+
+class _FrameHandoff:
+    """Stands in for the receiver's decoder queue (a `queue.Queue` in aiortc 1.16.0).
+
+    `_handle_rtp_packet` calls `put((codec, frame))` on the event loop and
+    `put(None)` when it stops; the decoder thread aiortc still starts blocks in
+    `get` until then, and leaves on the None it returns.
+    """
+
+    def __init__(self, deliver: FrameDelivery) -> None:
+        self._deliver = deliver
+        self._stopped = threading.Event()
+
+    def put(self, item: tuple[RTCRtpCodecParameters, JitterFrame] | None) -> None:
+        if item is None:
+            self._stopped.set()
+            return
+        codec, jitter_frame = item
+        try:
+            self._deliver(codec, jitter_frame)
+        except Exception:  # one bad frame must not stop the receiver
+            log.exception("dropped a %s frame that could not be handled", codec.name)
+
+    def get(self) -> None:
+        self._stopped.wait()
+        return None
+
+
+class _IdentityTimestamps:
+    """Stands in for aiortc's `TimestampMapper`, which rebases each receiver's RTP time to 0."""
+
+    @staticmethod
+    def map(timestamp: int) -> int:
+        return timestamp
+
+
+def divert_frames_before_decoder(receiver: RTCRtpReceiver, deliver: FrameDelivery) -> None:
+    """Hand each reassembled frame (NACK, RTX and jitter buffer done) to `deliver` on the
+    event loop instead of aiortc's decoder thread: nothing is decoded."""
+    setattr(receiver, DECODER_QUEUE, _FrameHandoff(deliver))
+
+
+def keep_sender_rtp_timestamps(receiver: RTCRtpReceiver) -> None:
+    """Leave frames' RTP timestamps as the publisher sent them, so sender reports map them."""
+    setattr(receiver, TIMESTAMP_MAPPER, _IdentityTimestamps())
+
+
+def retransmission_ssrcs(receiver: RTCRtpReceiver) -> Mapping[int, int]:
+    """RTX SSRC -> media SSRC: aiortc 1.16.0 fills this dict in place in `receive()`."""
+    rtx: Mapping[int, int] = getattr(receiver, RTX_SSRC)
+    return rtx
+
+
+def watch_rtcp(receiver: RTCRtpReceiver, on_packet: Callable[[AnyRtcpPacket], None]) -> None:
+    """Show `on_packet` each RTCP packet the receiver gets (sender reports), before aiortc.
+
+    The DTLS transport calls `receiver._handle_rtcp_packet(packet)` through the
+    instance, so a replacement on the instance sees every packet.
+    """
+    handle = unpatched(receiver._handle_rtcp_packet)
+
+    async def handle_and_watch(packet: AnyRtcpPacket) -> None:
+        on_packet(packet)
+        await handle(packet)
+
+    receiver._handle_rtcp_packet = _patched(handle_and_watch, handle)  # type: ignore[method-assign]
+
+
+async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    """RTCP PLI for one media source: aiortc sends one itself only when decoding fails."""
+    await receiver._send_rtcp_pli(media_ssrc)
+
+
+# RTCRtpSender: frames already packetized, keyframe requests passed upstream
+
+
+def feed_encoded_frames(
+    sender: RTCRtpSender, next_frame: Callable[[], Awaitable[EncodedPayloads]]
+) -> None:
+    """Send the payloads `next_frame` returns, skipping the track and the encoder.
+
+    aiortc 1.16.0's `_run_rtp` asks `_next_encoded_frame(codec)` for each
+    frame's payloads and RTP time, then does headers, SRTP, RTX history and
+    sender reports itself.
+    """
+
+    async def next_encoded_frame(codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+        payloads, timestamp = await next_frame()
+        return RTCEncodedFrame(payloads, timestamp, None)  # type: ignore[arg-type]
+
+    sender._next_encoded_frame = next_encoded_frame  # type: ignore[method-assign]
+
+
+def forward_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None]) -> None:
+    """Call `request` on a viewer's PLI or FIR.
+
+    aiortc 1.16.0's `_handle_rtcp_packet` calls `_send_keyframe()`, which only
+    sets a flag the encoder reads: packets fed by `feed_encoded_frames` ignore it.
+    """
+    sender._send_keyframe = request  # type: ignore[method-assign]
+
+
+# Packetizers: aiortc's own, without its encoders
+
+
+def h264_payloads(access_unit: bytes) -> list[bytes]:
+    """An Annex-B access unit as FU-A/STAP-A/single-NAL payloads (no start code: none)."""
+    return H264Encoder._packetize(H264Encoder._split_bitstream(access_unit))
+
+
+def vp8_payloads(frame: bytes, picture_id: int) -> list[bytes]:
+    """A VP8 frame as payloads with their descriptor (15-bit picture id)."""
+    return Vp8Encoder._packetize(frame, picture_id)

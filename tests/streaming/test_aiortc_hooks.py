@@ -1,0 +1,227 @@
+"""Pins for streaming/aiortc_hooks.py: each fails naming its hook when aiortc or aioice moves
+what the hook relies on, and every patch applied twice acts as once."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aioice
+import aioice.ice
+import aiortc
+import aiortc.codecs
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.codecs import CODECS
+from aiortc.rtcrtpparameters import (
+    RTCRtpCodecParameters,
+    RTCRtpDecodingParameters,
+    RTCRtpReceiveParameters,
+    RTCRtpRtxParameters,
+)
+from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
+from aiortc.rtcrtpsender import RTCEncodedFrame
+from aiortc.rtp import (
+    RTCP_PSFB_PLI,
+    RtcpPsfbPacket,
+    RtcpSenderInfo,
+    RtcpSrPacket,
+    RtpPacket,
+)
+
+from streaming import aiortc_hooks as hooks
+
+LOOPBACK = "127.0.0.1"
+VP8_KEYFRAME = b"\x10\x02\x00\x9d\x01\x2a" + bytes(20)
+ONCE_AND_TWICE = pytest.mark.parametrize("times", [1, 2], ids=["once", "twice"])
+
+
+def moved(hook: str, what: str) -> str:
+    return (
+        f"aiortc_hooks.{hook}: {what} (aiortc {aiortc.__version__}, aioice {aioice.__version__})."
+        " An upgrade moved or changed a private name this hook relies on: read the new"
+        " release's source, rewrite the hook against it (or drop it if a public API now does"
+        " the job), then update this pin."
+    )
+
+
+def require(owner: object, name: str, hook: str) -> None:
+    owner_name = getattr(owner, "__qualname__", type(owner).__qualname__)
+    assert hasattr(owner, name), moved(hook, f"{owner_name} has no {name}")
+
+
+def require_source(function: Callable[..., Any], text: str, hook: str) -> None:
+    """The hook relies on aiortc's code doing `text` (checked where behaviour is impractical)."""
+    source = inspect.getsource(function)
+    assert text in source, moved(hook, f"{function.__qualname__} no longer does `{text}`")
+
+
+@pytest.fixture
+async def video() -> AsyncIterator[RTCRtpTransceiver]:
+    pc = RTCPeerConnection()
+    yield pc.addTransceiver("video", direction="sendrecv")
+    await pc.close()
+
+
+@pytest.fixture
+def codec_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiortc's table as it is now, restored afterwards (a patch changes it process-wide)."""
+    for kind in ("audio", "video"):
+        monkeypatch.setitem(CODECS, kind, copy.deepcopy(CODECS[kind]))
+
+
+@ONCE_AND_TWICE
+@pytest.mark.usefixtures("codec_table")
+def test_extra_h264_profiles_are_offered(times: int) -> None:
+    require(aiortc.codecs, "CODECS", "add_h264_profiles")
+    before = len(CODECS["video"])
+    for _ in range(times):
+        hooks.add_h264_profiles(["640c1f", "42e01f"])  # 42e01f is aiortc's own already
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    assert capabilities is not None
+    profiles = [c.parameters.get("profile-level-id") for c in capabilities.codecs]
+    assert profiles.count("640c1f") == 1, moved("add_h264_profiles", "CODECS is not offered")
+    assert len(CODECS["video"]) == before + 2  # H.264 and its RTX, once
+
+
+@ONCE_AND_TWICE
+@pytest.mark.usefixtures("codec_table")
+def test_opus_parameters_are_offered(times: int) -> None:
+    for _ in range(times):
+        hooks.set_opus_parameters({"useinbandfec": 1})
+    capabilities = RTCRtpSender.getCapabilities("audio")
+    assert capabilities is not None
+    opus = [c for c in capabilities.codecs if c.mimeType.lower() == "audio/opus"]
+    assert [c.parameters.get("useinbandfec") for c in opus] == [1], moved(
+        "set_opus_parameters", "CODECS['audio'] no longer holds the Opus entry aiortc offers"
+    )
+
+
+@ONCE_AND_TWICE
+async def test_host_candidates_are_gathered_where_chosen(
+    times: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require(aioice.ice, "get_host_addresses", "gather_host_candidates_on")
+    require_source(
+        aioice.ice.Connection.gather_candidates, "get_host_addresses(", "gather_host_candidates_on"
+    )
+    aioice_own = hooks.unpatched(aioice.ice.get_host_addresses)
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", aioice.ice.get_host_addresses)
+    for _ in range(times):
+        hooks.gather_host_candidates_on([LOOPBACK], fallback="::1")
+    assert hooks.unpatched(aioice.ice.get_host_addresses) is aioice_own, "a patch wraps a patch"
+    connection = aioice.Connection(ice_controlling=True)
+    try:
+        await connection.gather_candidates()
+        hosts = {candidate.host for candidate in connection.local_candidates}
+    finally:
+        await connection.close()
+    assert hosts == {LOOPBACK}, moved("gather_host_candidates_on", f"aioice gathered on {hosts}")
+
+
+def test_host_candidates_fall_back_when_none_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: [])
+    hooks.gather_host_candidates_on([], fallback=LOOPBACK)
+    assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False) == [LOOPBACK]
+
+
+@ONCE_AND_TWICE
+async def test_receiver_hands_over_frames_with_rtp_time_and_shows_rtcp(
+    times: int, video: RTCRtpTransceiver
+) -> None:
+    receiver = video.receiver
+    for name in (hooks.DECODER_QUEUE, hooks.TIMESTAMP_MAPPER, hooks.RTX_SSRC):
+        require(receiver, name, "divert_frames_before_decoder, keep_sender_rtp_timestamps")
+    require_source(RTCRtpReceiver.receive, "self.__decoder_queue,", "divert_frames_before_decoder")
+    require_source(decoder_worker, "task = input_q.get()", "divert_frames_before_decoder")
+    require_source(decoder_worker, "if task is None:", "divert_frames_before_decoder")
+    require(receiver, "_handle_rtcp_packet", "watch_rtcp")
+    frames: list[tuple[str, int]] = []
+    reports: list[object] = []
+    for _ in range(times):
+        hooks.keep_sender_rtp_timestamps(receiver)
+        hooks.divert_frames_before_decoder(
+            receiver, lambda codec, frame: frames.append((codec.name, frame.timestamp))
+        )
+        hooks.watch_rtcp(receiver, reports.append)
+    receiver._track = RemoteStreamTrack(kind="video")  # as setRemoteDescription does
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+    rtx = RTCRtpCodecParameters(
+        mimeType="video/rtx", clockRate=90000, payloadType=97, parameters={"apt": 96}
+    )
+    encoding = RTCRtpDecodingParameters(ssrc=1234, payloadType=96, rtx=RTCRtpRtxParameters(5678))
+    await receiver.receive(RTCRtpReceiveParameters(codecs=[vp8, rtx], encodings=[encoding]))
+    try:
+        assert dict(hooks.retransmission_ssrcs(receiver)) == {5678: 1234}, moved(
+            "retransmission_ssrcs", "receive() no longer fills the RTX map"
+        )
+        for number, timestamp in enumerate([1_000_000, 1_003_000, 1_006_000]):
+            payload = hooks.vp8_payloads(VP8_KEYFRAME, number)[0]
+            packet = RtpPacket(
+                payload_type=96, marker=1, sequence_number=number, timestamp=timestamp, ssrc=1234
+            )
+            packet.payload = payload
+            await receiver._handle_rtp_packet(packet, arrival_time_ms=33 * number)
+        info = RtcpSenderInfo(ntp_timestamp=1, rtp_timestamp=2, packet_count=3, octet_count=4)
+        report = RtcpSrPacket(ssrc=1234, sender_info=info)
+        await receiver._handle_rtcp_packet(report)
+    finally:
+        await receiver.stop()
+    # the jitter buffer lets a frame out when the next one starts
+    assert frames == [("VP8", 1_000_000), ("VP8", 1_003_000)], moved(
+        "divert_frames_before_decoder, keep_sender_rtp_timestamps",
+        f"frames reached us as {frames}",
+    )
+    assert reports == [report], moved("watch_rtcp", f"the watcher saw {reports}")
+
+
+def test_pli_goes_through_the_receiver() -> None:
+    require(RTCRtpReceiver, "_send_rtcp_pli", "send_pli")
+    parameters = list(inspect.signature(RTCRtpReceiver._send_rtcp_pli).parameters)
+    assert parameters == ["self", "media_ssrc"], moved("send_pli", f"it takes {parameters}")
+
+
+@ONCE_AND_TWICE
+async def test_sender_sends_fed_payloads_and_forwards_keyframe_requests(
+    times: int, video: RTCRtpTransceiver
+) -> None:
+    sender = video.sender
+    require(sender, "_next_encoded_frame", "feed_encoded_frames")
+    require_source(
+        RTCRtpSender._run_rtp, "await self._next_encoded_frame(codec)", "feed_encoded_frames"
+    )
+    require_source(RTCRtpSender._run_rtp, "enc_frame.payloads", "feed_encoded_frames")
+    require(sender, "_send_keyframe", "forward_keyframe_requests")
+    requests: list[str] = []
+
+    async def next_frame() -> hooks.EncodedPayloads:
+        return [b"one", b"two"], 3000
+
+    for _ in range(times):
+        hooks.feed_encoded_frames(sender, next_frame)
+        hooks.forward_keyframe_requests(sender, lambda: requests.append("pli"))
+    codec = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000, payloadType=102)
+    frame = await sender._next_encoded_frame(codec)
+    assert isinstance(frame, RTCEncodedFrame), moved("feed_encoded_frames", f"got {frame!r}")
+    assert (frame.payloads, frame.timestamp, frame.audio_level) == ([b"one", b"two"], 3000, None)
+    pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=sender._ssrc)
+    await sender._handle_rtcp_packet(pli)
+    assert requests == ["pli"], moved("forward_keyframe_requests", "a PLI did not reach us")
+
+
+def test_h264_access_units_become_payloads() -> None:
+    for name in ("_packetize", "_split_bitstream"):
+        require(aiortc.codecs.h264.H264Encoder, name, "h264_payloads")
+    sps_pps = b"\x00\x00\x00\x01\x67\x42\x00\x1f\x00\x00\x00\x01\x68\xce"
+    payloads = hooks.h264_payloads(sps_pps + b"\x00\x00\x01\x65" + bytes(3000))
+    assert payloads[0][0] & 0x1F == 24, moved("h264_payloads", "SPS and PPS are not a STAP-A")
+    assert {p[0] & 0x1F for p in payloads[1:]} == {28}, moved("h264_payloads", "no FU-A")
+    assert hooks.h264_payloads(b"no start code") == []
+
+
+def test_vp8_frames_become_payloads() -> None:
+    require(aiortc.codecs.vpx.Vp8Encoder, "_packetize", "vp8_payloads")
+    payloads = hooks.vp8_payloads(VP8_KEYFRAME, picture_id=300)
+    assert payloads == [b"\x90\x80\x81\x2c" + VP8_KEYFRAME], moved("vp8_payloads", f"{payloads}")
