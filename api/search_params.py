@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.time_range import BoundedDatetime
-from api.visibility import search_scope
 from court.principals import Principal
+from court.visibility import search_scope
 from storage.search import Page, Row, SearchFilters
 
 

@@ -12,11 +12,11 @@ from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.recording_view import recording_out
 from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
 from api.search_params import SearchQuery, run_search
-from api.visibility import visible_recording
 from court import markers
 from court.playback import archive_playlist
 from court.principals import bearer_secret, link_or_bearer_principal
 from court.recordings import stop_for
+from court.visibility import visible_recording
 from storage.search import search_recordings
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
