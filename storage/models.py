@@ -341,7 +341,7 @@ class AccessCode(Base):
     """A code a family member types to watch a restricted hearing; only its hash is kept.
 
     `hash_scheme` says how: 'hmac-sha256' (keyed with the installation's secret; see
-    api/access_codes.py) or 'sha256' (rows made before migration 0009, rewritten keyed the
+    court/live/access_codes.py) or 'sha256' (rows made before migration 0009, rewritten keyed the
     first time their code opens).
     """
 

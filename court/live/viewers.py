@@ -30,7 +30,7 @@ class Watching:
     principal: Principal | None = None  # staff
     code_id: str | None = None
     address: str = ""  # the client's, for the per-address cap
-    device_id: str | None = None  # a code holder's device (api/access_codes.py CodePass)
+    device_id: str | None = None  # a code holder's device (court/live/access_codes.py CodePass)
 
     @property
     def real_time(self) -> bool:

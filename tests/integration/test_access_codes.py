@@ -116,7 +116,7 @@ async def test_a_burst_of_wrong_codes_gets_429_for_that_address_only_and_is_audi
 async def test_unknown_revoked_and_other_hearings_codes_get_identical_answers(
     court: RunningServer,
 ) -> None:
-    """Only an expired code of this hearing is told apart (api/access_codes.py says why)."""
+    """Only an expired code of this hearing is told apart (court/live/access_codes.py says why)."""
     async with court.client() as admin:
         hearing = await restricted_in_session(admin)
         elsewhere = await create_hearing(
