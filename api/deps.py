@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
 from court.courtrooms import find_courtroom
-from court.principals import Principal, Role, bearer_secret, find_principal
+from court.evidence_refusal import Requester
+from court.principals import STAFF_ROLES, Principal, Role, bearer_secret, find_principal
 from court.runtime import Runtime
 from court.visibility import require_courtroom, visible_hearing, visible_recording
 from storage.models import Courtroom, Hearing, Recording
@@ -76,7 +77,7 @@ def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal
 
 Admin = Annotated[Principal, Depends(require("admin"))]
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
-Staff = Annotated[Principal, Depends(require("admin", "operator", "judge", "clerk"))]
+Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 
 
 # Declare the role dependency (Operator, Staff, ...) before these in a route's parameters:
@@ -122,3 +123,10 @@ async def get_operated_courtroom(
 
 
 OperatedCourtroom = Annotated[Courtroom, Depends(get_operated_courtroom)]
+
+
+def requester(request: Request, principal: Principal) -> Requester:
+    """Who asks, as the audit log names them: the token, the path, the client address."""
+    return Requester(
+        principal, target=request.url.path, source=request.client.host if request.client else ""
+    )

@@ -13,17 +13,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from court.archiving import Archive
+from court.hearings import begin_recording
+from court.live.guard import LiveGuard
 from court.monitoring.metrics import Timings
+from court.principals import Principal
 from court.publications import Publications
 from court.sealing import seal_recording
+from court.visibility import require_courtroom, visible_recording
+from recorder.retention import RetentionClass
 from recorder.session import RecordingSession
 from recorder.uploader import Uploader
 from storage.catalog import track_prefix
 from storage.db import Database
 from storage.keyring import KeyRing
 from storage.keys import TrackPrefix
-from storage.models import Recording
+from storage.models import Hearing, Recording
 from storage.objects import ObjectStore
 from streaming.frames import SourceEnded
 from streaming.hub import HubRegistry, Subscription
@@ -202,3 +209,35 @@ class Recordings:
         for recording_id in list(self._running):
             await self.stop_recording(recording_id, status="interrupted")
         await self.uploader.close()
+
+
+async def stop_for(
+    session: AsyncSession, principal: Principal, recordings: Recordings, recording_id: str
+) -> Recording:
+    """Stop a recording the caller may see and operate; everything already received is
+    segmented, stored and indexed before this returns. A stopped one is left as it is."""
+    recording = await visible_recording(session, principal, recording_id)
+    require_courtroom(principal, recording.courtroom_id)
+    if recording.status == "recording":
+        await recordings.stop_recording(recording.id)
+        await session.refresh(recording)
+    return recording
+
+
+async def record_hearing(
+    session: AsyncSession,
+    principal: Principal,
+    hearing: Hearing,
+    *,
+    retention_classes: dict[str, RetentionClass],
+    recordings: Recordings,
+    live_guard: LiveGuard,
+) -> Recording:
+    """Start recording a hearing in one step: its index row (with the retention its case's
+    class gives), the hearing in session, the viewers judged again, then every camera."""
+    recording, cameras = await begin_recording(
+        session, principal, hearing, retention_classes=retention_classes
+    )
+    await live_guard.check_now()  # viewers of a hearing that was previewing are judged
+    await recordings.start_recording(recording, cameras=cameras)
+    return recording

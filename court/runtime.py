@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from court.archiving import Archive
 from court.crash_resume import resume_after_crash
+from court.exports import Evidence
 from court.live.access_codes import AccessCodeDesk
 from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
@@ -154,6 +155,11 @@ class Runtime:
             audit_checkpoints=audit_checkpoints,
             metrics=metrics,
         )
+
+    @property
+    def evidence(self) -> Evidence:
+        """What certified clips and packages read from and answer to."""
+        return Evidence(self.store, self.keyring, self.audit)
 
     async def close(self) -> None:
         await self.live_guard.close()

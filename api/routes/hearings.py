@@ -30,7 +30,8 @@ from api.schemas import (
     RecordingSummary,
 )
 from api.search_params import SearchQuery, run_search
-from court.hearings import HearingChanges, begin_recording, change_hearing, schedule_hearing
+from court.hearings import HearingChanges, change_hearing, schedule_hearing
+from court.recordings import record_hearing
 from storage.models import Hearing
 from storage.search import search_hearings
 from storage.search_rows import HearingRow, hearing_rows
@@ -113,9 +114,12 @@ async def start_recording(
     principal: Operator,
     hearing: OperatedHearing,
 ) -> RecordingOut:
-    recording, cameras = await begin_recording(
-        session, principal, hearing, retention_classes=settings.retention_table
+    recording = await record_hearing(
+        session,
+        principal,
+        hearing,
+        retention_classes=settings.retention_table,
+        recordings=runtime.recordings,
+        live_guard=runtime.live_guard,
     )
-    await runtime.live_guard.check_now()  # viewers of a hearing that was previewing are judged
-    await runtime.recordings.start_recording(recording, cameras=cameras)
     return await recording_out(session, runtime, recording)
