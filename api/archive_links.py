@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.playback import object_name
 from court.runtime import Runtime
-from recorder.records import content_type_of
+from storage.archive import content_type_of
 from storage.catalog import track_objects
 from storage.models import Hearing, InitSegment, Recording, Segment
 

@@ -21,10 +21,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from recorder.spool import TrackSpool
+from storage.archive import OpeningRecord
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import WhipPublisher
@@ -67,6 +68,14 @@ async def _until_gap_indexed(server: RunningServer, recording_id: str) -> float:
             await asyncio.sleep(0.02)
 
 
+def _opening(sequence: int) -> OpeningRecord:
+    """An opening note of the recorder's size (its content does not matter here)."""
+    key = f"court/room/2026/01/01/rec/bench/seg-{sequence:08d}.m4s"
+    return OpeningRecord(
+        "rec", "bench", 1, sequence, key, "m4s", (1, 90_000), datetime.now(UTC), False
+    )
+
+
 def fsync_cost(directory: Path) -> tuple[float, float]:
     """Mean milliseconds to write one fragment, with and without fsync."""
     data = bytes(FRAGMENT_BYTES)
@@ -78,7 +87,7 @@ def fsync_cost(directory: Path) -> tuple[float, float]:
             if n % 4 == 0:
                 if n:
                     spool.finish_segment(f"seg-{n // 4:08d}.m4s")
-                spool.begin_segment(f"seg-{n // 4 + 1:08d}.m4s", {"sequence": n // 4 + 1})
+                spool.begin_segment(f"seg-{n // 4 + 1:08d}.m4s", _opening(n // 4 + 1))
             spool.append_fragment(f"seg-{n // 4 + 1:08d}.m4s", data)
         spool.close()
         results.append((time.perf_counter() - started) / FSYNC_FRAGMENTS * 1000)

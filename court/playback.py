@@ -13,6 +13,7 @@ from court.live.signed_urls import UrlSigner
 from court.principals import Principal, link_subject
 from court.visibility import visible_recording
 from storage.catalog import recording_gaps, track_objects
+from storage.keys import parse_object_key
 from storage.models import InitSegment, Segment
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
@@ -49,7 +50,7 @@ async def archive_playlist(
 
 
 def object_name(item: InitSegment | Segment) -> str:
-    return item.object_key.rsplit("/", 1)[1]
+    return str(parse_object_key(item.object_key).name)
 
 
 def playlist_items(

@@ -9,7 +9,6 @@ read back from the fragments themselves, and it becomes a finished segment.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -17,9 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from recorder.isobmff import complete_length, video_timing
-from recorder.records import ObjectRecord, SegmentRecord, record_from_json, record_to_json
 from recorder.spool import OPENING_SUFFIX, PART_SUFFIX, RECORD_SUFFIX
 from recorder.uploader import UploadJob
+from storage.archive import ObjectRecord, OpeningRecord, SegmentRecord, object_record_from_json
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def recover_track(directory: Path) -> RecoveredTrack:
             continue  # a partial segment that could not be finished
         path = sidecar.with_name(sidecar.name[: -len(RECORD_SUFFIX)])
         if path.exists():
-            records.append((record_from_json(sidecar.read_text(encoding="utf-8")), path))
+            records.append((object_record_from_json(sidecar.read_text(encoding="utf-8")), path))
     records.sort(key=lambda item: _upload_order(item[0]))
     segments = [record for record, _ in records if isinstance(record, SegmentRecord)]
     last = max(segments, key=lambda record: record.sequence, default=None)
@@ -63,8 +62,8 @@ def _finish_partial(opening: Path) -> None:
     final = part.with_name(part.name[: -len(PART_SUFFIX)])
     if not part.exists() and final.exists():
         os.replace(final, part)  # died between the rename and writing its record
-    opened = json.loads(opening.read_text(encoding="utf-8"))
-    if opened.get("video_track") is None:
+    opened = OpeningRecord.from_json(opening.read_text(encoding="utf-8"))
+    if opened.video_track is None:
         log.error("cannot finish %s: only fMP4 segments are recovered; left in the spool", part)
         return
     data = part.read_bytes() if part.exists() else b""
@@ -74,25 +73,14 @@ def _finish_partial(opening: Path) -> None:
         opening.unlink()
         return
     data = data[:keep]
-    frames, duration = video_timing(data, *opened["video_track"])
+    frames, duration = video_timing(data, *opened.video_track)
     with open(part, "r+b") as file:
         file.truncate(keep)
         os.fsync(file.fileno())
-    record = SegmentRecord(
-        recording_id=opened["recording_id"],
-        camera=opened["camera"],
-        epoch=opened["epoch"],
-        sequence=opened["sequence"],
-        key=opened["key"],
-        extension=opened["extension"],
-        started_at=datetime.fromisoformat(opened["started_at"]),
-        duration_s=duration,
-        size=keep,
-        sha256=hashlib.sha256(data).hexdigest(),
-        frames=frames,
-        discontinuity=opened["discontinuity"],
+    record = opened.finished(
+        duration_s=duration, size=keep, sha256=hashlib.sha256(data).hexdigest(), frames=frames
     )
-    final.with_name(final.name + RECORD_SUFFIX).write_text(record_to_json(record), encoding="utf-8")
+    final.with_name(final.name + RECORD_SUFFIX).write_text(record.to_json(), encoding="utf-8")
     os.replace(part, final)
     opening.unlink()
 

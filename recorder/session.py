@@ -16,13 +16,13 @@ from pathlib import Path
 
 from recorder.isobmff import video_track_of
 from recorder.media import EncodedMedia
-from recorder.records import InitRecord, ObjectRecord, SegmentRecord
 from recorder.segment_plan import FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
 from recorder.segmenter import Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob
 from recorder.webm_segmenter import WebmSegmenter
-from storage.keys import TrackPrefix
+from storage.archive import InitRecord, ObjectRecord, OpeningRecord, SegmentRecord
+from storage.keys import TrackPrefix, parse_object_key
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class TrackRecorder:
         self._last_epoch, self._last_sequence = numbered_until
         self._resumed = self._sequence_base > 0  # the next segment follows a break
         self._video_tracks: dict[int, tuple[int, int]] = {}  # epoch -> (track id, timescale)
+        self._open: OpeningRecord | None = None  # the segment growing in the spool
 
     def write(self, frame: EncodedMedia) -> bool:
         """Record one frame; True when the segmenter wants a keyframe (send a PLI)."""
@@ -127,28 +128,30 @@ class TrackRecorder:
                 sequence = event.sequence + self._sequence_base
                 name = self._segment_name(sequence)
                 if sequence > self._last_sequence:
-                    self._spool.begin_segment(name, self._opening(epoch, sequence, event))
+                    self._open = self._opening(epoch, sequence, event)
+                    self._spool.begin_segment(name, self._open)
                     self._last_sequence = sequence
                 self._spool.append_fragment(name, event.data)
             else:
-                self._store_segment(epoch, event)
+                self._store_segment(event)
 
-    def _opening(self, epoch: int, sequence: int, chunk: FragmentChunk) -> dict[str, object]:
-        """What recovery needs to index this segment should the process die while it grows."""
-        return {
-            "recording_id": self._recording_id,
-            "camera": self._camera,
-            "epoch": epoch,
-            "sequence": sequence,
-            "key": self._segment_key(sequence),
-            "extension": self._container.segment_extension,
-            "video_track": self._video_tracks.get(epoch),
-            "started_at": datetime.fromtimestamp(chunk.started_at, UTC).isoformat(),
-            "discontinuity": chunk.discontinuity or self._resumed,
-        }
+    def _opening(self, epoch: int, sequence: int, chunk: FragmentChunk) -> OpeningRecord:
+        """What recovery needs to index this segment should the process die while it grows;
+        the segment's own record is made from it once the segment closes."""
+        return OpeningRecord(
+            recording_id=self._recording_id,
+            camera=self._camera,
+            epoch=epoch,
+            sequence=sequence,
+            key=self._segment_key(sequence),
+            extension=self._container.segment_extension,
+            video_track=self._video_tracks.get(epoch),
+            started_at=datetime.fromtimestamp(chunk.started_at, UTC),
+            discontinuity=chunk.discontinuity or self._resumed,
+        )
 
     def _segment_name(self, sequence: int) -> str:
-        return self._segment_key(sequence).rsplit("/", 1)[1]
+        return _spool_name(self._segment_key(sequence))
 
     def _segment_key(self, sequence: int) -> str:
         return self._prefix.segment_key(sequence, self._container.segment_extension)
@@ -157,7 +160,7 @@ class TrackRecorder:
         if self._container.init_extension == "mp4":
             self._video_tracks[epoch] = video_track_of(chunk.data)
         key = self._prefix.init_key(epoch, self._container.init_extension)
-        spooled = self._spool.write_whole(key.rsplit("/", 1)[1], chunk.data)
+        spooled = self._spool.write_whole(_spool_name(key), chunk.data)
         self._hand_over(
             spooled,
             InitRecord(
@@ -173,25 +176,19 @@ class TrackRecorder:
             ),
         )
 
-    def _store_segment(self, epoch: int, closed: SegmentClosed) -> None:
-        sequence = closed.sequence + self._sequence_base
-        spooled = self._spool.finish_segment(self._segment_name(sequence))
-        resumed, self._resumed = self._resumed, False
+    def _store_segment(self, closed: SegmentClosed) -> None:
+        spooled = self._spool.finish_segment(
+            self._segment_name(closed.sequence + self._sequence_base)
+        )
+        opening, self._open, self._resumed = self._open, None, False
+        assert opening is not None  # the spool had the segment open, so it began here
         self._hand_over(
             spooled,
-            SegmentRecord(
-                recording_id=self._recording_id,
-                camera=self._camera,
-                epoch=epoch,
-                sequence=sequence,
-                key=self._segment_key(sequence),
-                extension=self._container.segment_extension,
-                started_at=datetime.fromtimestamp(closed.started_at, UTC),
+            opening.finished(
                 duration_s=closed.duration_s,
                 size=spooled.size,
                 sha256=spooled.sha256,
                 frames=closed.frames,
-                discontinuity=closed.discontinuity or resumed,
             ),
         )
 
@@ -204,6 +201,11 @@ class TrackRecorder:
     def close(self) -> None:
         self.source_ended()
         self._spool.close()
+
+
+def _spool_name(key: str) -> str:
+    """A spooled file is named as its object is (the last part of its key)."""
+    return str(parse_object_key(key).name)
 
 
 class RecordingSession:

@@ -9,13 +9,12 @@ store has confirmed it and the index has it (the uploader calls `release`).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from recorder.records import ObjectRecord, record_to_json
+from storage.archive import ObjectRecord, OpeningRecord
 
 PART_SUFFIX = ".part"
 RECORD_SUFFIX = ".json"
@@ -55,13 +54,13 @@ class TrackSpool:
         self._sync_directory()
         return SpooledFile(path, len(data), hashlib.sha256(data).hexdigest())
 
-    def begin_segment(self, name: str, opening: dict[str, object]) -> None:
+    def begin_segment(self, name: str, opening: OpeningRecord) -> None:
         """Open segment `name`; `opening` (its number, epoch, start...) lets recovery finish it."""
         if self._growing is not None:
             raise RuntimeError(f"segment {self._growing.path.name} is still open")
         part = self.directory / (name + PART_SUFFIX)
         with open(part.with_name(part.name + OPENING_SUFFIX), "w", encoding="utf-8") as file:
-            json.dump(opening, file, ensure_ascii=False)
+            file.write(opening.to_json())
             self._sync(file)
         self._growing = _GrowingSegment(part)
         self._sync_directory()
@@ -96,7 +95,7 @@ class TrackSpool:
         """Write the file's record beside it, for recovery after a crash."""
         path = spooled.path.with_name(spooled.path.name + RECORD_SUFFIX)
         with open(path, "w", encoding="utf-8") as file:
-            file.write(record_to_json(record))
+            file.write(record.to_json())
             self._sync(file)
         return path
 

@@ -10,32 +10,33 @@ from pathlib import Path
 
 from recorder.spool import RECORD_SUFFIX, TrackSpool
 from recorder.uploader import Uploader, UploadJob
-from storage.archive import ObjectRecord, SegmentRecord, object_record_from_json
+from storage.archive import ObjectRecord, OpeningRecord, SegmentRecord, object_record_from_json
 from storage.local import LocalObjectStore
 
 
-def segment_record(sequence: int, size: int, sha256: str) -> SegmentRecord:
-    return SegmentRecord(
+def opening(sequence: int) -> OpeningRecord:
+    return OpeningRecord(
         recording_id="rec",
         camera="bench",
         epoch=1,
         sequence=sequence,
         key=f"court/room/2026/11/25/rec/bench/seg-{sequence:08d}.m4s",
         extension="m4s",
+        video_track=None,
         started_at=datetime(2026, 11, 25, 2, 0, sequence * 2, tzinfo=UTC),
-        duration_s=2.0,
-        size=size,
-        sha256=sha256,
-        frames=60,
         discontinuity=False,
     )
+
+
+def segment_record(sequence: int, size: int, sha256: str) -> SegmentRecord:
+    return opening(sequence).finished(duration_s=2.0, size=size, sha256=sha256, frames=60)
 
 
 def spool_segments(spool: TrackSpool, count: int) -> list[UploadJob]:
     jobs = []
     for sequence in range(1, count + 1):
         name = f"seg-{sequence:08d}.m4s"
-        spool.begin_segment(name, {"sequence": sequence})
+        spool.begin_segment(name, opening(sequence))
         for fragment in range(4):
             spool.append_fragment(name, f"moof+mdat {sequence}.{fragment};".encode())
         spooled = spool.finish_segment(name)
@@ -48,7 +49,7 @@ def spool_segments(spool: TrackSpool, count: int) -> list[UploadJob]:
 
 async def test_spooled_segment_is_whole_hashed_and_recoverable(tmp_path: Path) -> None:
     spool = TrackSpool(tmp_path / "spool")
-    spool.begin_segment("seg-00000001.m4s", {"sequence": 1})
+    spool.begin_segment("seg-00000001.m4s", opening(1))
     spool.append_fragment("seg-00000001.m4s", b"first")
     assert (tmp_path / "spool" / "seg-00000001.m4s.part").read_bytes() == b"first"
     spool.append_fragment("seg-00000001.m4s", b" second")
