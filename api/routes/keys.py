@@ -7,28 +7,12 @@ was signed before keeps verifying.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import RuntimeDep
+from api.schemas.keys import PublicKeyOut, PublicKeys
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
-
-
-class PublicKeyOut(BaseModel):
-    id: str
-    algorithm: str
-    public_key_pem: str
-    created_at: datetime
-    retired_at: datetime | None
-    current: bool
-
-
-class PublicKeys(BaseModel):
-    current: str
-    keys: list[PublicKeyOut]
 
 
 @router.get("", response_model=PublicKeys)
