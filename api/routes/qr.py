@@ -12,22 +12,14 @@ import io
 
 import segno
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Operator
+from api.schemas.qr import QrIn
 
 router = APIRouter(prefix="/api/v1/qr", tags=["qr"])
 
 QUIET_ZONE = 4  # modules of light margin ISO/IEC 18004 asks for around the symbol
 SVG = "image/svg+xml"
-
-
-class QrIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"text": "https://court.example/publish#token=cct_..."}]}
-    )
-
-    text: str = Field(min_length=1, max_length=1000)
 
 
 def qr_svg(text: str) -> bytes:
