@@ -4,28 +4,13 @@ people besides admins who can see it at all (court/assignments.py)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict
 
 from api.deps import Admin, SessionDep, VisibleHearing
+from api.schemas.assignments import AssignmentIn, AssignmentOut
 from court import assignments as roster
 from storage.models import Token
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["assignments"])
-
-
-class AssignmentIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"token_id": "3c2b1a0f9e8d4c7b6a5f4e3d2c1b0a9f"}]}
-    )
-
-    token_id: str
-
-
-class AssignmentOut(BaseModel):
-    hearing_id: str
-    token_id: str
-    name: str
-    role: str
 
 
 def assignment_out(hearing_id: str, token: Token) -> AssignmentOut:
