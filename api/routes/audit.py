@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from api.deps import Admin, SessionDep
+from api.schemas.audit import AuditEventOut, AuditPage
 from court.audit_log import audit_page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-
-class AuditEventOut(BaseModel):
-    sequence: int
-    at: datetime
-    actor: str
-    role: str
-    action: str
-    target: str
-    source: str
-    details: dict[str, Any]
-    hash: str
-    chain: str  # "hmac-sha256" (keyed with the installation's secret) or "sha256" (legacy)
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    next_before: int | None  # pass as `before` for the next (older) page
 
 
 @router.get("", response_model=AuditPage)
