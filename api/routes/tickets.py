@@ -10,24 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.access_codes import presented, renew
 from api.deps import RuntimeDep, SessionDep
+from api.schemas.tickets import TicketIn, TicketOut
 from court.live import codes
 
 router = APIRouter(prefix="/api/v1/public/hearings", tags=["public"])
-
-
-class TicketIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "1234-5678-9012"}]})
-
-    code: str = Field(min_length=1, max_length=64)
-
-
-class TicketOut(BaseModel):
-    hearing_id: str
-    expires_at: datetime  # the cookie's; each live playlist fetch or WHEP join renews it
 
 
 @router.post(
