@@ -10,43 +10,20 @@ courtroom, time and state (court/live/public_hearings.py), and the pages say
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from api.deps import RuntimeDep, SessionDep, SettingsDep
 from api.schemas import CameraLabel
+from api.schemas.public import PublicDay, PublicHearing
 from api.time_range import BoundedDate
 from court.live import public_hearings
 from court.live.public_hearings import PublicFacts
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
-
-
-class PublicHearing(BaseModel):
-    id: str
-    case_number: str
-    case_title: str
-    title: str
-    courtroom: str
-    court: str
-    scheduled_start: datetime
-    status: str  # scheduled, in_session, recess, closed
-    visibility: str  # public or restricted (a restricted hearing needs an access code)
-    broadcast_on: bool
-    delay_s: float  # the broadcast runs this far behind the room (0: real time)
-    cameras: list[str]
-    camera_labels: dict[str, CameraLabel]  # display names, as the room's staff named them
-    live_cameras: list[str]  # cameras publishing now
-
-
-class PublicDay(BaseModel):
-    date: date
-    timezone: str
-    items: list[PublicHearing]
 
 
 def public_view(facts: PublicFacts, court: str) -> PublicHearing:

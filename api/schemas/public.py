@@ -1,0 +1,32 @@
+"""Today's hearings as anyone may see them (no sealed one; a restricted one only by room)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from api.schemas.courtrooms import CameraLabel
+
+
+class PublicHearing(BaseModel):
+    id: str
+    case_number: str
+    case_title: str
+    title: str
+    courtroom: str
+    court: str
+    scheduled_start: datetime
+    status: str  # scheduled, in_session, recess, closed
+    visibility: str  # public or restricted (a restricted hearing needs an access code)
+    broadcast_on: bool
+    delay_s: float  # the broadcast runs this far behind the room (0: real time)
+    cameras: list[str]
+    camera_labels: dict[str, CameraLabel]  # display names, as the room's staff named them
+    live_cameras: list[str]  # cameras publishing now
+
+
+class PublicDay(BaseModel):
+    date: date
+    timezone: str
+    items: list[PublicHearing]
