@@ -8,30 +8,15 @@ may use, and says nothing about hearings (sealed ones included).
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.routes.courtrooms import courtroom_out
-from api.schemas import CameraLabel, CourtroomOut
-from court.principals import Principal, Role
+from api.schemas import CourtroomOut
+from api.schemas.me import MeOut, UsableCourtroom
+from court.principals import Principal
 from court.tokens import usable_courtrooms
 
 router = APIRouter(prefix="/api/v1/me", tags=["tokens"])
-
-
-class UsableCourtroom(BaseModel):
-    id: str
-    name: str
-    cameras: list[str]
-    camera_labels: dict[str, CameraLabel]
-
-
-class MeOut(BaseModel):
-    role: Role
-    name: str
-    courtroom_ids: list[str] | None  # null: every courtroom
-    camera: str | None
-    courtrooms: list[UsableCourtroom]
 
 
 def usable(principal: Principal, courtroom: CourtroomOut) -> UsableCourtroom:
