@@ -9,15 +9,14 @@ the page shows what this answer says.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 
 from api.deps import OperatedCourtroom, RuntimeDep, SessionDep, SettingsDep, Staff
+from api.schemas.feeds import CurrentHearing, FeedsOut
 from court.monitoring.courtroom_now import RoomHearing, courtroom_now
-from court.monitoring.feed_health import FeedAlarm, FeedFigures, SpoolTrend, feed_alarms, figures
+from court.monitoring.feed_health import SpoolTrend, feed_alarms, figures
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["feeds"])
 
@@ -32,30 +31,6 @@ def get_spool_trend(request: Request) -> SpoolTrend:
 
 
 SpoolTrendDep = Annotated[SpoolTrend, Depends(get_spool_trend)]
-
-
-class CurrentHearing(BaseModel):
-    id: str
-    title: str
-    case_number: str
-    case_title: str
-    status: str
-    visibility: str
-    scheduled_start: datetime
-
-
-class FeedsOut(BaseModel):
-    courtroom_id: str
-    courtroom: str
-    feeds: list[FeedFigures]  # each camera's figures, connection and tile notes
-    alarms: list[FeedAlarm]  # the console's own; the watchdog's come over /api/v1/events
-    spool_backlog_bytes: int
-    spool_max_bytes: int
-    upload_backlog: int  # segments waiting for the store
-    recording_id: str | None
-    recording_started_at: datetime | None
-    hearing: CurrentHearing | None
-    hearings_today: list[CurrentHearing]
 
 
 @router.get("/{courtroom_id}/feeds", response_model=FeedsOut)
