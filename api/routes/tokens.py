@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.deps import Admin, RuntimeDep, SessionDep
-from api.schemas import TokenCreated, TokenIn, TokenOut
+from api.schemas.tokens import TokenCreated, TokenIn, TokenOut
 from court import tokens
 from storage.models import Token
 
