@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas import GapOut, RecordingOut, TrackOut
+from api.schemas.recordings import GapOut, RecordingOut, TrackOut
 from court.runtime import Runtime
 from storage.catalog import recording_gaps, track_summaries
 from storage.models import Courtroom, Recording
