@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from api.deps import RuntimeDep, SessionDep, SettingsDep
-from api.schemas import CameraLabel
+from api.schemas.courtrooms import CameraLabel
 from api.schemas.public import PublicDay, PublicHearing
 from api.time_range import BoundedDate
 from court.live import public_hearings
