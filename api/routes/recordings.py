@@ -10,7 +10,13 @@ from fastapi.responses import Response
 from api.archive_links import HLS, stored_object_response
 from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.recording_view import recording_out
-from api.schemas import MarkerIn, MarkerOut, RecordingOut, RecordingPage, RecordingSummary
+from api.schemas.recordings import (
+    MarkerIn,
+    MarkerOut,
+    RecordingOut,
+    RecordingPage,
+    RecordingSummary,
+)
 from api.search_params import SearchQuery, run_search
 from court import markers
 from court.playback import archive_playlist
