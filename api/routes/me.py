@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.routes.courtrooms import courtroom_out
-from api.schemas import CourtroomOut
+from api.schemas.courtrooms import CourtroomOut
 from api.schemas.me import MeOut, UsableCourtroom
 from court.principals import Principal
 from court.tokens import usable_courtrooms
