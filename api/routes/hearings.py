@@ -19,16 +19,9 @@ from api.deps import (
     VisibleHearing,
 )
 from api.recording_view import recording_out
-from api.schemas import (
-    HearingIn,
-    HearingOut,
-    HearingPage,
-    HearingPatch,
-    HearingResult,
-    PartyOut,
-    RecordingOut,
-    RecordingSummary,
-)
+from api.schemas.cases import PartyOut
+from api.schemas.hearings import HearingIn, HearingOut, HearingPage, HearingPatch, HearingResult
+from api.schemas.recordings import RecordingOut, RecordingSummary
 from api.search_params import SearchQuery, run_search
 from court.hearings import HearingChanges, change_hearing, schedule_hearing
 from court.recordings import record_hearing
