@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Admin, OperatedCourtroom, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
-from api.schemas import CameraLabel, CamerasIn, CourtroomIn, CourtroomOut
+from api.schemas.courtrooms import CameraLabel, CamerasIn, CourtroomIn, CourtroomOut
 from court import courtrooms as rooms
 from court.courtrooms import CameraSpec, DefaultCourt
 from court.runtime import Runtime
