@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
-from api.schemas import CaseIn, CaseOut, CasePatch, LegalHoldIn, PartyIn, PartyOut
+from api.schemas.cases import CaseIn, CaseOut, CasePatch, LegalHoldIn, PartyIn, PartyOut
 from court import cases
 from court.courtrooms import DefaultCourt
 from storage.models import Case
