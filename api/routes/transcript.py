@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from api.deps import SessionDep, Staff, VisibleRecording, require
-from api.schemas import TranscriptEdit, TranscriptLineIn, TranscriptLineOut, TranscriptRevisionOut
+from api.schemas.transcript import (
+    TranscriptEdit,
+    TranscriptLineIn,
+    TranscriptLineOut,
+    TranscriptRevisionOut,
+)
 from court import transcript
 from court.principals import Principal
 from storage.models import TranscriptLine
