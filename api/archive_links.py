@@ -8,11 +8,10 @@ from fastapi import HTTPException, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from court.playback import object_name
 from court.runtime import Runtime
 from storage.archive import content_type_of
-from storage.catalog import track_objects
-from storage.models import Hearing, InitSegment, Recording, Segment
+from storage.catalog import stored_object
+from storage.models import Hearing, Recording
 
 HLS = "application/vnd.apple.mpegurl"
 # Footage of a hearing that is not public stays out of every cache, shared or the browser's:
@@ -32,9 +31,7 @@ async def stored_object_response(
     Cacheable only while the recording's hearing is public; otherwise the redirect, the
     presigned answer and the bytes all carry `Cache-Control: private, no-store`.
     """
-    inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-    every: list[InitSegment | Segment] = [*inits, *segments]
-    found = next((item for item in every if object_name(item) == name), None)
+    found = await stored_object(session, recording_id=recording_id, camera=camera, name=name)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such segment")
     cache_control = PUBLIC_SEGMENT if await is_public(session, recording_id) else NOT_KEPT

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.recordings import GapOut, RecordingOut, TrackOut
 from court.runtime import Runtime
-from storage.catalog import recording_gaps, track_summaries
+from storage.catalog import track_summaries
+from storage.gaps import recording_gaps
 from storage.models import Courtroom, Recording
 
 

@@ -13,15 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.monitoring.metrics import Timings
 from storage.archive import InitRecord, SegmentRecord
-from storage.catalog import (
-    add_gap,
-    add_init_segment,
-    add_segment,
-    close_gaps,
-    open_gap,
-    recording_protection,
-)
+from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
+from storage.gaps import add_gap, close_gaps, open_gap
 from storage.objects import ObjectProtection
 
 GAP_DETAILS = {

@@ -12,7 +12,8 @@ from court.errors import NotFound
 from court.live.signed_urls import UrlSigner
 from court.principals import Principal, link_subject
 from court.visibility import visible_recording
-from storage.catalog import recording_gaps, track_objects
+from storage.catalog import track_objects
+from storage.gaps import recording_gaps
 from storage.keys import parse_object_key
 from storage.models import InitSegment, Segment
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist

@@ -12,8 +12,9 @@ from importlib.metadata import version
 
 from recorder.integrity import build_manifest
 from storage.audit import audit_head
-from storage.catalog import recording_contents, recording_gaps, recording_protection, track_prefix
+from storage.catalog import recording_contents, recording_protection, track_prefix
 from storage.db import Database
+from storage.gaps import recording_gaps
 from storage.keyring import KeyRing
 from storage.models import Case, Hearing, Recording
 from storage.objects import ObjectStore, follow_legal_hold

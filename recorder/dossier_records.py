@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.catalog import case_parties, recording_gaps
+from storage.catalog import case_parties
 from storage.evidence_verifier import manifest_path
+from storage.gaps import recording_gaps
 from storage.models import (
     Case,
     Court,

@@ -14,12 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.archive import InitRecord, SegmentRecord
-from storage.keys import TrackPrefix
+from storage.keys import TrackPrefix, parse_object_name
 from storage.models import (
     Case,
     CaseParty,
     Court,
-    Gap,
     Hearing,
     InitSegment,
     Recording,
@@ -173,6 +172,35 @@ async def track_objects(
     return inits, segments
 
 
+async def stored_object(
+    session: AsyncSession, *, recording_id: str, camera: str, name: str
+) -> InitSegment | Segment | None:
+    """The indexed object a player asks for by name (`init-0001.mp4`, `seg-00000042.m4s`),
+    found by its number rather than by reading the whole track; None if there is none."""
+    try:
+        parsed = parse_object_name(name)
+    except ValueError:
+        return None
+    track = await session.scalar(
+        select(Track.id).where(Track.recording_id == recording_id, Track.camera == camera)
+    )
+    if track is None or parsed.number is None:
+        return None
+    found: InitSegment | Segment | None
+    if parsed.kind == "init":
+        found = await session.scalar(
+            select(InitSegment).where(
+                InitSegment.track_id == track, InitSegment.epoch == parsed.number
+            )
+        )
+    else:
+        found = await session.scalar(
+            select(Segment).where(Segment.track_id == track, Segment.sequence == parsed.number)
+        )
+    # the number alone would also match another extension's name: the key must be this one
+    return found if found is not None and found.object_key.endswith("/" + name) else None
+
+
 async def recording_contents(
     session: AsyncSession, *, recording_id: str
 ) -> dict[str, list[dict[str, object]]]:
@@ -226,14 +254,6 @@ def _init_entry(init: InitSegment) -> dict[str, object]:
     }
 
 
-async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
-    return list(
-        await session.scalars(
-            select(Gap).where(Gap.recording_id == recording_id).order_by(Gap.started_at)
-        )
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class TrackProgress:
     """Where a camera's stored footage ends: numbering to continue from, and the time."""
@@ -255,43 +275,6 @@ async def track_progress(session: AsyncSession, *, recording_id: str) -> dict[st
             recorded_until=last.started_at + timedelta(seconds=last.duration_s) if last else None,
         )
     return progress
-
-
-async def open_gap(
-    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
-) -> None:
-    """Start a gap for a camera, unless one is already open."""
-    already = await session.scalar(
-        select(Gap.id).where(
-            Gap.recording_id == recording_id, Gap.camera == camera, Gap.ended_at.is_(None)
-        )
-    )
-    if already is None:
-        add_gap(
-            session, recording_id=recording_id, camera=camera, reason=reason, at=at, detail=detail
-        )
-
-
-def add_gap(
-    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
-) -> None:
-    """Start a gap whatever else is open: a crash ends footage even inside another gap."""
-    session.add(
-        Gap(recording_id=recording_id, camera=camera, reason=reason, started_at=at, detail=detail)
-    )
-
-
-async def close_gaps(
-    session: AsyncSession, *, recording_id: str, at: datetime, camera: str | None = None
-) -> None:
-    """End the open gaps (of one camera, or all) that began before `at`."""
-    query = select(Gap).where(
-        Gap.recording_id == recording_id, Gap.ended_at.is_(None), Gap.started_at <= at
-    )
-    if camera is not None:
-        query = query.where(Gap.camera == camera)
-    for gap in await session.scalars(query):
-        gap.ended_at = at
 
 
 async def recording_protection(
