@@ -14,6 +14,7 @@ import contextlib
 import time
 
 from court.monitoring.alarms import Alarm, AlarmBoard
+from court.monitoring.feed_health import STALLED_AFTER_S
 from court.recordings import Recordings
 
 SPOOL_WARNING_SHARE = 0.75
@@ -25,7 +26,7 @@ class Watchdog:
         recordings: Recordings,
         board: AlarmBoard,
         *,
-        silence_s: float = 2.0,
+        silence_s: float = STALLED_AFTER_S,
         interval_s: float = 0.25,
     ) -> None:
         self._recordings = recordings
