@@ -65,10 +65,6 @@ class ViewerRegistry:
             self._on_joined(time.monotonic() - offered)
         return viewer
 
-    def watching_with_code(self, code_id: str) -> int:
-        """Devices watching right now with one access code (its viewer limit)."""
-        return sum(1 for w in self._viewers.values() if w.code_id == code_id)
-
     def all(self) -> list[Watching]:
         return list(self._viewers.values())
 

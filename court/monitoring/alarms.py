@@ -66,9 +66,6 @@ class AlarmBoard:
     def active(self) -> list[Alarm]:
         return sorted(self._active.values(), key=lambda alarm: alarm.since)
 
-    def is_active(self, kind: str, subject: str) -> bool:
-        return (kind, subject) in self._active
-
     async def listen(self) -> AsyncIterator[dict[str, Any]]:
         """Active alarms, then every event; a lagging listener misses events, holds none up."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(LISTENER_QUEUE)
