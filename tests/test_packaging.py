@@ -1,11 +1,13 @@
 """The docker-compose image holds what the app runs: every package pyproject.toml installs, and
-hls.js where api/routes/pages.py serves it from (an image missing `court/` failed at import)."""
+hls.js where api/routes/pages.py serves it from (an image missing `court/` failed at import);
+its nodes share the keys and keep their own spools."""
 
 from __future__ import annotations
 
 import shlex
 import tomllib
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
@@ -13,12 +15,18 @@ from api.routes.pages import HLS_DIST
 
 TOP = Path(__file__).resolve().parents[1]
 APP_DIR = PurePosixPath("/app")
+DATA_DIR = "/var/lib/courtcast"
+
+
+def courtcast_nodes() -> dict[str, dict[str, Any]]:
+    """The compose services that run Courtcast (the ones built from this repository)."""
+    compose = yaml.safe_load((TOP / "docker-compose.yml").read_text(encoding="utf-8"))
+    return {name: s for name, s in compose["services"].items() if "build" in s}
 
 
 def image_recipe() -> list[str]:
-    """The Dockerfile lines of the courtcast service (inline in docker-compose.yml)."""
-    compose = yaml.safe_load((TOP / "docker-compose.yml").read_text(encoding="utf-8"))
-    build = compose["services"]["courtcast"]["build"]
+    """The Dockerfile lines of the Courtcast nodes (inline in docker-compose.yml)."""
+    build = next(iter(courtcast_nodes().values()))["build"]
     return [line.strip() for line in build["dockerfile_inline"].splitlines() if line.strip()]
 
 
@@ -82,3 +90,20 @@ def test_the_image_runs_the_packages_from_beside_node_modules() -> None:
     assert installs and all("--editable" in shlex.split(line) for line in installs), (
         f"the image must install the packages with `pip install --editable .`: {installs}"
     )
+
+
+def test_the_nodes_run_one_image_share_the_keys_and_keep_their_own_spools() -> None:
+    """The keys live in the data dir, shared by every node; the spool under it is each node's
+    own disk (a node recovers only its own unuploaded footage)."""
+    nodes = courtcast_nodes()
+    assert len(nodes) >= 2, f"docker-compose.yml runs one Courtcast node: {sorted(nodes)}"
+    assert len({yaml.safe_dump(node["build"]) for node in nodes.values()}) == 1
+    data_volumes, spools, ids = set(), set(), set()
+    for name, node in nodes.items():
+        mounts = dict(reversed(volume.split(":")[:2]) for volume in node["volumes"])
+        assert node["environment"]["COURTCAST_DATA_DIR"] == DATA_DIR, name
+        data_volumes.add(mounts[DATA_DIR])
+        spools.add(mounts[f"{DATA_DIR}/spool"])
+        ids.add(node["environment"]["COURTCAST_NODE_ID"])
+    assert len(data_volumes) == 1, f"the nodes' data dirs (their keys) differ: {data_volumes}"
+    assert len(spools) == len(ids) == len(nodes), (spools, ids)
