@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.archive import InitRecord, SegmentRecord
 from storage.keys import TrackPrefix, parse_object_name
+from storage.leases import Fence, check_fence
 from storage.models import (
     Case,
     CaseParty,
@@ -56,12 +57,17 @@ async def track_for(session: AsyncSession, *, recording_id: str, camera: str) ->
     return track
 
 
-async def add_init_segment(session: AsyncSession, record: InitRecord) -> None:
+async def add_init_segment(
+    session: AsyncSession, record: InitRecord, fence: Fence | None = None
+) -> None:
     """Index an init segment; idempotent so an upload retried after a crash is harmless.
 
     `record.version_id` is the version the store confirmed (None without versions): reads
-    use it, so a version laid on top later is never taken for the recording.
+    use it, so a version laid on top later is never taken for the recording. With a `fence`
+    the write is refused (storage.leases.Fenced) unless its lease still holds.
     """
+    if fence is not None:  # spool recovery indexes without: footage of a node gone
+        await check_fence(session, fence)
     track = await track_for(session, recording_id=record.recording_id, camera=record.camera)
     existing = await session.scalar(
         select(InitSegment).where(
@@ -69,26 +75,32 @@ async def add_init_segment(session: AsyncSession, record: InitRecord) -> None:
         )
     )
     if existing is None:
-        session.add(InitSegment(track_id=track.id, **_columns(record)))
+        session.add(InitSegment(track_id=track.id, **_columns(record, fence)))
 
 
-async def add_segment(session: AsyncSession, record: SegmentRecord) -> None:
+async def add_segment(
+    session: AsyncSession, record: SegmentRecord, fence: Fence | None = None
+) -> None:
     """Index a media segment once the store has confirmed it (as `record.version_id`, if
-    the store keeps versions); idempotent per sequence."""
+    the store keeps versions); idempotent per sequence; fenced as add_init_segment."""
+    if fence is not None:
+        await check_fence(session, fence)
     track = await track_for(session, recording_id=record.recording_id, camera=record.camera)
     existing = await session.scalar(
         select(Segment).where(Segment.track_id == track.id, Segment.sequence == record.sequence)
     )
     if existing is None:
-        session.add(Segment(track_id=track.id, **_columns(record)))
+        session.add(Segment(track_id=track.id, **_columns(record, fence)))
 
 
-def _columns(record: InitRecord | SegmentRecord) -> dict[str, object]:
+def _columns(record: InitRecord | SegmentRecord, fence: Fence | None) -> dict[str, object]:
     """The record's fields as the index row's columns: its track stands for recording and
-    camera, and the key is `object_key`."""
+    camera, the key is `object_key`, and the fence names the node and lease that wrote it."""
     columns = asdict(record)
     del columns["recording_id"], columns["camera"]
     columns["object_key"] = columns.pop("key")
+    if fence is not None:
+        columns["node_id"], columns["fence"] = fence.node_id, fence.number
     return columns
 
 

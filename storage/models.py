@@ -213,6 +213,9 @@ class InitSegment(Base):
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the object version the store confirmed (versioned buckets); None on other stores
     version_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    # the node that indexed it and the lease fence it held then; None for spool recovery
+    node_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    fence: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class Segment(Base):
@@ -236,6 +239,8 @@ class Segment(Base):
     discontinuity: Mapped[bool] = mapped_column(Boolean, default=False)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     version_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    node_id: Mapped[str | None] = mapped_column(String(255), default=None)  # as InitSegment
+    fence: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class Gap(Base):

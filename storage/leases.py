@@ -1,0 +1,235 @@
+"""Courtroom leases: one node at a time records and publishes a courtroom.
+
+A lease lasts LEASE_TTL_S by the database's clock (storage/cluster_models.db_time) unless its
+holder renews it. Each time a node takes a courtroom it did not hold, the fence number goes up
+by one; index writes of footage name the fence they were made under and are refused
+(`Fenced`) once it no longer holds, so a node that lost its lease without noticing (paused,
+cut off) cannot write into a recording that another node now continues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, insert
+from storage.db import Database
+from storage.models import Recording
+
+LEASE_TTL_S = 3.0
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the expiry of a lease row no one has held yet
+
+Reservation = dict[str, dict[str, list[int]]]  # recording -> camera -> [epoch, sequence]
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """What an index write of footage proves it still holds."""
+
+    courtroom_id: str
+    node_id: str
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    courtroom_id: str
+    node_id: str
+    fence: int
+    expires_at: datetime
+    # the highest numbers the holder may use; right after a takeover, the previous holder's
+    reserved: Reservation
+
+
+class Fenced(Exception):
+    """The lease an index write was made under is no longer held: another node may hold it."""
+
+
+async def current_lease(db: Database, courtroom_id: str) -> Lease | None:
+    """Who holds the courtroom now; None if no one does."""
+    async with db.session() as session:
+        row = await session.scalar(
+            select(CourtroomLease).where(
+                CourtroomLease.courtroom_id == courtroom_id,
+                CourtroomLease.expires_at > db_time(session),
+            )
+        )
+        return None if row is None else _lease(row)
+
+
+async def held_leases(db: Database) -> list[Lease]:
+    """Every unexpired lease, by courtroom."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(CourtroomLease)
+            .where(CourtroomLease.expires_at > db_time(session))
+            .order_by(CourtroomLease.courtroom_id)
+        )
+        return [_lease(row) for row in rows]
+
+
+async def previous_lease(db: Database, courtroom_id: str) -> Lease | None:
+    """The courtroom's lease row even if it expired: who held it last, what it reserved."""
+    async with db.session() as session:
+        row = await session.get(CourtroomLease, courtroom_id)
+        return None if row is None else _lease(row)
+
+
+async def acquire(
+    db: Database, courtroom_id: str, node_id: str, ttl_s: float = LEASE_TTL_S
+) -> Lease | None:
+    """Take or extend the courtroom's lease; None while another node holds it.
+
+    Our own unexpired lease is extended under the same fence. A lease absent or expired (ours
+    included: a restarted process is a new holder) is granted under the next fence number, and
+    the grant recorded. Two nodes racing for a free courtroom on PostgreSQL: the row is created
+    if missing, then locked, so the second sees the first's grant and gets None.
+    """
+    async with db.session() as session, session.begin():
+        await session.execute(
+            insert(session, CourtroomLease)
+            .values(
+                courtroom_id=courtroom_id, node_id=node_id, fence=0, expires_at=NEVER, reserved={}
+            )
+            .on_conflict_do_nothing(index_elements=["courtroom_id"])
+        )
+        row = await session.scalar(
+            select(CourtroomLease)
+            .where(CourtroomLease.courtroom_id == courtroom_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert row is not None
+        now = await _now(session)
+        held = row.expires_at > now
+        if held and row.node_id != node_id:
+            return None
+        fence = row.fence if held else row.fence + 1
+        if not held:
+            session.add(
+                LeaseGrant(courtroom_id=courtroom_id, node_id=node_id, fence=fence, granted_at=now)
+            )
+        renewed = await session.scalar(
+            update(CourtroomLease)
+            .where(CourtroomLease.courtroom_id == courtroom_id)
+            .values(node_id=node_id, fence=fence, expires_at=db_time(session, ttl_s))
+            .returning(CourtroomLease)
+            .execution_options(populate_existing=True)
+        )
+        assert renewed is not None
+        return _lease(renewed)
+
+
+async def renew(
+    db: Database,
+    node_id: str,
+    held: dict[str, int],
+    reserved: dict[str, Reservation],
+    ttl_s: float = LEASE_TTL_S,
+) -> set[str]:
+    """Extend the leases `held` (courtroom -> fence) that this node still holds unexpired, and
+    store each courtroom's reservation given in `reserved`; the courtrooms still held.
+
+    One transaction: the reservations are stored exactly when the leases are extended.
+    """
+    kept: set[str] = set()
+    async with db.session() as session, session.begin():
+        for courtroom_id in sorted(held):
+            values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
+            if courtroom_id in reserved:
+                values["reserved"] = reserved[courtroom_id]
+            found = await session.scalar(
+                update(CourtroomLease)
+                .where(
+                    CourtroomLease.courtroom_id == courtroom_id,
+                    CourtroomLease.node_id == node_id,
+                    CourtroomLease.fence == held[courtroom_id],
+                    CourtroomLease.expires_at > db_time(session),
+                )
+                .values(**values)
+                .returning(CourtroomLease.courtroom_id)
+            )
+            if found is not None:
+                kept.add(found)
+    return kept
+
+
+async def release(
+    db: Database,
+    courtroom_id: str,
+    node_id: str,
+    fence: int,
+    reserved: Reservation | None = None,
+) -> None:
+    """Give the courtroom up: the lease expires now, so another node may take it at once."""
+    values: dict[str, Any] = {}
+    if reserved is not None:
+        values["reserved"] = reserved
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(CourtroomLease)
+            .where(
+                CourtroomLease.courtroom_id == courtroom_id,
+                CourtroomLease.node_id == node_id,
+                CourtroomLease.fence == fence,
+            )
+            .values(expires_at=db_time(session), **values)
+        )
+
+
+async def orphaned_recordings(db: Database) -> list[tuple[str, str]]:
+    """(recording, courtroom) of every running recording no node holds the courtroom of."""
+    async with db.session() as session:
+        held = exists().where(
+            CourtroomLease.courtroom_id == Recording.courtroom_id,
+            CourtroomLease.expires_at > db_time(session),
+        )
+        rows = await session.execute(
+            select(Recording.id, Recording.courtroom_id)
+            .where(Recording.status == "recording", ~held)
+            .order_by(Recording.started_at, Recording.id)
+        )
+        return [(recording_id, courtroom_id) for recording_id, courtroom_id in rows]
+
+
+async def check_fence(session: AsyncSession, fence: Fence) -> None:
+    """Raise Fenced unless `fence` still holds its courtroom, inside the caller's transaction.
+
+    On PostgreSQL the lease row stays share-locked until that transaction ends, so no other
+    node can take the courtroom between this check and the write it guards.
+    """
+    holds = await session.scalar(
+        select(CourtroomLease.courtroom_id)
+        .where(
+            CourtroomLease.courtroom_id == fence.courtroom_id,
+            CourtroomLease.node_id == fence.node_id,
+            CourtroomLease.fence == fence.number,
+            CourtroomLease.expires_at > db_time(session),
+        )
+        .with_for_update(read=True)
+    )
+    if holds is None:
+        raise Fenced(
+            f"node {fence.node_id} no longer holds courtroom {fence.courtroom_id}"
+            f" under fence {fence.number}"
+        )
+
+
+async def _now(session: AsyncSession) -> datetime:
+    now = await session.scalar(select(db_time(session)))
+    assert now is not None
+    return now
+
+
+def _lease(row: CourtroomLease) -> Lease:
+    return Lease(
+        courtroom_id=row.courtroom_id,
+        node_id=row.node_id,
+        fence=row.fence,
+        expires_at=row.expires_at,
+        reserved=row.reserved,
+    )
