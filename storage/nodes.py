@@ -1,0 +1,84 @@
+"""The nodes of an installation: who is running, where it answers, how loaded it is.
+
+A node announces itself when it starts and sends a heartbeat about every second; one not seen
+for NODE_TTL_S (by the database's clock, storage/cluster_models.db_time) is taken for gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from storage.cluster_models import Node, db_time, insert
+from storage.db import Database
+
+NODE_TTL_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    id: str
+    url: str
+    seen_at: datetime
+    draining: bool
+    cameras: int  # publishing to it now: new courtrooms go to the least loaded node
+
+
+async def announce(db: Database, node_id: str, url: str) -> None:
+    """A node starts: it is seen now at `url`, not draining, with no cameras yet."""
+    async with db.session() as session, session.begin():
+        fresh = {"url": url, "seen_at": db_time(session), "draining": False, "cameras": 0}
+        await session.execute(
+            insert(session, Node)
+            .values(id=node_id, **fresh)
+            .on_conflict_do_update(index_elements=["id"], set_=fresh)
+        )
+
+
+async def heartbeat(db: Database, node_id: str, cameras: int) -> bool:
+    """The node is still here with `cameras` publishing; whether it was told to drain (False
+    for a node that never announced itself or departed: it is not listed as live)."""
+    async with db.session() as session, session.begin():
+        draining = await session.scalar(
+            update(Node)
+            .where(Node.id == node_id)
+            .values(seen_at=db_time(session), cameras=cameras)
+            .returning(Node.draining)
+        )
+        return bool(draining)
+
+
+async def live_nodes(db: Database, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
+    """Every node seen within `ttl_s`, by id."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Node).where(Node.seen_at > db_time(session, -ttl_s)).order_by(Node.id)
+        )
+        return [
+            NodeRow(
+                id=row.id,
+                url=row.url,
+                seen_at=row.seen_at,
+                draining=row.draining,
+                cameras=row.cameras,
+            )
+            for row in rows
+        ]
+
+
+async def set_draining(db: Database, node_id: str) -> bool:
+    """Tell the node to hand its courtrooms over and take no more; False if there is no such
+    node."""
+    async with db.session() as session, session.begin():
+        found = await session.scalar(
+            update(Node).where(Node.id == node_id).values(draining=True).returning(Node.id)
+        )
+        return found is not None
+
+
+async def depart(db: Database, node_id: str) -> None:
+    """A clean exit: the node is no longer live at once, without waiting for NODE_TTL_S."""
+    async with db.session() as session, session.begin():
+        await session.execute(delete(Node).where(Node.id == node_id))
