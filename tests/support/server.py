@@ -59,6 +59,11 @@ class RunningServer:
             return ""
 
     def start(self) -> None:
+        self.launch()
+        self.wait_healthy()
+
+    def launch(self) -> None:
+        """Start the process without waiting: several servers can then start side by side."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve"],
@@ -67,6 +72,9 @@ class RunningServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
+
+    def wait_healthy(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 60  # a cold start on a busy 2-core machine can pass 30 s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -96,11 +104,22 @@ class RunningServer:
 def running_server(
     data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[RunningServer]:
-    port = free_port()
     postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
+    database = {"COURTCAST_DATABASE_URL": fresh_postgres_database(postgres)} if postgres else {}
+    server = configured_server(data_dir, {**database, **(extra_env or {})})
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None and server.process.poll() is None:
+            server.stop()
+
+
+def configured_server(data_dir: Path, extra_env: dict[str, str]) -> RunningServer:
+    """A server not yet started, on a free port, with only the COURTCAST_ variables given
+    here and in `extra_env` (none of the caller's)."""
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURTCAST_")}
-    if postgres:
-        env["COURTCAST_DATABASE_URL"] = fresh_postgres_database(postgres)
     env.update(
         {
             "COURTCAST_HOST": "127.0.0.1",
@@ -108,22 +127,16 @@ def running_server(
             "COURTCAST_DATA_DIR": str(data_dir),
             "COURTCAST_ICE_ADDRESSES": "127.0.0.1",
             "COURTCAST_ADMIN_TOKEN": "test-admin-token-" + os.urandom(8).hex(),
-            **(extra_env or {}),
+            **extra_env,
         }
     )
-    server = RunningServer(
+    return RunningServer(
         base_url=f"http://127.0.0.1:{port}",
         admin_token=env["COURTCAST_ADMIN_TOKEN"],
         data_dir=data_dir,
         env=env,
         log_path=data_dir.parent / f"courtcast-{port}.log",
     )
-    server.start()
-    try:
-        yield server
-    finally:
-        if server.process is not None and server.process.poll() is None:
-            server.stop()
 
 
 def fresh_postgres_database(address: str) -> str:
