@@ -13,6 +13,7 @@ from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
 from api.court_config import court_config, open_store
 from api.court_errors import install_court_errors
+from api.holder import install_holder_handler
 from api.openapi_errors import document_errors
 from api.request_limits import RequestLimits
 from api.routes import (
@@ -30,6 +31,7 @@ from api.routes import (
     live,
     me,
     metrics,
+    nodes,
     package,
     pages,
     public,
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tickets,
         feeds,
         qr,
+        nodes,
         pages,
     )
     for module in routers:
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     document_errors(app)
     install_court_errors(app)
+    install_holder_handler(app)
     app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost
 
     @app.exception_handler(Exception)

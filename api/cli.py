@@ -33,6 +33,8 @@ SETTING_FLAGS = (
     ("--s3-bucket", "s3_bucket"),
     ("--s3-secure", "s3_secure"),
     ("--admin-token", "admin_token"),
+    ("--node-id", "node_id"),
+    ("--public-url", "public_url"),
 )
 
 GRACEFUL_SHUTDOWN_S = 3
@@ -183,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
     )
     package_cmd.add_argument("hearing", help="hearing id")
     package_cmd.add_argument("directory", help="where to write it (must not exist yet)")
+    drain_cmd = commands.add_parser(
+        "drain", help="hand a node's courtrooms to the other nodes (before stopping it)"
+    )
+    drain_cmd.add_argument("--node", help="the node id (default: this data dir's node)")
+    drain_cmd.add_argument(
+        "--wait", type=float, default=120.0, help="seconds to wait for the hand-over"
+    )
     check_cmd = commands.add_parser(
         "verify-package",
         help="check a package offline with the court's public key (no server or settings)",
@@ -199,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
         audit_cmd,
         keys_cmd,
         package_cmd,
+        drain_cmd,
     ):
         for flag, field in SETTING_FLAGS:
             if field == "port":
@@ -250,6 +260,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(verify_audit_log(settings))
     if args.command == "keys":
         return keys_command(settings, args)
+    if args.command == "drain":
+        from api.drain_command import drain_node
+
+        return asyncio.run(drain_node(settings, args.node, args.wait))
     if args.command == "package":
         from api.dossier_command import package_hearing
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+import socket
 from datetime import timedelta
 
 from api.settings import Settings
+from court.leases import NodeIdentity
 from court.recordings import SegmentPlan
 from court.runtime import AccessCodeLimits, CheckpointPolicy, CourtConfig
 from storage.objects import ObjectStore
@@ -34,7 +37,32 @@ def court_config(settings: Settings) -> CourtConfig:
             retention=timedelta(days=settings.audit_checkpoint_retention_days),
             mode=settings.audit_checkpoint_retention_mode,
         ),
+        node=node_identity(settings),
     )
+
+
+def node_identity(settings: Settings) -> NodeIdentity:
+    """Who this node is to the others, and whether this setup allows any others."""
+    single = []
+    if settings.index_url.startswith("sqlite"):
+        single.append("its index is an SQLite file")
+    if not settings.s3_endpoint:
+        single.append("its objects are in a local directory")
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return NodeIdentity(
+        id=settings.node_id or _kept_node_id(settings),
+        url=url.rstrip("/"),
+        exclusive=" and ".join(single) or None,
+    )
+
+
+def _kept_node_id(settings: Settings) -> str:
+    """The data dir's node id, made once: its spool belongs to this node across restarts."""
+    path = settings.resolved_data_dir / "node-id"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{socket.gethostname()[:40]}-{secrets.token_hex(4)}\n")
+    return path.read_text().strip()
 
 
 def open_store(settings: Settings) -> ObjectStore:

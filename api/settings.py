@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     admin_token: str | None = None
     ice_addresses: str = ""  # comma-separated host addresses for WebRTC media; empty = all
+    # Several nodes (README "Several nodes"): this node's id (unset: one made once and kept in
+    # the data dir, so a restart, or a new machine given the data dir, is the same node) and
+    # the URL other nodes send its courtrooms' WHIP, WHEP and commands to.
+    node_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.:-]+$")
+    public_url: str | None = None
 
     segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
     fragment_seconds: float = Field(default=0.4, gt=0.05, le=5.0)

@@ -7,6 +7,7 @@ next segment, which starts a new epoch (`discontinuity`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
 from storage.gaps import add_gap, close_gaps, open_gap
+from storage.leases import Fence
 from storage.objects import ObjectProtection
 
 GAP_DETAILS = {
@@ -23,23 +25,38 @@ GAP_DETAILS = {
     "spool_full": "the local spool reached its size bound while the store was not taking uploads",
     "token_revoked": "the camera's token was revoked or expired, so its publication was ended",
     "crash": "the recorder process stopped without shutting down",
+    "node_lost": "the node recording this courtroom was lost; another node took the recording over",
+    "handover": "the node recording this courtroom was drained and handed the recording over",
 }
 
 
 class Archive:
-    def __init__(self, db: Database, timings: Timings) -> None:
+    def __init__(
+        self, db: Database, timings: Timings, fence_for: Callable[[str], Fence | None]
+    ) -> None:
+        """`fence_for(courtroom)` is the lease fence this node's index writes carry for it."""
         self._db = db
         self._timings = timings
+        self._fence_for = fence_for
+        self._courtrooms: dict[str, str] = {}  # recording -> courtroom, recorded on this node
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
+
+    def follow(self, recording_id: str, courtroom_id: str) -> None:
+        """The recording is recorded here: its index writes carry its courtroom's fence from
+        now on, even after this node lost the lease (then they are refused)."""
+        self._courtrooms[recording_id] = courtroom_id
 
     async def index(self, record: InitRecord | SegmentRecord) -> None:
         """Called by the uploader once the store confirmed an object (`record.version_id` is
-        the version it wrote); the spool copy goes after."""
+        the version it wrote); the spool copy goes after. Footage recovered from a spool of
+        a recording never recorded by this process is indexed without a fence."""
+        courtroom_id = self._courtrooms.get(record.recording_id)
+        fence = self._fence_for(courtroom_id) if courtroom_id else None
         async with self._db.session() as session:
             if isinstance(record, InitRecord):
-                await add_init_segment(session, record)
+                await add_init_segment(session, record, fence)
             else:
-                await add_segment(session, record)
+                await add_segment(session, record, fence)
                 gap = (record.recording_id, record.camera)
                 if gap in self._open_gaps and record.discontinuity:
                     await close_gaps(
@@ -71,17 +88,20 @@ class Archive:
             await session.commit()
         self._open_gaps.add((recording_id, camera))
 
-    async def open_crash_gaps(self, recording_id: str, ends: dict[str, datetime]) -> None:
-        """Each camera's footage of a recording the last process left ended at `ends[camera]`."""
+    async def open_break_gaps(
+        self, recording_id: str, ends: dict[str, datetime], reason: str
+    ) -> None:
+        """Each camera's footage of a recording another process left (`reason`: crash,
+        node_lost, handover) ended at `ends[camera]`."""
         async with self._db.session() as session:
             for camera, at in ends.items():
                 add_gap(
                     session,
                     recording_id=recording_id,
                     camera=camera,
-                    reason="crash",
+                    reason=reason,
                     at=at,
-                    detail=GAP_DETAILS["crash"],
+                    detail=GAP_DETAILS[reason],
                 )
                 self._open_gaps.add((recording_id, camera))
             await session.commit()

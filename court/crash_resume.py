@@ -1,13 +1,18 @@
-"""After an unclean stop: upload what the last process spooled, go on with its recordings.
+"""Recordings that go on after the process recording them stopped without finishing.
 
-A recording that was running when the process died goes on in the same recording: each
-camera's gap (reason "crash") opens where its stored footage ends and closes at its first new
-segment, whose numbers follow the highest the index or the spool knew.
+At start-up this node's spool is recovered: everything the last process spooled is uploaded
+(indexed without a fence: it is footage from before the break), and a recording it was
+running goes on here if this node takes its courtroom (court/leases.py).
+A recording goes on in the same recording: each camera's gap (reason `crash` for this node's
+own earlier process, `node_lost` or `handover` for another node) opens where its footage
+ends and closes at its first new segment, whose numbers follow the highest the index, the
+spool or the last holder's reservation knew, so no object key is ever written twice.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -15,66 +20,72 @@ from sqlalchemy import select
 
 from court.archiving import Archive
 from court.recordings import Recordings
-from recorder.recovery import recover_track
+from recorder.recovery import RecoveredTrack, recover_track
+from recorder.uploader import UploadJob
 from storage.catalog import track_progress
 from storage.db import Database
-from storage.models import Courtroom, Recording
+from storage.models import Camera, Recording
 
 log = logging.getLogger(__name__)
 
 
-async def resume_after_crash(db: Database, archive: Archive, recordings: Recordings) -> None:
-    """Recover every spool directory; resume every recording the index says is running."""
-    spool_dir = recordings.plan.spool_dir
+@dataclass
+class RecoveredSpool:
+    """What the last process left in this node's spool, per recording and camera."""
+
+    tracks: dict[str, dict[str, RecoveredTrack]] = field(default_factory=dict)
+
+    def take(self, recording_id: str) -> dict[str, RecoveredTrack]:
+        """How far a recording resumed here got in the spool (its numbers and footage)."""
+        return self.tracks.pop(recording_id, {})
+
+    def jobs(self) -> list[UploadJob]:
+        """Every spooled object, in order: all are uploaded, whoever goes on recording."""
+        return [job for cameras in self.tracks.values() for t in cameras.values() for job in t.jobs]
+
+
+def recover_spool(spool_dir: Path) -> RecoveredSpool:
+    """Read every recording's spool directory (nothing is uploaded yet)."""
     spool_dir.mkdir(parents=True, exist_ok=True)
-    async with db.session() as session:
-        running = list(
-            await session.scalars(select(Recording).where(Recording.status == "recording"))
-        )
-        cameras = {
-            room.id: [camera.name for camera in room.cameras]
-            for room in await session.scalars(select(Courtroom))
-        }
+    recovered = RecoveredSpool()
     for directory in sorted(p for p in spool_dir.iterdir() if p.is_dir()):
-        if directory.name not in {recording.id for recording in running}:
-            for camera_dir in _camera_dirs(directory):
-                for job in recover_track(camera_dir).jobs:
-                    recordings.uploader.submit(job)
-    for recording in running:
-        await _resume(db, archive, recordings, recording, cameras.get(recording.courtroom_id, []))
+        tracks = [recover_track(camera_dir) for camera_dir in _camera_dirs(directory)]
+        recovered.tracks[directory.name] = {track.camera: track for track in tracks}
+    return recovered
 
 
-async def _resume(
+async def continue_recording(
     db: Database,
     archive: Archive,
     recordings: Recordings,
     recording: Recording,
-    cameras: list[str],
+    *,
+    reason: str,
+    spooled: dict[str, RecoveredTrack],
+    reserved: dict[str, list[int]],
 ) -> None:
-    directory = recordings.plan.spool_dir / recording.id
-    spooled = (
-        {track.camera: track for track in map(recover_track, _camera_dirs(directory))}
-        if directory.exists()
-        else {}
-    )
+    """Go on with a running recording on this node after a break of `reason`."""
     async with db.session() as session:
         stored = await track_progress(session, recording_id=recording.id)
+        cameras = list(
+            await session.scalars(
+                select(Camera.name)
+                .where(Camera.courtroom_id == recording.courtroom_id)
+                .order_by(Camera.position, Camera.name)
+            )
+        )
     numbered_until: dict[str, tuple[int, int]] = {}
     footage_ends: dict[str, datetime] = {}
-    for camera in sorted(set(stored) | set(spooled)):
+    for camera in sorted(set(stored) | set(spooled) | set(reserved)):
         known = [t for t in (stored.get(camera), spooled.get(camera)) if t]
-        numbered_until[camera] = (
-            max(t.last_epoch for t in known),
-            max(t.last_sequence for t in known),
-        )
+        epochs = [t.last_epoch for t in known] + reserved.get(camera, [0, 0])[:1]
+        sequences = [t.last_sequence for t in known] + reserved.get(camera, [0, 0])[1:]
+        numbered_until[camera] = (max(epochs), max(sequences))
         ends = [t.recorded_until for t in known if t.recorded_until]
         if ends:
             footage_ends[camera] = max(ends)
-    await archive.open_crash_gaps(recording.id, footage_ends)
-    for track in spooled.values():
-        for job in track.jobs:
-            recordings.uploader.submit(job)
-    log.warning("resuming recording %s after an unclean stop", recording.id)
+    await archive.open_break_gaps(recording.id, footage_ends, reason)
+    log.warning("recording %s goes on here after a break (%s)", recording.id, reason)
     await recordings.start_recording(recording, cameras=cameras, numbered_until=numbered_until)
 
 

@@ -140,6 +140,7 @@ class Recordings:
             )
             hub.request_keyframe()
         self._running[recording.id] = active
+        self._archive.follow(recording.id, recording.courtroom_id)
 
     async def _pump(
         self,
@@ -181,6 +182,36 @@ class Recordings:
         await seal_recording(
             db=self._db, store=self._store, keyring=self._keyring, recording_id=recording_id
         )
+
+    async def abandon(self, recording_id: str) -> dict[str, tuple[int, int]]:
+        """Stop recording here without ending the recording (another node goes on with it):
+        open segments are finished into the spool and uploaded; the index row is untouched.
+        Returns the numbers each camera used. Needs no index: a node cut off from it can."""
+        active = self._running.pop(recording_id, None)
+        if active is None:
+            return {}
+        for pump in active.pumps.values():
+            pump.cancel()
+        for subscription in active.subscriptions.values():
+            subscription.close()
+        await asyncio.gather(*active.pumps.values(), return_exceptions=True)
+        active.session.stop()
+        return active.session.numbered()
+
+    def running_in(self, courtroom_id: str) -> list[str]:
+        return [r.recording_id for r in self._running.values() if r.courtroom_id == courtroom_id]
+
+    def is_running(self, recording_id: str) -> bool:
+        return recording_id in self._running
+
+    def numbered(self) -> dict[str, dict[str, dict[str, tuple[int, int]]]]:
+        """courtroom -> recording -> camera -> the (epoch, sequence) used so far."""
+        numbers: dict[str, dict[str, dict[str, tuple[int, int]]]] = {}
+        for active in self._running.values():
+            numbers.setdefault(active.courtroom_id, {})[active.recording_id] = (
+                active.session.numbered()
+            )
+        return numbers
 
     def recorded_feeds(self) -> list[RecordedFeed]:
         """Every camera of every running recording, with how long it has been silent."""

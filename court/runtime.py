@@ -9,8 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from court.archiving import Archive
-from court.crash_resume import resume_after_crash
+from court.crash_resume import recover_spool
+from court.custody import CourtroomCustody
 from court.exports import Evidence
+from court.leases import CourtroomLeases, NodeIdentity
 from court.live.access_codes import AccessCodeDesk
 from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
@@ -57,6 +59,7 @@ class CourtConfig:
     admin_token_set: bool
     access_codes: AccessCodeLimits
     checkpoints: CheckpointPolicy
+    node: NodeIdentity
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Runtime:
     audit: AuditLog
     audit_checkpoints: CheckpointWriter
     metrics: CourtMetrics  # this process's Prometheus registry
+    leases: CourtroomLeases  # which courtrooms' live media this node holds
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:
@@ -91,8 +95,9 @@ class Runtime:
             await ensure_bucket()
         hubs = HubRegistry()
         metrics = CourtMetrics()
+        leases = CourtroomLeases(db, config.node)
         publications = Publications(hubs, metrics.timings)
-        archive = Archive(db, metrics.timings)
+        archive = Archive(db, metrics.timings, fence_for=leases.fence)
         recordings = Recordings(
             db=db,
             store=store,
@@ -103,11 +108,23 @@ class Runtime:
             plan=config.recording,
             timings=metrics.timings,
         )
-        await resume_after_crash(db, archive, recordings)
+        viewers = ViewerRegistry(on_joined=metrics.timings.viewer_join.observe)
+        custody = CourtroomCustody(
+            db=db,
+            archive=archive,
+            recordings=recordings,
+            publications=publications,
+            viewers=viewers,
+            recovered=recover_spool(config.recording.spool_dir),
+        )
+        await leases.join(custody)  # or refuse: NodeRefused says why
+        for job in custody.recovered.jobs():
+            recordings.uploader.submit(job)
+        await leases.take_orphans()  # this node's own running recordings go on at once
+        leases.start()
         alarms = AlarmBoard()
         watchdog = Watchdog(recordings, alarms)
         watchdog.start()
-        viewers = ViewerRegistry(on_joined=metrics.timings.viewer_join.observe)
         metrics.watch(publications, recordings, alarms, viewers)
         broadcasts = BroadcastDesk(hubs, viewers)
         live_guard = LiveGuard(
@@ -154,6 +171,7 @@ class Runtime:
             audit=AuditLog.from_secret(secret),
             audit_checkpoints=audit_checkpoints,
             metrics=metrics,
+            leases=leases,
         )
 
     @property
@@ -162,6 +180,8 @@ class Runtime:
         return Evidence(self.store, self.keyring, self.audit)
 
     async def close(self) -> None:
+        if self.leases.shared and await self.leases.others_live():
+            await self.leases.drain()  # the other nodes go on with this node's courtrooms
         await self.live_guard.close()
         await self.watchdog.close()
         await self.viewers.close()
@@ -169,6 +189,7 @@ class Runtime:
         await self.publications.close()  # publishers hung up first, then recordings finish
         await self.recordings.close()
         await self.audit_checkpoints.close()  # the head as it stands once nothing appends
+        await self.leases.close()
         await self.store.close()
         await self.db.close()
 

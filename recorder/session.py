@@ -75,6 +75,11 @@ class TrackRecorder:
         self._video_tracks: dict[int, tuple[int, int]] = {}  # epoch -> (track id, timescale)
         self._open: OpeningRecord | None = None  # the segment growing in the spool
 
+    @property
+    def numbered(self) -> tuple[int, int]:
+        """The highest (epoch, sequence) this camera has used in the recording so far."""
+        return self._last_epoch, self._last_sequence
+
     def write(self, frame: EncodedMedia) -> bool:
         """Record one frame; True when the segmenter wants a keyframe (send a PLI)."""
         if self._segmenter is None:
@@ -264,6 +269,13 @@ class RecordingSession:
             )
         if track.write(frame):
             self._request_keyframe(camera)
+
+    def numbered(self) -> dict[str, tuple[int, int]]:
+        """Per camera, the highest (epoch, sequence) used so far: what another node must not
+        reuse if it takes the recording over (court/leases.py reserves beyond it)."""
+        numbers = dict(self._numbered_until)
+        numbers.update((camera, track.numbered) for camera, track in self._tracks.items())
+        return numbers
 
     def camera_left(self, camera: str) -> None:
         track = self._tracks.get(camera)

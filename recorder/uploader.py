@@ -25,6 +25,7 @@ from pathlib import Path
 
 from recorder.spool import release
 from storage.archive import ObjectRecord
+from storage.leases import Fenced
 from storage.objects import ObjectProtection, ObjectStore, follow_legal_hold
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Uploader:
         self._worker: asyncio.Task[None] | None = None
         self.failures = 0
         self.uploaded = 0
+        self.fenced = 0  # objects stored but refused by the index: the courtroom moved on
         self.backlog_bytes = 0  # spooled bytes waiting for the store
 
     def submit(self, job: UploadJob) -> None:
@@ -146,6 +148,12 @@ class Uploader:
                     written=protection,
                     now=await self._protection_for(job.record.recording_id),
                 )
+            except Fenced as fenced:
+                # Another node holds the courtroom now and numbers past this segment: the
+                # spool copy stays, and is indexed as recovered footage when this node restarts.
+                log.error("%s is not indexed: %s; its spool copy stays", job.record.key, fenced)
+                self.fenced += 1
+                return
             except Exception as exc:  # any failure: keep the spool copy and try again
                 self.failures += 1
                 log.warning(

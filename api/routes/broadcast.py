@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.deps import OperatedHearing, Operator, RuntimeDep, SessionDep
+from api.holder import HearingAtHolder
 from api.schemas.broadcast import (
     AccessCodeIn,
     AccessCodeOut,
@@ -20,7 +21,12 @@ router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])
 
 @router.get("/{hearing_id}/broadcast", response_model=BroadcastOut)
 async def broadcast_state(
-    hearing_id: str, session: SessionDep, runtime: RuntimeDep, _: Operator, __: OperatedHearing
+    hearing_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Operator,
+    __: OperatedHearing,
+    ___: HearingAtHolder,
 ) -> BroadcastOut:
     state = await runtime.broadcasts.state(session, hearing_id)
     return BroadcastOut(
@@ -39,12 +45,13 @@ async def change_broadcast(
     runtime: RuntimeDep,
     principal: Operator,
     hearing: OperatedHearing,
+    at_holder: HearingAtHolder,
 ) -> BroadcastOut:
     """`on: false` is the kill switch: public viewing stops at once; the recording goes on."""
     await runtime.broadcasts.change(
         session, hearing_id, on=body.on, delay_s=body.delay_s, by=principal.name
     )
-    return await broadcast_state(hearing_id, session, runtime, principal, hearing)
+    return await broadcast_state(hearing_id, session, runtime, principal, hearing, at_holder)
 
 
 @router.post(

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import OperatedCourtroom, RuntimeDep, SessionDep, SettingsDep, Staff
+from api.holder import CourtroomAtHolder
 from api.schemas.feeds import CurrentHearing, FeedsOut
 from court.monitoring.courtroom_now import RoomHearing, courtroom_now
 from court.monitoring.feed_health import SpoolTrend, feed_alarms, figures
@@ -41,6 +42,7 @@ async def courtroom_feeds(
     spool_trend: SpoolTrendDep,
     principal: Staff,
     courtroom: OperatedCourtroom,
+    _: CourtroomAtHolder,
 ) -> FeedsOut:
     publishing = set(runtime.publications.publishing_cameras(courtroom.id))
     feeds = [

@@ -18,6 +18,7 @@ from api.deps import (
     Staff,
     VisibleHearing,
 )
+from api.holder import CourtroomTaken, HearingAtHolder
 from api.recording_view import recording_out
 from api.schemas.cases import PartyOut
 from api.schemas.hearings import HearingIn, HearingOut, HearingPage, HearingPatch, HearingResult
@@ -86,6 +87,7 @@ async def update_hearing(
     runtime: RuntimeDep,
     principal: Operator,
     hearing: OperatedHearing,
+    _: HearingAtHolder,
 ) -> HearingOut:
     """Opening, recess, closing and sealing change who may watch the courtroom live: running
     viewers are judged again before this answers. Closing stops the hearing's recording.
@@ -106,6 +108,7 @@ async def start_recording(
     settings: SettingsDep,
     principal: Operator,
     hearing: OperatedHearing,
+    _: CourtroomTaken,
 ) -> RecordingOut:
     recording = await record_hearing(
         session,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from api.archive_links import HLS, stored_object_response
 from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
+from api.holder import RecordingAtHolder
 from api.recording_view import recording_out
 from api.schemas.recordings import (
     MarkerIn,
@@ -49,7 +50,11 @@ async def get_recording(
 
 @router.post("/{recording_id}/stop", response_model=RecordingOut)
 async def stop_recording(
-    recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Operator
+    recording_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Operator,
+    _: RecordingAtHolder,
 ) -> RecordingOut:
     recording = await stop_for(session, principal, runtime.recordings, recording_id)
     return await recording_out(session, runtime, recording)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
 from api.deps import RuntimeDep, SessionDep, SettingsDep
+from api.holder import at_holder, resource_url
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
 from court.live.viewer_access import require_camera
@@ -32,6 +33,7 @@ async def watch(
     hearing = access.hearing
     require_sdp(request)
     await require_camera(session, hearing, camera)
+    await at_holder(request, runtime, hearing.courtroom_id, redirect=True, take=True)
     offer = await read_offer(request, settings.max_sdp_bytes)
     address = client_address(request)
     slot = admission.admit_whep(address, hearing_id)
@@ -70,7 +72,10 @@ async def watch(
         viewer.answer_sdp,
         status_code=status.HTTP_201_CREATED,
         media_type=SDP,
-        headers={"Location": f"/whep/{hearing_id}/{camera}/{viewer.id}", "ETag": f'"{viewer.id}"'},
+        headers={
+            "Location": resource_url(runtime, f"/whep/{hearing_id}/{camera}/{viewer.id}"),
+            "ETag": f'"{viewer.id}"',
+        },
     )
     renew_ticket(runtime, response, access)
     return response

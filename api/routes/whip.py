@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
 from api.deps import PrincipalDep, RuntimeDep, SessionDep, SettingsDep
+from api.holder import at_holder, resource_url
 from api.sdp_offer import SDP, read_offer, require_sdp
 from court.live.publishers import require_publisher, require_room_camera, require_unpublisher
 
@@ -26,6 +27,7 @@ async def publish(
     require_publisher(principal, courtroom_id, camera)
     require_sdp(request)
     await require_room_camera(session, courtroom_id, camera)
+    await at_holder(request, runtime, courtroom_id, redirect=True, take=True)
     offer = await read_offer(request, settings.max_sdp_bytes)
     negotiation = admission.admit_whip(client_address(request), courtroom_id)
     await session.close()  # no connection held through ICE and DTLS negotiation
@@ -39,7 +41,7 @@ async def publish(
         ) from bad_offer
     finally:
         negotiation.release()
-    location = f"/whip/{courtroom_id}/{camera}/{publication.id}"
+    location = resource_url(runtime, f"/whip/{courtroom_id}/{camera}/{publication.id}")
     return Response(
         publication.answer_sdp,
         status_code=status.HTTP_201_CREATED,

@@ -1,0 +1,44 @@
+"""`courtcast drain`: hand a node's courtrooms to the other nodes before it is stopped.
+
+The node sees its `draining` flag within a second (court/leases.py), stores what it
+recorded, releases each courtroom and hangs up its cameras and viewers, who reconnect to the
+node that takes over. This command waits until the node holds nothing, then says where its
+courtrooms went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from api.court_config import node_identity
+from api.settings import Settings
+from storage import leases, nodes
+from storage.db import Database
+
+POLL_S = 0.5
+
+
+async def drain_node(settings: Settings, node_id: str | None, wait_s: float) -> int:
+    node = node_id or node_identity(settings).id
+    db = Database(settings.index_url)
+    try:
+        if not await nodes.set_draining(db, node):
+            print(f"courtcast: no node {node!r} in this installation's index", file=sys.stderr)
+            return 1
+        deadline = time.monotonic() + wait_s
+        while True:
+            held = await leases.held_leases(db)
+            still = sorted(lease.courtroom_id for lease in held if lease.node_id == node)
+            if not still:
+                break
+            if time.monotonic() > deadline:
+                print(f"courtcast: node {node!r} still holds {', '.join(still)}", file=sys.stderr)
+                return 1
+            await asyncio.sleep(POLL_S)
+        moved = ", ".join(f"{lease.courtroom_id} -> {lease.node_id}" for lease in held) or "none"
+        print(f"node {node} drained; courtrooms held now: {moved}")
+        return 0
+    finally:
+        await db.close()

@@ -1,0 +1,112 @@
+"""What holding a courtroom's lease means on this node (court/leases.py calls these).
+
+Gaining a courtroom continues its running recording here; losing it stops recording it here
+(without ending the recording) and hangs up its cameras and viewers, who reconnect to the
+new holder. Each renewal reserves numbers beyond those used so far, so a node taking over
+never writes an object key this one may still hold in its spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import select
+
+from court.archiving import Archive
+from court.crash_resume import RecoveredSpool, continue_recording
+from court.live.viewers import ViewerRegistry
+from court.publications import Publications
+from court.recordings import Recordings
+from storage.db import Database
+from storage.leases import Lease
+from storage.models import Recording
+
+log = logging.getLogger(__name__)
+
+EPOCHS_AHEAD = 8  # camera reconnections a holder may make between two renewals
+SEQUENCES_AHEAD = 64  # segments: far more than a holder cuts before it must let go
+HANDOVER_UPLOAD_S = 30.0  # a drain waits this long for a courtroom's segments to be stored
+
+Reserved = dict[str, dict[str, list[int]]]
+
+
+class CourtroomCustody:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        archive: Archive,
+        recordings: Recordings,
+        publications: Publications,
+        viewers: ViewerRegistry,
+        recovered: RecoveredSpool,
+    ) -> None:
+        self._db = db
+        self._archive = archive
+        self._recordings = recordings
+        self._publications = publications
+        self._viewers = viewers
+        self.recovered = recovered
+
+    async def gained(self, courtroom_id: str, reason: str, previous: Lease | None) -> None:
+        """Continue the courtroom's running recording here, if it has one."""
+        async with self._db.session() as session:
+            running = list(
+                await session.scalars(
+                    select(Recording).where(
+                        Recording.courtroom_id == courtroom_id, Recording.status == "recording"
+                    )
+                )
+            )
+        for recording in running:
+            if self._recordings.is_running(recording.id):
+                continue
+            reserved = previous.reserved.get(recording.id, {}) if previous else {}
+            await continue_recording(
+                self._db,
+                self._archive,
+                self._recordings,
+                recording,
+                reason=reason,
+                spooled=self.recovered.take(recording.id),
+                reserved=reserved,
+            )
+
+    async def lost(self, courtroom_id: str, reason: str) -> None:
+        """Stop everything live of the courtroom on this node; its new holder goes on."""
+        for recording_id in self._recordings.running_in(courtroom_id):
+            await self._recordings.abandon(recording_id)
+        for room, camera in list(self._publications.publishers()):
+            if room == courtroom_id:
+                await self._publications.end_publication(room, camera, reason=reason)
+        await self._viewers.close_where(lambda watching: watching.courtroom_id == courtroom_id)
+
+    async def hand_over(self, courtroom_id: str) -> Reserved:
+        """Finish recording the courtroom here and store what was recorded (drain)."""
+        reserved: Reserved = {}
+        for recording_id in self._recordings.running_in(courtroom_id):
+            numbered = await self._recordings.abandon(recording_id)
+            reserved[recording_id] = _ahead(numbered)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._recordings.uploader.drain(recording_id), HANDOVER_UPLOAD_S
+                )
+        return reserved
+
+    def reservations(self) -> dict[str, Reserved]:
+        return {
+            courtroom_id: {rec: _ahead(numbered) for rec, numbered in recordings.items()}
+            for courtroom_id, recordings in self._recordings.numbered().items()
+        }
+
+    def cameras(self) -> int:
+        return self._publications.count()
+
+
+def _ahead(numbered: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
+    return {
+        camera: [epoch + EPOCHS_AHEAD, sequence + SEQUENCES_AHEAD]
+        for camera, (epoch, sequence) in numbered.items()
+    }
