@@ -31,7 +31,8 @@ from storage.nodes import NodeRow
 log = logging.getLogger(__name__)
 
 RENEW_EVERY_S = 1.0
-RENEW_TIMEOUT_S = 1.5  # a renew still unanswered by then counts as failed
+RENEW_TIMEOUT_S = 1.0  # a renew still unanswered by then counts as failed...
+RETRY_AFTER_S = 0.2  # ...and is tried again at once: a busy moment must not cost a courtroom
 CUT_OFF_AFTER_S = 2.0  # since the last renew that succeeded was SENT: before its 3 s lapse
 CUT_OFF_CHECK_S = 0.2
 JOIN_WAIT_S = nodes.NODE_TTL_S + 1.0  # a node that just died stays "live" this long

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from court.archiving import Archive
+from court.cluster_bus import ClusterBus, bus_for
 from court.crash_resume import recover_spool
 from court.custody import CourtroomCustody
 from court.exports import Evidence
@@ -82,6 +83,7 @@ class Runtime:
     audit_checkpoints: CheckpointWriter
     metrics: CourtMetrics  # this process's Prometheus registry
     leases: CourtroomLeases  # which courtrooms' live media this node holds
+    bus: ClusterBus  # events between nodes
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:
@@ -123,6 +125,10 @@ class Runtime:
         await leases.take_orphans()  # this node's own running recordings go on at once
         leases.start()
         alarms = AlarmBoard()
+        bus = bus_for(config.index_url, config.node.id)
+        await bus.start()  # returns at once if PostgreSQL is away; it keeps trying
+        alarms.attach(bus)  # every node's websocket clients hear every node's alarms
+        leases.on_node_gone = alarms.forget_node
         watchdog = Watchdog(recordings, alarms)
         watchdog.start()
         metrics.watch(publications, recordings, alarms, viewers)
@@ -172,6 +178,7 @@ class Runtime:
             audit_checkpoints=audit_checkpoints,
             metrics=metrics,
             leases=leases,
+            bus=bus,
         )
 
     @property
@@ -190,6 +197,7 @@ class Runtime:
         await self.recordings.close()
         await self.audit_checkpoints.close()  # the head as it stands once nothing appends
         await self.leases.close()
+        await self.bus.close()
         await self.store.close()
         await self.db.close()
 
