@@ -116,6 +116,7 @@ class CourtroomLeases:
         self._tasks = [
             asyncio.create_task(self._renew_forever(), name="lease renewal"),
             asyncio.create_task(self._cut_off_forever(), name="lease cut-off"),
+            asyncio.create_task(self._take_orphans_forever(), name="orphan takeover"),
         ]
 
     async def claim(self, courtroom_id: str) -> str | None:
@@ -228,12 +229,20 @@ class CourtroomLeases:
             sent = time.monotonic()
             try:
                 await asyncio.wait_for(self._renew_once(sent), RENEW_TIMEOUT_S)
-            except Exception as failed:
+            except Exception as failed:  # the index is unreachable or slow
                 log.warning("could not renew this node's leases: %r", failed)
-            else:
-                with contextlib.suppress(Exception):
-                    await self.take_orphans()
+                await asyncio.sleep(RETRY_AFTER_S)
+                continue
             await asyncio.sleep(max(0.0, RENEW_EVERY_S - (time.monotonic() - sent)))
+
+    async def _take_orphans_forever(self) -> None:
+        """Apart from renewal: a takeover that waits for a lock must not delay our renewals."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY_S)
+            try:
+                await self.take_orphans()
+            except Exception:
+                log.exception("could not take over the recordings no node holds")
 
     async def _renew_once(self, sent: float) -> None:
         custody = self._require_custody()

@@ -78,7 +78,7 @@ class LeaseGrant(Base):
 def db_time(session: AsyncSession, after_s: float = 0.0) -> ColumnElement[datetime]:
     """Now (plus `after_s`, which may be negative) by the clock every node agrees on:
     PostgreSQL's `clock_timestamp()`, or this process's UTC clock on SQLite (one node)."""
-    if _dialect(session) == "postgresql":
+    if dialect(session) == "postgresql":
         now = func.clock_timestamp() + literal(timedelta(seconds=after_s), Interval())
         return type_coerce(now, UTCDateTime())
     return literal(datetime.now(UTC) + timedelta(seconds=after_s), UTCDateTime())
@@ -86,10 +86,10 @@ def db_time(session: AsyncSession, after_s: float = 0.0) -> ColumnElement[dateti
 
 def insert(session: AsyncSession, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the dialect of the session's database."""
-    if _dialect(session) == "postgresql":
+    if dialect(session) == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, insert
+from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, dialect, insert
 from storage.db import Database
 from storage.models import Recording
 
 LEASE_TTL_S = 3.0
+IDLE_LOCK_MS = 1500  # a transaction holding a lease row's lock, left idle (a cut-off node)
+LOCK_WAIT_MS = 1000  # waiting for a lease row's lock
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the expiry of a lease row no one has held yet
 
 Reservation = dict[str, dict[str, list[int]]]  # recording -> camera -> [epoch, sequence]
@@ -90,6 +92,7 @@ async def acquire(
     if missing, then locked, so the second sees the first's grant and gets None.
     """
     async with db.session() as session, session.begin():
+        await _bounded(session)
         await session.execute(
             insert(session, CourtroomLease)
             .values(
@@ -138,6 +141,7 @@ async def renew(
     """
     kept: set[str] = set()
     async with db.session() as session, session.begin():
+        await _bounded(session)
         for courtroom_id in sorted(held):
             values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
             if courtroom_id in reserved:
@@ -202,6 +206,7 @@ async def check_fence(session: AsyncSession, fence: Fence) -> None:
     On PostgreSQL the lease row stays share-locked until that transaction ends, so no other
     node can take the courtroom between this check and the write it guards.
     """
+    await _bounded(session)
     holds = await session.scalar(
         select(CourtroomLease.courtroom_id)
         .where(
@@ -217,6 +222,22 @@ async def check_fence(session: AsyncSession, fence: Fence) -> None:
             f"node {fence.node_id} no longer holds courtroom {fence.courtroom_id}"
             f" under fence {fence.number}"
         )
+
+
+async def _bounded(session: AsyncSession) -> None:
+    """Bound how long this transaction may hold or wait for a lease row's lock (PostgreSQL).
+
+    A node cut off from the database in the middle of a transaction leaves it open, and
+    with it the lock on its lease row: without a bound no other node could take the courtroom
+    over until the connection died, minutes later. The server ends such a transaction
+    after IDLE_LOCK_S, and a node waiting for the lock gives up after LOCK_WAIT_S and tries
+    again on its next round instead of stalling.
+    """
+    if dialect(session) == "postgresql":
+        await session.execute(
+            text(f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_LOCK_MS}ms'")
+        )
+        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'"))
 
 
 async def _now(session: AsyncSession) -> datetime:
