@@ -24,6 +24,7 @@ ADMIN = frozenset({"admin"})
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/healthz"): ANYONE,
     ("GET", "/metrics"): ADMIN,
+    ("GET", "/api/v1/nodes"): ADMIN,
     ("GET", "/api/v1/alarms"): STAFF,
     ("GET", "/api/v1/keys"): ANYONE,  # public keys: whoever checks the court's signatures
     ("GET", "/api/v1/me"): ANYONE - {"anonymous"},  # any token: what it is for
