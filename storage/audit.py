@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit_models import AuditEvent
@@ -33,6 +33,7 @@ from storage.keyring import derive_key
 GENESIS = CHAIN_START
 LEGACY, KEYED = "sha256", "hmac-sha256"
 KEY_PURPOSE = "audit-log"
+APPEND_LOCK_KEY = 0x436F757274  # "Court": the PostgreSQL advisory lock of the log's head
 _append_lock = asyncio.Lock()  # one writer per process keeps sequence numbers dense
 
 
@@ -157,8 +158,13 @@ class AuditLog:
         source: str,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Add one entry, chained with the key, and commit it."""
+        """Add one entry, chained with the key, and commit it.
+
+        Appends are serialised: in this process by a lock, between processes (several nodes,
+        `courtcast package` beside a server) by the database, so two entries never claim the
+        same sequence number or the same previous hash."""
         async with _append_lock:
+            await _lock_the_head(session)
             last = await session.scalar(
                 select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)
             )
@@ -294,3 +300,12 @@ async def stream_events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
     result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.sequence))
     async for event in result:
         yield event
+
+
+async def _lock_the_head(session: AsyncSession) -> None:
+    """Hold the log's head for this transaction: PostgreSQL's advisory lock, or SQLite's
+    write lock (taken by a write that changes nothing), before the head is read."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+    else:
+        await session.execute(text("DELETE FROM audit_events WHERE 0"))
