@@ -264,14 +264,14 @@ def _spread(values: list[float]) -> str:
 
 def print_table(runs: list[Run]) -> None:
     print(
-        "| nodes | cameras per node | cameras moved | courtrooms held again | camera noticed"
-        " | camera taken again | first new segment indexed | gap in the archive |"
+        "| nodes | cameras per node | cameras moved | courtrooms held again | cameras noticed"
+        " | taken again (201) | first new segment indexed | gap in the archive |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         f = run.failover
         held = "-" if f.held is None else f"{f.held:.1f}"
-        kind = " (restart)" if run.nodes == 1 else ""
+        kind = " (restarted)" if run.nodes == 1 else ""
         print(
             f"| {run.nodes}{kind} | {', '.join(map(str, run.cameras_per_node))} | {run.moved} "
             f"| {held} | {_spread(f.noticed)} | {_spread(f.taken)} | {_spread(f.segment)} "
