@@ -75,12 +75,12 @@ class CourtroomCustody:
             )
 
     async def lost(self, courtroom_id: str, reason: str) -> None:
-        """Stop everything live of the courtroom on this node; its new holder goes on."""
+        """Stop everything live of the courtroom on this node; its new holder goes on (and
+        opens the gaps, with `reason`, where this node's stored footage ends)."""
+        log.warning("courtroom %s leaves this node (%s)", courtroom_id, reason)
         for recording_id in self._recordings.running_in(courtroom_id):
             await self._recordings.abandon(recording_id)
-        for room, camera in list(self._publications.publishers()):
-            if room == courtroom_id:
-                await self._publications.end_publication(room, camera, reason=reason)
+        await self._publications.hang_up_courtroom(courtroom_id)
         await self._viewers.close_where(lambda watching: watching.courtroom_id == courtroom_id)
 
     async def hand_over(self, courtroom_id: str) -> Reserved:

@@ -88,6 +88,16 @@ class Publications:
             self._end_reasons[key] = reason
             await publication.close()
 
+    async def hang_up_courtroom(self, courtroom_id: str) -> None:
+        """Hang up the courtroom's cameras because another node takes it: they reconnect
+        there. No reason is kept: this node records no gap, the new holder does."""
+        for (room, camera), publication in list(self._publications.items()):
+            if room == courtroom_id and publication is not None:
+                log.warning(
+                    "hanging up camera %s/%s: another node takes its courtroom", room, camera
+                )
+                await publication.close()
+
     def end_reason(self, courtroom_id: str, camera: str) -> str:
         """Why the camera's last publication ended (once): ours, or the publisher left."""
         return self._end_reasons.pop((courtroom_id, camera), "publisher_left")
