@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,8 @@ from storage.models import Recording
 from storage.objects import ObjectStore, RetentionMode
 from streaming.hub import HubRegistry
 from streaming.ice import install_host_addresses
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +189,17 @@ class Runtime:
         """What certified clips and packages read from and answer to."""
         return Evidence(self.store, self.keyring, self.audit)
 
+    async def _hand_over_if_others(self) -> None:
+        """On several nodes, the others go on with this node's courtrooms (a drain); when
+        none is live, or the index cannot say, recordings are interrupted as on one node."""
+        try:
+            if self.leases.shared and await self.leases.others_live():
+                await self.leases.drain()
+        except Exception:
+            log.exception("could not hand this node's courtrooms over; interrupting them")
+
     async def close(self) -> None:
-        if self.leases.shared and await self.leases.others_live():
-            await self.leases.drain()  # the other nodes go on with this node's courtrooms
+        await self._hand_over_if_others()
         await self.live_guard.close()
         await self.watchdog.close()
         await self.viewers.close()
