@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 RENEW_EVERY_S = 1.0
 RETRY_AFTER_S = 0.2  # a failed renewal is tried again at once: a hiccup must not cost a room
-CUT_OFF_AFTER_S = 2.0  # since the last renew that succeeded was SENT: before its 3 s lapse
+CUT_OFF_AFTER_S = 2.5  # since the last renew that succeeded was SENT: 0.5 s before its lapse
 CUT_OFF_CHECK_S = 0.2
 JOIN_WAIT_S = nodes.NODE_TTL_S + 1.0  # a node that just died stays "live" this long
 
@@ -133,7 +133,7 @@ class CourtroomLeases:
                 if best is None:
                     raise Unavailable("no node can take this courtroom now; try again shortly")
                 if best.id == self.node.id and courtroom_id not in self._leaving:
-                    if await self._take(courtroom_id, live):
+                    if await self._take(courtroom_id):
                         return None
                     lease = await leases.current_lease(self._db, courtroom_id)
                 elif best.id != self.node.id:
@@ -159,7 +159,7 @@ class CourtroomLeases:
                 live = await nodes.live_nodes(self._db)
                 best = await self._best(live)
                 if best is not None and best.id == self.node.id:
-                    await self._take(courtroom_id, live)
+                    await self._take(courtroom_id)
 
     async def drain(self) -> None:
         """Hand every courtroom to the other nodes: segments indexed, lease released, then
@@ -195,7 +195,7 @@ class CourtroomLeases:
             await nodes.depart(self._db, self.node.id)
         self._held.clear()
 
-    async def _take(self, courtroom_id: str, live: list[NodeRow]) -> bool:
+    async def _take(self, courtroom_id: str) -> bool:
         """Acquire the lease; a courtroom new to this node continues its running recording."""
         previous = await leases.previous_lease(self._db, courtroom_id)
         sent = time.monotonic()
@@ -206,7 +206,7 @@ class CourtroomLeases:
         held_before = courtroom_id in self._fences  # by this process, at some point
         self._hold(lease, sent)
         if not held_already:
-            reason = _takeover_reason(previous, live, self.node.id, held_before)
+            reason = _takeover_reason(previous, self.node.id, held_before)
             await self._require_custody().gained(courtroom_id, reason, previous)
         return True
 
@@ -296,15 +296,13 @@ class CourtroomLeases:
         return self._custody
 
 
-def _takeover_reason(
-    previous: Lease | None, live: list[NodeRow], node_id: str, held_before: bool
-) -> str:
-    """Why the courtroom's footage broke (a gap reason): this node's earlier process died
-    (crash), this process lost its lease, the holder handed it over (drain) or was lost."""
-    if previous is None or previous.node_id == node_id:
-        return "node_lost" if held_before else "crash"
-    if any(n.id == previous.node_id for n in live):
+def _takeover_reason(previous: Lease | None, node_id: str, held_before: bool) -> str:
+    """Why the courtroom's footage broke (a gap reason): its holder handed it over (drain),
+    this node's earlier process died (crash), or its holder, maybe this process, was lost."""
+    if previous is not None and previous.handed_over:
         return "handover"
+    if (previous is None or previous.node_id == node_id) and not held_before:
+        return "crash"
     return "node_lost"
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Interval,
     String,
     UniqueConstraint,
+    false,
     func,
     literal,
     type_coerce,
@@ -60,6 +61,8 @@ class CourtroomLease(Base):
     fence: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     reserved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # released by its holder (a drain) rather than lapsed: the next holder's gap says why
+    handed_over: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LeaseGrant(Base):

@@ -45,6 +45,7 @@ class Lease:
     expires_at: datetime
     # the highest numbers the holder may use; right after a takeover, the previous holder's
     reserved: Reservation
+    handed_over: bool = False  # released by its holder, not lapsed
 
 
 class Fenced(Exception):
@@ -119,7 +120,12 @@ async def acquire(
         renewed = await session.scalar(
             update(CourtroomLease)
             .where(CourtroomLease.courtroom_id == courtroom_id)
-            .values(node_id=node_id, fence=fence, expires_at=db_time(session, ttl_s))
+            .values(
+                node_id=node_id,
+                fence=fence,
+                expires_at=db_time(session, ttl_s),
+                handed_over=row.handed_over and fence == row.fence,
+            )
             .returning(CourtroomLease)
             .execution_options(populate_existing=True)
         )
@@ -181,7 +187,7 @@ async def release(
                 CourtroomLease.node_id == node_id,
                 CourtroomLease.fence == fence,
             )
-            .values(expires_at=db_time(session), **values)
+            .values(expires_at=db_time(session), handed_over=True, **values)
         )
 
 
@@ -253,4 +259,5 @@ def _lease(row: CourtroomLease) -> Lease:
         fence=row.fence,
         expires_at=row.expires_at,
         reserved=row.reserved,
+        handed_over=row.handed_over,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -381,3 +382,70 @@ async def test_whip_to_a_node_not_holding_the_courtroom_is_redirected(
         assert witness.resource_url.startswith(holder_url + path + "/")
         await witness.close()
         await bench.close()
+
+
+@needs_postgresql
+@pytest.mark.parametrize("how", ["courtcast drain", "SIGTERM"])
+async def test_a_drained_node_hands_its_courtroom_over(
+    tmp_path: Path, clip: Path, shared_store: dict[str, str], prompt_cameras: None, how: str
+) -> None:
+    with running_cluster(tmp_path, 2, shared_store, start=1) as cluster:
+        async with cluster.client(0) as client:
+            recording = await start_recording(client, cameras=CAMERAS)
+        cameras = cameras_of(recording, cluster.admin_token, clip, cluster.urls, first=0)
+        await asyncio.gather(*(camera.start() for camera in cameras))
+        cluster.start(1)
+        await asyncio.sleep(4)  # node-1 records
+        room = recording.courtroom.id
+        assert (await cluster.holders(1)).get(room) == "node-1"
+
+        drained_at = time.time()
+        if how == "SIGTERM":
+            assert cluster.stop(0) == 0, cluster.logs()
+        else:
+            drain = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "api.cli",
+                "drain",
+                "--node",
+                "node-1",
+                env=cluster.nodes[0].env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            said, _ = await drain.communicate()
+            assert drain.returncode == 0, said.decode()
+            assert f"{room} -> node-2" in said.decode(), said.decode()
+        print(f"node-1 handed over ({how}) in {time.time() - drained_at:.2f} s")
+
+        async def taken_by_node_2() -> bool:
+            return (await cluster.holders(1)).get(room) == "node-2"
+
+        await until(f"node-2 holds {room}\n{cluster.logs()}", taken_by_node_2, 15)
+
+        async def cameras_on_node_2() -> bool:
+            return all(c.publications[-1].node == cluster.urls[1] for c in cameras)
+
+        await until(f"cameras on node-2\n{cluster.logs()}", cameras_on_node_2, 30)
+        reconnect_s = max(c.publications[-1].published_at - drained_at for c in cameras)
+        print(f"the cameras published on node-2 {reconnect_s:.2f} s after the drain began")
+        await asyncio.sleep(4)  # node-2 records
+        async with cluster.client(1) as client:
+            stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
+        assert stop.status_code == 200, f"{stop.text}\n{cluster.logs()}"
+        for camera in cameras:
+            await camera.close()
+
+        body = stop.json()
+        gaps = Counter((gap["camera"], gap["reason"]) for gap in body["gaps"])
+        assert gaps == Counter((camera, "handover") for camera in CAMERAS), body["gaps"]
+        for gap in body["gaps"]:  # no gap beyond the cameras' reconnect (and the segment cut)
+            assert gap["duration_s"] <= reconnect_s + SEGMENT_S, (gap, reconnect_s)
+        source = source_slice_nals(str(clip))
+        async with cluster.client(1) as client:
+            for track in body["tracks"]:
+                archived = await fetch_track(client, track["playlist"])
+                assert plays_back_whole(archived, source, epochs=2) == track["frames"]
+        segments = [row for row in await segment_rows(cluster) if row["courtroom_id"] == room]
+        assert {row["node_id"] for row in segments} == {"node-1", "node-2"}

@@ -97,10 +97,14 @@ async def test_a_released_courtroom_can_be_taken_at_once(db: Database) -> None:
     assert held is not None
     await release(db, "room", "b", held.fence)  # not b's to release
     assert await acquire(db, "room", "b") is None
+    assert not held.handed_over
     await release(db, "room", "a", held.fence, reserved={"rec": {"bench": [2, 70]}})
+    released = await previous_lease(db, "room")
+    assert released is not None and released.handed_over  # the next holder's gap: handover
     taken = await acquire(db, "room", "b")
     assert taken is not None and (taken.node_id, taken.fence) == ("b", 2)
     assert taken.reserved == {"rec": {"bench": [2, 70]}}
+    assert not taken.handed_over
 
 
 async def test_two_nodes_racing_for_a_free_courtroom_one_gets_it(

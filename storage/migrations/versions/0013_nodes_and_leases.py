@@ -3,8 +3,8 @@
 - `nodes`: every running process, its advertised URL, when it was last seen (by the
   database's clock), whether it is draining and how many cameras publish to it.
 - `courtroom_leases`: one row per courtroom ever held: the holder, its fence number, when the
-  lease expires, and the epoch and sequence numbers the holder reserved per recording and
-  camera (the next holder continues after them).
+  lease expires, the epoch and sequence numbers the holder reserved per recording and
+  camera (the next holder continues after them), and whether the holder handed it over.
 - `lease_grants`: every fence number granted, once per (courtroom, fence).
 - `node_id` and `fence` on init segments and segments: the node and lease that indexed each
   one (None for rows from before, and for footage recovered from a spool).
@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("fence", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reserved", sa.JSON(), nullable=False),
+        sa.Column("handed_over", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("courtroom_id"),
     )
     op.create_index("ix_courtroom_leases_expires_at", "courtroom_leases", ["expires_at"])
