@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.server import RunningServer, running_server
+from storage.db import Database
+from tests.support.server import RunningServer, running_server, scratch_index_url
 
 if TYPE_CHECKING:  # the plugin module must be imported by pytest first, for assertion rewriting
     from tests.fixtures.s3_server import S3Server
@@ -24,6 +25,17 @@ def s3_env(s3: S3Server, bucket: str) -> dict[str, str]:
         "COURTCAST_S3_BUCKET": bucket,
         "COURTCAST_S3_SECURE": "true" if s3.secure else "false",
     }
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty index at the latest schema, on the database the suite runs on."""
+    database = Database(scratch_index_url(tmp_path))
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +42,6 @@ from storage.audit_models import AuditEvent
 from storage.db import Database, alembic_config, sqlite_url
 from storage.keyring import derive_key
 from storage.models import AccessCode, Case, Court, Courtroom, Hearing
-from tests.support.server import scratch_index_url
 
 SECRET = bytes(range(32))
 START = 1_800_000_000.0  # a fixed wall-clock time (2027)
@@ -132,14 +130,6 @@ def test_tickets_are_signed_for_one_hearing_until_they_expire() -> None:
 
 
 # --- the desk against a real index ----------------------------------------------------------
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(scratch_index_url(tmp_path))
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 @dataclass

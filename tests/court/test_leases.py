@@ -4,9 +4,7 @@ node was lost (court/leases.py), on a real index with the custody calls written 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from storage import leases, nodes
 from storage.db import Database
 from storage.leases import LEASE_TTL_S, Lease
 from tests.storage.test_leases import recording_in
-from tests.support.server import scratch_index_url
 
 
 @dataclass
@@ -40,16 +37,6 @@ class Custody:
 
     def cameras(self) -> int:
         return 0
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(scratch_index_url(tmp_path))
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def node(db: Database, name: str, exclusive: str | None = None) -> CourtroomLeases:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,20 +28,9 @@ from storage.leases import (
     renew,
 )
 from storage.models import Case, Court, Courtroom, Hearing, Recording, Segment
-from tests.support.server import scratch_index_url
 
 SHORT = 0.3  # seconds: a lease that expires within the test
 AFTER_SHORT = 0.45
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(scratch_index_url(tmp_path))
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def grants(db: Database, courtroom_id: str) -> list[tuple[str, int]]:

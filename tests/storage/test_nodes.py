@@ -4,27 +4,12 @@ the ttl, told to drain through the index, gone at once on a clean exit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from storage.db import Database
 from storage.nodes import announce, depart, heartbeat, live_nodes, set_draining
-from tests.support.server import scratch_index_url
 
 SHORT = 0.3  # seconds: a ttl that runs out within the test
 AFTER_SHORT = 0.45
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(scratch_index_url(tmp_path))
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def test_a_node_is_live_while_it_sends_heartbeats(db: Database) -> None:
