@@ -78,9 +78,11 @@ async def continue_recording(
     footage_ends: dict[str, datetime] = {}
     for camera in sorted(set(stored) | set(spooled) | set(reserved)):
         known = [t for t in (stored.get(camera), spooled.get(camera)) if t]
-        epochs = [t.last_epoch for t in known] + reserved.get(camera, [0, 0])[:1]
-        sequences = [t.last_sequence for t in known] + reserved.get(camera, [0, 0])[1:]
-        numbered_until[camera] = (max(epochs), max(sequences))
+        epoch_reserved, sequence_reserved = reserved.get(camera, (0, 0))
+        numbered_until[camera] = (
+            max([epoch_reserved] + [t.last_epoch for t in known]),
+            max([sequence_reserved] + [t.last_sequence for t in known]),
+        )
         ends = [t.recorded_until for t in known if t.recorded_until]
         if ends:
             footage_ends[camera] = max(ends)

@@ -20,7 +20,7 @@ from court.live.viewers import ViewerRegistry
 from court.publications import Publications
 from court.recordings import Recordings
 from storage.db import Database
-from storage.leases import Lease
+from storage.leases import Lease, Reservation
 from storage.models import Recording
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 EPOCHS_AHEAD = 8  # camera reconnections a holder may make between two renewals
 SEQUENCES_AHEAD = 64  # segments: far more than a holder cuts before it must let go
 HANDOVER_UPLOAD_S = 30.0  # a drain waits this long for a courtroom's segments to be stored
-
-Reserved = dict[str, dict[str, list[int]]]
 
 
 class CourtroomCustody:
@@ -83,9 +81,9 @@ class CourtroomCustody:
         await self._publications.hang_up_courtroom(courtroom_id)
         await self._viewers.close_where(lambda watching: watching.courtroom_id == courtroom_id)
 
-    async def hand_over(self, courtroom_id: str) -> Reserved:
+    async def hand_over(self, courtroom_id: str) -> Reservation:
         """Finish recording the courtroom here and store what was recorded (drain)."""
-        reserved: Reserved = {}
+        reserved: Reservation = {}
         for recording_id in self._recordings.running_in(courtroom_id):
             numbered = await self._recordings.abandon(recording_id)
             reserved[recording_id] = _ahead(numbered)
@@ -95,7 +93,7 @@ class CourtroomCustody:
                 )
         return reserved
 
-    def reservations(self) -> dict[str, Reserved]:
+    def reservations(self) -> dict[str, Reservation]:
         return {
             courtroom_id: {rec: _ahead(numbered) for rec, numbered in recordings.items()}
             for courtroom_id, recordings in self._recordings.numbered().items()

@@ -25,7 +25,7 @@ from court.errors import Unavailable
 from court.placement import least_loaded
 from storage import leases, nodes
 from storage.db import Database
-from storage.leases import Fence, Lease
+from storage.leases import Fence, Lease, Reservation
 from storage.nodes import NodeRow
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,6 @@ RETRY_AFTER_S = 0.2  # a failed renewal is tried again at once: a hiccup must no
 CUT_OFF_AFTER_S = 2.5  # since the last renew that succeeded was SENT: 0.5 s before its lapse
 CUT_OFF_CHECK_S = 0.2
 JOIN_WAIT_S = nodes.NODE_TTL_S + 1.0  # a node that just died stays "live" this long
-
-Reserved = dict[str, dict[str, list[int]]]  # recording -> camera -> [epoch, sequence]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +55,9 @@ class Custody(Protocol):
 
     async def lost(self, courtroom_id: str, reason: str) -> None: ...
 
-    async def hand_over(self, courtroom_id: str) -> Reserved: ...
+    async def hand_over(self, courtroom_id: str) -> Reservation: ...
 
-    def reservations(self) -> dict[str, Reserved]: ...
+    def reservations(self) -> dict[str, Reservation]: ...
 
     def cameras(self) -> int: ...
 
@@ -85,9 +83,6 @@ class CourtroomLeases:
 
     def holds(self, courtroom_id: str) -> bool:
         return courtroom_id in self._held
-
-    def held(self) -> list[str]:
-        return sorted(self._held)
 
     def fence(self, courtroom_id: str) -> Fence | None:
         """What this node's index writes for the courtroom carry; None on a single node."""
@@ -129,15 +124,14 @@ class CourtroomLeases:
             lease = await leases.current_lease(self._db, courtroom_id)
             live = await nodes.live_nodes(self._db)
             if lease is None or lease.node_id == self.node.id:
-                best = await self._best(live)
+                best = await self._best(live)  # never this node while it drains
                 if best is None:
                     raise Unavailable("no node can take this courtroom now; try again shortly")
-                if best.id == self.node.id and courtroom_id not in self._leaving:
-                    if await self._take(courtroom_id):
-                        return None
-                    lease = await leases.current_lease(self._db, courtroom_id)
-                elif best.id != self.node.id:
+                if best.id != self.node.id:
                     return best.url
+                if await self._take(courtroom_id):
+                    return None
+                lease = await leases.current_lease(self._db, courtroom_id)
         return _holder_url(lease, live)
 
     async def holder_url(self, courtroom_id: str) -> str | None:
@@ -155,9 +149,9 @@ class CourtroomLeases:
         if not orphans or self._draining:
             return
         async with self._lock:
+            live = await nodes.live_nodes(self._db)
             for _recording_id, courtroom_id in orphans:
-                live = await nodes.live_nodes(self._db)
-                best = await self._best(live)
+                best = await self._best(live)  # the load moves with each courtroom taken
                 if best is not None and best.id == self.node.id:
                     await self._take(courtroom_id)
 
