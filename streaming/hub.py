@@ -4,6 +4,11 @@ Each consumer (the recorder, a WHEP viewer, live HLS) reads its own bounded
 queue. The publisher never waits: a consumer whose queue is full loses frames
 until the next video keyframe, so it resumes on a decodable picture, and
 nobody else notices.
+
+The hub also keeps the camera's current GOP (its pre-roll), so a recording
+started mid-GOP begins at the keyframe before the start command instead of
+waiting for the next one, which a file publisher or a fixed-GOP hardware
+encoder sends only when its GOP comes round, whatever PLI asks.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ HubItem = EncodedFrame | SourceEnded
 
 KEYFRAME_REQUEST_INTERVAL_S = 0.5
 RATE_WINDOW_S = 2.0  # frames and bytes over this window give a feed's fps and bitrate
+PREROLL_MAX_BYTES = 8 * 1024 * 1024  # a 2 s GOP at 2.5 Mbit/s is about 0.6 MB
+PREROLL_MAX_AGE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,52 @@ class FeedRates:
     video_fps: float
     bitrate_bps: float
     audio_frames_per_s: float
+
+
+class Preroll:
+    """The frames since (and including) the camera's newest video keyframe, audio interleaved
+    as published: what a recording started now can begin with.
+
+    Bounded by `max_bytes` and `max_age_s` (from the keyframe's arrival): a camera whose GOP
+    outgrows either bound has its pre-roll dropped whole, since frames without their keyframe
+    decode to nothing, and a recording started before its next keyframe begins at that
+    keyframe, as it would without a pre-roll. So a camera holds at most one GOP, never more
+    than the bounds, and usually a few hundred kilobytes.
+    """
+
+    def __init__(self, max_bytes: int, max_age_s: float) -> None:
+        self._max_bytes = max_bytes
+        self._max_age_s = max_age_s
+        self._frames: deque[EncodedFrame] = deque()
+        self._keyframe_at = 0.0  # hub clock
+        self.bytes = 0
+
+    def keep(self, frame: EncodedFrame, now: float) -> None:
+        if frame.kind == "video" and frame.keyframe:
+            self.clear()
+            self._keyframe_at = now
+        elif not self._frames or frame.source_id != self._frames[0].source_id:
+            self.clear()  # nothing to decode it from
+            return
+        self._frames.append(frame)
+        self.bytes += len(frame.data)
+        if self.bytes > self._max_bytes or now - self._keyframe_at > self._max_age_s:
+            self.clear()
+
+    def clear(self) -> None:
+        self._frames.clear()
+        self.bytes = 0
+
+    def frames_within(self, seconds: float, now: float) -> list[EncodedFrame]:
+        """The kept GOP if its keyframe arrived at most `seconds` ago (and within the age
+        bound), else nothing: a GOP cut at its start would not decode."""
+        age = now - self._keyframe_at
+        if not self._frames or age > min(seconds, self._max_age_s):
+            return []
+        return list(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
 
 
 class Subscription:
@@ -92,7 +145,13 @@ class Subscription:
 class Hub:
     """Fan-out point of one camera; outlives its publishers so consumers can wait for one."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        preroll_max_bytes: int = PREROLL_MAX_BYTES,
+        preroll_max_age_s: float = PREROLL_MAX_AGE_S,
+    ) -> None:
         self._subscriptions: list[Subscription] = []
         self._keyframe_requester: Callable[[], None] | None = None
         self._clock = clock
@@ -104,6 +163,7 @@ class Hub:
         self._last_audio_at: float | None = None
         self._recent: deque[tuple[float, int, bool]] = deque()  # (time, bytes, is video)
         self.video_codec: str | None = None  # what a viewer joining now must be offered
+        self.preroll = Preroll(preroll_max_bytes, preroll_max_age_s)
 
     @property
     def publishing(self) -> bool:
@@ -120,12 +180,22 @@ class Hub:
         self.announce(SourceEnded(source_id))
 
     def announce(self, marker: SourceEnded) -> None:
-        """Pass the end of a publication on to every consumer, in order with the frames."""
+        """Pass the end of a publication on to every consumer, in order with the frames;
+        its GOP is no pre-roll for a recording that starts after it ended."""
+        self.preroll.clear()
         for subscription in list(self._subscriptions):
             subscription.end_of_source(marker)
 
-    def subscribe(self, maxsize: int) -> Subscription:
+    def subscribe(self, maxsize: int, *, preroll_within_s: float | None = None) -> Subscription:
+        """A consumer of the frames published from now on; with `preroll_within_s`, its
+        queue starts with the kept GOP if that GOP's keyframe arrived at most that many
+        seconds ago (the recorder's choice: viewers want the live edge). Publishing runs on
+        the event loop like this, so the live frames follow the GOP with no gap and no
+        duplicate."""
         subscription = Subscription(self, maxsize)
+        if preroll_within_s is not None:
+            for frame in self.preroll.frames_within(preroll_within_s, self._clock()):
+                subscription.offer(frame)
         self._subscriptions.append(subscription)
         return subscription
 
@@ -178,6 +248,7 @@ class Hub:
                 self._last_keyframe_at = now
         else:
             self._last_audio_at = now
+        self.preroll.keep(frame, now)
         for subscription in list(self._subscriptions):
             subscription.offer(frame)
 
