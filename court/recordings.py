@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.archiving import Archive
 from court.hearings import begin_recording
 from court.live.guard import LiveGuard
+from court.live.live_parts import LiveParts
 from court.monitoring.metrics import Timings
 from court.principals import Principal
 from court.publications import Publications
@@ -91,6 +92,7 @@ class Recordings:
         self._publications = publications
         self._archive = archive
         self.plan = plan
+        self.live_parts = LiveParts(fragment_s=plan.fragment_s)  # LL-HLS parts, from memory
         self._running: dict[str, ActiveRecording] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.uploader = Uploader(
@@ -126,6 +128,7 @@ class Recordings:
             numbered_until=numbered_until,
             accepting=lambda: self.uploader.backlog_bytes < self.plan.spool_max_bytes,
             on_held_back=lambda camera: self._spawn_gap(recording.id, camera, "spool_full"),
+            live=self.live_parts.sink(recording.id),
         )
         active = ActiveRecording(
             recording.id, recording.courtroom_id, recording.hearing_id, session

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from recorder.isobmff import video_track_of
 from recorder.media import EncodedMedia
-from recorder.segment_plan import FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
+from recorder.segment_plan import Chunk, FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
 from recorder.segmenter import Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.uploader import Uploader, UploadJob
@@ -42,6 +43,28 @@ CONTAINERS = {
 }
 
 
+class LiveSink(Protocol):
+    """Hears every chunk as it is made, before it is stored (court/live/live_parts.py serves
+    the open segment's fragments as LL-HLS parts). Epochs and sequences are the recording's."""
+
+    def chunk(self, camera: str, chunk: Chunk) -> None: ...
+
+    def stopped(self) -> None:
+        """The recording stopped here: nothing more will come."""
+        ...
+
+
+class _NoLiveSink:
+    def chunk(self, camera: str, chunk: Chunk) -> None:
+        pass
+
+    def stopped(self) -> None:
+        pass
+
+
+NO_LIVE_SINK = _NoLiveSink()
+
+
 class TrackRecorder:
     """One camera of one recording: segmenter -> spool -> uploader."""
 
@@ -56,8 +79,10 @@ class TrackRecorder:
         target_segment_s: float,
         fragment_s: float,
         numbered_until: tuple[int, int] = (0, 0),
+        live: LiveSink = NO_LIVE_SINK,
     ) -> None:
         """`numbered_until` is (epoch, sequence) already used by this camera in the recording."""
+        self._live = live
         self._recording_id = recording_id
         self._camera = camera
         self._prefix = prefix
@@ -129,6 +154,7 @@ class TrackRecorder:
             self._last_epoch = max(self._last_epoch, epoch)
             if isinstance(event, InitChunk):
                 self._store_init(epoch, event)
+                self._live.chunk(self._camera, replace(event, epoch=epoch))
             elif isinstance(event, FragmentChunk):
                 sequence = event.sequence + self._sequence_base
                 name = self._segment_name(sequence)
@@ -137,8 +163,15 @@ class TrackRecorder:
                     self._spool.begin_segment(name, self._open)
                     self._last_sequence = sequence
                 self._spool.append_fragment(name, event.data)
+                discontinuity = self._open.discontinuity if self._open else event.discontinuity
+                self._live.chunk(
+                    self._camera,
+                    replace(event, epoch=epoch, sequence=sequence, discontinuity=discontinuity),
+                )
             else:
                 self._store_segment(event)
+                sequence = event.sequence + self._sequence_base
+                self._live.chunk(self._camera, replace(event, epoch=epoch, sequence=sequence))
 
     def _opening(self, epoch: int, sequence: int, chunk: FragmentChunk) -> OpeningRecord:
         """What recovery needs to index this segment should the process die while it grows;
@@ -229,9 +262,12 @@ class RecordingSession:
         numbered_until: dict[str, tuple[int, int]] | None = None,
         accepting: Callable[[], bool] = lambda: True,
         on_held_back: Callable[[str], None] = lambda camera: None,
+        live: LiveSink = NO_LIVE_SINK,
     ) -> None:
         """`accepting` says whether the spool may grow; while it may not, frames are not
-        recorded and `on_held_back(camera)` is told once, so the gap is on record."""
+        recorded and `on_held_back(camera)` is told once, so the gap is on record. `live`
+        hears every chunk of every camera as it is made."""
+        self._live = live
         self.recording_id = recording_id
         self._numbered_until = numbered_until or {}
         self._accepting = accepting
@@ -266,6 +302,7 @@ class RecordingSession:
                 target_segment_s=self._target_segment_s,
                 fragment_s=self._fragment_s,
                 numbered_until=self._numbered_until.get(camera, (0, 0)),
+                live=self._live,
             )
         if track.write(frame):
             self._request_keyframe(camera)
@@ -286,3 +323,4 @@ class RecordingSession:
         """Finish every open segment; the caller then drains the uploader."""
         for track in self._tracks.values():
             track.close()
+        self._live.stopped()

@@ -3,6 +3,11 @@
 Only segments already stored appear, in order, so a player never asks for a
 segment that is not there yet. A new init segment (a new EXT-X-MAP) is always
 preceded by a discontinuity: the picture size or the publisher changed.
+
+Low-latency HLS (RFC 8216bis, section 4.4.4.9 and 6.2.5): a segment may list
+its partial segments (EXT-X-PART) and the growing last segment is listed by its
+parts alone; EXT-X-PART-INF, EXT-X-SERVER-CONTROL and EXT-X-PRELOAD-HINT come
+with them. None of these tags needs a version above the 7 already declared.
 """
 
 from __future__ import annotations
@@ -19,12 +24,37 @@ PlaylistType = Literal["EVENT", "VOD"]
 
 
 @dataclass(frozen=True, slots=True)
-class PlaylistSegment:
+class PlaylistPart:
+    """A partial segment: one fMP4 fragment of a segment."""
+
     uri: str
+    duration_s: float
+    independent: bool  # starts with a keyframe
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistSegment:
+    """`uri` None: the segment still growing, listed by its parts only (it must come last)."""
+
+    uri: str | None
     duration_s: float
     program_date_time: datetime
     init_uri: str
     discontinuity: bool = False
+    parts: tuple[PlaylistPart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LowLatency:
+    """What a low-latency playlist declares: the part target and the next part's URI."""
+
+    part_target_s: float
+    preload_hint: str | None
+
+    @property
+    def part_hold_back_s(self) -> float:
+        """Three part targets: the least RFC 8216bis allows a player to stay behind."""
+        return 3 * self.part_target_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +75,23 @@ def render_media_playlist(
     playlist_type: PlaylistType | None = None,
     media_sequence: int = 0,
     discontinuity_sequence: int = 0,
+    low_latency: LowLatency | None = None,
 ) -> str:
     """The playlist text; EXT-X-ENDLIST once nothing more will be added."""
-    target = max((math.ceil(s.duration_s - 0.001) for s in segments), default=2)
+    complete = [s for s in segments if s.uri is not None]
+    target = max((math.ceil(s.duration_s - 0.001) for s in complete), default=2)
     lines = [
         "#EXTM3U",
         f"#EXT-X-VERSION:{HLS_VERSION}",
         f"#EXT-X-TARGETDURATION:{max(1, target)}",
-        f"#EXT-X-MEDIA-SEQUENCE:{media_sequence}",
     ]
+    if low_latency is not None:
+        lines += [
+            "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,"
+            f"PART-HOLD-BACK={low_latency.part_hold_back_s:.3f}",
+            f"#EXT-X-PART-INF:PART-TARGET={low_latency.part_target_s:.3f}",
+        ]
+    lines.append(f"#EXT-X-MEDIA-SEQUENCE:{media_sequence}")
     if discontinuity_sequence:
         lines.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}")
     if playlist_type is not None:
@@ -72,11 +110,20 @@ def render_media_playlist(
         lines.append(
             f"#EXT-X-PROGRAM-DATE-TIME:{format_program_date_time(segment.program_date_time)}"
         )
-        lines.append(f"#EXTINF:{segment.duration_s:.5f},")
-        lines.append(segment.uri)
+        lines.extend(_part(part) for part in segment.parts)
+        if segment.uri is not None:
+            lines.append(f"#EXTINF:{segment.duration_s:.5f},")
+            lines.append(segment.uri)
+    if low_latency is not None and low_latency.preload_hint is not None and not ended:
+        lines.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{low_latency.preload_hint}"')
     if ended:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+def _part(part: PlaylistPart) -> str:
+    independent = ",INDEPENDENT=YES" if part.independent else ""
+    return f'#EXT-X-PART:DURATION={part.duration_s:.5f},URI="{part.uri}"{independent}'
 
 
 def _daterange(gap: PlaylistGap) -> str:
