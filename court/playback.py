@@ -5,6 +5,8 @@ built the same way for the live playlists, which differ only in the segments the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,10 +14,10 @@ from court.errors import NotFound
 from court.live.signed_urls import UrlSigner
 from court.principals import Principal, link_subject
 from court.visibility import visible_recording
-from storage.catalog import track_objects
 from storage.gaps import recording_gaps
-from storage.keys import parse_object_key
-from storage.models import InitSegment, Segment
+from storage.keys import ObjectName, parse_object_key
+from storage.models import InitSegment
+from storage.playlists import listed_inits, listed_segments
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
 
@@ -28,7 +30,8 @@ async def archive_playlist(
     camera: str,
 ) -> str:
     recording = await visible_recording(session, principal, recording_id)
-    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
+    inits = await listed_inits(session, recording_id=recording.id, camera=camera)
+    segments = await listed_segments(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
         raise NotFound("this camera has no footage in the recording")
     base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
@@ -50,23 +53,39 @@ async def archive_playlist(
     )
 
 
-def object_name(item: InitSegment | Segment) -> str:
-    return str(parse_object_key(item.object_key).name)
+class Listable(Protocol):
+    """What a playlist entry needs of a stored segment (an index row or a ListedSegment)."""
+
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def extension(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def discontinuity(self) -> bool: ...
 
 
 def playlist_items(
-    inits: Sequence[InitSegment], segments: Sequence[Segment], link: Callable[[str], str]
+    inits: Sequence[InitSegment], segments: Sequence[Listable], link: Callable[[str], str]
 ) -> list[PlaylistSegment]:
-    """Playlist entries for the segments whose init segment is stored (in the given order)."""
-    init_names = {init.epoch: object_name(init) for init in inits}
+    """Playlist entries for the segments whose init segment is stored (in the given order).
+
+    A segment's name comes from its number and extension, as the segment route finds it
+    (its key ends with that name); each init link is signed once, not once per segment."""
+    init_links = {init.epoch: link(str(parse_object_key(init.object_key).name)) for init in inits}
     return [
         PlaylistSegment(
-            uri=link(object_name(segment)),
+            uri=link(str(ObjectName("segment", segment.sequence, segment.extension))),
             duration_s=segment.duration_s,
             program_date_time=segment.started_at,
-            init_uri=link(init_names[segment.epoch]),
+            init_uri=init_links[segment.epoch],
             discontinuity=segment.discontinuity,
         )
         for segment in segments
-        if segment.epoch in init_names
+        if segment.epoch in init_links
     ]

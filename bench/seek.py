@@ -1,0 +1,338 @@
+"""Seek in a long recording: the time from "show me 02:13:40" to the first decodable frame.
+
+    .venv/bin/python -m bench.seek [--hours 4] [--points 40] [--store local|rgw]
+
+A real server (embedded SQLite, or PostgreSQL with COURTCAST_TEST_POSTGRES=host:port) holds
+a stopped recording whose camera has `--hours` of 2 s segments (7,200 for 4 hours) indexed
+in the database, inserted straight through the models; a real fMP4 segment (and its init
+segment) is stored under each key the bench fetches. For `--points` random points it times,
+as the review page's player does: GET the playlist, find the segment holding the point (the
+lookup hls.js does: cumulative durations, bisect), GET its init and media segment by the
+signed links (following the presigned redirect on S3), and decode the first frame with PyAV.
+The same is done in the same run on a 10-minute recording (300 segments): the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import io
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import numpy as np
+from sqlalchemy import insert
+
+from storage.catalog import track_prefix
+from storage.db import Database, sqlite_url
+from storage.models import Courtroom, Hearing, InitSegment, Recording, Segment, Track
+from storage.objects import ObjectStore
+from storage.stores import open_object_store
+from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.server import running_server
+
+SEGMENT_S = 2.0
+CAMERA = "bench"
+STEPS = ("playlist", "lookup", "init", "segment", "decode")
+
+
+def fmp4_pair(seconds: float = SEGMENT_S, fps: int = 30) -> tuple[bytes, bytes]:
+    """A real H.264 init segment (ftyp+moov) and one media segment (moof+mdat) of `seconds`."""
+    buffer = io.BytesIO()
+    options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+    with av.open(buffer, "w", format="mp4", options=options) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": str(round(seconds * fps))}
+        for number in range(round(seconds * fps)):
+            picture = np.full((360, 640, 3), number * 4 % 256, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts, frame.time_base = number, Fraction(1, fps)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    data = buffer.getvalue()
+    offset = 0
+    while offset < len(data):  # the init segment ends where the first moof begins
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if data[offset + 4 : offset + 8] == b"moof":
+            return data[:offset], data[offset:]
+        offset += size
+    raise ValueError("the muxer wrote no fragment")
+
+
+@dataclass
+class Archive:
+    """One seeded recording: its id, start, length and the keys the points fall in."""
+
+    recording_id: str
+    started_at: datetime
+    segments: int
+    points_s: list[float] = field(default_factory=list)
+
+
+async def seed_recording(
+    db: Database,
+    store: ObjectStore,
+    *,
+    hearing_id: str,
+    segments: int,
+    points: int,
+    media: tuple[bytes, bytes],
+    rng: random.Random,
+) -> Archive:
+    """A stopped recording of one camera with `segments` indexed segments (bulk insert), and
+    real objects under the init key and the keys of the segments `points` random points hit."""
+    started = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
+    points_s = [rng.uniform(0, segments * SEGMENT_S) for _ in range(points)]
+    async with db.session() as session:
+        hearing = await session.get(Hearing, hearing_id)
+        assert hearing is not None
+        room = await session.get(Courtroom, hearing.courtroom_id)
+        assert room is not None
+        recording = Recording(
+            hearing_id=hearing_id,
+            courtroom_id=room.id,
+            court_id=room.court_id,
+            status="stopped",
+            started_at=started,
+            stopped_at=started + timedelta(seconds=segments * SEGMENT_S),
+        )
+        session.add(recording)
+        await session.flush()
+        track = Track(recording_id=recording.id, camera=CAMERA)
+        session.add(track)
+        await session.flush()
+        prefix = track_prefix(recording, CAMERA)
+        init, segment = media
+        stored = await store.put_bytes(prefix.init_key(0), init, content_type="video/mp4")
+        session.add(
+            InitSegment(
+                track_id=track.id,
+                epoch=0,
+                object_key=stored.key,
+                size=stored.size,
+                sha256=stored.sha256,
+                version_id=stored.version_id,
+            )
+        )
+        fetched = {int(point // SEGMENT_S) for point in points_s}
+        versions = {}
+        for sequence in sorted(fetched):
+            versions[sequence] = await store.put_bytes(
+                prefix.segment_key(sequence), segment, content_type="video/iso.segment"
+            )
+        rows = [
+            {
+                "id": f"{track.id[:20]}{sequence:012d}",
+                "track_id": track.id,
+                "sequence": sequence,
+                "epoch": 0,
+                "object_key": prefix.segment_key(sequence),
+                "extension": "m4s",
+                "started_at": started + timedelta(seconds=sequence * SEGMENT_S),
+                "duration_s": SEGMENT_S,
+                "size": len(segment),
+                "sha256": versions[sequence].sha256 if sequence in versions else "0" * 64,
+                "frames": round(SEGMENT_S * 30),
+                "discontinuity": False,
+                "version_id": versions[sequence].version_id if sequence in versions else None,
+            }
+            for sequence in range(segments)
+        ]
+        await session.execute(insert(Segment), rows)
+        await session.commit()
+        return Archive(recording.id, started, segments, points_s)
+
+
+def segment_at(playlist: str, point_s: float) -> tuple[str, str]:
+    """(init URI, media URI) of the segment holding `point_s`: what hls.js does on a seek."""
+    starts: list[float] = []
+    uris: list[str] = []
+    init = ""
+    elapsed, duration = 0.0, 0.0
+    for line in playlist.splitlines():
+        if line.startswith("#EXTINF:"):
+            duration = float(line[8:].split(",", 1)[0])
+        elif line.startswith("#EXT-X-MAP:"):
+            init = line.split('URI="', 1)[1].split('"', 1)[0]
+        elif line and not line.startswith("#"):
+            starts.append(elapsed)
+            uris.append(line)
+            elapsed += duration
+    index = max(0, bisect.bisect_right(starts, point_s) - 1)
+    return init, uris[index]
+
+
+async def fetch(client: httpx.AsyncClient, base: str, uri: str) -> bytes:
+    """A relative playlist URI, following the presigned redirect (S3) without our header."""
+    response = await client.get(base + uri)
+    if response.status_code == 307:
+        async with httpx.AsyncClient(timeout=30) as bare:
+            response = await bare.get(response.headers["location"])
+    response.raise_for_status()
+    return response.content
+
+
+def first_frame(init: bytes, segment: bytes) -> tuple[int, int]:
+    with av.open(io.BytesIO(init + segment), "r") as container:
+        for frame in container.decode(video=0):
+            return frame.width, frame.height
+    raise ValueError("no frame decoded")
+
+
+async def seek_once(
+    client: httpx.AsyncClient, archive: Archive, point_s: float
+) -> dict[str, float]:
+    times: dict[str, float] = {}
+    base = f"/api/v1/recordings/{archive.recording_id}/cameras/{CAMERA}/"
+
+    def lap(step: str, started: float) -> float:
+        now = time.perf_counter()
+        times[step] = (now - started) * 1000
+        return now
+
+    started = time.perf_counter()
+    response = await client.get(base + "playlist.m3u8")
+    response.raise_for_status()
+    text = response.text
+    mark = lap("playlist", started)
+    init_uri, segment_uri = segment_at(text, point_s)
+    mark = lap("lookup", mark)
+    init = await fetch(client, base, init_uri)
+    mark = lap("init", mark)
+    segment = await fetch(client, base, segment_uri)
+    mark = lap("segment", mark)
+    first_frame(init, segment)
+    lap("decode", mark)
+    times["total"] = (time.perf_counter() - started) * 1000
+    assert text.count("#EXTINF:") == archive.segments, "the playlist lists every segment"
+    return times
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def measure(base_url: str, token: str, archive: Archive) -> dict[str, list[float]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
+        await seek_once(client, archive, archive.points_s[0])  # warm-up
+        runs = [await seek_once(client, archive, point) for point in archive.points_s]
+        opened = []
+        for _ in range(5):
+            started = time.perf_counter()
+            response = await client.get(f"/api/v1/recordings/{archive.recording_id}")
+            response.raise_for_status()
+            opened.append((time.perf_counter() - started) * 1000)
+    figures = {step: [run[step] for run in runs] for step in (*STEPS, "total")}
+    figures["open (recording JSON)"] = opened
+    return figures
+
+
+def report(label: str, figures: dict[str, list[float]]) -> None:
+    print(f"\n{label}\n{'step':24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for step, values in figures.items():
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        print(f"{step:24} {p50:>8.1f} {p95:>8.1f} {max(values):>8.1f}")
+
+
+async def prepare(server: Any, store: ObjectStore, hours: float, points: int) -> list[Archive]:
+    async with server.client() as client:
+        room = await create_courtroom(client, [CAMERA])
+        hearings = [await create_hearing(client, room.id, visibility="restricted") for _ in "ab"]
+    url = server.env.get("COURTCAST_DATABASE_URL") or sqlite_url(server.data_dir / "index.sqlite3")
+    db = Database(url)
+    media = fmp4_pair()
+    rng = random.Random(15)
+    try:
+        archives = []
+        for hearing, segments in zip(hearings, (round(hours * 1800), 300), strict=True):
+            archives.append(
+                await seed_recording(
+                    db,
+                    store,
+                    hearing_id=hearing,
+                    segments=segments,
+                    points=points,
+                    media=media,
+                    rng=rng,
+                )
+            )
+        return archives
+    finally:
+        await db.close()
+        await store.close()
+
+
+def rgw_env(stack: ExitStack, directory: Path) -> dict[str, str]:
+    from bench.nodes import S3_ACCESS_KEY, S3_SECRET_KEY, new_bucket, running_rgw
+
+    endpoint = stack.enter_context(running_rgw(directory))
+    return {
+        "COURTCAST_S3_ENDPOINT": endpoint,
+        "COURTCAST_S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "COURTCAST_S3_SECRET_KEY": S3_SECRET_KEY,
+        "COURTCAST_S3_BUCKET": new_bucket(endpoint),
+        "COURTCAST_S3_SECURE": "false",
+    }
+
+
+def store_of(env: dict[str, str], data: Path) -> ObjectStore:
+    return open_object_store(
+        data_dir=data,
+        s3_endpoint=env.get("COURTCAST_S3_ENDPOINT"),
+        s3_access_key=env.get("COURTCAST_S3_ACCESS_KEY"),
+        s3_secret_key=env.get("COURTCAST_S3_SECRET_KEY"),
+        s3_bucket=env.get("COURTCAST_S3_BUCKET"),
+        s3_secure=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--hours", type=float, default=4.0)
+    parser.add_argument("--points", type=int, default=40)
+    parser.add_argument("--store", choices=["local", "rgw"], default="local")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="courtcast-seek-") as tmp, ExitStack() as stack:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        env = rgw_env(stack, Path(tmp) / "rgw") if args.store == "rgw" else {}
+        server = stack.enter_context(running_server(data, env))
+        database = "PostgreSQL" if "COURTCAST_DATABASE_URL" in server.env else "SQLite"
+        started = time.monotonic()
+        long, short = asyncio.run(
+            prepare(server, store_of(server.env, data), args.hours, args.points)
+        )
+        print(
+            f"seeded {long.segments:,} + {short.segments:,} segments ({database}, "
+            f"{args.store} store) in {time.monotonic() - started:.1f} s"
+        )
+        long_figures = asyncio.run(measure(server.base_url, server.admin_token, long))
+        short_figures = asyncio.run(measure(server.base_url, server.admin_token, short))
+        report(
+            f"{args.hours:g} h recording ({long.segments:,} segments), {args.points} points",
+            long_figures,
+        )
+        report(f"baseline: 10 min recording ({short.segments} segments)", short_figures)
+        ratio = statistics.median(long_figures["total"]) / statistics.median(short_figures["total"])
+        p95 = percentile(long_figures["total"], 0.95)
+        print(f"\nseek p95 {p95:.0f} ms (goal 300 ms); median ratio to the baseline {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
