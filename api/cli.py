@@ -36,45 +36,59 @@ SETTING_FLAGS = (
     ("--node-id", "node_id"),
     ("--public-url", "public_url"),
 )
+SERVE_FLAGS = (("--workers", "workers"), ("--worker-port", "worker_port"))
 
 GRACEFUL_SHUTDOWN_S = 3
+STARTUP_FAILURE = 3  # uvicorn's exit code when the app did not start (a refused node, say)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Environment variables, overridden by any flag given on the command line."""
     overrides: dict[str, Any] = {
         field: getattr(args, field)
-        for _, field in SETTING_FLAGS
+        for _, field in SETTING_FLAGS + SERVE_FLAGS
         if getattr(args, field, None) is not None
     }
     return Settings(**overrides)
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.workers import adopt_stray_spools, supervise, worker_sockets
 
     log_redaction.install()  # before the app exists, so no line escapes the redaction
+    if settings.workers > 1:
+        return supervise(settings)
+    sockets = None
+    if settings.worker is None:  # what a run with worker processes left spooled goes on here
+        adopt_stray_spools(settings.resolved_data_dir, [settings.spool_dir])
+    else:
+        sockets, settings = worker_sockets(settings)
     # uvicorn re-raises the signal it stopped on once it has shut down cleanly, which would make
     # a clean SIGTERM look like a crash (exit -15) to a supervisor: that last one is ignored.
     signal.signal(signal.SIGTERM, _stopped_cleanly)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        log_level="info",
-        log_config=None,  # its loggers keep no handlers and reach the redacting one
-        # A request still running this long after SIGTERM is cancelled: websockets are closed
-        # at once (1012) and recordings are finished by the lifespan's shutdown, which follows.
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        ws_max_size=64 * 1024,  # clients send the events socket one short auth message, no more
-        # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it from
-        # 127.0.0.1): the client address is what access-code and WebRTC limits count by.
-        proxy_headers=bool(settings.trusted_proxies.strip()),
-        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            loop="uvloop" if sys.platform != "win32" else "asyncio",
+            log_level="info",
+            log_config=None,  # its loggers keep no handlers and reach the redacting one
+            # A request still running this long after SIGTERM is cancelled: websockets are
+            # closed at once (1012) and recordings are finished by the lifespan's shutdown.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            ws_max_size=64 * 1024,  # clients send the events socket one short auth message
+            # X-Forwarded-For is believed only from the proxies named (uvicorn would trust it
+            # from 127.0.0.1): the client address is what access-code and WebRTC limits count.
+            proxy_headers=bool(settings.trusted_proxies.strip()),
+            forwarded_allow_ips=settings.trusted_proxies.strip() or None,
+        )
     )
+    server.run(sockets=sockets)
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def _stopped_cleanly(signum: int, frame: object) -> None:
@@ -163,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="courtcast", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser(
-        "serve", help="run the API, WHIP ingest and recorder in one process"
+        "serve", help="run the API, WHIP ingest and recorder (--workers N: N processes)"
     )
     migrate_cmd = commands.add_parser(
         "migrate", help="bring the index schema to the latest version"
@@ -217,6 +231,12 @@ def parser() -> argparse.ArgumentParser:
                 command.add_argument(flag, dest=field, action="store_const", const=True)
             else:
                 command.add_argument(flag, dest=field)
+    serve_cmd.add_argument(
+        "--workers", dest="workers", help="worker processes, one per core: a number or auto"
+    )
+    serve_cmd.add_argument(
+        "--worker-port", dest="worker_port", type=int, help="first worker's private port"
+    )
     actions = token_cmd.add_subparsers(dest="token_action", required=True)
     create = actions.add_parser("create", help="print a new token's secret (shown once)")
     create.add_argument("--role", required=True, choices=ROLES)
@@ -249,8 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """One subcommand with its settings; key problems surface as KeyMaterialError."""
     if args.command == "serve":
-        serve(settings)
-        return 0
+        return serve(settings)
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0

@@ -49,14 +49,17 @@ def node_identity(settings: Settings) -> NodeIdentity:
     if not settings.s3_endpoint:
         single.append("its objects are in a local directory")
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    node_id = settings.node_id or kept_node_id(settings)
+    worker = settings.worker is not None and not settings.index_url.startswith("sqlite")
     return NodeIdentity(
-        id=settings.node_id or _kept_node_id(settings),
+        id=node_id,
         url=url.rstrip("/"),
         exclusive=" and ".join(single) or None,
+        family=node_id.rsplit(".w", 1)[0] if worker else None,
     )
 
 
-def _kept_node_id(settings: Settings) -> str:
+def kept_node_id(settings: Settings) -> str:
     """The data dir's node id, made once: its spool belongs to this node across restarts."""
     path = settings.resolved_data_dir / "node-id"
     if not path.exists():

@@ -5,6 +5,7 @@ Read once in `api/` and handed to the other packages as plain arguments.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -39,6 +40,16 @@ class Settings(BaseSettings):
     # the URL other nodes send its courtrooms' WHIP, WHEP and commands to.
     node_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.:-]+$")
     public_url: str | None = None
+    # All cores of a node (README "Worker processes", api/workers.py): `serve` runs this many
+    # worker processes, each a node of its own on the shared public port and on a private
+    # port of its own (worker_port + i; unset: port + 1 + i; 0: any free port) that is its
+    # public URL. "auto": one per core. Needs PostgreSQL.
+    workers: int = Field(default=1, ge=1, le=256)
+    worker_port: int | None = Field(default=None, ge=0, le=65535)
+    # Set by the supervisor for the process it starts, never by hand: which worker this is
+    # and the descriptor of the shared listening socket it inherited.
+    worker: int | None = Field(default=None, ge=0)
+    listen_fd: int | None = Field(default=None, ge=0)
 
     segment_seconds: float = Field(default=2.0, gt=0.2, le=10.0)
     fragment_seconds: float = Field(default=0.4, gt=0.05, le=5.0)
@@ -76,6 +87,12 @@ class Settings(BaseSettings):
         parse_retention_classes(value)
         return value
 
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _auto_workers(cls, value: object) -> object:
+        """`auto`: one worker per core the machine has."""
+        return os.cpu_count() or 1 if value == "auto" else value
+
     @cached_property
     def retention_table(self) -> dict[str, RetentionClass]:
         return parse_retention_classes(self.retention_classes)
@@ -94,4 +111,11 @@ class Settings(BaseSettings):
 
     @property
     def spool_dir(self) -> Path:
-        return self.resolved_data_dir / "spool"
+        """Each worker process spools apart: a takeover must not share files with the dead."""
+        if self.worker is None:
+            return self.resolved_data_dir / "spool"
+        return worker_spool(self.resolved_data_dir, self.worker)
+
+
+def worker_spool(data_dir: Path, worker: int) -> Path:
+    return data_dir / "workers" / str(worker) / "spool"

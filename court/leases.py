@@ -42,6 +42,12 @@ class NodeIdentity:
     id: str
     url: str  # where other nodes send a courtroom's WHIP, WHEP and commands
     exclusive: str | None  # why this setup allows one node only (e.g. "the index is SQLite")
+    # One of a machine's worker processes (api/workers.py): the supervisor's node id. Its
+    # siblings share the machine, so `exclusive` refuses only nodes outside the family.
+    family: str | None = None
+
+    def sibling(self, node_id: str) -> bool:
+        return self.family is not None and node_id.startswith(self.family + ".w")
 
 
 class NodeRefused(Exception):
@@ -79,7 +85,7 @@ class CourtroomLeases:
 
     @property
     def shared(self) -> bool:
-        return self.node.exclusive is None
+        return self.node.exclusive is None or self.node.family is not None
 
     def holds(self, courtroom_id: str) -> bool:
         return courtroom_id in self._held
@@ -95,7 +101,11 @@ class CourtroomLeases:
         deadline = time.monotonic() + JOIN_WAIT_S
         while True:
             live = await nodes.live_nodes(self._db)
-            clash = [n for n in live if n.id == self.node.id or not self.shared]
+            clash = [
+                n
+                for n in live
+                if n.id == self.node.id or (self.node.exclusive and not self.node.sibling(n.id))
+            ]
             ours = [s for s in await leases.held_leases(self._db) if s.node_id == self.node.id]
             if not clash and not ours:  # our earlier process's leases lapsed too
                 break
@@ -316,4 +326,5 @@ def _refusal(node: NodeIdentity, other: NodeRow) -> str:
     return (
         f"node {other.id!r} ({other.url}) is running on this installation, and "
         f"{node.exclusive}: several nodes need PostgreSQL and S3 (README, 'Several nodes')"
+        + ("; one machine's worker processes need PostgreSQL" if node.family else "")
     )

@@ -1,0 +1,178 @@
+"""All cores of a node (issue 15): `courtcast serve --workers 2` runs two worker processes,
+each a node of the several-nodes kind holding a share of the courtrooms, behind one port.
+
+Cameras, viewers and commands all go to the shared port and land on the worker holding the
+courtroom (307s, forwarded commands); a worker killed mid-recording is started again by the
+supervisor while the other goes on with its courtroom. Workers need PostgreSQL: on SQLite
+`serve --workers 2` refuses to start and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urljoin
+
+import psutil  # type: ignore[import-untyped]
+import pytest
+from aiortc import RTCSessionDescription
+
+from tests.fixtures.postgres_server import database_under_test
+from tests.integration.test_nodes import (
+    CAMERAS,
+    clip,
+    needs_postgresql,
+    plays_back_whole,
+    prompt_cameras,
+    until,
+)
+from tests.integration.test_whep import open_hearing
+from tests.support.archive import fetch_track, source_slice_nals
+from tests.support.fixtures_api import start_recording
+from tests.support.publisher import RetryingPublisher, send_following_redirects
+from tests.support.server import RunningServer, configured_server, running_server
+from tests.support.viewer import WhepClient
+
+__all__ = ["clip", "prompt_cameras"]  # fixtures shared with the several-nodes tests
+
+WORKERS_ENV = {
+    "COURTCAST_WORKERS": "2",
+    "COURTCAST_WORKER_PORT": "0",  # each worker's private port: any free one
+    "COURTCAST_SEGMENT_SECONDS": "2",
+    "COURTCAST_MAX_WHIP_ATTEMPTS_PER_MINUTE": "1000",
+}
+
+
+async def workers_view(server: RunningServer) -> dict[str, list[str]]:
+    """Live worker node id -> the courtrooms it holds (GET /api/v1/nodes on the shared port)."""
+    async with server.client(timeout=5) as client:
+        response = await client.get("/api/v1/nodes")
+    assert response.status_code == 200, response.text
+    return {node["id"]: node["courtrooms"] for node in response.json()}
+
+
+def worker_pid(server: RunningServer, node_id: str) -> int:
+    """The process of worker `<node>.w<i>`: the supervisor's child told it is worker i (0:
+    none now)."""
+    assert server.process is not None
+    index = node_id.rsplit(".w", 1)[1]
+    for child in psutil.Process(server.process.pid).children():
+        with contextlib.suppress(psutil.Error):  # a killed one not yet reaped
+            if child.environ().get("COURTCAST_WORKER") == index:
+                return int(child.pid)
+    return 0
+
+
+async def watch_through(url: str, token: str) -> WhepClient:
+    """A WHEP viewer whose POST follows the 307 to the worker holding the courtroom."""
+    viewer = WhepClient(url, token)
+    offer = await viewer.offer()
+    response, redirects = await send_following_redirects(
+        "POST", url, token, content=offer.encode(), headers={"Content-Type": "application/sdp"}
+    )
+    if response.status_code != 201:
+        await viewer.close()
+        raise AssertionError(f"WHEP answered {response.status_code}: {response.text}")
+    viewer.url = redirects[-1] if redirects else url
+    viewer.resource_url = urljoin(viewer.url, response.headers["Location"])
+    assert viewer._pc is not None  # WhepClient.start() posts without following redirects
+    await viewer._pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
+    return viewer
+
+
+@needs_postgresql
+async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
+    tmp_path: Path, clip: Path, prompt_cameras: None
+) -> None:
+    with running_server(tmp_path / "data", WORKERS_ENV) as server:
+        token = server.admin_token
+
+        async def both_live() -> bool:
+            return len(await workers_view(server)) == 2
+
+        await until(f"two workers live\n{server.log_tail()}", both_live, 60)
+        async with server.client() as client:
+            recordings = [await start_recording(client, cameras=CAMERAS[:1]) for _ in range(2)]
+            for recording in recordings:
+                await open_hearing(client, recording.hearing_id)
+        cameras = []
+        for recording in recordings:  # one after the other: the second goes to the idle worker
+            camera = RetryingPublisher(
+                clip, [server.base_url], f"/whip/{recording.courtroom.id}/bench", token
+            )
+            await camera.start()
+            cameras.append(camera)
+        view = await workers_view(server)
+        holder = {room: node for node, rooms in view.items() for room in rooms}
+        assert sorted(len(rooms) for rooms in view.values()) == [1, 1], view
+        victim_room = recordings[0].courtroom.id
+        victim = holder[victim_room]
+
+        viewer = await watch_through(
+            f"{server.base_url}/whep/{recordings[0].hearing_id}/bench", token
+        )
+
+        async def frames_seen() -> bool:
+            return viewer.video_frames >= 30
+
+        try:
+            await until("a viewer through the shared port decodes frames", frames_seen, 15)
+        finally:
+            await viewer.close()
+        await asyncio.sleep(3)  # both workers record
+
+        old_pid = worker_pid(server, victim)
+        psutil.Process(old_pid).send_signal(signal.SIGKILL)
+
+        async def taken_over_and_back() -> bool:
+            view = await workers_view(server)
+            return len(view) == 2 and worker_pid(server, victim) not in (0, old_pid)
+
+        await until(f"the worker started again\n{server.log_tail()}", taken_over_and_back, 30)
+
+        async def camera_back() -> bool:
+            return len(cameras[0].publications) == 2
+
+        await until(f"the camera published again\n{server.log_tail()}", camera_back, 30)
+        await asyncio.sleep(4)  # recording after the break
+        stopped = []
+        async with server.client() as client:
+            for recording in recordings:
+                stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
+                assert stop.status_code == 200, f"{stop.text}\n{server.log_tail()}"
+                stopped.append(stop.json())
+        for camera in cameras:
+            await camera.close()
+        assert len(cameras[1].publications) == 1, "the other worker's camera had to come back"
+
+        gaps = [Counter(gap["reason"] for gap in body["gaps"]) for body in stopped]
+        assert sum(gaps[0].values()) == 1, stopped[0]["gaps"]  # one break, for the killed worker
+        assert set(gaps[0]) <= {"node_lost", "crash"}, stopped[0]["gaps"]
+        assert not gaps[1], stopped[1]["gaps"]
+        source = source_slice_nals(str(clip))
+        async with server.client() as client:
+            for recording, epochs in zip(recordings, (2, 1), strict=True):
+                body = (await client.get(f"/api/v1/recordings/{recording.id}")).json()
+                (track,) = body["tracks"]
+                archived = await fetch_track(client, track["playlist"])
+                assert plays_back_whole(archived, source, epochs) == track["frames"], track
+
+
+def test_workers_on_sqlite_refuse_to_start(tmp_path: Path) -> None:
+    if database_under_test() == "postgresql":
+        pytest.skip("workers on SQLite: runs in the SQLite pass")
+    server = configured_server(tmp_path / "data", {"COURTCAST_WORKERS": "2"})
+    ran = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 2, ran.stderr
+    assert "--workers needs PostgreSQL" in ran.stderr, ran.stderr
