@@ -106,13 +106,20 @@ def running_server(
 ) -> Iterator[RunningServer]:
     postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
     database = {"COURTCAST_DATABASE_URL": fresh_postgres_database(postgres)} if postgres else {}
-    server = configured_server(data_dir, {**database, **(extra_env or {})})
+    server = configured_server(data_dir, {**database, **workers_env(), **(extra_env or {})})
     server.start()
     try:
         yield server
     finally:
         if server.process is not None and server.process.poll() is None:
             server.stop()
+
+
+def workers_env() -> dict[str, str]:
+    """COURTCAST_TEST_WORKERS=N runs each test server as `serve --workers N` (PostgreSQL
+    pass only: workers need PostgreSQL), each worker on a free private port."""
+    workers = os.environ.get("COURTCAST_TEST_WORKERS")
+    return {"COURTCAST_WORKERS": workers, "COURTCAST_WORKER_PORT": "0"} if workers else {}
 
 
 def configured_server(data_dir: Path, extra_env: dict[str, str]) -> RunningServer:
