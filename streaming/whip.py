@@ -9,6 +9,7 @@ and plays everywhere.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import cast
@@ -20,6 +21,7 @@ from storage.archive import MediaKind
 from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
 from streaming.peer import HubPeer, answer, apply_offer
+from streaming.receive_path import install_receive_path
 from streaming.sdp import offered_kinds, with_bitrate_hints
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 STALE_AFTER_S = 2.0  # a connected publisher silent this long may be replaced by a new one
 CONNECT_GRACE_S = 5.0
 VIDEO_PREFERENCE = ("video/h264", "video/vp8", "video/rtx")
+# Receive-side bandwidth estimation (abs-send-time stamps, REMB feedback): the recorder
+# takes what the publisher sends, and the receive path runs no estimator.
+_ESTIMATION_LINE = re.compile(r"^a=(rtcp-fb:\d+ goog-remb|extmap:\d+ \S*abs-send-time)\s*$")
 
 
 class WhipPublication(HubPeer):
@@ -55,12 +60,14 @@ class WhipPublication(HubPeer):
             _prefer_h264(pc.addTransceiver("video", direction="recvonly"))
         if "audio" in kinds:
             pc.addTransceiver("audio", direction="recvonly")
-        for transceiver in await apply_offer(pc, offer):
+        negotiated = await apply_offer(pc, offer)
+        for transceiver in negotiated:
             kind = cast(MediaKind, transceiver.kind)
             if kind == "video" and self._video_receiver is None:
                 self._video_receiver = transceiver.receiver
             tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._hub.publish)
-        self.answer_sdp = with_bitrate_hints(await answer(pc))
+        self.answer_sdp = with_bitrate_hints(without_bandwidth_estimation(await answer(pc)))
+        install_receive_path(transceiver.receiver.transport for transceiver in negotiated)
         self._hub.attach_publisher(self.request_keyframe)
 
     def _start(self) -> None:
@@ -96,6 +103,13 @@ class WhipPublication(HubPeer):
     def _leave_hub(self) -> None:
         """The hub keeps its consumers for the next publisher; they learn this one ended."""
         self._hub.detach_publisher(self.request_keyframe, self.id)
+
+
+def without_bandwidth_estimation(sdp: str) -> str:
+    """The answer without REMB and abs-send-time, so the publisher neither stamps packets
+    for an estimator nor waits for its feedback (loss-based RTCP reports remain)."""
+    lines = sdp.splitlines(keepends=True)
+    return "".join(line for line in lines if not _ESTIMATION_LINE.match(line))
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:

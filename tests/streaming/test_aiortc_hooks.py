@@ -185,6 +185,67 @@ def test_pli_goes_through_the_receiver() -> None:
     assert parameters == ["self", "media_ssrc"], moved("send_pli", f"it takes {parameters}")
 
 
+RECEIVE_PATH_HOOKS = "ReceiverState, SrtpInput, take_datagrams (streaming/receive_path.py)"
+
+
+async def test_receive_path_finds_aiortcs_state(video: RTCRtpTransceiver) -> None:
+    """The receive path mirrors `_handle_rtp_packet` on aiortc's own state objects;
+    tests/streaming/test_receive_path.py checks the frames, NACK and RTX it yields."""
+    receiver = video.receiver
+    names = (hooks.CODECS_BY_PT, hooks.REMOTE_STREAMS, hooks.NACK_GENERATOR)
+    for name in (*names, hooks.JITTER_BUFFER, hooks.ACTIVE_SSRC):
+        require(receiver, name, RECEIVE_PATH_HOOKS)
+    for text in (
+        "self.__remote_streams[packet.ssrc].add(packet)",
+        "packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)",
+        "self.__nack_generator.add(packet)",
+        "depayload(codec, packet.payload)",
+        "self.__jitter_buffer.add(packet)",
+        "self.__decoder_queue.put((codec, encoded_frame))",
+    ):
+        require_source(RTCRtpReceiver._handle_rtp_packet, text, RECEIVE_PATH_HOOKS)
+    nack = list(inspect.signature(RTCRtpReceiver._send_rtcp_nack).parameters)
+    assert nack == ["self", "media_ssrc", "lost"], moved("send_nack", f"it takes {nack}")
+    require_source(RTCRtpReceiver.getSynchronizationSources, "self.__active_ssrc", "ReceiverState")
+    transport = receiver.transport
+    for name in ("_rx_srtp", "_rtp_header_extensions_map", "_rtp_router"):
+        require(transport, name, RECEIVE_PATH_HOOKS)
+    require_source(type(transport)._recv_next, "self._rx_srtp.unprotect(data)", "SrtpInput")
+    require_source(type(transport)._recv_next, "self.transport._recv()", "take_datagrams")
+    require(transport.transport, "_connection", "take_datagrams")
+    assert hooks.ReceiverState.of(receiver).frames is None, "not diverted: aiortc decodes"
+
+
+@ONCE_AND_TWICE
+async def test_datagrams_are_offered_before_aioices_queue(times: int) -> None:
+    require_source(
+        aioice.ice.StunProtocol.datagram_received,
+        "self.receiver.data_received(data, self.local_candidate.component)",
+        "take_datagrams",
+    )
+    require_source(aioice.ice.Connection.recvfrom, "await self._queue.get()", "take_datagrams")
+    pc = RTCPeerConnection()
+    transport = pc.addTransceiver("video", direction="recvonly").receiver.transport
+    await pc.setLocalDescription(await pc.createOffer())
+    connection = transport.transport._connection
+    taken: list[bytes] = []
+    queued: list[bytes] = []
+    connection.data_received = lambda data, component: queued.append(data)
+    try:
+        for _ in range(times):
+            hooks.take_datagrams(transport, lambda data: taken.append(data) or data[0] == 0x80)
+        protocol = connection._protocols[0]
+        for datagram in (b"\x80rtp", b"\x17dtls"):
+            protocol.datagram_received(datagram, (LOOPBACK, 9))
+        protocol.datagram_received(b"\x00\x01 not quite stun", (LOOPBACK, 9))
+    finally:
+        await pc.close()
+    assert taken == [b"\x80rtp", b"\x17dtls"], moved("take_datagrams", f"offered {taken}")
+    assert queued == [b"\x17dtls", b"\x00\x01 not quite stun"], moved(
+        "take_datagrams", f"aioice queued {queued}"
+    )
+
+
 @ONCE_AND_TWICE
 async def test_sender_sends_fed_payloads_and_forwards_keyframe_requests(
     times: int, video: RTCRtpTransceiver

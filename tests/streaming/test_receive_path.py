@@ -1,0 +1,155 @@
+"""The Python receive path on a real aiortc receiver and transport: SRTP datagrams given to
+the ICE socket callback come out as the receiver's frames, with NACK, RTX and PLI intact,
+and what it does not handle (SRTCP, garbage) neither stops it nor is lost to aiortc."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aioice
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver
+from aiortc.rtcrtpparameters import (
+    RTCRtpCodecParameters,
+    RTCRtpDecodingParameters,
+    RTCRtpReceiveParameters,
+    RTCRtpRtxParameters,
+)
+from aiortc.rtcrtpreceiver import RemoteStreamTrack
+from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket, RtpPacket, wrap_rtx
+from pylibsrtp import Policy, Session
+
+from streaming import aiortc_hooks as hooks
+from streaming.receive_path import install_receive_path
+
+SSRC, RTX_SSRC = 1234, 5678
+VP8_KEYFRAME = b"\x10\x02\x00\x9d\x01\x2a" + bytes(20)
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+RTX = RTCRtpCodecParameters(
+    mimeType="video/rtx", clockRate=90000, payloadType=97, parameters={"apt": 96}
+)
+
+
+@dataclass
+class Receiving:
+    """A started video receiver whose transport decrypts what `send` encrypts."""
+
+    receiver: RTCRtpReceiver
+    srtp: Session
+    datagram_received: Any
+    frames: list[int] = field(default_factory=list)
+    queued: list[bytes] = field(default_factory=list)  # what went aiortc's way
+    nacks: list[list[int]] = field(default_factory=list)
+    plis: list[int] = field(default_factory=list)
+
+    def send(self, packet: RtpPacket | RtcpSrPacket) -> None:
+        if isinstance(packet, RtcpSrPacket):
+            protected = self.srtp.protect_rtcp(bytes(packet))
+        else:
+            protected = self.srtp.protect(packet.serialize())
+        self.datagram_received(protected, ("127.0.0.1", 9))
+
+
+def vp8(sequence_number: int, timestamp: int) -> RtpPacket:
+    packet = RtpPacket(
+        payload_type=96, marker=1, sequence_number=sequence_number, timestamp=timestamp, ssrc=SSRC
+    )
+    packet.payload = hooks.vp8_payloads(VP8_KEYFRAME, sequence_number)[0]
+    return packet
+
+
+@pytest.fixture
+async def receiving() -> AsyncIterator[Receiving]:
+    pc = RTCPeerConnection()
+    receiver = pc.addTransceiver("video", direction="recvonly").receiver
+    await pc.setLocalDescription(await pc.createOffer())  # gathers: the ICE sockets exist
+    transport = receiver.transport
+    key = os.urandom(30)
+    transport._rx_srtp = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND))
+    sender = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND))
+    connection: aioice.Connection = transport.transport._connection
+    protocol = connection._protocols[0]
+    state = Receiving(receiver, sender, protocol.datagram_received)
+    connection.data_received = lambda data, component: state.queued.append(data)  # type: ignore[method-assign]
+
+    async def nack(media_ssrc: int, lost: list[int]) -> None:
+        state.nacks.append(lost)
+
+    async def pli(media_ssrc: int) -> None:
+        state.plis.append(media_ssrc)
+
+    receiver._send_rtcp_nack = nack  # type: ignore[method-assign]
+    receiver._send_rtcp_pli = pli  # type: ignore[method-assign]
+    hooks.divert_frames_before_decoder(receiver, lambda c, f: state.frames.append(f.timestamp))
+    hooks.keep_sender_rtp_timestamps(receiver)
+    receiver._track = RemoteStreamTrack(kind="video")
+    encoding = RTCRtpDecodingParameters(
+        ssrc=SSRC, payloadType=96, rtx=RTCRtpRtxParameters(RTX_SSRC)
+    )
+    await receiver.receive(RTCRtpReceiveParameters(codecs=[VP8, RTX], encodings=[encoding]))
+    install_receive_path([transport])
+    state.datagram_received = protocol.datagram_received
+    try:
+        yield state
+    finally:
+        await receiver.stop()
+        await pc.close()
+
+
+async def yield_to_tasks() -> None:
+    import asyncio
+
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_packets_become_frames_and_rtcp_goes_to_aiortc(receiving: Receiving) -> None:
+    for number in range(3):
+        receiving.send(vp8(number, 1_000_000 + 3000 * number))
+    info = RtcpSenderInfo(ntp_timestamp=1, rtp_timestamp=2, packet_count=3, octet_count=4)
+    receiving.send(RtcpSrPacket(ssrc=SSRC, sender_info=info))
+    # the jitter buffer lets a frame out when the next one starts
+    assert receiving.frames == [1_000_000, 1_003_000]
+    assert len(receiving.queued) == 1  # the sender report, still encrypted, for aiortc
+    sources = [s.source for s in receiving.receiver.getSynchronizationSources()]
+    assert sources == [SSRC]
+
+
+async def test_a_lost_packet_is_nacked_and_recovered_from_rtx(receiving: Receiving) -> None:
+    receiving.send(vp8(0, 1_000_000))
+    receiving.send(vp8(2, 1_006_000))
+    await yield_to_tasks()
+    assert receiving.nacks == [[1]]
+    assert receiving.frames == []  # the jitter buffer waits for the lost packet
+    retransmitted = wrap_rtx(vp8(1, 1_003_000), payload_type=97, sequence_number=0, ssrc=RTX_SSRC)
+    receiving.send(retransmitted)
+    receiving.send(vp8(3, 1_009_000))
+    assert receiving.frames == [1_000_000, 1_003_000]  # one frame out per new frame begun
+
+
+async def test_garbage_is_dropped_and_the_stream_goes_on(receiving: Receiving) -> None:
+    receiving.send(vp8(0, 1_000_000))
+    receiving.datagram_received(b"\x80" + os.urandom(60), ("127.0.0.1", 9))  # fails SRTP auth
+    receiving.datagram_received(b"\x80", ("127.0.0.1", 9))
+    unparsable = RtpPacket(payload_type=96, sequence_number=1, timestamp=1_003_000, ssrc=SSRC)
+    unparsable.payload = b""
+    receiving.send(unparsable)
+    receiving.send(vp8(2, 1_006_000))
+    receiving.send(vp8(3, 1_009_000))
+    assert receiving.frames[0] == 1_000_000
+    assert receiving.frames[-1] == 1_006_000
+    assert receiving.queued == []
+
+
+async def test_a_receiver_that_decodes_is_left_to_aiortc() -> None:
+    pc = RTCPeerConnection()
+    receiver = pc.addTransceiver("video", direction="recvonly").receiver
+    try:
+        assert hooks.ReceiverState.of(receiver).frames is None
+        hooks.divert_frames_before_decoder(receiver, lambda c, f: None)
+        assert hooks.ReceiverState.of(receiver).frames is not None
+    finally:
+        await pc.close()
