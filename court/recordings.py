@@ -3,6 +3,13 @@
 A recording subscribes to each camera's hub with a queue deep enough that the recorder never
 skips a frame; a camera whose publication ends leaves a gap (with the reason its publication
 ended) until it publishes again. Stopping stores and indexes what was received, then seals.
+
+A recording the court starts begins with each camera's pre-roll: the GOP the hub kept, from
+the newest keyframe at or before the start command, so its first segment's program
+date-time is at or before the Recording's `started_at` (which stays the command's time).
+The pre-roll never reaches back past the moment another hearing left the courtroom, nor
+past the hub's bounds (10 s): frames shown while another hearing (perhaps sealed) was in
+session stay out of this one's recording.
 """
 
 from __future__ import annotations
@@ -10,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.archiving import Archive
@@ -34,7 +42,7 @@ from storage.keys import TrackPrefix
 from storage.models import Hearing, Recording
 from storage.objects import ObjectStore
 from streaming.frames import SourceEnded
-from streaming.hub import HubRegistry, Subscription
+from streaming.hub import PREROLL_MAX_AGE_S, HubRegistry, Subscription
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
 
@@ -108,8 +116,11 @@ class Recordings:
         *,
         cameras: list[str],
         numbered_until: dict[str, tuple[int, int]] | None = None,
+        preroll_since: datetime | None = None,
     ) -> None:
-        """Record every camera of the courtroom; cameras that publish later join."""
+        """Record every camera of the courtroom; cameras that publish later join. With
+        `preroll_since`, each camera starts with its kept GOP if that GOP's keyframe came
+        after `preroll_since` (else at its next keyframe, as a resumed recording does)."""
 
         def prefix_for(camera: str) -> TrackPrefix:
             return track_prefix(recording, camera)
@@ -133,9 +144,12 @@ class Recordings:
         active = ActiveRecording(
             recording.id, recording.courtroom_id, recording.hearing_id, session
         )
+        within = None
+        if preroll_since is not None:
+            within = max(0.0, (datetime.now(UTC) - preroll_since).total_seconds())
         for camera in cameras:
             hub = self._hubs.hub(recording.courtroom_id, camera)
-            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES)
+            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, preroll_within_s=within)
             active.subscriptions[camera] = subscription
             active.pumps[camera] = asyncio.create_task(
                 self._pump(session, recording.courtroom_id, camera, subscription),
@@ -273,5 +287,20 @@ async def record_hearing(
         session, principal, hearing, retention_classes=retention_classes
     )
     await live_guard.check_now()  # viewers of a hearing that was previewing are judged
-    await recordings.start_recording(recording, cameras=cameras)
+    since = await preroll_since(session, recording)
+    await recordings.start_recording(recording, cameras=cameras, preroll_since=since)
     return recording
+
+
+async def preroll_since(session: AsyncSession, recording: Recording) -> datetime:
+    """How far back a new recording may take frames: not before the last time another
+    hearing of the courtroom closed (starting this one closes the hearing in session, so that
+    is then now), nor more than the hub keeps. A room idle since may lend its current GOP:
+    staff could watch it, and it is at most a few seconds before the start command."""
+    ended = await session.scalar(
+        select(func.max(Hearing.actual_end)).where(
+            Hearing.courtroom_id == recording.courtroom_id, Hearing.id != recording.hearing_id
+        )
+    )
+    floor = recording.started_at - timedelta(seconds=PREROLL_MAX_AGE_S)
+    return floor if ended is None else max(floor, ended)
