@@ -210,7 +210,7 @@ async def test_live_hls_advances_decodes_and_carries_program_date_time(
                 assert fetched.status_code == 200, fetched.text
                 playlists.append(fetched.text)
             last = playlists[-1].splitlines()
-            links = [line for line in last if line.startswith("segments/")]
+            links = [line for line in last if line.startswith(("segments/", "ll/"))]
             init = next(line.split('"')[1] for line in last if line.startswith("#EXT-X-MAP"))
             base = url.rsplit("/", 1)[0] + "/"
             data = (await anonymous.get(base + init, follow_redirects=True)).content
