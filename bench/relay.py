@@ -281,6 +281,10 @@ async def _prepare(server: RunningServer) -> tuple[str, str]:
     async with server.client() as client:
         courtroom = await create_courtroom(client, ["bench"])
         hearing_id = await create_hearing(client, courtroom.id)
+        # viewers watch a hearing in session: its courtroom's feeds are its own
+        opened = await client.patch(f"/api/v1/hearings/{hearing_id}", json={"status": "in_session"})
+        if opened.status_code != 200:
+            raise RuntimeError(f"opening the hearing answered {opened.status_code}: {opened.text}")
     return (
         f"{server.base_url}/whip/{courtroom.id}/bench",
         f"{server.base_url}/whep/{hearing_id}/bench",
@@ -291,7 +295,10 @@ def measure(clip: Path, viewers: int) -> Round:
     context = multiprocessing.get_context("spawn")
     with (
         tempfile.TemporaryDirectory(prefix="courtcast-relay-") as tmp,
-        running_server(Path(tmp) / "data") as server,
+        # every viewer comes from 127.0.0.1: lift the per-address cap (64) above the count
+        running_server(
+            Path(tmp) / "data", {"COURTCAST_MAX_WHEP_PER_ADDRESS": str(viewers + 1)}
+        ) as server,
     ):
         assert server.process is not None
         watched = psutil.Process(server.process.pid)

@@ -13,25 +13,27 @@ wraps under `_ORIGINAL`, and applying again wraps that original, never a patch.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import aioice
 import aioice.ice
 import pylibsrtp
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCRtpReceiver, RTCRtpSender, clock
 from aiortc.codecs import CODECS
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import NackGenerator, StreamStatistics
-from aiortc.rtcrtpsender import RTCEncodedFrame
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtpPacket
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,6 @@ JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 ACTIVE_SSRC = "_RTCRtpReceiver__active_ssrc"
 
 FrameDelivery = Callable[[RTCRtpCodecParameters, JitterFrame], None]
-EncodedPayloads = tuple[list[bytes], int]  # one frame's RTP payloads and its RTP timestamp
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -301,32 +302,88 @@ def _demultiplexing(
     return datagram_received
 
 
-# RTCRtpSender: frames already packetized, keyframe requests passed upstream
+# RTCRtpSender: relay senders run their own RTP loop (its name-mangled attributes below,
+# set in aiortc 1.16.0's __init__ and send()); keyframe requests passed upstream
+SENDER_RTP_EVENTS = ("_RTCRtpSender__rtp_started", "_RTCRtpSender__rtp_exited")
+SENDER_MID, SENDER_RTX_PAYLOAD_TYPE = "_RTCRtpSender__mid", "_RTCRtpSender__rtx_payload_type"
+SENDER_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
+SENDER_REPORT_FIELDS = (  # what `_run_rtcp` puts in each sender report
+    "_RTCRtpSender__ntp_timestamp",
+    "_RTCRtpSender__rtp_timestamp",
+    "_RTCRtpSender__packet_count",
+    "_RTCRtpSender__octet_count",
+)
 
 
-def feed_encoded_frames(
-    sender: RTCRtpSender, next_frame: Callable[[], Awaitable[EncodedPayloads]]
-) -> None:
-    """Send the payloads `next_frame` returns, skipping the track and the encoder.
+class RtpSendPath:
+    """One sender's wire, for a loop that replaces aiortc 1.16.0's `_run_rtp`: aiortc
+    builds an `RtpPacket` per packet and sends through four coroutine layers; here a
+    frame's header is built once and its packets go from SRTP straight to the socket."""
 
-    aiortc 1.16.0's `_run_rtp` asks `_next_encoded_frame(codec)` for each
-    frame's payloads and RTP time, then does headers, SRTP, RTX history and
-    sender reports itself.
-    """
+    def __init__(self, sender: RTCRtpSender, codec: RTCRtpCodecParameters) -> None:
+        self._sender = sender
+        self.ssrc, self.rtx_ssrc = sender._ssrc, sender._rtx_ssrc
+        self.payload_type = codec.payloadType or 0
+        self.rtx_payload_type: int | None = getattr(sender, SENDER_RTX_PAYLOAD_TYPE)
+        self._mid: str | None = getattr(sender, SENDER_MID)
+        self._extensions: HeaderExtensionsMap = getattr(sender, SENDER_EXTENSIONS)
 
-    async def next_encoded_frame(codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
-        payloads, timestamp = await next_frame()
-        return RTCEncodedFrame(payloads, timestamp, None)  # type: ignore[arg-type]
+    def header(self, timestamp: int) -> bytearray:
+        """A frame's RTP header (sequence number 0, no marker) with mid and abs-send-time."""
+        packet = RtpPacket(payload_type=self.payload_type, timestamp=timestamp, ssrc=self.ssrc)
+        packet.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0x00FFFFFF
+        packet.extensions.mid = self._mid
+        return bytearray(packet.serialize(self._extensions))
 
-    sender._next_encoded_frame = next_encoded_frame  # type: ignore[method-assign]
+    def send(self, packets: Sequence[bytes]) -> None:
+        """SRTP-protect and send RTP packets; ConnectionError once the peer is gone."""
+        dtls = self._sender.transport
+        pair = dtls.transport._connection._nominated.get(1)
+        if dtls._state != DtlsState.CONNECTED or pair is None or pair.protocol.transport is None:
+            raise ConnectionError("Cannot send encrypted RTP, not connected")
+        protect, sendto = dtls._tx_srtp.protect, pair.protocol.transport.sendto
+        for packet in packets:
+            sendto(protect(packet), pair.remote_addr)
+
+    def sent(self, timestamp: int, packets: int, octets: int) -> None:  # for sender reports
+        ntp, rtp, packet_count, octet_count = SENDER_REPORT_FIELDS
+        setattr(self._sender, ntp, clock.current_ntp_time())
+        setattr(self._sender, rtp, timestamp)
+        setattr(self._sender, packet_count, getattr(self._sender, packet_count) + packets)
+        setattr(self._sender, octet_count, getattr(self._sender, octet_count) + octets)
+
+
+class RtpLoop(Protocol):  # sends until cancelled, answers NACKs
+    async def run(self) -> None: ...
+    async def retransmit(self, sequence_number: int) -> None: ...
+
+
+def replace_rtp_loop(sender: RTCRtpSender, make: Callable[[RtpSendPath], RtpLoop]) -> None:
+    """Run `make(path)` instead of aiortc's RTP loop. aiortc 1.16.0's `send()` starts
+    `self._run_rtp(codec)`, `stop()` waits for its started and exited events, and
+    `_handle_rtcp_packet` calls `self._retransmit(seq)` per NACKed packet."""
+
+    async def run_rtp(codec: RTCRtpCodecParameters) -> None:
+        loop = make(RtpSendPath(sender, codec))
+        sender._retransmit = loop.retransmit  # type: ignore[method-assign]
+        getattr(sender, SENDER_RTP_EVENTS[0]).set()
+        try:
+            await loop.run()
+        except (asyncio.CancelledError, ConnectionError, MediaStreamError):
+            pass
+        except Exception:  # stop() must still find the loop exited
+            log.exception("an RTP sender stopped")
+        finally:
+            if sender.track is not None:
+                sender.track.stop()
+            getattr(sender, SENDER_RTP_EVENTS[1]).set()
+
+    sender._run_rtp = run_rtp  # type: ignore[method-assign]
 
 
 def forward_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None]) -> None:
-    """Call `request` on a viewer's PLI or FIR.
-
-    aiortc 1.16.0's `_handle_rtcp_packet` calls `_send_keyframe()`, which only
-    sets a flag the encoder reads: packets fed by `feed_encoded_frames` ignore it.
-    """
+    """Call `request` on a viewer's PLI or FIR: aiortc 1.16.0's `_handle_rtcp_packet`
+    calls `_send_keyframe()`, which only sets a flag for an encoder relays do not have."""
     sender._send_keyframe = request  # type: ignore[method-assign]
 
 

@@ -7,17 +7,19 @@ VP8 descriptors, Opus as is) once for all viewers. Each viewer owns an
 an outlet whose video queue is full drops to the next video keyframe (and asks
 the publisher for one), a full audio queue drops its oldest frame, so a slow
 viewer costs only itself. Per viewer and frame only a queue append and a
-wake-up remain; per packet, aiortc's header, SRTP and send.
-
-The senders are fed through aiortc_hooks.feed_encoded_frames: aiortc would
-otherwise re-packetize every frame per viewer and open an Opus encoder per
-viewer it never uses. A hub's one relay is kept by the HubRegistry.
+wake-up remain; per packet, two header bytes, SRTP and a send
+(streaming/relay_sender.py, which replaces aiortc's RTP loop: aiortc would
+re-packetize every frame per viewer and build a packet object per packet).
+Large frames (keyframes) go out one viewer at a time through the relay's
+`burst_gate`, in a fresh random order per keyframe. A hub's one relay is kept
+by the HubRegistry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ RELAY_QUEUE_FRAMES = 30 + 50  # the shared reader's hub queue: about 1 s of vide
 OUTLET_VIDEO_FRAMES = 30  # a viewer more than ~1 s behind skips to the next keyframe
 OUTLET_AUDIO_FRAMES = 50  # ~1 s of 20 ms Opus; the oldest goes first
 NOMINAL_FRAME_TICKS = {"video": 3000, "audio": 960}  # 30 fps at 90 kHz, 20 ms at 48 kHz
+BURST_PACKETS = 24  # larger frames are paced; ~8 packets is an average 2.5 Mbit/s P-frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,8 @@ class FrameRelay:
         self._subscription: Subscription | None = None
         self._timelines = {kind: Timeline(step) for kind, step in NOMINAL_FRAME_TICKS.items()}
         self._packetizer = Packetizer()
+        # viewers' large frames go out one at a time, first come first served (relay_sender.py)
+        self.burst_gate = asyncio.Lock()
 
     @property
     def outlets(self) -> int:
@@ -247,5 +252,7 @@ class FrameRelay:
         )
         if not frame.payloads:  # e.g. no start code: aiortc would drop it too
             return
+        if frame.keyframe:  # bursts go out in offer order: nobody is always served last
+            random.shuffle(outlets)
         for outlet in outlets:
             outlet.offer(frame)

@@ -21,9 +21,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from storage.archive import MediaKind
-from streaming.aiortc_hooks import EncodedPayloads, feed_encoded_frames, forward_keyframe_requests
+from streaming.aiortc_hooks import forward_keyframe_requests, replace_rtp_loop
 from streaming.peer import HubPeer, answer, apply_offer
 from streaming.relay import FrameRelay, Outlet
+from streaming.relay_sender import RelayRtpLoop
 from streaming.sdp import offered_kinds
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,9 @@ class RelayTrack(MediaStreamTrack):
         raise MediaStreamError  # never called: the sender reads the outlet (feed_sender)
 
 
-def feed_sender(sender: RTCRtpSender, outlet: Outlet, kind: MediaKind) -> None:
+def feed_sender(sender: RTCRtpSender, relay: FrameRelay, outlet: Outlet, kind: MediaKind) -> None:
     """Make `sender` send the outlet's shared, already packetized frames."""
-
-    async def next_frame() -> EncodedPayloads:
-        frame = await outlet.next(kind)
-        return frame.payloads, frame.timestamp
-
-    feed_encoded_frames(sender, next_frame)
+    replace_rtp_loop(sender, lambda path: RelayRtpLoop(path, outlet, kind, relay.burst_gate))
 
 
 class WhepViewer(HubPeer):
@@ -87,13 +83,13 @@ class WhepViewer(HubPeer):
             video.setCodecPreferences(_video_codecs(self.video_codec))
             # packets ignore a viewer's PLI/FIR: the publisher must send the keyframe
             forward_keyframe_requests(video.sender, self._hub.request_keyframe)
-            feed_sender(video.sender, self._outlet, "video")
+            feed_sender(video.sender, self._relay, self._outlet, "video")
             transceivers["video"] = (video, track)
         if "audio" in kinds:
             track = RelayTrack("audio")
             audio = pc.addTransceiver(track, direction="sendonly")
             audio.setCodecPreferences(_codecs("audio", ("audio/opus",)))
-            feed_sender(audio.sender, self._outlet, "audio")
+            feed_sender(audio.sender, self._relay, self._outlet, "audio")
             transceivers["audio"] = (audio, track)
         await apply_offer(pc, offer)
         self.answer_sdp = await answer(pc)

@@ -15,6 +15,7 @@ import aiortc.codecs
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.codecs import CODECS
+from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
     RTCRtpDecodingParameters,
@@ -22,7 +23,6 @@ from aiortc.rtcrtpparameters import (
     RTCRtpRtxParameters,
 )
 from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
-from aiortc.rtcrtpsender import RTCEncodedFrame
 from aiortc.rtp import (
     RTCP_PSFB_PLI,
     RtcpPsfbPacket,
@@ -246,29 +246,55 @@ async def test_datagrams_are_offered_before_aioices_queue(times: int) -> None:
     )
 
 
+class _NoLoop:
+    def __init__(self, path: hooks.RtpSendPath) -> None:
+        self.path = path
+
+    async def run(self) -> None:
+        return None
+
+    async def retransmit(self, sequence_number: int) -> None:
+        return None
+
+
 @ONCE_AND_TWICE
-async def test_sender_sends_fed_payloads_and_forwards_keyframe_requests(
+async def test_sender_runs_our_rtp_loop_and_forwards_keyframe_requests(
     times: int, video: RTCRtpTransceiver
 ) -> None:
     sender = video.sender
-    require(sender, "_next_encoded_frame", "feed_encoded_frames")
-    require_source(
-        RTCRtpSender._run_rtp, "await self._next_encoded_frame(codec)", "feed_encoded_frames"
-    )
-    require_source(RTCRtpSender._run_rtp, "enc_frame.payloads", "feed_encoded_frames")
+    hook = "replace_rtp_loop, RtpSendPath"
+    names = [*hooks.SENDER_RTP_EVENTS, hooks.SENDER_MID]
+    names += [hooks.SENDER_EXTENSIONS, hooks.SENDER_RTX_PAYLOAD_TYPE, *hooks.SENDER_REPORT_FIELDS]
+    for name in [*names, "_ssrc", "_rtx_ssrc", "_run_rtp", "_retransmit", "transport"]:
+        require(sender, name, hook)
+    require_source(RTCRtpSender.send, "self._run_rtp(parameters.codecs[0])", hook)
+    require_source(RTCRtpSender._handle_rtcp_packet, "await self._retransmit(seq)", hook)
+    require_source(RTCRtpSender._run_rtcp, "packet_count=self.__packet_count", hook)
+    require_source(RTCDtlsTransport._send_rtp, "self._tx_srtp.protect(data)", hook)
+    require_source(RTCDtlsTransport._send_rtp, "if self._state != State.CONNECTED:", hook)
+    require_source(aioice.Connection.sendto, "active_pair = self._nominated.get(component)", hook)
+    require_source(aioice.ice.StunProtocol.send_data, "self.transport.sendto(data, addr)", hook)
     require(sender, "_send_keyframe", "forward_keyframe_requests")
+    loops: list[_NoLoop] = []
     requests: list[str] = []
 
-    async def next_frame() -> hooks.EncodedPayloads:
-        return [b"one", b"two"], 3000
+    def make(path: hooks.RtpSendPath) -> _NoLoop:
+        loops.append(_NoLoop(path))
+        return loops[-1]
 
     for _ in range(times):
-        hooks.feed_encoded_frames(sender, next_frame)
+        hooks.replace_rtp_loop(sender, make)
         hooks.forward_keyframe_requests(sender, lambda: requests.append("pli"))
     codec = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000, payloadType=102)
-    frame = await sender._next_encoded_frame(codec)
-    assert isinstance(frame, RTCEncodedFrame), moved("feed_encoded_frames", f"got {frame!r}")
-    assert (frame.payloads, frame.timestamp, frame.audio_level) == ([b"one", b"two"], 3000, None)
+    await sender._run_rtp(codec)
+    assert len(loops) == 1 and loops[0].path.payload_type == 102, moved(hook, f"{loops}")
+    assert sender._retransmit == loops[0].retransmit, moved(hook, "NACKs would not reach us")
+    for name in hooks.SENDER_RTP_EVENTS:
+        assert getattr(sender, name).is_set(), moved(hook, f"{name} is not the event stop() waits")
+    header = loops[0].path.header(1234)
+    assert RtpPacket.parse(bytes(header)).timestamp == 1234, moved(hook, "no RTP header")
+    loops[0].path.sent(1234, 3, 3000)
+    assert [getattr(sender, name) for name in hooks.SENDER_REPORT_FIELDS[1:]] == [1234, 3, 3000]
     pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=sender._ssrc)
     await sender._handle_rtcp_packet(pli)
     assert requests == ["pli"], moved("forward_keyframe_requests", "a PLI did not reach us")

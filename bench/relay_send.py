@@ -1,0 +1,202 @@
+"""Relay send cost: CPU per packet and viewer, aiortc's RTP loop against the relay's own.
+
+Run: `.venv/bin/python -m bench.relay_send` (about 30 s; `--viewers 20 --seconds 10`)
+
+One process holds a server peer connection per viewer and the viewers themselves
+(aiortc peers over loopback that count packets without decrypting them). Each
+server sender is fed the same camera frames (the ingest benchmark's 720p30 clip,
+packetized once, as the relay does), first through aiortc 1.16's `_run_rtp` (packet
+objects, header extensions per packet, four coroutine layers per send), then
+through streaming/relay_sender.py. The sender's thread CPU time is taken around
+each frame's send work only (header, SRTP, sendto into the viewer's socket), so the
+viewers' receiving and the machine's other load stay out of the figure: on a
+shared machine this is steadier than bench/relay.py's whole-process CPU.
+From it: the keyframe burst for 100 viewers (how long one event loop is busy) and
+the viewers one core could serve at the clip's packet rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import av
+import uvloop
+from aiortc import RTCPeerConnection, RTCRtpSender
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpsender import RTCEncodedFrame
+
+from bench.ingest import clip_for
+from bench.relay import _CountingSrtp
+from streaming.aiortc_hooks import RtpSendPath, h264_payloads, replace_rtp_loop
+from streaming.codecs import install_codecs
+from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
+from streaming.relay import Outlet, RelayFrame
+from streaming.relay_sender import RelayRtpLoop
+from streaming.whep import RelayTrack
+
+FPS = 30
+
+
+def clip_frames(seconds: int) -> list[RelayFrame]:
+    """The clip's video as the relay shares it: payloads once per frame."""
+    frames: list[RelayFrame] = []
+    with av.open(str(clip_for(35))) as container:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.size and len(frames) < seconds * FPS:
+                payloads = h264_payloads(bytes(packet))
+                frames.append(
+                    RelayFrame("video", "h264", payloads, 3000 * len(frames), packet.is_keyframe)
+                )
+    return frames
+
+
+class Meter:
+    """CPU time of this thread spent sending, and the packets sent."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.packets = 0
+        self.keyframe_seconds: list[float] = []
+
+
+async def connect(sender_setup: Callable[[RTCRtpSender], None]) -> tuple[RTCPeerConnection, ...]:
+    server, viewer = RTCPeerConnection(rtc_configuration()), RTCPeerConnection(rtc_configuration())
+    transceiver = server.addTransceiver(RelayTrack("video"), direction="sendonly")
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    transceiver.setCodecPreferences(
+        [c for c in codecs if c.mimeType.lower() in ("video/h264", "video/rtx")]
+    )
+    sender_setup(transceiver.sender)
+    viewer.addTransceiver("video", direction="recvonly")
+    await server.setLocalDescription(await server.createOffer())
+    await viewer.setRemoteDescription(server.localDescription)
+    await viewer.setLocalDescription(await viewer.createAnswer())
+    await server.setRemoteDescription(viewer.localDescription)
+    while viewer.connectionState != "connected" or server.connectionState != "connected":
+        await asyncio.sleep(0.01)
+    receiving: Any = viewer.getTransceivers()[0]
+    transport: Any = receiving.receiver.transport
+    transport._rx_srtp = _CountingSrtp(transport._rx_srtp, receiving._codecs[0].payloadType)
+
+    async def drop(data: bytes, arrival_time_ms: int) -> None:
+        return None
+
+    transport._handle_rtp_data = drop
+    return server, viewer
+
+
+def aiortc_loop(outlet: Outlet, meter: Meter) -> Callable[[RTCRtpSender], None]:
+    """aiortc's `_run_rtp` fed ready payloads (as Courtcast did before relay_sender.py)."""
+
+    def setup(sender: RTCRtpSender) -> None:
+        started: list[float] = []
+
+        async def next_encoded_frame(codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+            if started:  # the previous frame's send work ends here
+                meter.seconds += time.thread_time() - started.pop()
+            frame = await outlet.next("video")
+            meter.packets += len(frame.payloads)
+            started.append(time.thread_time())
+            return RTCEncodedFrame(frame.payloads, frame.timestamp, None)  # type: ignore[arg-type]
+
+        sender._next_encoded_frame = next_encoded_frame  # type: ignore[method-assign]
+
+    return setup
+
+
+class TimedPath:
+    """The relay loop's send path, timed from each frame's header to its first send, then
+    around each later send (a paced keyframe yields to the loop between its slices)."""
+
+    def __init__(self, path: RtpSendPath, meter: Meter) -> None:
+        self._path, self._meter = path, meter
+        self.rtx_ssrc, self.rtx_payload_type = path.rtx_ssrc, path.rtx_payload_type
+        self._started: float | None = None
+
+    def header(self, timestamp: int) -> bytearray:
+        self._started = time.thread_time()
+        return self._path.header(timestamp)
+
+    def send(self, packets: Sequence[bytes]) -> None:
+        started = time.thread_time() if self._started is None else self._started
+        self._path.send(packets)
+        self._meter.packets += len(packets)
+        self._meter.seconds += time.thread_time() - started
+        self._started = None
+
+    def sent(self, timestamp: int, packets: int, octets: int) -> None:
+        started = time.thread_time()
+        self._path.sent(timestamp, packets, octets)
+        self._meter.seconds += time.thread_time() - started
+
+
+def relay_loop(outlet: Outlet, meter: Meter) -> Callable[[RTCRtpSender], None]:
+    def setup(sender: RTCRtpSender) -> None:
+        gate = asyncio.Lock()
+        replace_rtp_loop(
+            sender,
+            lambda path: RelayRtpLoop(TimedPath(path, meter), outlet, "video", gate),  # type: ignore[arg-type]
+        )
+
+    return setup
+
+
+async def measure(name: str, loop: Any, frames: list[RelayFrame], viewers: int) -> Meter:
+    meter = Meter()
+    outlets = [Outlet("h264", lambda: None, lambda codec: None) for _ in range(viewers)]
+    peers = [await connect(loop(outlet, meter)) for outlet in outlets]
+    await asyncio.sleep(0.5)
+    meter.seconds, meter.packets = 0.0, 0
+    for frame in frames:
+        before = meter.seconds
+        for outlet in outlets:
+            outlet.offer(frame)
+        await asyncio.sleep(1 / FPS / 4)  # every viewer's sender runs; the viewers drain
+        if frame.keyframe:
+            meter.keyframe_seconds.append(meter.seconds - before)
+    for server, viewer in peers:
+        await asyncio.gather(server.close(), viewer.close())
+    return meter
+
+
+def report(name: str, meter: Meter, frames: list[RelayFrame], viewers: int) -> float:
+    per_packet_us = 1e6 * meter.seconds / meter.packets
+    packets_per_s = sum(len(f.payloads) for f in frames) / (len(frames) / FPS)
+    burst_ms = 1e3 * statistics.median(meter.keyframe_seconds) / viewers * 100
+    print(
+        f"{name:>7}: {per_packet_us:5.1f} us per packet and viewer | keyframe burst to 100 viewers "
+        f"{burst_ms:5.0f} ms | {100 / (per_packet_us * packets_per_s / 1e4):5.0f} viewers per core "
+        f"at {packets_per_s:.0f} packets/s (send work only)",
+        flush=True,
+    )
+    return per_packet_us
+
+
+async def main_async(viewers: int, seconds: int) -> None:
+    install_codecs()
+    install_host_addresses([LOOPBACK])
+    frames = clip_frames(seconds)
+    keyframe = max(len(f.payloads) for f in frames if f.keyframe)
+    print(
+        f"{len(frames)} frames, keyframes up to {keyframe} packets, {viewers} viewers", flush=True
+    )
+    old = report("aiortc", await measure("aiortc", aiortc_loop, frames, viewers), frames, viewers)
+    new = report("relay", await measure("relay", relay_loop, frames, viewers), frames, viewers)
+    print(f"ratio relay / aiortc per packet: {new / old:.2f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    uvloop.run(main_async(args.viewers, args.seconds))  # the server's event loop (api/cli.py)
+
+
+if __name__ == "__main__":
+    main()
