@@ -64,6 +64,16 @@ def leading_frame_numbers(epoch: Epoch, count: int) -> list[int]:
     return numbers
 
 
+def first_timestamps(epoch: Epoch) -> dict[str, float]:
+    """Seconds into the file of each kind's first packet."""
+    starts: dict[str, float] = {}
+    with av.open(io.BytesIO(epoch.file())) as container:
+        for packet in container.demux():
+            if packet.pts is not None and packet.time_base is not None:
+                starts.setdefault(packet.stream.type, float(packet.pts * packet.time_base))
+    return starts
+
+
 def first_program_date_time(playlist: str) -> float:
     tag = "#EXT-X-PROGRAM-DATE-TIME:"
     first = next(line for line in playlist.splitlines() if line.startswith(tag))
@@ -100,6 +110,9 @@ async def test_recording_started_mid_gop_begins_at_the_keyframe_before_the_comma
     numbers = leading_frame_numbers(archived.epochs[0], GOP + RECORD_FRAMES // 2)
     # the kept GOP, then the live frames: one run with nothing missing or repeated
     assert numbers == list(range(KEYFRAME, KEYFRAME + len(numbers))), numbers[:8]
+    # the sound of the kept GOP is there too: it begins with the picture, not at the command
+    starts = first_timestamps(archived.epochs[0])
+    assert starts["video"] == 0 and starts["audio"] < (GOP // 2) / FPS / 2, starts
     program_date_time = first_program_date_time(archived.playlist)
     assert program_date_time <= commanded_at, (program_date_time, commanded_at)
     # the recording's own start stays the command's time: the footage may begin before it
