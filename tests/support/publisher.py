@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 
 from streaming.codecs import install_codecs
@@ -112,6 +112,12 @@ class WhipPublisher:
         self.resource_url = urljoin(str(response.url), response.headers["Location"])
         self.answer_sdp = response.text
         await pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
+
+    @property
+    def video_track(self) -> MediaStreamTrack:
+        """The track being sent (bench/ll_hls.py notes when each frame leaves)."""
+        assert self._player is not None and self._player.video is not None, "not started"
+        return self._player.video
 
     @property
     def connection_state(self) -> str:
