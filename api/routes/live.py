@@ -125,7 +125,7 @@ async def live_playlist(
             media_sequence=live.media_sequence,
             discontinuity_sequence=live.discontinuity_sequence,
         )
-        response = Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
+        response = Response(text, media_type=HLS, headers={"Cache-Control": _fresh(access)})
         renew_ticket(runtime, response, access)
         return response
     try:
@@ -152,7 +152,7 @@ async def live_playlist(
         discontinuity_sequence=playlist.discontinuity_sequence,
         low_latency=playlist.low_latency,
     )
-    cache = _cache_control(access, target_s) if position is not None else "no-cache"
+    cache = _cache_control(access, target_s) if position is not None else _fresh(access)
     response = Response(text, media_type=HLS, headers={"Cache-Control": cache})
     renew_ticket(runtime, response, access)
     return response
@@ -167,6 +167,12 @@ def _ll_link(runtime: Runtime, access: Access, hearing_id: str, camera: str) -> 
     return lambda name: (
         f"ll/{name}?{runtime.signer.query(base + name, subject=access.subject, now=signed_at)}"
     )
+
+
+def _fresh(access: Access) -> str:
+    """A playlist that changes: asked again each time, and kept by no shared cache unless it
+    is the public's."""
+    return "no-cache" if access.kind == "public" else "private, no-cache"
 
 
 def _cache_control(access: Access, target_s: float) -> str:
