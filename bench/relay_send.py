@@ -118,9 +118,9 @@ class TimedPath:
         self.rtx_ssrc, self.rtx_payload_type = path.rtx_ssrc, path.rtx_payload_type
         self._started: float | None = None
 
-    def header(self, timestamp: int) -> bytearray:
+    def header(self, timestamp: int, ntp_time: int) -> bytearray:
         self._started = time.thread_time()
-        return self._path.header(timestamp)
+        return self._path.header(timestamp, ntp_time)
 
     def send(self, packets: Sequence[bytes]) -> None:
         started = time.thread_time() if self._started is None else self._started
@@ -129,9 +129,9 @@ class TimedPath:
         self._meter.seconds += time.thread_time() - started
         self._started = None
 
-    def sent(self, timestamp: int, packets: int, octets: int) -> None:
+    def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
         started = time.thread_time()
-        self._path.sent(timestamp, packets, octets)
+        self._path.sent(timestamp, ntp_time, packets, octets)
         self._meter.seconds += time.thread_time() - started
 
 

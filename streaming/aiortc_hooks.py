@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar, cast
 import aioice
 import aioice.ice
 import pylibsrtp
-from aiortc import RTCRtpReceiver, RTCRtpSender, clock
+from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import CODECS
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
@@ -302,38 +302,41 @@ def _demultiplexing(
     return datagram_received
 
 
-# RTCRtpSender: relay senders run their own RTP loop (its name-mangled attributes below,
-# set in aiortc 1.16.0's __init__ and send()); keyframe requests passed upstream
-SENDER_RTP_EVENTS = ("_RTCRtpSender__rtp_started", "_RTCRtpSender__rtp_exited")
-SENDER_MID, SENDER_RTX_PAYLOAD_TYPE = "_RTCRtpSender__mid", "_RTCRtpSender__rtx_payload_type"
-SENDER_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
-SENDER_REPORT_FIELDS = (  # what `_run_rtcp` puts in each sender report
-    "_RTCRtpSender__ntp_timestamp",
-    "_RTCRtpSender__rtp_timestamp",
-    "_RTCRtpSender__packet_count",
-    "_RTCRtpSender__octet_count",
+# RTCRtpSender: relay senders run their own RTP loop; keyframe requests passed upstream
+_SENDER = "_RTCRtpSender__"  # its name-mangled attributes (aiortc 1.16.0: __init__, send())
+SENDER_RTP_EVENTS = (_SENDER + "rtp_started", _SENDER + "rtp_exited")
+SENDER_MID, SENDER_RTX_PAYLOAD_TYPE = _SENDER + "mid", _SENDER + "rtx_payload_type"
+SENDER_EXTENSIONS = _SENDER + "rtp_header_extensions_map"
+SENDER_REPORT_FIELDS = tuple(  # what `_run_rtcp` puts in each sender report
+    _SENDER + name for name in ("ntp_timestamp", "rtp_timestamp", "packet_count", "octet_count")
 )
 
 
 class RtpSendPath:
-    """One sender's wire, for a loop that replaces aiortc 1.16.0's `_run_rtp`: aiortc
-    builds an `RtpPacket` per packet and sends through four coroutine layers; here a
-    frame's header is built once and its packets go from SRTP straight to the socket."""
+    """One sender's wire for a loop replacing aiortc's `_run_rtp` (an `RtpPacket` and four
+    coroutine layers per packet): a header built once, SRTP straight to the socket."""
 
     def __init__(self, sender: RTCRtpSender, codec: RTCRtpCodecParameters) -> None:
         self._sender = sender
         self.ssrc, self.rtx_ssrc = sender._ssrc, sender._rtx_ssrc
         self.payload_type = codec.payloadType or 0
         self.rtx_payload_type: int | None = getattr(sender, SENDER_RTX_PAYLOAD_TYPE)
-        self._mid: str | None = getattr(sender, SENDER_MID)
-        self._extensions: HeaderExtensionsMap = getattr(sender, SENDER_EXTENSIONS)
+        extensions: HeaderExtensionsMap = getattr(sender, SENDER_EXTENSIONS)
+        packet = RtpPacket(payload_type=self.payload_type, ssrc=self.ssrc)
+        packet.extensions.mid = getattr(sender, SENDER_MID)
+        packet.extensions.abs_send_time = 0
+        self._header = packet.serialize(extensions)  # per frame: timestamp, abs-send-time
+        packet.extensions.abs_send_time = 0xFFFFFF
+        ones = packet.serialize(extensions)
+        self._send_time_at = next((i for i, b in enumerate(ones) if b != self._header[i]), None)
 
-    def header(self, timestamp: int) -> bytearray:
+    def header(self, timestamp: int, ntp_time: int) -> bytearray:
         """A frame's RTP header (sequence number 0, no marker) with mid and abs-send-time."""
-        packet = RtpPacket(payload_type=self.payload_type, timestamp=timestamp, ssrc=self.ssrc)
-        packet.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0x00FFFFFF
-        packet.extensions.mid = self._mid
-        return bytearray(packet.serialize(self._extensions))
+        header = bytearray(self._header)
+        header[4:8] = timestamp.to_bytes(4, "big")
+        if (at := self._send_time_at) is not None:
+            header[at : at + 3] = ((ntp_time >> 14) & 0xFFFFFF).to_bytes(3, "big")
+        return header
 
     def send(self, packets: Sequence[bytes]) -> None:
         """SRTP-protect and send RTP packets; ConnectionError once the peer is gone."""
@@ -345,9 +348,9 @@ class RtpSendPath:
         for packet in packets:
             sendto(protect(packet), pair.remote_addr)
 
-    def sent(self, timestamp: int, packets: int, octets: int) -> None:  # for sender reports
-        ntp, rtp, packet_count, octet_count = SENDER_REPORT_FIELDS
-        setattr(self._sender, ntp, clock.current_ntp_time())
+    def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
+        ntp, rtp, packet_count, octet_count = SENDER_REPORT_FIELDS  # for sender reports
+        setattr(self._sender, ntp, ntp_time)
         setattr(self._sender, rtp, timestamp)
         setattr(self._sender, packet_count, getattr(self._sender, packet_count) + packets)
         setattr(self._sender, octet_count, getattr(self._sender, octet_count) + octets)
@@ -374,16 +377,13 @@ def replace_rtp_loop(sender: RTCRtpSender, make: Callable[[RtpSendPath], RtpLoop
         except Exception:  # stop() must still find the loop exited
             log.exception("an RTP sender stopped")
         finally:
-            if sender.track is not None:
-                sender.track.stop()
             getattr(sender, SENDER_RTP_EVENTS[1]).set()
 
     sender._run_rtp = run_rtp  # type: ignore[method-assign]
 
 
 def forward_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None]) -> None:
-    """Call `request` on a viewer's PLI or FIR: aiortc 1.16.0's `_handle_rtcp_packet`
-    calls `_send_keyframe()`, which only sets a flag for an encoder relays do not have."""
+    """Call `request` on a viewer's PLI or FIR (aiortc 1.16.0 only flags it for an encoder)."""
     sender._send_keyframe = request  # type: ignore[method-assign]
 
 

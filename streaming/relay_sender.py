@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 from storage.archive import MediaKind
 from streaming.aiortc_hooks import RtpSendPath
 from streaming.relay import BURST_PACKETS, Outlet
 
+NTP_UNIX_OFFSET_S = 2_208_988_800  # 1900 to 1970: RTP's NTP time, as aiortc's clock has it
 HISTORY_PACKETS = 128  # as aiortc: ~0.4 s of 2.5 Mbit/s video to answer NACKs from
 
 
@@ -43,7 +45,8 @@ class RelayRtpLoop:
         while True:
             frame = await self._outlet.next(self._kind)
             timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
-            packets = self._packets(self._path.header(timestamp), frame.payloads)
+            ntp_time = int((time.time() + NTP_UNIX_OFFSET_S) * (1 << 32))
+            packets = self._packets(self._path.header(timestamp, ntp_time), frame.payloads)
             if len(packets) <= BURST_PACKETS:
                 self._path.send(packets)
             else:
@@ -52,7 +55,7 @@ class RelayRtpLoop:
                         if first:
                             await asyncio.sleep(0)  # let the loop read and others send
                         self._path.send(packets[first : first + BURST_PACKETS])
-            self._path.sent(timestamp, len(packets), sum(map(len, frame.payloads)))
+            self._path.sent(timestamp, ntp_time, len(packets), sum(map(len, frame.payloads)))
             if self._outlet.backlog(self._kind):
                 await asyncio.sleep(0)  # a viewer catching up must not hold the loop
 

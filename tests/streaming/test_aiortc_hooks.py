@@ -291,10 +291,11 @@ async def test_sender_runs_our_rtp_loop_and_forwards_keyframe_requests(
     assert sender._retransmit == loops[0].retransmit, moved(hook, "NACKs would not reach us")
     for name in hooks.SENDER_RTP_EVENTS:
         assert getattr(sender, name).is_set(), moved(hook, f"{name} is not the event stop() waits")
-    header = loops[0].path.header(1234)
+    header = loops[0].path.header(1234, 5678)
     assert RtpPacket.parse(bytes(header)).timestamp == 1234, moved(hook, "no RTP header")
-    loops[0].path.sent(1234, 3, 3000)
-    assert [getattr(sender, name) for name in hooks.SENDER_REPORT_FIELDS[1:]] == [1234, 3, 3000]
+    loops[0].path.sent(1234, 5678, 3, 3000)
+    reported = [getattr(sender, name) for name in hooks.SENDER_REPORT_FIELDS]
+    assert reported == [5678, 1234, 3, 3000], moved(hook, f"sender reports read {reported}")
     pli = RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=sender._ssrc)
     await sender._handle_rtcp_packet(pli)
     assert requests == ["pli"], moved("forward_keyframe_requests", "a PLI did not reach us")

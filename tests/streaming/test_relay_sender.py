@@ -130,13 +130,13 @@ class RecordingPath:
         self.name, self.log = name, log
         self.rtx_ssrc, self.rtx_payload_type = 1, None
 
-    def header(self, timestamp: int) -> bytearray:
+    def header(self, timestamp: int, ntp_time: int) -> bytearray:
         return bytearray(12)
 
     def send(self, packets: Sequence[bytes]) -> None:
         self.log.append((self.name, len(packets)))
 
-    def sent(self, timestamp: int, packets: int, octets: int) -> None:
+    def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
         pass
 
 
