@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from api import log_redaction
-from api.audit_verify import verify_audit_log
 from api.settings import Settings
-from api.verify import verify_recording
 from court.principals import ROLES, issue_token
 from storage.db import Database
 from storage.keyring import KeyMaterialError, KeyRing
@@ -53,9 +51,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
-    from api.app import create_app
     from api.workers import adopt_stray_spools, supervise, worker_sockets
 
     log_redaction.install()  # before the app exists, so no line escapes the redaction
@@ -64,8 +59,12 @@ def serve(settings: Settings) -> int:
     sockets = None
     if settings.worker is None:  # what a run with worker processes left spooled goes on here
         adopt_stray_spools(settings.resolved_data_dir, [settings.spool_dir])
-    else:
+    else:  # bound before the app is imported: a worker that cannot listen says so at once
         sockets, settings = worker_sockets(settings)
+    import uvicorn
+
+    from api.app import create_app
+
     # uvicorn re-raises the signal it stopped on once it has shut down cleanly, which would make
     # a clean SIGTERM look like a crash (exit -15) to a supervisor: that last one is ignored.
     signal.signal(signal.SIGTERM, _stopped_cleanly)
@@ -274,8 +273,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(migrate(settings))
         return 0
     if args.command == "verify":
+        from api.verify import verify_recording
+
         return asyncio.run(verify_recording(settings, args.recording))
     if args.command == "audit":
+        from api.audit_verify import verify_audit_log
+
         return asyncio.run(verify_audit_log(settings))
     if args.command == "keys":
         return keys_command(settings, args)

@@ -32,7 +32,6 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from api.court_config import kept_node_id
 from api.settings import Settings, worker_spool
 
 log = logging.getLogger(__name__)
@@ -91,6 +90,8 @@ class Supervisor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.count = settings.workers
+        from api.court_config import kept_node_id  # the app's imports: only the supervisor's
+
         self.node_id = settings.node_id or kept_node_id(settings)
         self.listener = listening_socket(settings.host, settings.port)
         self.listener.set_inheritable(True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -35,7 +36,12 @@ from tests.integration.test_whep import open_hearing
 from tests.support.archive import fetch_track, source_slice_nals
 from tests.support.fixtures_api import start_recording
 from tests.support.publisher import RetryingPublisher, send_following_redirects
-from tests.support.server import RunningServer, configured_server, running_server
+from tests.support.server import (
+    RunningServer,
+    configured_server,
+    running_server,
+    scratch_index_url,
+)
 from tests.support.viewer import WhepClient
 
 __all__ = ["clip", "prompt_cameras"]  # fixtures shared with the several-nodes tests
@@ -163,16 +169,29 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
                 assert plays_back_whole(archived, source, epochs) == track["frames"], track
 
 
+def serve_until_it_exits(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`courtcast serve` that is expected to refuse to start: its exit code and output."""
+    server = configured_server(tmp_path / "data", env)
+    command = [sys.executable, "-m", "api.cli", "serve"]
+    return subprocess.run(command, env=server.env, capture_output=True, text=True, timeout=120)
+
+
 def test_workers_on_sqlite_refuse_to_start(tmp_path: Path) -> None:
     if database_under_test() == "postgresql":
         pytest.skip("workers on SQLite: runs in the SQLite pass")
-    server = configured_server(tmp_path / "data", {"COURTCAST_WORKERS": "2"})
-    ran = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ran = serve_until_it_exits(tmp_path, {"COURTCAST_WORKERS": "2"})
     assert ran.returncode == 2, ran.stderr
     assert "--workers needs PostgreSQL" in ran.stderr, ran.stderr
+
+
+@needs_postgresql
+def test_a_worker_failing_at_start_up_stops_the_node_with_its_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**WORKERS_ENV, "COURTCAST_WORKER_PORT": str(taken.getsockname()[1])}
+        index = {"COURTCAST_DATABASE_URL": scratch_index_url(tmp_path)}
+        ran = serve_until_it_exits(tmp_path, {**env, **index})
+    assert ran.returncode != 0, ran.stderr
+    assert ran.stderr.count("Address already in use") == 3, ran.stderr  # the worker's error
+    assert "worker 0 exited with 1 at start-up 3 times in a row" in ran.stderr, ran.stderr
