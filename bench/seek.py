@@ -35,6 +35,7 @@ import httpx
 import numpy as np
 from sqlalchemy import insert
 
+from bench.search import percentile
 from storage.catalog import track_prefix
 from storage.db import Database, sqlite_url
 from storage.models import Courtroom, Hearing, InitSegment, Recording, Segment, Track
@@ -219,11 +220,6 @@ async def seek_once(
     times["total"] = (time.perf_counter() - started) * 1000
     assert text.count("#EXTINF:") == archive.segments, "the playlist lists every segment"
     return times
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def measure(base_url: str, token: str, archive: Archive) -> dict[str, list[float]]:

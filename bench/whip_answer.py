@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 import httpx
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
+from bench.search import percentile
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.fixtures_api import create_courtroom
@@ -135,11 +136,6 @@ async def cameras_of(
             created.raise_for_status()
             found.append((f"{base_url}/whip/{room.id}/{camera}", created.json()["token"]))
     return found[:count]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def row(label: str, values: list[float]) -> str:

@@ -34,11 +34,10 @@ async def archive_playlist(
     segments = await listed_segments(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
         raise NotFound("this camera has no footage in the recording")
-    base = f"/api/v1/recordings/{recording.id}/cameras/{camera}/segments/"
-    subject = link_subject(principal)
+    query = signer.query(segments_path(recording.id, camera), subject=link_subject(principal))
 
     def link(name: str) -> str:
-        return f"segments/{name}?{signer.query(base + name, subject=subject)}"
+        return f"segments/{name}?{query}"
 
     gaps = [
         PlaylistGap(gap.id, gap.started_at, gap.ended_at, gap.reason)
@@ -51,6 +50,13 @@ async def archive_playlist(
         playlist_type="EVENT",
         gaps=gaps,
     )
+
+
+def segments_path(recording_id: str, camera: str) -> str:
+    """The folder a track's archived objects are fetched from. Its links carry one signature
+    for the whole folder: they open no more than the playlist that lists them all, and a
+    4-hour playlist signs once instead of 7,200 times."""
+    return f"/api/v1/recordings/{recording_id}/cameras/{camera}/segments/"
 
 
 class Listable(Protocol):

@@ -20,7 +20,7 @@ from api.schemas.recordings import (
 )
 from api.search_params import SearchQuery, run_search
 from court import markers
-from court.playback import archive_playlist
+from court.playback import archive_playlist, segments_path
 from court.principals import bearer_secret, link_or_bearer_principal
 from court.recordings import stop_for
 from court.visibility import visible_recording
@@ -89,7 +89,7 @@ async def recording_object(
     A link is judged again as the token it was signed for, on every fetch."""
     principal = await link_or_bearer_principal(
         session,
-        subject=runtime.signer.subject(request.url.path, exp, sub, sig),
+        subject=runtime.signer.subject(segments_path(recording_id, camera), exp, sub, sig),
         secret=bearer_secret(request.headers.get("authorization")),
         admin_token=settings.admin_token,
     )

@@ -1,19 +1,41 @@
-"""What an archive playlist reads of a track, and the names its entries link to."""
+"""What an archive playlist reads of a track, the names its entries link to, and what its
+signed links open."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
-from court.playback import playlist_items
+from court.live.signed_urls import UrlSigner
+from court.playback import archive_playlist, playlist_items, segments_path
+from court.principals import Principal
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, track_prefix
 from storage.db import Database
 from storage.keys import parse_object_key
+from storage.models import Recording
 from storage.playlists import ListedSegment, listed_inits, listed_segments
 from tests.storage.test_leases import recording_in
 
 START = datetime(2026, 12, 2, 9, tzinfo=UTC)
+DIGEST = hashlib.sha256(b"x").hexdigest()
+
+
+def init(recording: Recording, camera: str, epoch: int) -> InitRecord:
+    key = track_prefix(recording, camera).init_key(epoch)
+    return InitRecord(recording.id, camera, epoch, key, 10, DIGEST, "avc1", 640, 360)
+
+
+def segment(
+    recording: Recording, camera: str, epoch: int, sequence: int, extension: str = "m4s"
+) -> SegmentRecord:
+    key = track_prefix(recording, camera).segment_key(sequence, extension)
+    started = START + timedelta(seconds=2 * sequence)
+    return SegmentRecord(
+        recording.id, camera, epoch, sequence, key, extension, started, 2.0, 10, DIGEST, 60,
+        discontinuity=sequence == 3,
+    )  # fmt: skip
 
 
 async def test_a_camera_lists_its_segments_in_sequence_order_with_each_epochs_init(
@@ -21,27 +43,13 @@ async def test_a_camera_lists_its_segments_in_sequence_order_with_each_epochs_in
 ) -> None:
     recording = await recording_in(db, "7", status="stopped")
     bench = track_prefix(recording, "bench")
-    digest = hashlib.sha256(b"x").hexdigest()
-
-    def init(camera: str, epoch: int) -> InitRecord:
-        key = track_prefix(recording, camera).init_key(epoch)
-        return InitRecord(recording.id, camera, epoch, key, 10, digest, "avc1", 640, 360)
-
-    def segment(camera: str, epoch: int, sequence: int, extension: str = "m4s") -> SegmentRecord:
-        key = track_prefix(recording, camera).segment_key(sequence, extension)
-        started = START + timedelta(seconds=2 * sequence)
-        return SegmentRecord(
-            recording.id, camera, epoch, sequence, key, extension, started, 2.0, 10, digest,
-            60, discontinuity=sequence == 3,
-        )  # fmt: skip
-
     async with db.session() as session, session.begin():
-        for record in (init("bench", 2), init("bench", 1), init("witness", 1)):
-            await add_init_segment(session, record)
+        for camera, epoch in (("bench", 2), ("bench", 1), ("witness", 1)):
+            await add_init_segment(session, init(recording, camera, epoch))
         for sequence, epoch in ((3, 2), (1, 1), (2, 1)):  # indexed out of order
-            await add_segment(session, segment("bench", epoch, sequence))
-        await add_segment(session, segment("bench", 2, 4, "webm"))
-        await add_segment(session, segment("witness", 1, 1))
+            await add_segment(session, segment(recording, "bench", epoch, sequence))
+        await add_segment(session, segment(recording, "bench", 2, 4, "webm"))
+        await add_segment(session, segment(recording, "witness", 1, 1))
     async with db.session() as session:
         inits = await listed_inits(session, recording_id=recording.id, camera="bench")
         listed = await listed_segments(session, recording_id=recording.id, camera="bench")
@@ -60,3 +68,25 @@ async def test_a_camera_lists_its_segments_in_sequence_order_with_each_epochs_in
     names = [str(parse_object_key(bench.segment_key(n)).name) for n in (1, 2, 3)]
     assert [item.uri for item in items] == [*names, "seg-00000004.webm"]
     assert [item.init_uri for item in items] == ["init-0001.mp4"] * 2 + ["init-0002.mp4"] * 2
+
+
+async def test_a_playlists_links_open_its_own_tracks_objects_only(db: Database) -> None:
+    recording = await recording_in(db, "8", status="stopped")
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_segment(session, segment(recording, "bench", 1, 1))
+    signer = UrlSigner(b"s" * 32)
+    judge = Principal(name="法官", role="judge", token_id="tok1")
+    async with db.session() as session:
+        text = await archive_playlist(
+            session, judge, signer, recording_id=recording.id, camera="bench"
+        )
+    links = [line for line in text.splitlines() if line.startswith("segments/")]
+    assert [urlsplit(link).path for link in links] == ["segments/seg-00000001.m4s"]
+    query = {key: values[0] for key, values in parse_qs(urlsplit(links[0]).query).items()}
+    exp, sub, sig = query["exp"], query["sub"], query["sig"]
+
+    assert signer.subject(segments_path(recording.id, "bench"), exp, sub, sig) == "tok1"
+    assert signer.subject(segments_path(recording.id, "witness"), exp, sub, sig) is None
+    assert signer.subject(segments_path("another", "bench"), exp, sub, sig) is None
+    assert signer.subject(segments_path(recording.id, "bench"), exp, "tok2", sig) is None
