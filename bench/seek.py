@@ -1,8 +1,9 @@
 """Seek in a long recording: the time from "show me 02:13:40" to the first decodable frame.
 
     .venv/bin/python -m bench.seek [--hours 4] [--points 40] [--store local|rgw]
+        [--database sqlite|postgresql]
 
-A real server (embedded SQLite, or PostgreSQL with COURTCAST_TEST_POSTGRES=host:port) holds
+A real server (embedded SQLite, or a throwaway PostgreSQL; RGW for presigned redirects) holds
 a stopped recording whose camera has `--hours` of 2 s segments (7,200 for 4 hours) indexed
 in the database, inserted straight through the models; a real fMP4 segment (and its init
 segment) is stored under each key the bench fetches. For `--points` random points it times,
@@ -20,6 +21,7 @@ import bisect
 import io
 import random
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -33,16 +35,17 @@ from typing import Any
 import av
 import httpx
 import numpy as np
+import psutil  # type: ignore[import-untyped]
 from sqlalchemy import insert
 
-from bench.search import percentile
+from bench.search import percentile, start_postgres
 from storage.catalog import track_prefix
 from storage.db import Database, sqlite_url
 from storage.models import Courtroom, Hearing, InitSegment, Recording, Segment, Track
 from storage.objects import ObjectStore
 from storage.stores import open_object_store
 from tests.support.fixtures_api import create_courtroom, create_hearing
-from tests.support.server import running_server
+from tests.support.server import fresh_postgres_database, running_server
 
 SEGMENT_S = 2.0
 CAMERA = "bench"
@@ -176,12 +179,11 @@ def segment_at(playlist: str, point_s: float) -> tuple[str, str]:
     return init, uris[index]
 
 
-async def fetch(client: httpx.AsyncClient, base: str, uri: str) -> bytes:
+async def fetch(client: httpx.AsyncClient, store: httpx.AsyncClient, base: str, uri: str) -> bytes:
     """A relative playlist URI, following the presigned redirect (S3) without our header."""
     response = await client.get(base + uri)
     if response.status_code == 307:
-        async with httpx.AsyncClient(timeout=30) as bare:
-            response = await bare.get(response.headers["location"])
+        response = await store.get(response.headers["location"])
     response.raise_for_status()
     return response.content
 
@@ -194,7 +196,7 @@ def first_frame(init: bytes, segment: bytes) -> tuple[int, int]:
 
 
 async def seek_once(
-    client: httpx.AsyncClient, archive: Archive, point_s: float
+    client: httpx.AsyncClient, store: httpx.AsyncClient, archive: Archive, point_s: float
 ) -> dict[str, float]:
     times: dict[str, float] = {}
     base = f"/api/v1/recordings/{archive.recording_id}/cameras/{CAMERA}/"
@@ -211,9 +213,9 @@ async def seek_once(
     mark = lap("playlist", started)
     init_uri, segment_uri = segment_at(text, point_s)
     mark = lap("lookup", mark)
-    init = await fetch(client, base, init_uri)
+    init = await fetch(client, store, base, init_uri)
     mark = lap("init", mark)
-    segment = await fetch(client, base, segment_uri)
+    segment = await fetch(client, store, base, segment_uri)
     mark = lap("segment", mark)
     first_frame(init, segment)
     lap("decode", mark)
@@ -222,11 +224,24 @@ async def seek_once(
     return times
 
 
-async def measure(base_url: str, token: str, archive: Archive) -> dict[str, list[float]]:
+def cpu_ms(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system) * 1000
+
+
+async def measure(
+    base_url: str, token: str, archive: Archive, server: psutil.Process
+) -> dict[str, list[float]]:
+    """Each step's times, and the server's CPU time per seek (less moved by other jobs)."""
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
-        await seek_once(client, archive, archive.points_s[0])  # warm-up
-        runs = [await seek_once(client, archive, point) for point in archive.points_s]
+    async with (
+        httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client,
+        httpx.AsyncClient(timeout=30) as store,  # presigned URLs: no token of ours
+    ):
+        await seek_once(client, store, archive, archive.points_s[0])  # warm-up
+        cpu_before = cpu_ms(server)
+        runs = [await seek_once(client, store, archive, point) for point in archive.points_s]
+        cpu_per_seek = (cpu_ms(server) - cpu_before) / len(runs)
         opened = []
         for _ in range(5):
             started = time.perf_counter()
@@ -235,6 +250,7 @@ async def measure(base_url: str, token: str, archive: Archive) -> dict[str, list
             opened.append((time.perf_counter() - started) * 1000)
     figures = {step: [run[step] for run in runs] for step in (*STEPS, "total")}
     figures["open (recording JSON)"] = opened
+    figures["server CPU per seek"] = [cpu_per_seek]
     return figures
 
 
@@ -286,6 +302,16 @@ def rgw_env(stack: ExitStack, directory: Path) -> dict[str, str]:
     }
 
 
+def postgres_env(stack: ExitStack, directory: Path) -> dict[str, str]:
+    """A throwaway PostgreSQL (as bench/search.py starts it), stopped with the stack."""
+    directory.chmod(0o755)  # the cluster runs as 'postgres' when we are root
+    _, started = start_postgres(directory / "pg")
+    stop = Path(__file__).parents[1] / "tests" / "fixtures" / "postgres" / "stop-postgres.sh"
+    stack.callback(subprocess.run, [str(stop)], env=started, check=False, capture_output=True)
+    url = fresh_postgres_database(f"127.0.0.1:{started['PG_PORT']}")
+    return {"COURTCAST_DATABASE_URL": url}
+
+
 def store_of(env: dict[str, str], data: Path) -> ObjectStore:
     return open_object_store(
         data_dir=data,
@@ -302,11 +328,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=4.0)
     parser.add_argument("--points", type=int, default=40)
     parser.add_argument("--store", choices=["local", "rgw"], default="local")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="courtcast-seek-") as tmp, ExitStack() as stack:
         data = Path(tmp) / "data"
         data.mkdir()
         env = rgw_env(stack, Path(tmp) / "rgw") if args.store == "rgw" else {}
+        if args.database == "postgresql":
+            env |= postgres_env(stack, Path(tmp))
         server = stack.enter_context(running_server(data, env))
         database = "PostgreSQL" if "COURTCAST_DATABASE_URL" in server.env else "SQLite"
         started = time.monotonic()
@@ -317,8 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"seeded {long.segments:,} + {short.segments:,} segments ({database}, "
             f"{args.store} store) in {time.monotonic() - started:.1f} s"
         )
-        long_figures = asyncio.run(measure(server.base_url, server.admin_token, long))
-        short_figures = asyncio.run(measure(server.base_url, server.admin_token, short))
+        assert server.process is not None
+        process = psutil.Process(server.process.pid)
+        long_figures = asyncio.run(measure(server.base_url, server.admin_token, long, process))
+        short_figures = asyncio.run(measure(server.base_url, server.admin_token, short, process))
         report(
             f"{args.hours:g} h recording ({long.segments:,} segments), {args.points} points",
             long_figures,
