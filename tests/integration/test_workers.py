@@ -17,11 +17,9 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urljoin
 
 import psutil  # type: ignore[import-untyped]
 import pytest
-from aiortc import RTCSessionDescription
 
 from tests.fixtures.postgres_server import database_under_test
 from tests.integration.test_nodes import (
@@ -35,7 +33,7 @@ from tests.integration.test_nodes import (
 from tests.integration.test_whep import open_hearing
 from tests.support.archive import fetch_track, source_slice_nals
 from tests.support.fixtures_api import start_recording
-from tests.support.publisher import RetryingPublisher, send_following_redirects
+from tests.support.publisher import RetryingPublisher
 from tests.support.server import (
     RunningServer,
     configured_server,
@@ -74,23 +72,6 @@ def worker_pid(server: RunningServer, node_id: str) -> int:
     return 0
 
 
-async def watch_through(url: str, token: str) -> WhepClient:
-    """A WHEP viewer whose POST follows the 307 to the worker holding the courtroom."""
-    viewer = WhepClient(url, token)
-    offer = await viewer.offer()
-    response, redirects = await send_following_redirects(
-        "POST", url, token, content=offer.encode(), headers={"Content-Type": "application/sdp"}
-    )
-    if response.status_code != 201:
-        await viewer.close()
-        raise AssertionError(f"WHEP answered {response.status_code}: {response.text}")
-    viewer.url = redirects[-1] if redirects else url
-    viewer.resource_url = urljoin(viewer.url, response.headers["Location"])
-    assert viewer._pc is not None  # WhepClient.start() posts without following redirects
-    await viewer._pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
-    return viewer
-
-
 @needs_postgresql
 async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
     tmp_path: Path, clip: Path, prompt_cameras: None
@@ -119,9 +100,8 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
         victim_room = recordings[0].courtroom.id
         victim = holder[victim_room]
 
-        viewer = await watch_through(
-            f"{server.base_url}/whep/{recordings[0].hearing_id}/bench", token
-        )
+        viewer = WhepClient(f"{server.base_url}/whep/{recordings[0].hearing_id}/bench", token)
+        await viewer.start()  # following the 307 to the worker holding the courtroom
 
         async def frames_seen() -> bool:
             return viewer.video_frames >= 30

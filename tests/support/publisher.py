@@ -27,7 +27,7 @@ SENT_AUDIO = ("audio/opus",)
 async def send_following_redirects(
     method: str,
     url: str,
-    token: str,
+    token: str | None,
     *,
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
@@ -37,7 +37,7 @@ async def send_following_redirects(
     same method, body and Authorization to its Location, as RFC 9725 asks of WHIP clients
     (httpx would drop the Authorization header on the way to another node: another origin)."""
     redirects: list[str] = []
-    sent = {"Authorization": f"Bearer {token}", **(headers or {})}
+    sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
     async with httpx.AsyncClient(timeout=timeout) as client:
         while True:
             response = await client.request(method, url, content=content, headers=sent)

@@ -23,7 +23,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.clips import read_frame_number
-from tests.support.publisher import HTTP_TIMEOUT_S
+from tests.support.publisher import HTTP_TIMEOUT_S, send_following_redirects
 
 NUMBER_ROWS = 48  # enough picture rows for the frame-number blocks of any test clip
 
@@ -86,15 +86,17 @@ class WhepClient:
         """Offer, POST, apply the answer; raises RuntimeError unless the server answers 201."""
         offer = await self.offer()
         headers = {"Content-Type": "application/sdp", **self.headers}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
         self.posted_at = time.monotonic()
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
-            response = await client.post(self.url, content=offer.encode(), headers=headers)
+        # a 307 to the node (or worker process) holding the courtroom is followed
+        response, redirects = await send_following_redirects(
+            "POST", self.url, self.token, content=offer.encode(), headers=headers
+        )
         if response.status_code != 201:
             await self.close()
             raise RuntimeError(f"WHEP POST answered {response.status_code}: {response.text}")
-        self.resource_url = urljoin(self.url, response.headers["Location"])
+        self.resource_url = urljoin(
+            redirects[-1] if redirects else self.url, response.headers["Location"]
+        )
         assert self._pc is not None
         await self._pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
 
