@@ -24,6 +24,9 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -116,9 +119,28 @@ def quantiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-async def main(seconds: float) -> None:
+def report(
+    parts_label: str, parts: list[float], segments_label: str, segments: list[float]
+) -> None:
+    """p50/p95 of both, and how many times the segments' median is the parts'."""
+    (p50, p95), (s50, s95) = quantiles(parts), quantiles(segments)
+    print(f"{parts_label} ({len(parts)}): p50 {p50:.2f} s  p95 {p95:.2f} s")
+    print(f"{segments_label} ({len(segments)}): p50 {s50:.2f} s  p95 {s95:.2f} s")
+    print(f"ratio segments/parts (p50): {s50 / p50:.1f}x")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedCamera:
+    server_url: str
+    live_path: str  # /live/<hearing>/bench/
+    sent: dict[int, float]  # frame number -> when it was handed to the sender
+
+
+@asynccontextmanager
+async def numbered_camera(seconds: float) -> AsyncIterator[NumberedCamera]:
+    """A server recording one camera that sends a numbered clip for about `seconds`."""
     with tempfile.TemporaryDirectory() as scratch:
-        clip = make_clip(Path(scratch) / "numbered.ts", seconds=seconds + 20, width=320, height=240)
+        clip = make_clip(Path(scratch) / "numbered.ts", seconds=seconds, width=320, height=240)
         with running_server(Path(scratch) / "data") as server:
             async with server.client() as client:
                 recording = await start_recording(client)
@@ -126,17 +148,24 @@ async def main(seconds: float) -> None:
             sent: dict[int, float] = {}
             await publisher.start()
             stamp_sends(publisher, sent, clip_origin(clip))
-            base = f"{server.base_url}/live/{recording.hearing_id}/bench/"
-            parts_late, segments_late = await follow(base, seconds, sent)
-            await publisher.close()
-    p50, p95 = quantiles(parts_late)
-    s50, s95 = quantiles(segments_late)
-    print(f"parts    ({len(parts_late)}): p50 {p50:.2f} s  p95 {p95:.2f} s")
-    print(f"segments ({len(segments_late)}): p50 {s50:.2f} s  p95 {s95:.2f} s")
-    print(f"ratio segments/parts (p50): {s50 / p50:.1f}x")
+            try:
+                yield NumberedCamera(server.base_url, f"/live/{recording.hearing_id}/bench/", sent)
+            finally:
+                await publisher.close()
+
+
+async def main(seconds: float) -> None:
+    async with numbered_camera(seconds + 20) as camera:
+        base = camera.server_url + camera.live_path
+        parts_late, segments_late = await follow(base, seconds, camera.sent)
+    report("parts   ", parts_late, "segments", segments_late)
+
+
+def run(main: Callable[[float], Coroutine[None, None, None]], doc: str, seconds: float) -> None:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=seconds)
+    asyncio.run(main(parser.parse_args().seconds))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=40.0)
-    asyncio.run(main(parser.parse_args().seconds))
+    run(main, __doc__, 40.0)

@@ -13,8 +13,10 @@ Low-latency HLS. The node recording the camera (the courtroom's holder) also
 lists the growing segment's fragments as parts (`ll/` names, from memory) to
 viewers at the live edge: staff, and everyone while the broadcast has no delay
 (with a delay, parts are never shown: the stored segments old enough are).
-Another node answers with the stored segments only, as before: a player sent
-there plays with the ordinary latency rather than being redirected.
+A request reaching another node (or worker, behind one shared port) while the
+recording runs is forwarded to the holder (api/holder.py), not redirected: a
+307 to a worker's own port would be cross-origin for hls.js, and caches keep
+seeing one URL. A holder without parts (a VP8 camera) answers segments.
 `_HLS_msn`/`_HLS_part` park the request (no database connection held) until
 that part exists, three target durations at most, then judge the viewer again.
 
@@ -39,6 +41,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 
 from api.archive_links import HLS, stored_object_response
 from api.deps import RuntimeDep, SessionDep, SettingsDep
+from api.holder import at_holder
 from api.viewer_access import renew_ticket, viewer_access
 from court.live.live_hls import (
     BLOCK_TARGETS,
@@ -52,9 +55,11 @@ from court.live.live_hls import (
     part_name,
     parts_shown,
 )
+from court.live.live_parts import PartTrack
 from court.live.viewer_access import Access, judge_subject
 from court.playback import playlist_items
 from court.runtime import Runtime
+from storage.models import Recording
 from streaming.hls import render_media_playlist
 
 router = APIRouter(prefix="/live", tags=["live"])
@@ -108,7 +113,7 @@ async def live_playlist(
         request, session, runtime, hearing_id, admin_token=settings.admin_token, hls=True
     )
     recording = await latest_recording(session, hearing_id, NOT_STARTED)
-    track = runtime.recordings.live_parts.track(recording.id, camera)
+    track = await _parts_here(request, runtime, recording, camera)
     delay = (await runtime.broadcasts.state(session, hearing_id)).delay_s
     if track is None or not parts_shown(access.real_time, delay):
         live = await live_window(
@@ -158,6 +163,18 @@ async def live_playlist(
     return response
 
 
+async def _parts_here(
+    request: Request, runtime: Runtime, recording: Recording, camera: str
+) -> PartTrack | None:
+    """This node's parts of the camera. A running recording held by another node (or
+    worker) sends the request there (api/holder.py forwards it, so the browser stays on one
+    origin and caches see one URL); a node holding it without parts answers segments."""
+    track = runtime.recordings.live_parts.track(recording.id, camera)
+    if track is None and recording.status == "recording":
+        await at_holder(request, runtime, recording.courtroom_id, redirect=False, take=False)
+    return track
+
+
 def _ll_link(runtime: Runtime, access: Access, hearing_id: str, camera: str) -> _Link:
     """Shared URLs for the public; signed per viewer (stable for the hour) for the others."""
     if access.kind == "public":
@@ -187,6 +204,7 @@ async def live_part(
     hearing_id: str,
     camera: str,
     name: str,
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     settings: SettingsDep,
@@ -195,7 +213,7 @@ async def live_part(
     """A part, a whole recent segment or an init, from memory; a hinted part not there yet
     is waited for. Unsigned links are judged as the public, signed ones as their viewer."""
     recording = await latest_recording(session, hearing_id, NO_SUCH_PART)
-    track = runtime.recordings.live_parts.track(recording.id, camera)
+    track = await _parts_here(request, runtime, recording, camera)
     delay = (await runtime.broadcasts.state(session, hearing_id)).delay_s
     parsed = part_name(name)
     if track is None or parsed is None or not parts_shown(access.real_time, delay):

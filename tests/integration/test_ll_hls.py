@@ -21,7 +21,7 @@ HINT = re.compile(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="ll/(\d+)\.(\d+)\.m4s"')
 PART = re.compile(r'#EXT-X-PART:DURATION=[\d.]+,URI="ll/(\d+)\.(\d+)\.m4s"')
 
 
-async def _until_parts(anonymous: httpx.AsyncClient, url: str) -> str:
+async def until_parts(anonymous: httpx.AsyncClient, url: str) -> str:
     """The live playlist once it lists parts (the publisher needs a moment to connect)."""
     for _ in range(100):
         response = await anonymous.get(url)
@@ -29,6 +29,19 @@ async def _until_parts(anonymous: httpx.AsyncClient, url: str) -> str:
             return response.text
         await asyncio.sleep(0.2)
     raise AssertionError(f"no parts listed: {response.status_code} {response.text}")
+
+
+async def blocked_for_hint(client: httpx.AsyncClient, url: str, text: str) -> tuple[int, int]:
+    """A blocking reload for the hinted part returns once it exists, listing it; the public's
+    answer is cacheable. Returns the part's (msn, index)."""
+    hint = HINT.search(text)
+    assert hint is not None, text
+    msn, part = int(hint[1]), int(hint[2])
+    blocked = await client.get(url, params={"_HLS_msn": msn, "_HLS_part": part})
+    assert blocked.status_code == 200
+    assert f'URI="ll/{msn}.{part}.m4s"' in blocked.text
+    assert blocked.headers["cache-control"] == "public, max-age=6"
+    return msn, part
 
 
 def _frame_numbers(data: bytes) -> list[int]:
@@ -50,16 +63,9 @@ async def test_parts_are_listed_blocked_for_decoded_and_stopped_by_kill_switch_a
         base = f"/live/{recording.hearing_id}/bench/"
         try:
             async with httpx.AsyncClient(base_url=server.base_url) as anonymous:
-                text = await _until_parts(anonymous, url)
+                text = await until_parts(anonymous, url)
                 assert "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES" in text
-                hint = HINT.search(text)
-                assert hint is not None, text
-                msn, part = int(hint[1]), int(hint[2])
-                # a blocking reload for the hinted part returns once it exists, and lists it
-                blocked = await anonymous.get(url, params={"_HLS_msn": msn, "_HLS_part": part})
-                assert blocked.status_code == 200
-                assert f'URI="ll/{msn}.{part}.m4s"' in blocked.text
-                assert blocked.headers["cache-control"] == "public, max-age=6"
+                msn, part = await blocked_for_hint(anonymous, url, text)
                 hinted = await anonymous.get(base + f"ll/{msn}.{part + 1}.m4s")  # waits too
                 assert hinted.status_code == 200 and hinted.headers["cache-control"].startswith(
                     "public"

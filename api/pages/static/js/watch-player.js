@@ -175,7 +175,9 @@ export class WatchPlayer {
     } else {
       const { default: Hls } = await import("/vendor/hls.js/hls.min.mjs");
       if (!Hls.isSupported()) return false;
-      this.hls = new Hls({ lowLatencyMode: true });
+      // LL-HLS parts; hls.js may only start on a segment's first (independent) part, up to a
+      // segment behind its target: playing up to 1.5x catches up to PART-HOLD-BACK.
+      this.hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
       this.hls.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal && generation === this.generation) {
           this.setState("retrying", null);
