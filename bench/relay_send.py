@@ -1,18 +1,22 @@
 """Relay send cost: CPU per packet and viewer, aiortc's RTP loop against the relay's own.
 
-Run: `.venv/bin/python -m bench.relay_send` (about 30 s; `--viewers 20 --seconds 10`)
+Run: `.venv/bin/python -m bench.relay_send` (about 30 s; `--viewers 50 --seconds 10`)
 
 One process holds a server peer connection per viewer and the viewers themselves
-(aiortc peers over loopback that count packets without decrypting them). Each
-server sender is fed the same camera frames (the ingest benchmark's 720p30 clip,
+(aiortc peers over loopback which, once connected, drop every datagram unread, so
+their receiving costs the process next to nothing). Each server sender is fed
+the same camera frames in real time (the ingest benchmark's 720p30 clip,
 packetized once, as the relay does), first through aiortc 1.16's `_run_rtp` (packet
 objects, header extensions per packet, four coroutine layers per send), then
-through streaming/relay_sender.py. The sender's thread CPU time is taken around
-each frame's send work only (header, SRTP, sendto into the viewer's socket), so the
-viewers' receiving and the machine's other load stay out of the figure: on a
-shared machine this is steadier than bench/relay.py's whole-process CPU.
-From it: the keyframe burst for 100 viewers (how long one event loop is busy) and
-the viewers one core could serve at the clip's packet rate.
+through streaming/relay_sender.py (keyframes paced by its BurstPacer). The
+sender's thread CPU time is taken around each frame's send work only (header,
+SRTP, sendto), so the machine's other load stays out of it: on a shared machine
+this is steadier than bench/relay.py's whole-process CPU. From it: the CPU of a
+keyframe burst to 100 viewers and the viewers one core could serve at the clip's
+packet rate. Relay delay is from the moment a frame was due from the camera to
+its last packet sent to a viewer: a loop busy with a burst offers the next frame
+late, as it would read the camera's packets late. It is wall-clock time, so a
+loaded machine stretches it.
 """
 
 from __future__ import annotations
@@ -31,11 +35,10 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import RTCEncodedFrame
 
 from bench.ingest import clip_for
-from bench.relay import _CountingSrtp
 from streaming.aiortc_hooks import RtpSendPath, h264_payloads, replace_rtp_loop
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
-from streaming.relay import Outlet, RelayFrame
+from streaming.relay import PACKETS_PER_TURN, BurstPacer, Outlet, RelayFrame
 from streaming.relay_sender import RelayRtpLoop
 from streaming.whep import RelayTrack
 
@@ -62,6 +65,12 @@ class Meter:
         self.seconds = 0.0
         self.packets = 0
         self.keyframe_seconds: list[float] = []
+        self.pacer = BurstPacer(PACKETS_PER_TURN)  # one camera's: all its viewers share it
+        self.offered: dict[int, float] = {}  # when the frame (by RTP time) was due from the camera
+        self.delays: list[float] = []  # due -> a viewer's last packet of that frame sent
+
+    def frame_done(self, frame: RelayFrame) -> None:
+        self.delays.append(time.perf_counter() - self.offered[frame.timestamp])
 
 
 async def connect(sender_setup: Callable[[RTCRtpSender], None]) -> tuple[RTCPeerConnection, ...]:
@@ -80,13 +89,8 @@ async def connect(sender_setup: Callable[[RTCRtpSender], None]) -> tuple[RTCPeer
     while viewer.connectionState != "connected" or server.connectionState != "connected":
         await asyncio.sleep(0.01)
     receiving: Any = viewer.getTransceivers()[0]
-    transport: Any = receiving.receiver.transport
-    transport._rx_srtp = _CountingSrtp(transport._rx_srtp, receiving._codecs[0].payloadType)
-
-    async def drop(data: bytes, arrival_time_ms: int) -> None:
-        return None
-
-    transport._handle_rtp_data = drop
+    for protocol in receiving.receiver.transport.transport._connection._protocols:
+        protocol.datagram_received = lambda data, addr: None  # the viewer reads and drops
     return server, viewer
 
 
@@ -95,11 +99,14 @@ def aiortc_loop(outlet: Outlet, meter: Meter) -> Callable[[RTCRtpSender], None]:
 
     def setup(sender: RTCRtpSender) -> None:
         started: list[float] = []
+        sending: list[RelayFrame] = []
 
         async def next_encoded_frame(codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
             if started:  # the previous frame's send work ends here
                 meter.seconds += time.thread_time() - started.pop()
+                meter.frame_done(sending.pop())
             frame = await outlet.next("video")
+            sending.append(frame)
             meter.packets += len(frame.payloads)
             started.append(time.thread_time())
             return RTCEncodedFrame(frame.payloads, frame.timestamp, None)  # type: ignore[arg-type]
@@ -117,6 +124,7 @@ class TimedPath:
         self._path, self._meter = path, meter
         self.rtx_ssrc, self.rtx_payload_type = path.rtx_ssrc, path.rtx_payload_type
         self._started: float | None = None
+        self.frame: RelayFrame | None = None  # the one being sent (TimedOutlet sets it)
 
     def header(self, timestamp: int, ntp_time: int) -> bytearray:
         self._started = time.thread_time()
@@ -133,15 +141,31 @@ class TimedPath:
         started = time.thread_time()
         self._path.sent(timestamp, ntp_time, packets, octets)
         self._meter.seconds += time.thread_time() - started
+        assert self.frame is not None
+        self._meter.frame_done(self.frame)
+
+
+class TimedOutlet:
+    """An outlet that tells the timed path which frame is going out."""
+
+    def __init__(self, outlet: Outlet, path: TimedPath) -> None:
+        self._outlet, self._path = outlet, path
+
+    async def next(self, kind: str) -> RelayFrame:
+        self._path.frame = await self._outlet.next(kind)
+        return self._path.frame
+
+    def backlog(self, kind: str) -> int:
+        return self._outlet.backlog(kind)
 
 
 def relay_loop(outlet: Outlet, meter: Meter) -> Callable[[RTCRtpSender], None]:
+    def make(path: RtpSendPath) -> RelayRtpLoop:
+        timed = TimedPath(path, meter)
+        return RelayRtpLoop(timed, TimedOutlet(outlet, timed), "video", meter.pacer)  # type: ignore[arg-type]
+
     def setup(sender: RTCRtpSender) -> None:
-        gate = asyncio.Lock()
-        replace_rtp_loop(
-            sender,
-            lambda path: RelayRtpLoop(TimedPath(path, meter), outlet, "video", gate),  # type: ignore[arg-type]
-        )
+        replace_rtp_loop(sender, make)
 
     return setup
 
@@ -152,13 +176,17 @@ async def measure(name: str, loop: Any, frames: list[RelayFrame], viewers: int) 
     peers = [await connect(loop(outlet, meter)) for outlet in outlets]
     await asyncio.sleep(0.5)
     meter.seconds, meter.packets = 0.0, 0
-    for frame in frames:
+    due = time.perf_counter()
+    for frame in frames:  # in real time, as a camera sends them
         before = meter.seconds
+        meter.offered[frame.timestamp] = due  # a loop still busy with a burst reads it late
         for outlet in outlets:
             outlet.offer(frame)
-        await asyncio.sleep(1 / FPS / 4)  # every viewer's sender runs; the viewers drain
+        due += 1 / FPS
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
         if frame.keyframe:
             meter.keyframe_seconds.append(meter.seconds - before)
+    await asyncio.sleep(0.5)
     for server, viewer in peers:
         await asyncio.gather(server.close(), viewer.close())
     return meter
@@ -168,10 +196,13 @@ def report(name: str, meter: Meter, frames: list[RelayFrame], viewers: int) -> f
     per_packet_us = 1e6 * meter.seconds / meter.packets
     packets_per_s = sum(len(f.payloads) for f in frames) / (len(frames) / FPS)
     burst_ms = 1e3 * statistics.median(meter.keyframe_seconds) / viewers * 100
+    delays = sorted(meter.delays)
+    p95_ms = 1e3 * delays[int(0.95 * (len(delays) - 1))]
     print(
         f"{name:>7}: {per_packet_us:5.1f} us per packet and viewer | keyframe burst to 100 viewers "
         f"{burst_ms:5.0f} ms | {100 / (per_packet_us * packets_per_s / 1e4):5.0f} viewers per core "
-        f"at {packets_per_s:.0f} packets/s (send work only)",
+        f"at {packets_per_s:.0f} packets/s (send work only) | relay delay to {viewers} viewers "
+        f"median {1e3 * statistics.median(delays):4.0f} ms p95 {p95_ms:4.0f} ms",
         flush=True,
     )
     return per_packet_us
@@ -192,7 +223,7 @@ async def main_async(viewers: int, seconds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--viewers", type=int, default=20)
+    parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     uvloop.run(main_async(args.viewers, args.seconds))  # the server's event loop (api/cli.py)

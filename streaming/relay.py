@@ -10,8 +10,8 @@ viewer costs only itself. Per viewer and frame only a queue append and a
 wake-up remain; per packet, two header bytes, SRTP and a send
 (streaming/relay_sender.py, which replaces aiortc's RTP loop: aiortc would
 re-packetize every frame per viewer and build a packet object per packet).
-Large frames (keyframes) go out one viewer at a time through the relay's
-`burst_gate`, in a fresh random order per keyframe. A hub's one relay is kept
+Large frames (keyframes) are paced by the relay's `BurstPacer`, in a fresh
+random order per keyframe. A hub's one relay is kept
 by the HubRegistry.
 """
 
@@ -41,6 +41,7 @@ OUTLET_VIDEO_FRAMES = 30  # a viewer more than ~1 s behind skips to the next key
 OUTLET_AUDIO_FRAMES = 50  # ~1 s of 20 ms Opus; the oldest goes first
 NOMINAL_FRAME_TICKS = {"video": 3000, "audio": 960}  # 30 fps at 90 kHz, 20 ms at 48 kHz
 BURST_PACKETS = 24  # larger frames are paced; ~8 packets is an average 2.5 Mbit/s P-frame
+PACKETS_PER_TURN = 600  # paced packets per turn of the event loop: ~10 ms of sending
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,26 @@ class Outlet:
             queue.wake()
 
 
+class BurstPacer:
+    """Shares out one relay's keyframe bursts: at most `packets_per_turn` per turn of the
+    event loop, so the loop reads its sockets between turns; the rest wait, in order."""
+
+    def __init__(self, packets_per_turn: int) -> None:
+        self.packets_per_turn = packets_per_turn
+        self._sent = 0  # this turn's paced packets
+
+    async def turn(self, packets: int) -> None:
+        """Wait until `packets` more fit in this turn (a burst alone always fits a new one)."""
+        while self._sent and self._sent + packets > self.packets_per_turn:
+            await asyncio.sleep(0)
+        if not self._sent:  # runs first thing in the next turn: it starts empty
+            asyncio.get_running_loop().call_soon(self._new_turn)
+        self._sent += packets
+
+    def _new_turn(self) -> None:
+        self._sent = 0
+
+
 class FrameRelay:
     """The shared reader of one hub: runs while at least one outlet is attached."""
 
@@ -206,8 +227,7 @@ class FrameRelay:
         self._subscription: Subscription | None = None
         self._timelines = {kind: Timeline(step) for kind, step in NOMINAL_FRAME_TICKS.items()}
         self._packetizer = Packetizer()
-        # viewers' large frames go out one at a time, first come first served (relay_sender.py)
-        self.burst_gate = asyncio.Lock()
+        self.pacer = BurstPacer(PACKETS_PER_TURN)
 
     @property
     def outlets(self) -> int:

@@ -5,13 +5,16 @@ one RTP header is built; per packet only two bytes of sequence number, a copy,
 SRTP and a `sendto` remain. The last 128 packets are kept to answer NACKs
 (over RTX when negotiated, as aiortc does).
 
-Keyframes are paced: a frame of more than `BURST_PACKETS` packets goes out
-through the relay's `burst_gate`, one viewer at a time, yielding to the event
-loop every `BURST_PACKETS` packets. Without it every viewer's ~90-packet
-keyframe went out in one go, so the event loop read nothing (not the camera's
-next frame, not RTCP) until the last viewer had been served; now a viewer that
-has its keyframe gets the next frames at once, ingest goes on between the
-slices, and the relay shuffles viewers on each keyframe so no one is always last.
+Keyframes are paced: a frame of more than `BURST_PACKETS` packets waits for
+room in the relay's `BurstPacer`, which lets ~10 ms of bursts out per turn of
+the event loop. Without it every viewer's ~100-packet keyframe went out in one
+turn, and nothing was read (the camera's next packets, RTCP, consent checks)
+until the last viewer had been served; now the loop reads between turns, and a
+viewer that has its keyframe gets the next (small) frames at once while later
+viewers still wait for theirs. The relay shuffles viewers on each keyframe so
+that nobody is always served last. One viewer per turn (a lock held across a
+turn) was measured and rejected: N viewers then take 2N turns, and each turn
+also carries all the other work that is ready.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 
 from storage.archive import MediaKind
 from streaming.aiortc_hooks import RtpSendPath
-from streaming.relay import BURST_PACKETS, Outlet
+from streaming.relay import BURST_PACKETS, BurstPacer, Outlet, RelayFrame
 
 NTP_UNIX_OFFSET_S = 2_208_988_800  # 1900 to 1970: RTP's NTP time, as aiortc's clock has it
 HISTORY_PACKETS = 128  # as aiortc: ~0.4 s of 2.5 Mbit/s video to answer NACKs from
@@ -31,11 +34,11 @@ HISTORY_PACKETS = 128  # as aiortc: ~0.4 s of 2.5 Mbit/s video to answer NACKs f
 class RelayRtpLoop:
     """Sends one outlet's frames of one kind to one viewer, and answers its NACKs."""
 
-    def __init__(self, path: RtpSendPath, outlet: Outlet, kind: MediaKind, gate: asyncio.Lock):
+    def __init__(self, path: RtpSendPath, outlet: Outlet, kind: MediaKind, pacer: BurstPacer):
         self._path = path
         self._outlet = outlet
         self._kind = kind
-        self._gate = gate
+        self._pacer = pacer
         self._history: list[tuple[bytes, int] | None] = [None] * HISTORY_PACKETS
         self._sequence_number = random.getrandbits(15)  # lower half: no early wrap (aiortc)
         self._timestamp_origin = random.getrandbits(32)
@@ -44,20 +47,17 @@ class RelayRtpLoop:
     async def run(self) -> None:
         while True:
             frame = await self._outlet.next(self._kind)
-            timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
-            ntp_time = int((time.time() + NTP_UNIX_OFFSET_S) * (1 << 32))
-            packets = self._packets(self._path.header(timestamp, ntp_time), frame.payloads)
-            if len(packets) <= BURST_PACKETS:
-                self._path.send(packets)
-            else:
-                async with self._gate:
-                    for first in range(0, len(packets), BURST_PACKETS):
-                        if first:
-                            await asyncio.sleep(0)  # let the loop read and others send
-                        self._path.send(packets[first : first + BURST_PACKETS])
-            self._path.sent(timestamp, ntp_time, len(packets), sum(map(len, frame.payloads)))
+            if len(frame.payloads) > BURST_PACKETS:
+                await self._pacer.turn(len(frame.payloads))
+            self._send(frame)
             if self._outlet.backlog(self._kind):
                 await asyncio.sleep(0)  # a viewer catching up must not hold the loop
+
+    def _send(self, frame: RelayFrame) -> None:
+        timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
+        ntp_time = int((time.time() + NTP_UNIX_OFFSET_S) * (1 << 32))
+        self._path.send(self._packets(self._path.header(timestamp, ntp_time), frame.payloads))
+        self._path.sent(timestamp, ntp_time, len(frame.payloads), sum(map(len, frame.payloads)))
 
     def _packets(self, header: bytearray, payloads: list[bytes]) -> list[bytes]:
         """RTP packets with consecutive sequence numbers, the marker on the last."""

@@ -49,7 +49,7 @@ class RelayTrack(MediaStreamTrack):
 
 def feed_sender(sender: RTCRtpSender, relay: FrameRelay, outlet: Outlet, kind: MediaKind) -> None:
     """Make `sender` send the outlet's shared, already packetized frames."""
-    replace_rtp_loop(sender, lambda path: RelayRtpLoop(path, outlet, kind, relay.burst_gate))
+    replace_rtp_loop(sender, lambda path: RelayRtpLoop(path, outlet, kind, relay.pacer))
 
 
 class WhepViewer(HubPeer):

@@ -15,7 +15,7 @@ from aiortc.rtp import RtcpSrPacket
 
 from streaming import aiortc_hooks as hooks
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
-from streaming.relay import BURST_PACKETS, Outlet, RelayFrame
+from streaming.relay import BURST_PACKETS, PACKETS_PER_TURN, BurstPacer, Outlet, RelayFrame
 from streaming.relay_sender import RelayRtpLoop
 from streaming.whep import RelayTrack
 from tests.support.viewer import wait_until
@@ -68,7 +68,8 @@ async def peers(request: pytest.FixtureRequest) -> AsyncIterator[Peers]:
     result = Peers(outlet)
 
     def make(path: hooks.RtpSendPath) -> RelayRtpLoop:
-        return RelayRtpLoop(DropOnce(path, lose), outlet, "video", asyncio.Lock())  # type: ignore[arg-type]
+        lossy = DropOnce(path, lose)
+        return RelayRtpLoop(lossy, outlet, "video", BurstPacer(PACKETS_PER_TURN))  # type: ignore[arg-type]
 
     transceiver = server.addTransceiver(RelayTrack("video"), direction="sendonly")
     capabilities = RTCRtpSender.getCapabilities("video")
@@ -150,15 +151,15 @@ async def tasks() -> AsyncIterator[list[asyncio.Task[None]]]:
 
 
 def viewers(
-    names: str, log: list[tuple[str, int]], tasks: list[asyncio.Task[None]]
+    names: str, log: list[tuple[str, int]], tasks: list[asyncio.Task[None]], budget: int
 ) -> dict[str, Outlet]:
-    """Relay loops of viewers sharing one burst gate, started in this order."""
-    gate = asyncio.Lock()
+    """Relay loops of viewers sharing one pacer, started in this order, waiting for frames."""
+    pacer = BurstPacer(budget)
     outlets: dict[str, Outlet] = {}
     for name in names:
         outlets[name] = Outlet("h264", lambda: None, lambda codec: None)
         path = RecordingPath(name, log)
-        loop = RelayRtpLoop(path, outlets[name], "video", gate)  # type: ignore[arg-type]
+        loop = RelayRtpLoop(path, outlets[name], "video", pacer)  # type: ignore[arg-type]
         tasks.append(asyncio.ensure_future(loop.run()))
     return outlets
 
@@ -168,35 +169,37 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def test_keyframe_bursts_go_one_viewer_at_a_time_and_small_frames_pass(
+async def test_keyframe_bursts_share_each_turn_and_small_frames_pass(
     tasks: list[asyncio.Task[None]],
 ) -> None:
     log: list[tuple[str, int]] = []
-    outlets = viewers("abc", log, tasks)
-    keyframe, small = relay_frame(0, 100_000, keyframe=True), relay_frame(1, 500)
-    chunks = -(-len(keyframe.payloads) // BURST_PACKETS)
+    keyframe, small = relay_frame(0, 60_000, keyframe=True), relay_frame(1, 500)
+    burst = len(keyframe.payloads)
+    assert burst > BURST_PACKETS
+    outlets = viewers("abc", log, tasks, budget=2 * burst)
+    await settle()
     for outlet in outlets.values():
         outlet.offer(keyframe)
-    await asyncio.sleep(0)  # a's first slice has gone out
-    for outlet in outlets.values():
-        outlet.offer(small)
+    await asyncio.sleep(0)  # one turn: the viewers run, then this test
+    assert log == [("a", burst), ("b", burst)], "two bursts fit in a turn, c waits"
+    outlets["a"].offer(small)
     await settle()
-    names = [name for name, _ in log]
-    assert names[:chunks] == ["a"] * chunks, "a's keyframe goes out in slices, uninterrupted"
-    assert names.index("c") > names.index("b") + chunks - 1, "b's burst ends before c's starts"
-    assert names.index("a", chunks) < names.index("c"), "a's next frame does not wait for c"
-    assert sum(n for name, n in log if name == "c") == len(keyframe.payloads) + 1
+    assert log[2:] == [("c", burst), ("a", len(small.payloads))], "c goes next turn, in order"
+    outlets["b"].offer(small)
+    await asyncio.sleep(0)
+    assert log[-1] == ("b", len(small.payloads)), "small frames never wait for a turn"
 
 
-async def test_a_viewer_leaving_mid_burst_lets_the_next_go_on(
+async def test_a_viewer_leaving_while_it_waits_for_a_turn_holds_nobody(
     tasks: list[asyncio.Task[None]],
 ) -> None:
     log: list[tuple[str, int]] = []
-    outlets = viewers("ab", log, tasks)
-    keyframe = relay_frame(0, 100_000, keyframe=True)
+    keyframe = relay_frame(0, 60_000, keyframe=True)
+    outlets = viewers("abc", log, tasks, budget=len(keyframe.payloads))
+    await settle()
     for outlet in outlets.values():
         outlet.offer(keyframe)
     await asyncio.sleep(0)
-    tasks[0].cancel()  # viewer a hangs up while its burst holds the gate
+    tasks[1].cancel()  # b hangs up while it waits for room
     await settle()
-    assert sum(n for name, n in log if name == "b") == len(keyframe.payloads)
+    assert [name for name, _ in log] == ["a", "c"]
