@@ -23,7 +23,7 @@ from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket, RtpPacket, wrap_rtx
 from pylibsrtp import Policy, Session
 
 from streaming import aiortc_hooks as hooks
-from streaming.receive_path import install_receive_path
+from streaming.receive_path import FrameAssembler, install_receive_path
 
 SSRC, RTX_SSRC = 1234, 5678
 VP8_KEYFRAME = b"\x10\x02\x00\x9d\x01\x2a" + bytes(20)
@@ -127,7 +127,7 @@ async def test_a_lost_packet_is_nacked_and_recovered_from_rtx(receiving: Receivi
     retransmitted = wrap_rtx(vp8(1, 1_003_000), payload_type=97, sequence_number=0, ssrc=RTX_SSRC)
     receiving.send(retransmitted)
     receiving.send(vp8(3, 1_009_000))
-    assert receiving.frames == [1_000_000, 1_003_000]  # one frame out per new frame begun
+    assert receiving.frames == [1_000_000, 1_003_000, 1_006_000]
 
 
 async def test_garbage_is_dropped_and_the_stream_goes_on(receiving: Receiving) -> None:
@@ -153,3 +153,32 @@ async def test_a_receiver_that_decodes_is_left_to_aiortc() -> None:
         assert hooks.ReceiverState.of(receiver).frames is not None
     finally:
         await pc.close()
+
+
+def numbered(sequence_number: int, timestamp: int) -> RtpPacket:
+    packet = RtpPacket(sequence_number=sequence_number, timestamp=timestamp)
+    packet._data = bytes([sequence_number & 0xFF])  # type: ignore[attr-defined]
+    return packet
+
+
+def test_frames_leave_in_order_once_complete() -> None:
+    assembler = FrameAssembler(capacity=16, is_video=True)
+    out: list[tuple[int, bytes]] = []
+    # frame 100: packets 65534, 65535, 0 (the sequence wraps); frame 200: 1, 2; frame 300: 3
+    for seq, timestamp in [(65534, 100), (0, 100), (1, 200), (65535, 100), (2, 200), (3, 300)]:
+        keyframe_needed, frames = assembler.add(numbered(seq, timestamp))
+        assert not keyframe_needed
+        out += [(frame.timestamp, frame.data) for frame in frames]
+    assert out == [(100, b"\xfe\xff\x00"), (200, b"\x01\x02")]
+    assert assembler.add(numbered(65535, 100)) == (False, [])  # late duplicate: ignored
+
+
+def test_a_gap_wider_than_the_buffer_drops_frames_and_asks_for_a_keyframe() -> None:
+    assembler = FrameAssembler(capacity=16, is_video=True)
+    assembler.add(numbered(0, 100))
+    assembler.add(numbered(2, 200))  # 1 never comes
+    keyframe_needed, frames = assembler.add(numbered(17, 300))
+    assert keyframe_needed
+    assert frames == []
+    _, frames = assembler.add(numbered(18, 400))
+    assert [frame.timestamp for frame in frames] == [300]

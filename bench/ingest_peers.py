@@ -1,0 +1,201 @@
+"""The ingest benchmark's child processes: publishers sending a pre-encoded clip, and the
+baseline receiver (aiortc's default, decoding). Started by bench/ingest.py with "spawn".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+CONNECT_TIMEOUT_S = 60.0
+SENT_VIDEO = ("video/h264", "video/rtx")
+SENT_AUDIO = ("audio/opus",)
+
+
+# --- child process: N publishers -------------------------------------------------------------
+
+
+class Publisher:
+    """One aiortc peer sending the pre-encoded clip untouched, as tests' WhipPublisher does,
+    but with the answer obtained by the caller (WHIP POST or a pipe to the baseline)."""
+
+    def __init__(self, clip: Path) -> None:
+        from aiortc import RTCPeerConnection
+        from aiortc.contrib.media import MediaPlayer
+
+        from streaming.ice import rtc_configuration
+
+        self.player: Any = MediaPlayer(str(clip), decode=False)
+        self.pc: Any = RTCPeerConnection(rtc_configuration())
+        self.resource_url: str | None = None
+
+    async def offer(self) -> str:
+        from aiortc import RTCRtpSender
+
+        for track, wanted in ((self.player.video, SENT_VIDEO), (self.player.audio, SENT_AUDIO)):
+            if track is None:
+                continue
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            capabilities = RTCRtpSender.getCapabilities(track.kind)
+            transceiver.setCodecPreferences(
+                [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
+            )
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        sdp: str = self.pc.localDescription.sdp
+        return sdp
+
+    async def accept(self, answer: str) -> None:
+        from aiortc import RTCSessionDescription
+
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for track in (self.player.video, self.player.audio):
+            if track is not None:
+                track.stop()
+
+
+async def _whip_post(client: httpx.AsyncClient, url: str, offer: str) -> tuple[str, str]:
+    response = await client.post(
+        url, content=offer.encode(), headers={"Content-Type": "application/sdp"}
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"WHIP POST {url} answered {response.status_code}: {response.text}")
+    return response.text, urljoin(url, response.headers["Location"])
+
+
+async def _wait_connected(pcs: Sequence[Any]) -> None:
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while any(pc.connectionState != "connected" for pc in pcs):
+        if time.monotonic() > deadline:
+            states = [pc.connectionState for pc in pcs]
+            raise RuntimeError(f"publishers did not connect within {CONNECT_TIMEOUT_S} s: {states}")
+        await asyncio.sleep(0.05)
+
+
+async def _publish(
+    clip: Path,
+    count: int,
+    control: Connection,
+    whip_urls: list[str] | None,
+    token: str | None,
+    signalling: Connection | None,
+) -> None:
+    from streaming.codecs import install_codecs
+    from streaming.ice import LOOPBACK, install_host_addresses
+
+    install_codecs()
+    install_host_addresses([LOOPBACK])
+    publishers = [Publisher(clip) for _ in range(count)]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(timeout=120, headers=headers) as client:
+        try:
+            if whip_urls is not None:
+                # one at a time, each connecting at once: answered in a batch, the first
+                # could outlast the server's connect timeout under load
+                for publisher, url in zip(publishers, whip_urls, strict=True):
+                    answer, publisher.resource_url = await _whip_post(
+                        client, url, await publisher.offer()
+                    )
+                    await publisher.accept(answer)
+            else:
+                assert signalling is not None
+                signalling.send([await publisher.offer() for publisher in publishers])
+                answers = await asyncio.to_thread(signalling.recv)
+                for publisher, answer in zip(publishers, answers, strict=True):
+                    await publisher.accept(answer)
+            await _wait_connected([publisher.pc for publisher in publishers])
+            control.send(("connected", None))
+            await asyncio.to_thread(control.recv)  # "stop"
+        finally:
+            for publisher in publishers:
+                if publisher.resource_url:
+                    await client.delete(publisher.resource_url)
+            await asyncio.gather(*(publisher.close() for publisher in publishers))
+
+
+def publisher_process(
+    clip: str,
+    count: int,
+    control: Connection,
+    whip_urls: list[str] | None,
+    token: str | None,
+    signalling: Connection | None,
+) -> None:
+    """Entry point of the publishing process; failures go back to the parent as text."""
+    try:
+        asyncio.run(_publish(Path(clip), count, control, whip_urls, token, signalling))
+    except BaseException:
+        control.send(("error", traceback.format_exc()))
+        raise
+
+
+# --- child process: the baseline receiver ----------------------------------------------------
+
+
+async def _consume(track: Any, counts: list[int], index: int) -> None:
+    """aiortc's default use of a received track: pull decoded frames until it ends."""
+    from aiortc.mediastreams import MediaStreamError
+
+    try:
+        while True:
+            await track.recv()
+            if track.kind == "video":
+                counts[index] += 1
+    except MediaStreamError:
+        return
+
+
+async def _receive(signalling: list[Connection], control: Connection) -> None:
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    from streaming.codecs import install_codecs
+    from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
+
+    install_codecs()
+    install_host_addresses([LOOPBACK])
+    control.send(int(psutil.Process().memory_info().rss))
+    counts: list[int] = []
+    consumers: list[asyncio.Task[None]] = []
+    pcs: list[Any] = []
+    for pipe in signalling:  # one per sending process
+        offers: list[str] = await asyncio.to_thread(pipe.recv)
+        answers: list[str] = []
+        for offer in offers:
+            pc = RTCPeerConnection(rtc_configuration())
+            pcs.append(pc)
+            counts.append(0)
+
+            def on_track(track: Any, index: int = len(counts) - 1) -> None:
+                consumers.append(asyncio.ensure_future(_consume(track, counts, index)))
+
+            pc.on("track", on_track)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+            answers.append(pc.localDescription.sdp)
+        pipe.send(answers)
+    while (command := await asyncio.to_thread(control.recv)) != "stop":
+        if command == "count":
+            control.send(list(counts))
+    await asyncio.gather(*(pc.close() for pc in pcs))
+    for consumer in consumers:
+        consumer.cancel()
+
+
+def receiver_process(signalling: list[Connection], control: Connection) -> None:
+    """Entry point of the baseline receiving process (asyncio's default loop, as aiortc's)."""
+    try:
+        asyncio.run(_receive(signalling, control))
+    except BaseException:
+        control.send(("error", traceback.format_exc()))
+        raise
