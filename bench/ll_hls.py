@@ -137,11 +137,12 @@ class NumberedCamera:
 
 
 @asynccontextmanager
-async def numbered_camera(seconds: float) -> AsyncIterator[NumberedCamera]:
-    """A server recording one camera that sends a numbered clip for about `seconds`."""
+async def numbered_camera(seconds: float, fragment_s: float) -> AsyncIterator[NumberedCamera]:
+    """A server recording one camera (parts of `fragment_s`) that sends a numbered clip."""
     with tempfile.TemporaryDirectory() as scratch:
         clip = make_clip(Path(scratch) / "numbered.ts", seconds=seconds, width=320, height=240)
-        with running_server(Path(scratch) / "data") as server:
+        fragments = {"COURTCAST_FRAGMENT_SECONDS": str(fragment_s)}
+        with running_server(Path(scratch) / "data", fragments) as server:
             async with server.client() as client:
                 recording = await start_recording(client)
             publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
@@ -154,17 +155,21 @@ async def numbered_camera(seconds: float) -> AsyncIterator[NumberedCamera]:
                 await publisher.close()
 
 
-async def main(seconds: float) -> None:
-    async with numbered_camera(seconds + 20) as camera:
+async def main(seconds: float, fragment_s: float) -> None:
+    async with numbered_camera(seconds + 20, fragment_s) as camera:
         base = camera.server_url + camera.live_path
         parts_late, segments_late = await follow(base, seconds, camera.sent)
     report("parts   ", parts_late, "segments", segments_late)
 
 
-def run(main: Callable[[float], Coroutine[None, None, None]], doc: str, seconds: float) -> None:
+def run(
+    main: Callable[[float, float], Coroutine[None, None, None]], doc: str, seconds: float
+) -> None:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=seconds)
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument("--fragment-seconds", type=float, default=0.4, help="the part size")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.fragment_seconds))
 
 
 if __name__ == "__main__":
