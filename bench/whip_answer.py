@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
+import psutil  # type: ignore[import-untyped]
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from bench.search import percentile
@@ -55,15 +56,15 @@ async def new_offer() -> tuple[RTCPeerConnection, str]:
     return pc, sdp
 
 
-async def bare_answer(offer: str) -> float:
-    """Milliseconds a bare aiortc peer takes to answer `offer`, as the server's does."""
+async def bare_answer(offer: str) -> tuple[float, float]:
+    """Milliseconds (wall, CPU) a bare aiortc peer takes to answer `offer`, as the server's."""
     pc = RTCPeerConnection(rtc_configuration())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for kind in OFFERED:
         pc.addTransceiver(kind, direction="recvonly")
     await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
-    elapsed = (time.perf_counter() - started) * 1000
+    elapsed = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
     await pc.close()
     return elapsed
 
@@ -144,7 +145,14 @@ def row(label: str, values: list[float]) -> str:
     return f"{label:34} {p50:>7.1f} {p95:>7.1f} {max(values):>7.1f} {first:>9.1f} {last:>8.1f}"
 
 
-async def measure(base_url: str, admin_token: str, publishers: int, rooms: int) -> None:
+def cpu_ms(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system) * 1000
+
+
+async def measure(
+    base_url: str, admin_token: str, server: psutil.Process, publishers: int, rooms: int
+) -> None:
     install_codecs()
     install_host_addresses([LOOPBACK])
     admin = {"Authorization": f"Bearer {admin_token}"}
@@ -157,17 +165,24 @@ async def measure(base_url: str, admin_token: str, publishers: int, rooms: int) 
             floor.append(await bare_answer(offer))
             await pc.close()
         http = await timed_many(lambda: client.options(cameras[0][0]), 20)
+        cpu_before = cpu_ms(server)
         closed, _ = await run_publishers(client, cameras, keep=False)
+        server_cpu = (cpu_ms(server) - cpu_before) / len(cameras)
         kept, connecting = await run_publishers(client, cameras, keep=True)
     print(f"\n{publishers} publishers one after another, {rooms} courtrooms (ms)")
     print(f"{'':34} {'p50':>7} {'p95':>7} {'max':>7} {'first 10':>9} {'last 10':>8}")
-    print(row("floor: bare aiortc answer", floor))
+    print(row("floor: bare aiortc answer", [wall for wall, _ in floor]))
     print(row("HTTP round trip (OPTIONS)", http))
     print(row("WHIP answer, each closed at once", closed))
     print(row("WHIP answer, all kept connected", kept))
     print(row("  then answer -> connected", connecting))
     p95 = percentile(kept, 0.95)
-    ratio = statistics.median(kept) / statistics.median(floor)
+    ratio = statistics.median(kept) / statistics.median([wall for wall, _ in floor])
+    floor_cpu = statistics.mean(cpu for _, cpu in floor)
+    print(
+        f"\nCPU per publisher: server {server_cpu:.1f} ms (POST answered, then DELETE), "
+        f"bare aiortc answer {floor_cpu:.1f} ms"
+    )
     print(
         f"\nWHIP answer p95 {p95:.1f} ms with all kept (goal 50 ms); "
         f"median ratio to the bare aiortc floor {ratio:.2f}"
@@ -194,7 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = Path(tmp) / "data"
         data.mkdir()
         with running_server(data, limit) as server:
-            asyncio.run(measure(server.base_url, server.admin_token, args.publishers, args.rooms))
+            assert server.process is not None
+            process = psutil.Process(server.process.pid)
+            asyncio.run(
+                measure(server.base_url, server.admin_token, process, args.publishers, args.rooms)
+            )
     return 0
 
 
