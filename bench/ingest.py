@@ -38,7 +38,12 @@ import av
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from bench.ingest_peers import CONNECT_TIMEOUT_S, publisher_process, receiver_process
+from bench.ingest_peers import (
+    CONNECT_TIMEOUT_S,
+    Publishing,
+    publisher_process,
+    receiver_process,
+)
 from tests.support import clips
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -153,12 +158,12 @@ class Senders:
         signalling: list[Connection] | None,
         streams: int,
     ) -> None:
-        self._args: list[tuple[Any, ...]] = []
+        self._jobs: list[Publishing] = []
         for number, start in enumerate(range(0, streams, PUBLISHERS_PER_PROCESS)):
             group = range(start, min(start + PUBLISHERS_PER_PROCESS, streams))
             urls = [whip_urls[i] for i in group] if whip_urls is not None else None
             pipe = signalling[number] if signalling is not None else None
-            self._args.append((str(clip), len(group), urls, token, pipe))
+            self._jobs.append(Publishing(str(clip), len(group), urls, token, pipe))
         self.controls: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
 
@@ -169,13 +174,9 @@ class Senders:
     def connect(self, what: str) -> None:
         """Start each process and wait until its publishers are connected."""
         context = multiprocessing.get_context("spawn")
-        for clip, count, urls, token, pipe in self._args:
+        for job in self._jobs:
             control, child = context.Pipe()
-            process = context.Process(
-                target=publisher_process,
-                args=(clip, count, child, urls, token, pipe),
-                daemon=True,
-            )
+            process = context.Process(target=publisher_process, args=(job, child), daemon=True)
             process.start()
             self.controls.append(control)
             self.processes.append(process)

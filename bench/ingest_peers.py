@@ -8,6 +8,7 @@ import asyncio
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -83,21 +84,27 @@ async def _wait_connected(pcs: Sequence[Any]) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _publish(
-    clip: Path,
-    count: int,
-    control: Connection,
-    whip_urls: list[str] | None,
-    token: str | None,
-    signalling: Connection | None,
-) -> None:
+@dataclass(frozen=True)
+class Publishing:
+    """What one sending process does: `count` publishers of `clip`, answered by WHIP POSTs
+    to `whip_urls` (with `token`), or else through the `signalling` pipe."""
+
+    clip: str
+    count: int
+    whip_urls: list[str] | None
+    token: str | None
+    signalling: Connection | None
+
+
+async def _publish(job: Publishing, control: Connection) -> None:
     from streaming.codecs import install_codecs
     from streaming.ice import LOOPBACK, install_host_addresses
 
     install_codecs()
     install_host_addresses([LOOPBACK])
-    publishers = [Publisher(clip) for _ in range(count)]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    whip_urls, signalling = job.whip_urls, job.signalling
+    publishers = [Publisher(Path(job.clip)) for _ in range(job.count)]
+    headers = {"Authorization": f"Bearer {job.token}"} if job.token else {}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         try:
             if whip_urls is not None:
@@ -124,17 +131,10 @@ async def _publish(
             await asyncio.gather(*(publisher.close() for publisher in publishers))
 
 
-def publisher_process(
-    clip: str,
-    count: int,
-    control: Connection,
-    whip_urls: list[str] | None,
-    token: str | None,
-    signalling: Connection | None,
-) -> None:
+def publisher_process(job: Publishing, control: Connection) -> None:
     """Entry point of the publishing process; failures go back to the parent as text."""
     try:
-        asyncio.run(_publish(Path(clip), count, control, whip_urls, token, signalling))
+        asyncio.run(_publish(job, control))
     except BaseException:
         control.send(("error", traceback.format_exc()))
         raise

@@ -28,7 +28,7 @@ from aiortc.jitterbuffer import MAX_MISORDER, JitterFrame
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import StreamStatistics
-from aiortc.rtp import RtpPacket, is_rtcp, unwrap_rtx
+from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket, is_rtcp, unwrap_rtx
 
 from streaming.aiortc_hooks import (
     ReceiverState,
@@ -136,6 +136,32 @@ class FrameAssembler:
         self._parts = []
 
 
+class LossTracker:
+    """Sequence numbers still missing, for NACKs: aiortc's `NackGenerator` rules (the last
+    RTP_HISTORY_SIZE packets), without its scan of the missing set on every packet."""
+
+    def __init__(self) -> None:
+        self.max_seq: int | None = None
+        self.missing: set[int] = set()
+
+    def add(self, seq: int) -> bool:
+        """Note a received packet; True if it revealed newly missing ones."""
+        if self.max_seq is None:
+            self.max_seq = seq
+            return False
+        ahead = (seq - self.max_seq) & 0xFFFF
+        if ahead == 0 or ahead >= 0x8000:  # a duplicate, a retransmission or a late packet
+            self.missing.discard(seq)
+            return False
+        if ahead > 1:
+            self.missing.update((self.max_seq + step) & 0xFFFF for step in range(1, ahead))
+        self.max_seq = seq
+        if self.missing:
+            oldest = (seq - RTP_HISTORY_SIZE) & 0xFFFF
+            self.missing = {m for m in self.missing if (m - oldest) & 0xFFFF < 0x8000}
+        return ahead > 1
+
+
 class _Receiver:
     """One receiver's share of the path, on aiortc's own state objects."""
 
@@ -146,7 +172,9 @@ class _Receiver:
         self.put_frame = state.frames.put
         self._by_payload_type: dict[int, tuple[RTCRtpCodecParameters, bool]] = {}
         capacity = state.jitter_buffer.capacity  # aiortc's: 512 for video, 16 for audio
-        self.assembler = FrameAssembler(capacity, is_video=state.nack_generator is not None)
+        is_video = state.nack_generator is not None  # aiortc NACKs video only
+        self.assembler = FrameAssembler(capacity, is_video=is_video)
+        self.losses = LossTracker() if is_video else None
 
     def packet(self, packet: RtpPacket, spawn: Callable[[Coroutine[Any, Any, None]], None]) -> None:
         """What aiortc 1.16.0's `_handle_rtp_packet` does, minus the bitrate estimator, with
@@ -172,9 +200,9 @@ class _Receiver:
             assert isinstance(apt, int)
             packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
             codec = state.codecs[apt]
-        nack = state.nack_generator
-        if nack is not None and nack.add(packet):
-            spawn(send_nack(self.receiver, packet.ssrc, sorted(nack.missing)))
+        losses = self.losses
+        if losses is not None and losses.add(packet.sequence_number):
+            spawn(send_nack(self.receiver, packet.ssrc, sorted(losses.missing)))
         try:
             packet._data = depayload(codec, packet.payload) if packet.payload else b""  # type: ignore[attr-defined]
         except ValueError:

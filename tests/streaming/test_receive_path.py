@@ -23,7 +23,7 @@ from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket, RtpPacket, wrap_rtx
 from pylibsrtp import Policy, Session
 
 from streaming import aiortc_hooks as hooks
-from streaming.receive_path import FrameAssembler, install_receive_path
+from streaming.receive_path import FrameAssembler, LossTracker, install_receive_path
 
 SSRC, RTX_SSRC = 1234, 5678
 VP8_KEYFRAME = b"\x10\x02\x00\x9d\x01\x2a" + bytes(20)
@@ -182,3 +182,15 @@ def test_a_gap_wider_than_the_buffer_drops_frames_and_asks_for_a_keyframe() -> N
     assert frames == []
     _, frames = assembler.add(numbered(18, 400))
     assert [frame.timestamp for frame in frames] == [300]
+
+
+def test_losses_are_tracked_across_the_wrap_and_forgotten_after_128_packets() -> None:
+    losses = LossTracker()
+    assert not losses.add(65533)
+    assert losses.add(1)  # 65534, 65535 and 0 lost
+    assert losses.missing == {65534, 65535, 0}
+    assert not losses.add(65535)  # retransmitted
+    assert not losses.add(2)
+    assert losses.missing == {65534, 0}
+    assert losses.add(200)
+    assert sorted(losses.missing) == list(range(72, 200))  # the last 128 only
