@@ -10,7 +10,9 @@ enough for a live window; older ones are dropped, the store has them.
 Blocking playlist reload (RFC 8216bis 6.2.5.2) parks on `PartTrack.wait`: one
 asyncio.Event per distinct (msn, part) asked for, set when that part exists.
 Thousands of parked requests asking for the next part share one event, and
-nothing runs per frame: the track is looked at once per fragment.
+nothing runs per frame: the track is looked at once per fragment. Chunks come
+on the event loop (court/recordings.py pumps the recorder there), so the events
+are set on the loop that awaits them.
 """
 
 from __future__ import annotations

@@ -90,6 +90,23 @@ async def test_parts_are_listed_blocked_for_decoded_and_stopped_by_kill_switch_a
                 assert len(numbers) >= 50  # about two seconds at 30 fps
                 assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
+                # with a broadcast delay the public gets stored segments old enough, no parts
+                broadcast = f"/api/v1/hearings/{recording.hearing_id}/broadcast"
+                await admin.put(broadcast, json={"on": True, "delay_s": 2})
+                for _ in range(50):  # until a stored segment is 2 s old
+                    delayed = await anonymous.get(url)
+                    assert "#EXT-X-PART" not in delayed.text and "PRELOAD" not in delayed.text
+                    stored = [line for line in delayed.text.splitlines() if line[:1] not in "#"]
+                    if stored:
+                        break
+                    await asyncio.sleep(0.2)
+                assert stored and all(line.startswith("segments/") for line in stored), delayed.text
+                assert (await anonymous.get(base + stored[-1])).status_code == 200
+                assert (await anonymous.get(base + f"ll/{msn}.{part}.m4s")).status_code == 404
+                staff_live = await admin.get(url)
+                assert "#EXT-X-PART:" in staff_live.text  # staff stay at the live edge
+                await admin.put(broadcast, json={"on": True, "delay_s": 0})
+
                 cut = await admin.put(
                     f"/api/v1/hearings/{recording.hearing_id}/broadcast", json={"on": False}
                 )
