@@ -41,7 +41,8 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from bench.ingest import Publisher, clip_for, describe_clip
+from bench.ingest import clip_for, describe_clip
+from bench.ingest_peers import Publisher
 from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.server import RunningServer, running_server
 
