@@ -91,6 +91,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/live/{hearing_id}/{camera}/playlist.m3u8"): ANYONE,
     # only by a signed link from a live playlist, whatever the token
     ("GET", "/live/{hearing_id}/{camera}/segments/{name}"): frozenset(),
+    # LL-HLS parts: unsigned links are the public's, judged per hearing (made-up: 404)
+    ("GET", "/live/{hearing_id}/{camera}/ll/{name}"): ANYONE,
 }
 
 
