@@ -138,9 +138,10 @@ async def live_playlist(
     except ValueError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
     target_s = runtime.recordings.plan.segment_s
+    answered = False  # with the part asked for: the same answer for everyone who asks
     if position is not None:
         await session.commit()  # park without holding a database connection
-        await track.wait(*position, timeout_s=BLOCK_TARGETS * target_s)
+        answered = await track.wait(*position, timeout_s=BLOCK_TARGETS * target_s)
         await judge_subject(  # the kill switch or a sealing may have come meanwhile
             session, runtime, hearing_id, access.subject, admin_token=settings.admin_token
         )
@@ -157,7 +158,7 @@ async def live_playlist(
         discontinuity_sequence=playlist.discontinuity_sequence,
         low_latency=playlist.low_latency,
     )
-    cache = _cache_control(access, target_s) if position is not None else _fresh(access)
+    cache = _cache_control(access, target_s) if answered else _fresh(access)
     response = Response(text, media_type=HLS, headers={"Cache-Control": cache})
     renew_ticket(runtime, response, access)
     return response
