@@ -23,7 +23,6 @@ from typing import Any, Protocol, TypeVar, cast
 
 import aioice
 import aioice.ice
-import aiortc.rtcrtpreceiver
 import pylibsrtp
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import CODECS
@@ -112,15 +111,6 @@ def set_opus_parameters(parameters: Mapping[str, int]) -> None:
     """Add fmtp parameters to the Opus entry of `CODECS` (aiortc 1.16.0 drops useinbandfec)."""
     opus = next(c for c in CODECS["audio"] if c.mimeType.lower() == "audio/opus")
     opus.parameters.update(parameters)
-
-
-def skip_receive_bandwidth_estimators() -> None:
-    """Receivers made from now on build no RemoteBitrateEstimator (1,000 rate buckets, ~1 ms
-    of every WHIP and WHEP answer), which would never run: it needs abs-send-time, which the
-    WHIP answer leaves out, and WHEP viewers send no media."""
-    original = unpatched(aiortc.rtcrtpreceiver.RemoteBitrateEstimator)
-    # a factory of None where aiortc names a class: its receivers check `is not None`
-    aiortc.rtcrtpreceiver.RemoteBitrateEstimator = _patched(lambda: None, original)  # type: ignore[misc,assignment]
 
 
 def gather_host_candidates_on(only: Sequence[str], fallback: str) -> None:

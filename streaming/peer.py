@@ -16,7 +16,6 @@ from typing import Any, Self
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
 
-from streaming.aiortc_hooks import skip_receive_bandwidth_estimators
 from streaming.codecs import install_codecs
 from streaming.hub import Hub
 from streaming.ice import rtc_configuration
@@ -35,7 +34,6 @@ def checked_offer(text: str) -> str:
 def new_peer_connection() -> RTCPeerConnection:
     """A peer connection with Courtcast's codecs and ICE settings."""
     install_codecs()
-    skip_receive_bandwidth_estimators()
     return RTCPeerConnection(rtc_configuration())
 
 

@@ -12,11 +12,9 @@ import aioice
 import aioice.ice
 import aiortc
 import aiortc.codecs
-import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.codecs import CODECS
-from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
@@ -129,27 +127,6 @@ def test_host_candidates_fall_back_when_none_is_found(monkeypatch: pytest.Monkey
     monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: [])
     hooks.gather_host_candidates_on([], fallback=LOOPBACK)
     assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False) == [LOOPBACK]
-
-
-@ONCE_AND_TWICE
-async def test_receivers_build_no_bandwidth_estimator(
-    times: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hook = "skip_receive_bandwidth_estimators"
-    require(aiortc.rtcrtpreceiver, "RemoteBitrateEstimator", hook)
-    require_source(RTCRtpReceiver.__init__, "= RemoteBitrateEstimator()", hook)
-    require_source(RTCRtpReceiver._handle_rtp_packet, "estimator is not None", hook)
-    current = aiortc.rtcrtpreceiver.RemoteBitrateEstimator
-    monkeypatch.setattr(aiortc.rtcrtpreceiver, "RemoteBitrateEstimator", current)  # restored
-    for _ in range(times):
-        hooks.skip_receive_bandwidth_estimators()
-    pc = RTCPeerConnection()
-    receiver = pc.addTransceiver("video", direction="recvonly").receiver
-    await pc.close()
-    assert getattr(receiver, "_RTCRtpReceiver__remote_bitrate_estimator", 0) is None, moved(
-        hook, "a video receiver still built its estimator"
-    )
-    assert hooks.unpatched(aiortc.rtcrtpreceiver.RemoteBitrateEstimator) is RemoteBitrateEstimator
 
 
 @ONCE_AND_TWICE
