@@ -190,7 +190,8 @@ class Supervisor:
                 log.error("worker %d did not stop in %.0f s: killed", worker, STOP_WAIT_S)
                 process.kill()
                 code = process.wait()
-            if code and not self.failed:
+            # -SIGTERM: the worker was still starting (its handler not yet installed)
+            if code not in (0, -signal.SIGTERM) and not self.failed:
                 self.failed = 1
         self.listener.close()
         return self.failed

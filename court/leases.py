@@ -182,8 +182,11 @@ class CourtroomLeases:
             log.warning("courtroom %s handed over (drain)", courtroom_id)
 
     async def others_live(self) -> bool:
+        """Whether another node can go on with this one's courtrooms when it stops; a sibling
+        worker cannot: the supervisor stops a machine's workers together."""
         return any(
-            n.id != self.node.id and not n.draining for n in await nodes.live_nodes(self._db)
+            n.id != self.node.id and not n.draining and not self.node.sibling(n.id)
+            for n in await nodes.live_nodes(self._db)
         )
 
     async def close(self) -> None:

@@ -41,7 +41,11 @@ async def list_recordings(
 
 @router.get("/{recording_id}", response_model=RecordingOut)
 async def get_recording(
-    recording_id: str, session: SessionDep, runtime: RuntimeDep, principal: Staff
+    recording_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Staff,
+    _: RecordingAtHolder,  # which cameras are publishing is known where the courtroom is held
 ) -> RecordingOut:
     return await recording_out(
         session, runtime, await visible_recording(session, principal, recording_id)
