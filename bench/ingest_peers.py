@@ -29,13 +29,14 @@ class Publisher:
     """One aiortc peer sending the pre-encoded clip untouched, as tests' WhipPublisher does,
     but with the answer obtained by the caller (WHIP POST or a pipe to the baseline)."""
 
-    def __init__(self, clip: Path) -> None:
+    def __init__(self, clip: Path, gate: asyncio.Event | None = None) -> None:
         from aiortc import RTCPeerConnection
         from aiortc.contrib.media import MediaPlayer
 
         from streaming.ice import rtc_configuration
 
         self.player: Any = MediaPlayer(str(clip), decode=False)
+        self.gate = gate
         self.pc: Any = RTCPeerConnection(rtc_configuration())
         self.resource_url: str | None = None
 
@@ -45,7 +46,8 @@ class Publisher:
         for track, wanted in ((self.player.video, SENT_VIDEO), (self.player.audio, SENT_AUDIO)):
             if track is None:
                 continue
-            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            sent = track if self.gate is None else gated_track(track, self.gate)
+            transceiver = self.pc.addTransceiver(sent, direction="sendonly")
             capabilities = RTCRtpSender.getCapabilities(track.kind)
             transceiver.setCodecPreferences(
                 [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
@@ -64,6 +66,25 @@ class Publisher:
         for track in (self.player.video, self.player.audio):
             if track is not None:
                 track.stop()
+
+
+def gated_track(track: Any, gate: asyncio.Event) -> Any:
+    """`track`, silent until `gate` is set: the clip starts (keyframe first) only when every
+    publisher is connected, so connecting 32 competes with no media."""
+    from aiortc.mediastreams import MediaStreamTrack
+
+    class Gated(MediaStreamTrack):
+        kind = track.kind
+
+        async def recv(self) -> Any:
+            await gate.wait()
+            return await track.recv()
+
+        def stop(self) -> None:
+            super().stop()
+            track.stop()
+
+    return Gated()
 
 
 async def _whip_post(client: httpx.AsyncClient, url: str, offer: str) -> tuple[str, str]:
@@ -103,7 +124,8 @@ async def _publish(job: Publishing, control: Connection) -> None:
     install_codecs()
     install_host_addresses([LOOPBACK])
     whip_urls, signalling = job.whip_urls, job.signalling
-    publishers = [Publisher(Path(job.clip)) for _ in range(job.count)]
+    gate = asyncio.Event()
+    publishers = [Publisher(Path(job.clip), gate) for _ in range(job.count)]
     headers = {"Authorization": f"Bearer {job.token}"} if job.token else {}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         try:
@@ -123,7 +145,9 @@ async def _publish(job: Publishing, control: Connection) -> None:
                     await publisher.accept(answer)
             await _wait_connected([publisher.pc for publisher in publishers])
             control.send(("connected", None))
-            await asyncio.to_thread(control.recv)  # "stop"
+            if await asyncio.to_thread(control.recv) == "go":
+                gate.set()
+                await asyncio.to_thread(control.recv)  # "stop"
         finally:
             for publisher in publishers:
                 if publisher.resource_url:
