@@ -11,9 +11,10 @@ in processes of their own (bench/ingest.py's Senders), not counted.
 
 Measured over the same window: CPU time of the whole server (supervisor and every worker,
 user + system, all threads), its RSS summed, and the frames each stream got into the index.
-Printed: CPU per stream, the node's estimated capacity (the cores it can use, min(W, the
-machine's cores), divided by CPU per stream), and whether the run saturated (a worker near a
-whole core, or streams stored below 95% of their frame rate). Nothing here asserts.
+Printed: CPU per stream (at the full frame rate), the node's estimated capacity (the cores
+it can use, min(W, the machine's cores), divided by CPU per stream), and what saturated: a
+worker near a whole core (the server), or streams stored below 95% of their frame rate with
+the server idle (the senders: the figures then say little). Nothing here asserts.
 """
 
 from __future__ import annotations
@@ -57,12 +58,16 @@ class Run:
 
     @property
     def per_stream(self) -> float:
-        return 100.0 * self.cpu_s / self.window_s / self.streams
+        """% of a core per stream at the clip's full frame rate (a stream that got fewer
+        frames in, its senders starved, counts as that fraction of one)."""
+        delivered = self.streams * min(1.0, self.fps_stored / FPS)
+        return 100.0 * self.cpu_s / self.window_s / max(delivered, 1e-9)
 
     @property
-    def saturated(self) -> bool:
-        busiest = self.busiest_worker_s / self.window_s
-        return busiest >= SATURATED_CORE or self.fps_stored < SATURATED_FPS
+    def saturated(self) -> str:
+        if self.busiest_worker_s / self.window_s >= SATURATED_CORE:
+            return "server"
+        return "senders" if self.fps_stored < SATURATED_FPS else "no"
 
     def capacity(self) -> float:
         cores = min(self.workers, psutil.cpu_count() or 1)
@@ -173,7 +178,7 @@ def row(run: Run) -> str:
         f"{100 * run.cpu_s / run.window_s:>11.1f} "
         f"{100 * run.busiest_worker_s / run.window_s:>9.1f} {run.rss_bytes / 1e6:>7.0f} "
         f"{run.rss_bytes / 1e6 / run.streams:>9.1f} {run.fps_stored:>10.1f} "
-        f"{run.capacity():>8.0f}  {'yes' if run.saturated else 'no'}"
+        f"{run.capacity():>8.0f}  {run.saturated}"
     )
 
 
@@ -193,9 +198,10 @@ def report(runs: list[Run]) -> None:
                 f"x{run.capacity() / single.capacity():.2f}"
             )
     print(
-        "capacity: cameras the node could record = min(workers, cores) / CPU per stream; "
-        f"saturated: a worker above {SATURATED_CORE:.0%} of a core or under "
-        f"{SATURATED_FPS:.1f} fps stored per stream"
+        "CPU per stream: per stream at the full frame rate; capacity: cameras the node could "
+        "record = min(workers, cores) / CPU per stream; saturated: 'server' when a worker is "
+        f"above {SATURATED_CORE:.0%} of a core, 'senders' when streams stored under "
+        f"{SATURATED_FPS:.1f} fps with the server not saturated (the figures then say little)"
     )
 
 
