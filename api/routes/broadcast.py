@@ -78,7 +78,12 @@ async def create_access_code(
 
 @router.get("/{hearing_id}/access-codes", response_model=list[AccessCodeOut])
 async def list_access_codes(
-    hearing_id: str, session: SessionDep, runtime: RuntimeDep, _: Operator, __: OperatedHearing
+    hearing_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Operator,
+    __: OperatedHearing,
+    ___: HearingAtHolder,  # who is watching is known where the courtroom is held
 ) -> list[AccessCodeOut]:
     return [_code_out(row, runtime) for row in await hearing_codes(session, hearing_id)]
 
@@ -91,6 +96,7 @@ async def revoke_access_code(
     runtime: RuntimeDep,
     _: Operator,
     __: OperatedHearing,
+    ___: HearingAtHolder,  # its viewers are hung up where the courtroom is held
 ) -> Response:
     """Revoked at once: the code opens nothing more, and its viewers are hung up."""
     await revoke_code(session, runtime.viewers, hearing_id, code_id)
