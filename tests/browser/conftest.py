@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 from tests.support.server import RunningServer, running_server
 
@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = [
     "--allow-loopback-in-peer-connection",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop running while it is
