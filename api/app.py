@@ -13,6 +13,7 @@ from api.admission import PeerAdmission
 from api.audit_trail import install_audit_trail
 from api.court_config import court_config, open_store
 from api.court_errors import install_court_errors
+from api.forwarded_client import ForwardedClient
 from api.holder import install_holder_handler
 from api.openapi_errors import document_errors
 from api.request_limits import RequestLimits
@@ -115,7 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     document_errors(app)
     install_court_errors(app)
     install_holder_handler(app)
-    app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))  # outermost
+    app.add_middleware(SecurityHeaders, media_origin=s3_origin(settings))
+    app.add_middleware(ForwardedClient)  # outermost: everything after sees the real client
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

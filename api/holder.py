@@ -14,9 +14,11 @@ import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api.deps import RuntimeDep, VisibleHearing, VisibleRecording
+from api.deps import RuntimeDep, SessionDep, VisibleHearing, VisibleRecording
+from api.forwarded_client import CLIENT_HEADER, client_claim
 from court.errors import Unavailable
 from court.runtime import Runtime
+from storage.models import Hearing
 
 FORWARDED_BY = "X-Courtcast-Forwarded-By"
 FORWARD_TIMEOUT_S = 60.0  # stopping a recording waits for its last segments to be stored
@@ -84,10 +86,22 @@ async def courtroom_at_holder(request: Request, runtime: RuntimeDep, courtroom_i
     await at_holder(request, runtime, courtroom_id, redirect=False, take=False)
 
 
+async def restricted_hearing_at_holder(
+    request: Request, runtime: RuntimeDep, session: SessionDep, hearing_id: str
+) -> None:
+    """A family's code is judged where the courtroom's viewers are counted (its device limit
+    and wrong-code windows live there); any other hearing is answered here, so a sealed one
+    looks exactly like an unknown one."""
+    hearing = await session.get(Hearing, hearing_id)
+    if hearing is not None and hearing.visibility == "restricted":
+        await at_holder(request, runtime, hearing.courtroom_id, redirect=False, take=False)
+
+
 CourtroomTaken = Annotated[None, Depends(courtroom_taken)]
 HearingAtHolder = Annotated[None, Depends(hearing_at_holder)]
 RecordingAtHolder = Annotated[None, Depends(recording_at_holder)]
 CourtroomAtHolder = Annotated[None, Depends(courtroom_at_holder)]
+RestrictedHearingAtHolder = Annotated[None, Depends(restricted_hearing_at_holder)]
 
 
 def install_holder_handler(app: FastAPI) -> None:
@@ -108,6 +122,8 @@ def install_holder_handler(app: FastAPI) -> None:
 async def _forward(request: Request, target: str, body: bytes, runtime: Runtime) -> Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_ON}
     headers[FORWARDED_BY] = runtime.leases.node.id
+    if request.client is not None:  # the holder's per-address limits count the real client
+        headers[CLIENT_HEADER] = client_claim(runtime.signer, request.client.host, request.url.path)
     try:
         async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S) as client:
             answer = await client.request(request.method, target, content=body, headers=headers)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from api.access_codes import presented, renew
 from api.deps import RuntimeDep, SessionDep
+from api.holder import RestrictedHearingAtHolder
 from api.schemas.tickets import TicketIn, TicketOut
 from court.live import codes
 
@@ -40,6 +41,7 @@ async def exchange_code(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
+    _: RestrictedHearingAtHolder,
 ) -> TicketOut:
     desk = runtime.access_codes
     code_pass = await codes.exchange_code(

@@ -30,9 +30,13 @@ class UrlSigner:
         mac.update(f"{path}\n{expires}\n{subject}".encode())
         return mac.hexdigest()[:40]
 
-    def query(self, path: str, *, subject: str, now: float | None = None) -> str:
-        """The query string (`exp`, `sub`, `sig`) that lets `subject` fetch `path` until expiry."""
-        expires = int((now if now is not None else time.time()) + self.lifetime_s)
+    def query(
+        self, path: str, *, subject: str, now: float | None = None, lifetime_s: int | None = None
+    ) -> str:
+        """The query string (`exp`, `sub`, `sig`) that lets `subject` fetch `path` until expiry
+        (`lifetime_s` from now, the signer's own lifetime unless given)."""
+        life = self.lifetime_s if lifetime_s is None else lifetime_s
+        expires = int((now if now is not None else time.time()) + life)
         signature = self._mac(path, expires, subject)  # hex: nothing to quote, nor in exp
         return f"exp={expires}&sub={_quoted(subject)}&sig={signature}"
 
