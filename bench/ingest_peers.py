@@ -9,6 +9,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -25,29 +26,90 @@ SENT_AUDIO = ("audio/opus",)
 # --- child process: N publishers -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ClipPacket:
+    """One encoded packet of the clip: its bytes and when it is due, in seconds from the
+    stream's first packet."""
+
+    data: bytes
+    pts: int
+    time_base: Fraction
+    due_s: float
+
+
+class Clip:
+    """The clip's encoded packets, demuxed once per sending process and replayed by each of
+    its publishers: a MediaPlayer per publisher costs a demuxing thread and a cross-thread
+    hand-off per packet, which at 8 publishers a process starved the senders."""
+
+    def __init__(self, path: Path) -> None:
+        import av
+
+        self.packets: dict[str, list[ClipPacket]] = {"video": [], "audio": []}
+        with av.open(str(path)) as container:
+            streams = [*container.streams.video[:1], *container.streams.audio[:1]]
+            first: dict[str, int] = {}
+            for packet in container.demux(*streams):
+                if not packet.size or packet.pts is None or packet.time_base is None:
+                    continue
+                kind = packet.stream.type
+                pts = packet.pts - first.setdefault(kind, packet.pts)
+                due_s = float(pts * packet.time_base)
+                self.packets[kind].append(ClipPacket(bytes(packet), pts, packet.time_base, due_s))
+
+
+def replay_track(clip: Clip, kind: str, gate: asyncio.Event) -> Any:
+    """A track sending `clip`'s `kind` packets untouched at their own pace, silent until
+    `gate` is set: the clip starts (keyframe first) only when every publisher is connected,
+    so connecting 32 competes with no media. It ends with the clip, as MediaPlayer's does."""
+    import av
+    from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+    class Replay(MediaStreamTrack):
+        def __init__(self) -> None:
+            super().__init__()
+            self.kind = kind
+            self._next = 0
+            self._start: float | None = None
+
+        async def recv(self) -> Any:
+            await gate.wait()
+            packets = clip.packets[kind]
+            if self.readyState != "live" or self._next >= len(packets):
+                self.stop()
+                raise MediaStreamError
+            item = packets[self._next]
+            self._next += 1
+            if self._start is None:
+                self._start = time.monotonic()
+            await asyncio.sleep(self._start + item.due_s - time.monotonic())
+            packet = av.Packet(item.data)
+            packet.pts = item.pts
+            packet.time_base = item.time_base
+            return packet
+
+    return Replay()
+
+
 class Publisher:
     """One aiortc peer sending the pre-encoded clip untouched, as tests' WhipPublisher does,
     but with the answer obtained by the caller (WHIP POST or a pipe to the baseline)."""
 
-    def __init__(self, clip: Path, gate: asyncio.Event | None = None) -> None:
+    def __init__(self, clip: Clip, gate: asyncio.Event) -> None:
         from aiortc import RTCPeerConnection
-        from aiortc.contrib.media import MediaPlayer
 
         from streaming.ice import rtc_configuration
 
-        self.player: Any = MediaPlayer(str(clip), decode=False)
-        self.gate = gate
+        self.tracks = [replay_track(clip, kind, gate) for kind in ("video", "audio")]
         self.pc: Any = RTCPeerConnection(rtc_configuration())
         self.resource_url: str | None = None
 
     async def offer(self) -> str:
         from aiortc import RTCRtpSender
 
-        for track, wanted in ((self.player.video, SENT_VIDEO), (self.player.audio, SENT_AUDIO)):
-            if track is None:
-                continue
-            sent = track if self.gate is None else gated_track(track, self.gate)
-            transceiver = self.pc.addTransceiver(sent, direction="sendonly")
+        for track in self.tracks:
+            wanted = SENT_VIDEO if track.kind == "video" else SENT_AUDIO
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
             capabilities = RTCRtpSender.getCapabilities(track.kind)
             transceiver.setCodecPreferences(
                 [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
@@ -63,28 +125,8 @@ class Publisher:
 
     async def close(self) -> None:
         await self.pc.close()
-        for track in (self.player.video, self.player.audio):
-            if track is not None:
-                track.stop()
-
-
-def gated_track(track: Any, gate: asyncio.Event) -> Any:
-    """`track`, silent until `gate` is set: the clip starts (keyframe first) only when every
-    publisher is connected, so connecting 32 competes with no media."""
-    from aiortc.mediastreams import MediaStreamTrack
-
-    class Gated(MediaStreamTrack):
-        kind = track.kind
-
-        async def recv(self) -> Any:
-            await gate.wait()
-            return await track.recv()
-
-        def stop(self) -> None:
-            super().stop()
+        for track in self.tracks:
             track.stop()
-
-    return Gated()
 
 
 async def _whip_post(client: httpx.AsyncClient, url: str, offer: str) -> tuple[str, str]:
@@ -125,7 +167,8 @@ async def _publish(job: Publishing, control: Connection) -> None:
     install_host_addresses([LOOPBACK])
     whip_urls, signalling = job.whip_urls, job.signalling
     gate = asyncio.Event()
-    publishers = [Publisher(Path(job.clip), gate) for _ in range(job.count)]
+    clip = Clip(Path(job.clip))
+    publishers = [Publisher(clip, gate) for _ in range(job.count)]
     headers = {"Authorization": f"Bearer {job.token}"} if job.token else {}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         try:
