@@ -172,7 +172,7 @@ class Recordings:
                 reason = self._publications.end_reason(courtroom_id, camera)
                 await self._archive.open_gap(session.recording_id, camera, reason)
             else:
-                session.write(camera, item)
+                await session.write(camera, item)  # waits only while its disk lags
 
     def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
         task = asyncio.create_task(self._archive.open_gap(recording_id, camera, reason))
@@ -186,7 +186,7 @@ class Recordings:
             for subscription in active.subscriptions.values():
                 subscription.close()  # the pump writes what is queued, then ends
             await asyncio.gather(*active.pumps.values())
-            active.session.stop()
+            await active.session.stop()
             await self.uploader.drain(recording_id)
         async with self._db.session() as session:
             recording = await session.get(Recording, recording_id)
@@ -212,7 +212,7 @@ class Recordings:
         for subscription in active.subscriptions.values():
             subscription.close()
         await asyncio.gather(*active.pumps.values(), return_exceptions=True)
-        active.session.stop()
+        await active.session.stop()
         return active.session.numbered()
 
     def running_in(self, courtroom_id: str) -> list[str]:

@@ -8,6 +8,7 @@ discontinuity, never overwriting what was recorded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from recorder.media import EncodedMedia
 from recorder.segment_plan import Chunk, FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
 from recorder.segmenter import Segmenter
 from recorder.spool import SpooledFile, TrackSpool
+from recorder.spool_writer import Effect, SpoolWriter
 from recorder.uploader import Uploader, UploadJob
 from recorder.webm_segmenter import WebmSegmenter
 from storage.archive import InitRecord, ObjectRecord, OpeningRecord, SegmentRecord
@@ -66,7 +68,9 @@ NO_LIVE_SINK = _NoLiveSink()
 
 
 class TrackRecorder:
-    """One camera of one recording: segmenter -> spool -> uploader."""
+    """One camera of one recording: segmenter -> spool -> uploader. The segmenter runs on the
+    event loop; the spool's file work runs on the camera's `SpoolWriter`, and what follows it
+    (the upload, the live part) only once it is on disk, in the order the chunks came."""
 
     def __init__(
         self,
@@ -74,7 +78,7 @@ class TrackRecorder:
         recording_id: str,
         camera: str,
         prefix: TrackPrefix,
-        spool: TrackSpool,
+        writer: SpoolWriter,
         submit: Callable[[UploadJob], None],
         target_segment_s: float,
         fragment_s: float,
@@ -86,7 +90,8 @@ class TrackRecorder:
         self._recording_id = recording_id
         self._camera = camera
         self._prefix = prefix
-        self._spool = spool
+        self._writer = writer
+        self._spool = writer.spool  # touched only from the writer's jobs
         self._submit = submit
         self._target_segment_s = target_segment_s
         self._fragment_s = fragment_s
@@ -148,30 +153,49 @@ class TrackRecorder:
         self._sequence_base = self._last_sequence
         self._resumed = self._last_sequence > 0
 
+    @property
+    def disk_waits(self) -> int:
+        return self._writer.waits
+
+    async def room(self) -> None:
+        """Wait while this camera's disk is too far behind (never the other cameras)."""
+        await self._writer.room()
+
     def _handle(self, events: list[InitChunk | FragmentChunk | SegmentClosed]) -> None:
         for event in events:
             epoch = event.epoch + self._epoch_base
             self._last_epoch = max(self._last_epoch, epoch)
             if isinstance(event, InitChunk):
-                self._store_init(epoch, event)
-                self._live.chunk(self._camera, replace(event, epoch=epoch))
+                self._store_init(epoch, event, self._published(replace(event, epoch=epoch)))
             elif isinstance(event, FragmentChunk):
-                sequence = event.sequence + self._sequence_base
-                name = self._segment_name(sequence)
-                if sequence > self._last_sequence:
-                    self._open = self._opening(epoch, sequence, event)
-                    self._spool.begin_segment(name, self._open)
-                    self._last_sequence = sequence
-                self._spool.append_fragment(name, event.data)
-                discontinuity = self._open.discontinuity if self._open else event.discontinuity
-                self._live.chunk(
-                    self._camera,
-                    replace(event, epoch=epoch, sequence=sequence, discontinuity=discontinuity),
-                )
+                self._store_fragment(epoch, event)
             else:
-                self._store_segment(event)
                 sequence = event.sequence + self._sequence_base
-                self._live.chunk(self._camera, replace(event, epoch=epoch, sequence=sequence))
+                live = self._published(replace(event, epoch=epoch, sequence=sequence))
+                self._store_segment(event, live)
+
+    def _published(self, chunk: Chunk) -> Effect:
+        return lambda: self._live.chunk(self._camera, chunk)
+
+    def _store_fragment(self, epoch: int, chunk: FragmentChunk) -> None:
+        sequence = chunk.sequence + self._sequence_base
+        name = self._segment_name(sequence)
+        opening = None
+        if sequence > self._last_sequence:
+            opening = self._open = self._opening(epoch, sequence, chunk)
+            self._last_sequence = sequence
+        discontinuity = self._open.discontinuity if self._open else chunk.discontinuity
+        live = self._published(
+            replace(chunk, epoch=epoch, sequence=sequence, discontinuity=discontinuity)
+        )
+
+        def job() -> Effect:
+            if opening is not None:
+                self._spool.begin_segment(name, opening)
+            self._spool.append_fragment(name, chunk.data)
+            return live
+
+        self._writer.submit(job)
 
     def _opening(self, epoch: int, sequence: int, chunk: FragmentChunk) -> OpeningRecord:
         """What recovery needs to index this segment should the process die while it grows;
@@ -194,14 +218,14 @@ class TrackRecorder:
     def _segment_key(self, sequence: int) -> str:
         return self._prefix.segment_key(sequence, self._container.segment_extension)
 
-    def _store_init(self, epoch: int, chunk: InitChunk) -> None:
+    def _store_init(self, epoch: int, chunk: InitChunk, live: Effect) -> None:
         if self._container.init_extension == "mp4":
             self._video_tracks[epoch] = video_track_of(chunk.data)
         key = self._prefix.init_key(epoch, self._container.init_extension)
-        spooled = self._spool.write_whole(_spool_name(key), chunk.data)
-        self._hand_over(
-            spooled,
-            InitRecord(
+
+        def job() -> Effect:
+            spooled = self._spool.write_whole(_spool_name(key), chunk.data)
+            record = InitRecord(
                 recording_id=self._recording_id,
                 camera=self._camera,
                 epoch=epoch,
@@ -211,34 +235,44 @@ class TrackRecorder:
                 codecs=chunk.codecs,
                 width=chunk.width,
                 height=chunk.height,
-            ),
-        )
+            )
+            return self._hand_over(spooled, record, live)
 
-    def _store_segment(self, closed: SegmentClosed) -> None:
-        spooled = self._spool.finish_segment(
-            self._segment_name(closed.sequence + self._sequence_base)
-        )
+        self._writer.submit(job)
+
+    def _store_segment(self, closed: SegmentClosed, live: Effect) -> None:
+        name = self._segment_name(closed.sequence + self._sequence_base)
         opening, self._open, self._resumed = self._open, None, False
         assert opening is not None  # the spool had the segment open, so it began here
-        self._hand_over(
-            spooled,
-            opening.finished(
+
+        def job() -> Effect:
+            spooled = self._spool.finish_segment(name)
+            record = opening.finished(
                 duration_s=closed.duration_s,
                 size=spooled.size,
                 sha256=spooled.sha256,
                 frames=closed.frames,
-            ),
-        )
+            )
+            return self._hand_over(spooled, record, live)
 
-    def _hand_over(self, spooled: SpooledFile, record: ObjectRecord) -> None:
+        self._writer.submit(job)
+
+    def _hand_over(self, spooled: SpooledFile, record: ObjectRecord, live: Effect) -> Effect:
+        """On the spool thread: the record beside the file; then, on the loop, its upload."""
         self._spool.keep_record(spooled, record)
         if isinstance(record, SegmentRecord):
             self._spool.forget_opening(spooled.path.name)
-        self._submit(UploadJob(record, spooled.path))
 
-    def close(self) -> None:
+        def effect() -> None:
+            self._submit(UploadJob(record, spooled.path))
+            live()
+
+        return effect
+
+    async def close(self) -> None:
+        """Finish the last segment and wait until everything is on disk and handed over."""
         self.source_ended()
-        self._spool.close()
+        await self._writer.close()
 
 
 def _spool_name(key: str) -> str:
@@ -282,7 +316,8 @@ class RecordingSession:
         self._fragment_s = fragment_s
         self._tracks: dict[str, TrackRecorder] = {}
 
-    def write(self, camera: str, frame: EncodedMedia) -> None:
+    async def write(self, camera: str, frame: EncodedMedia) -> None:
+        """Record one frame; waits only while this camera's disk is too far behind."""
         if not self._accepting():
             self.frames_held_back += 1
             if camera not in self._held_back:
@@ -297,7 +332,9 @@ class RecordingSession:
                 recording_id=self.recording_id,
                 camera=camera,
                 prefix=self._prefix_for(camera),
-                spool=TrackSpool(self._spool_dir / camera),
+                writer=SpoolWriter(
+                    TrackSpool(self._spool_dir / camera), name=f"{self.recording_id}/{camera}"
+                ),
                 submit=self._uploader.submit,
                 target_segment_s=self._target_segment_s,
                 fragment_s=self._fragment_s,
@@ -306,6 +343,7 @@ class RecordingSession:
             )
         if track.write(frame):
             self._request_keyframe(camera)
+        await track.room()
 
     def numbered(self) -> dict[str, tuple[int, int]]:
         """Per camera, the highest (epoch, sequence) used so far: what another node must not
@@ -319,8 +357,12 @@ class RecordingSession:
         if track is not None:
             track.source_ended()
 
-    def stop(self) -> None:
-        """Finish every open segment; the caller then drains the uploader."""
-        for track in self._tracks.values():
-            track.close()
+    async def stop(self) -> None:
+        """Finish every open segment and wait for every camera's disk; the caller then drains
+        the uploader (every file is handed to it by then)."""
+        await asyncio.gather(*(track.close() for track in self._tracks.values()))
         self._live.stopped()
+
+    def disk_waits(self) -> int:
+        """How often a camera waited for its disk: its spool writes were too far behind."""
+        return sum(track.disk_waits for track in self._tracks.values())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -37,11 +38,16 @@ class _GrowingSegment:
 
 
 class TrackSpool:
-    """One camera's spool directory; synchronous because fragments must hit disk in order."""
+    """One camera's spool directory; synchronous because fragments must hit disk in order
+    (recorder/spool_writer.py runs it on a thread of its own, off the event loop)."""
 
-    def __init__(self, directory: Path, *, fsync: bool = True) -> None:
+    def __init__(
+        self, directory: Path, *, fsync: bool = True, sync: Callable[[int], None] = os.fsync
+    ) -> None:
+        """`sync` is what flushes a descriptor to the disk (a test slows it down)."""
         self.directory = directory
         self._fsync = fsync
+        self._sync_descriptor = sync
         directory.mkdir(parents=True, exist_ok=True)
         self._growing: _GrowingSegment | None = None
 
@@ -108,13 +114,13 @@ class TrackSpool:
     def _sync(self, file: IO[Any]) -> None:
         file.flush()
         if self._fsync:
-            os.fsync(file.fileno())
+            self._sync_descriptor(file.fileno())
 
     def _sync_directory(self) -> None:
         if self._fsync:
             descriptor = os.open(self.directory, os.O_RDONLY)
             try:
-                os.fsync(descriptor)
+                self._sync_descriptor(descriptor)
             finally:
                 os.close(descriptor)
 
