@@ -1,4 +1,4 @@
-"""Pins for streaming/aiortc_hooks.py: each fails naming its hook when aiortc or aioice moves
+"""Pins for the streaming/aiortc_hooks package: each fails naming its hook when aiortc or aioice moves
 what the hook relies on, and every patch applied twice acts as once."""
 
 from __future__ import annotations
