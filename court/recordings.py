@@ -249,6 +249,10 @@ class Recordings:
         """(bytes waiting in the spool for the store, the configured bound)."""
         return self.uploader.backlog_bytes, self.plan.spool_max_bytes
 
+    def spool_writes_behind(self) -> int:
+        """Spool writes (fragments, segment closes) queued for the disk, every recording."""
+        return sum(active.session.spool_writes_behind() for active in self._running.values())
+
     def running_count(self) -> int:
         return len(self._running)
 

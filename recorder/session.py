@@ -154,8 +154,8 @@ class TrackRecorder:
         self._resumed = self._last_sequence > 0
 
     @property
-    def disk_waits(self) -> int:
-        return self._writer.waits
+    def writes_behind(self) -> int:
+        return self._writer.backlog
 
     async def room(self) -> None:
         """Wait while this camera's disk is too far behind (never the other cameras)."""
@@ -363,6 +363,6 @@ class RecordingSession:
         await asyncio.gather(*(track.close() for track in self._tracks.values()))
         self._live.stopped()
 
-    def disk_waits(self) -> int:
-        """How often a camera waited for its disk: its spool writes were too far behind."""
-        return sum(track.disk_waits for track in self._tracks.values())
+    def spool_writes_behind(self) -> int:
+        """Spool writes queued for the disk, every camera: what a slow disk leaves waiting."""
+        return sum(track.writes_behind for track in self._tracks.values())

@@ -8,7 +8,7 @@ effects that must follow its disk work (hand a file to the uploader, publish an 
 they run back on the loop, in queue order, only once the job's data is on disk.
 
 The backlog is bounded: past `max_backlog` jobs the camera's pump waits in `room()` (its hub
-subscription holds the frames meanwhile), which is logged and counted in `waits`.
+subscription holds the frames meanwhile), which is logged; the backlog is a metric.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class SpoolWriter:
         self._jobs: deque[Job] = deque()
         self._running: asyncio.Task[None] | None = None
         self._progress = asyncio.Event()
-        self.waits = 0  # times the camera's pump waited for its disk
         self.error: Exception | None = None  # the first failure; later jobs are refused
         self.refused = 0
 
@@ -66,7 +65,6 @@ class SpoolWriter:
     async def room(self) -> None:
         """Return once the backlog is under its bound; raises what made the disk work fail."""
         if self.backlog >= self._max_backlog and self.error is None:
-            self.waits += 1
             log.warning(
                 "spool %s: the disk is %d writes behind; the camera waits for it",
                 self._name,

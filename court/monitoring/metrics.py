@@ -96,6 +96,11 @@ class LiveState:
         )
         yield _gauge("courtcast_spool_bytes", "Spooled bytes waiting for the store.", used)
         yield _gauge("courtcast_spool_max_bytes", "The spool's configured bound.", bound)
+        yield _gauge(
+            "courtcast_spool_writes_behind",
+            "Spool writes queued for the disk; past 32 per camera its recording waits.",
+            recordings.spool_writes_behind(),
+        )
         yield CounterMetricFamily(
             "courtcast_objects_stored", "Objects stored and indexed.", recordings.uploader.uploaded
         )

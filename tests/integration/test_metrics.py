@@ -54,4 +54,5 @@ async def test_one_recording_is_timed_at_every_step(server: RunningServer, clip:
         assert count > 0, f"courtcast_{name}_seconds was never observed"
     stored = families["courtcast_objects_stored"].samples
     assert next(s.value for s in stored if s.name == "courtcast_objects_stored_total") >= 2
+    assert families["courtcast_spool_writes_behind"].samples[0].value == 0  # stop waited for it
     assert started.json()["id"] not in metrics.text and hearing_id not in metrics.text
