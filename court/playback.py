@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.errors import NotFound
 from court.live.signed_urls import UrlSigner
+from court.playback_cache import LINK_QUERY, PlaylistCache
 from court.principals import Principal, link_subject
 from court.visibility import visible_recording
 from storage.gaps import recording_gaps
 from storage.keys import ObjectName, parse_object_key
 from storage.models import InitSegment
-from storage.playlists import listed_inits, listed_segments
+from storage.playlists import listed_inits, listed_segments, segments_version
 from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
 
 
@@ -25,31 +26,46 @@ async def archive_playlist(
     session: AsyncSession,
     principal: Principal,
     signer: UrlSigner,
+    cache: PlaylistCache,
     *,
     recording_id: str,
     camera: str,
 ) -> str:
+    """The caller's playlist of a camera. A stopped recording's body comes from `cache` while
+    its rows are unchanged; who may see it is judged first, on every request."""
     recording = await visible_recording(session, principal, recording_id)
     inits = await listed_inits(session, recording_id=recording.id, camera=camera)
-    segments = await listed_segments(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
         raise NotFound("this camera has no footage in the recording")
-    query = signer.query(segments_path(recording.id, camera), subject=link_subject(principal))
-
-    def link(name: str) -> str:
-        return f"segments/{name}?{query}"
-
-    gaps = [
+    gaps = tuple(
         PlaylistGap(gap.id, gap.started_at, gap.ended_at, gap.reason)
         for gap in await recording_gaps(session, recording_id=recording.id)
         if gap.camera in (None, camera)
-    ]
-    return render_media_playlist(
-        playlist_items(inits, segments, link),
-        ended=recording.status != "recording",
-        playlist_type="EVENT",
-        gaps=gaps,
     )
+    track = (recording.id, camera)
+    version = (  # read before the segments: a body is never older than the version it is under
+        (
+            recording.status,
+            tuple((init.epoch, init.object_key) for init in inits),
+            gaps,
+            await segments_version(session, recording_id=recording.id, camera=camera),
+        )
+        if recording.status != "recording"  # a growing playlist changes every segment
+        else None
+    )
+    body = None if version is None else cache.get(track, version)
+    if body is None:
+        segments = await listed_segments(session, recording_id=recording.id, camera=camera)
+        body = render_media_playlist(
+            playlist_items(inits, segments, lambda name: f"segments/{name}?{LINK_QUERY}"),
+            ended=recording.status != "recording",
+            playlist_type="EVENT",
+            gaps=gaps,
+        )
+        if version is not None:
+            cache.put(track, version, body)
+    query = signer.query(segments_path(recording.id, camera), subject=link_subject(principal))
+    return body.replace(LINK_QUERY, query)
 
 
 def segments_path(recording_id: str, camera: str) -> str:

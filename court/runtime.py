@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from court.live.viewers import ViewerRegistry
 from court.monitoring.alarms import AlarmBoard
 from court.monitoring.metrics import CourtMetrics
 from court.monitoring.watchdog import Watchdog
+from court.playback_cache import PlaylistCache
 from court.publications import Publications
 from court.recordings import Recordings, SegmentPlan
 from storage.audit import AuditLog
@@ -87,6 +88,7 @@ class Runtime:
     metrics: CourtMetrics  # this process's Prometheus registry
     leases: CourtroomLeases  # which courtrooms' live media this node holds
     bus: ClusterBus  # events between nodes
+    playlists: PlaylistCache = field(default_factory=PlaylistCache)  # stopped tracks' bodies
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:

@@ -70,7 +70,12 @@ async def recording_playlist(
 ) -> Response:
     """Its segment links are signed for the caller's token: they die when it is revoked."""
     text = await archive_playlist(
-        session, principal, runtime.signer, recording_id=recording_id, camera=camera
+        session,
+        principal,
+        runtime.signer,
+        runtime.playlists,
+        recording_id=recording_id,
+        camera=camera,
     )
     return Response(text, media_type=HLS, headers={"Cache-Control": "no-cache"})
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from court.live.signed_urls import UrlSigner
 from court.playback import archive_playlist, playlist_items, segments_path
+from court.playback_cache import PlaylistCache
 from court.principals import Principal
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, track_prefix
@@ -79,7 +80,7 @@ async def test_a_playlists_links_open_its_own_tracks_objects_only(db: Database) 
     judge = Principal(name="法官", role="judge", token_id="tok1")
     async with db.session() as session:
         text = await archive_playlist(
-            session, judge, signer, recording_id=recording.id, camera="bench"
+            session, judge, signer, PlaylistCache(), recording_id=recording.id, camera="bench"
         )
     links = [line for line in text.splitlines() if line.startswith("segments/")]
     assert [urlsplit(link).path for link in links] == ["segments/seg-00000001.m4s"]
