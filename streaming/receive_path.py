@@ -261,9 +261,35 @@ class PythonReceivePath:
         task.add_done_callback(self._tasks.discard)
 
 
+RECEIVE_PATHS = ("auto", "native", "python")
+_chosen: list[ReceivePathFactory] = [PythonReceivePath]  # until use_receive_path
+
+
+def use_receive_path(choice: str) -> str:
+    """Make "native" (streaming/native, C; an error if not built), "python", or "auto" (native
+    where the extension was built) the process's receive path; the name of the one in use."""
+    if choice not in RECEIVE_PATHS:
+        raise ValueError(f"receive path {choice!r}: one of {', '.join(RECEIVE_PATHS)}")
+    factory: ReceivePathFactory = PythonReceivePath
+    if choice != "python":
+        try:
+            from streaming.native.receive_path import NativeReceivePath
+        except ImportError:
+            if choice == "native":
+                raise
+            log.warning("the native receive path is not built (no C compiler at install): Python")
+        else:
+            factory = NativeReceivePath
+    _chosen[0] = factory
+    name = "native" if factory is not PythonReceivePath else "python"
+    log.info("receive path: %s", name)
+    return name
+
+
 def install_receive_path(
-    transports: Iterable[RTCDtlsTransport], factory: ReceivePathFactory = PythonReceivePath
+    transports: Iterable[RTCDtlsTransport], factory: ReceivePathFactory | None = None
 ) -> None:
-    """Put a receive path in front of each DTLS transport (once the answer is set)."""
+    """Put a receive path (`factory`, else the process's) in front of each DTLS transport
+    (once the answer is set)."""
     for transport in set(transports):
-        take_datagrams(transport, factory(transport).datagram)
+        take_datagrams(transport, (factory or _chosen[0])(transport).datagram)

@@ -8,9 +8,10 @@ against aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 (pinned exactly in
 pyproject.toml), and tests/streaming/test_aiortc_hooks.py pins each one: an upgrade
 that moves a name fails there, naming the hook, instead of as a silent stall in a live
 hearing. Split by side: `process` (codec table, ICE, packetizers), `receiving`,
-`sending`; callers import from here.
+`sending`, and `borrowed` (what the C receive path borrows); callers import from here.
 """
 
+from streaming.aiortc_hooks import borrowed
 from streaming.aiortc_hooks._patching import unpatched
 from streaming.aiortc_hooks.process import (
     add_h264_profiles,
@@ -72,6 +73,7 @@ __all__ = [
     "RtpSendPath",
     "SrtpInput",
     "add_h264_profiles",
+    "borrowed",
     "divert_frames_before_decoder",
     "forward_keyframe_requests",
     "gather_host_candidates_on",

@@ -1,5 +1,5 @@
-"""Pins for the streaming/aiortc_hooks package: each fails naming its hook when aiortc or aioice moves
-what the hook relies on, and every patch applied twice acts as once."""
+"""Pins for the streaming/aiortc_hooks package: each fails naming its hook when aiortc, aioice
+or pylibsrtp moves what the hook relies on, and every patch applied twice acts as once."""
 
 from __future__ import annotations
 
@@ -315,3 +315,44 @@ def test_vp8_frames_become_payloads() -> None:
     require(aiortc.codecs.vpx.Vp8Encoder, "_packetize", "vp8_payloads")
     payloads = hooks.vp8_payloads(VP8_KEYFRAME, picture_id=300)
     assert payloads == [b"\x90\x80\x81\x2c" + VP8_KEYFRAME], moved("vp8_payloads", f"{payloads}")
+
+
+def test_a_borrowed_srtp_session_decrypts_through_its_c_function() -> None:
+    from pylibsrtp import Policy, Session
+    from pylibsrtp._binding import ffi
+
+    key = bytes(range(30))
+    receiving = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND))
+    sending = Session(Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND))
+    plain = RtpPacket(payload_type=96, sequence_number=7, ssrc=1234, payload=b"frame").serialize()
+    function, srtp = hooks.borrowed.srtp_unprotect_of(receiving)
+    unprotect = ffi.cast("int (*)(void *, void *, int *)", function)
+    buffer = ffi.from_buffer(bytearray(sending.protect(plain)))
+    length = ffi.new("int *", len(buffer))
+    status = unprotect(ffi.cast("void *", srtp), buffer, length)
+    assert status == 0 and ffi.buffer(buffer, length[0])[:] == plain, moved(
+        "borrowed.srtp_unprotect_of", "pylibsrtp's Session._srtp or srtp_unprotect changed"
+    )
+
+
+def test_statistics_kept_elsewhere_land_where_receiver_reports_read_them() -> None:
+    from aiortc.rtcrtpreceiver import StreamStatistics
+
+    reference = StreamStatistics(90000)
+    for seq in (65534, 65535, 0, 2):
+        reference.add(RtpPacket(sequence_number=seq, timestamp=3000 * seq))
+    copied = StreamStatistics(90000)
+    hooks.borrowed.set_stream_statistics(
+        copied,
+        packets=reference.packets_received,
+        base_seq=reference.base_seq or 0,
+        max_seq=reference.max_seq or 0,
+        cycles=reference.cycles,
+        jitter_q4=reference._jitter_q4,
+        last_arrival=reference._last_arrival or 0,
+        last_timestamp=reference._last_timestamp or 0,
+    )
+    assert vars(copied) == vars(reference), moved(
+        "borrowed.set_stream_statistics", "StreamStatistics keeps other fields"
+    )
+    assert (copied.packets_lost, copied.jitter) == (1, reference.jitter)

@@ -1,0 +1,176 @@
+"""`NativeReceivePath`: the `ReceivePath` (streaming/receive_path.py) over the C context.
+
+Per datagram one call into C: SRTP unprotect in place with aiortc's own session, RTP parse,
+RTX unwrap, NACK bookkeeping, H.264/Opus depayload and frame assembly; Python runs once per
+frame (and per NACK or PLI). The first packet of each SSRC comes back decrypted and is routed
+here as aiortc would: an H.264 or Opus stream of a receiver whose frames are diverted is then
+assembled in C; any other codec (VP8) goes to the Python path's `_Receiver`, a decoding
+receiver to aiortc's own handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+import pylibsrtp
+from aiortc import RTCRtpReceiver, clock
+from aiortc.codecs import is_rtx
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtp import RtpPacket, unwrap_rtx
+
+from streaming.aiortc_hooks import (
+    ReceiverState,
+    SrtpInput,
+    handle_rtp_packet,
+    send_nack,
+    send_pli,
+)
+from streaming.aiortc_hooks.borrowed import set_stream_statistics
+from streaming.native.rx import H264, OPUS, Rx
+from streaming.receive_path import _Receiver
+
+NATIVE_CODECS = {"h264": H264, "opus": OPUS}
+
+
+class _Stream:
+    """A stream assembled in C, and where its frames and feedback go."""
+
+    def __init__(
+        self, receiver: RTCRtpReceiver, state: ReceiverState, codec: RTCRtpCodecParameters
+    ) -> None:
+        assert state.frames is not None
+        self.receiver, self.state, self.codec = receiver, state, codec
+        self.put_frame = state.frames.put
+
+
+class NativeReceivePath:
+    """`ReceivePath` in C: one call per datagram, Python once per frame."""
+
+    def __init__(self, transport: RTCDtlsTransport) -> None:
+        self._input = SrtpInput(transport)
+        self._rx = Rx(self)
+        self._srtp: pylibsrtp.Session | None = None
+        self._streams: dict[int, _Stream] = {}  # media SSRC -> stream assembled in C
+        self._python: dict[RTCRtpReceiver, _Receiver | None] = {}  # receivers not done in C
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def datagram(self, data: bytes) -> bool:
+        srtp = self._input.session()
+        if srtp is None:
+            return False  # handshake not done yet: aiortc's way
+        if srtp is not self._srtp:  # the first packet (or, were aiortc ever to re-key, a new one)
+            self._srtp = srtp
+            self._rx.set_session(srtp)
+        return self._rx.feed(data)
+
+    # what the C context reports
+
+    def frame(self, ssrc: int, payload_type: int, timestamp: int, data: bytes) -> None:
+        stream = self._streams[ssrc]
+        # synchronization sources are read by the second, receiver reports per RTCP interval:
+        # once per frame is enough for both
+        stream.state.active_ssrc[ssrc] = clock.current_datetime()
+        self._copy_statistics(ssrc, stream)
+        stream.put_frame((stream.codec, JitterFrame(data=data, timestamp=timestamp)))
+
+    def nack(self, ssrc: int, lost: list[int]) -> None:
+        self._spawn(send_nack(self._streams[ssrc].receiver, ssrc, lost))
+
+    def pli(self, ssrc: int) -> None:
+        self._spawn(send_pli(self._streams[ssrc].receiver, ssrc))
+
+    def other(self, data: bytes, addr: tuple[str, int] | None) -> None:
+        """`feed` returns False for these instead (take_datagrams passes them to aiortc)."""
+
+    def rtp(self, data: bytes) -> None:
+        """A decrypted packet of an SSRC C does not assemble (yet): route it."""
+        try:
+            packet = RtpPacket.parse(data, self._input.extensions)
+        except ValueError:
+            return
+        if packet.ssrc in self._streams:  # registered by an earlier packet of the same batch
+            self._rx.feed_plain(data)
+            return
+        receiver = self._input.route(packet)
+        if receiver is None:
+            return
+        state = ReceiverState.of(receiver)
+        codec = state.codecs.get(packet.payload_type)
+        if codec is None:
+            return
+        if state.frames is not None and self._assemble_in_c(receiver, state, codec, packet, data):
+            return
+        if receiver not in self._python:
+            self._python[receiver] = _Receiver(receiver, state) if state.frames else None
+        target = self._python[receiver]
+        if target is None:  # a decoding receiver: aiortc's own handler
+            self._spawn(handle_rtp_packet(receiver, packet, clock.current_ms()))
+        else:
+            target.packet(packet, self._spawn)
+
+    def _assemble_in_c(
+        self,
+        receiver: RTCRtpReceiver,
+        state: ReceiverState,
+        codec: RTCRtpCodecParameters,
+        packet: RtpPacket,
+        data: bytes,
+    ) -> bool:
+        """Register an H.264/Opus stream in C and feed it its first packet; an RTX packet
+        that came before its media stream's first one is unwrapped here. False: not for C."""
+        if is_rtx(codec):
+            media_ssrc, apt = state.rtx_ssrc.get(packet.ssrc), codec.parameters.get("apt")
+            if media_ssrc not in self._streams or not isinstance(apt, int):
+                return False
+            if len(packet.payload) >= 2:
+                unwrapped = unwrap_rtx(packet, payload_type=apt, ssrc=media_ssrc)
+                self._rx.feed_plain(unwrapped.serialize())
+            return True
+        kind = NATIVE_CODECS.get(codec.name.lower())
+        if kind is None:
+            return False
+        capacity = 1 << (state.jitter_buffer.capacity - 1).bit_length()  # a power of two
+        rtx_ssrc = next((r for r, m in state.rtx_ssrc.items() if m == packet.ssrc), None)
+        rtx_pt = next(
+            (
+                pt
+                for pt, c in state.codecs.items()
+                if is_rtx(c) and c.parameters.get("apt") == packet.payload_type
+            ),
+            None,
+        )
+        rtx = (rtx_ssrc, rtx_pt) if rtx_ssrc is not None and rtx_pt is not None else None
+        nack = state.nack_generator is not None  # aiortc NACKs video only
+        self._rx.add_stream(
+            packet.ssrc, packet.payload_type, kind, codec.clockRate, capacity, nack, rtx
+        )
+        self._streams[packet.ssrc] = _Stream(receiver, state, codec)
+        self._rx.feed_plain(data)
+        return True
+
+    def _copy_statistics(self, ssrc: int, stream: _Stream) -> None:
+        remote = stream.state.remote_streams
+        stats = remote.get(ssrc)
+        if stats is None:
+            stats = remote[ssrc] = StreamStatistics(stream.codec.clockRate)
+        counters = self._rx.stream_stats(ssrc)
+        set_stream_statistics(
+            stats,
+            packets=counters["packets"],
+            base_seq=counters["base_seq"],
+            max_seq=counters["max_seq"],
+            cycles=counters["cycles"],
+            jitter_q4=counters["jitter_q4"],
+            last_arrival=counters["last_arrival"],
+            last_timestamp=counters["last_timestamp"],
+        )
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
