@@ -38,6 +38,7 @@ def court_config(settings: Settings) -> CourtConfig:
             mode=settings.audit_checkpoint_retention_mode,
         ),
         node=node_identity(settings),
+        receive_path=settings.receive_path,
     )
 
 

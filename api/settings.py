@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     admin_token: str | None = None
     ice_addresses: str = ""  # comma-separated host addresses for WebRTC media; empty = all
+    # Publishers' media in C (streaming/native) when built, else Python; or forced either way
+    receive_path: Literal["auto", "native", "python"] = "auto"
     # Several nodes (README "Several nodes"): this node's id (unset: one made once and kept in
     # the data dir, so a restart, or a new machine given the data dir, is the same node) and
     # the URL other nodes send its courtrooms' WHIP, WHEP and commands to.

@@ -34,6 +34,7 @@ from storage.models import Recording
 from storage.objects import ObjectStore, RetentionMode
 from streaming.hub import HubRegistry
 from streaming.ice import install_host_addresses
+from streaming.receive_path import use_receive_path
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class CourtConfig:
     access_codes: AccessCodeLimits
     checkpoints: CheckpointPolicy
     node: NodeIdentity
+    receive_path: str = "auto"  # streaming/receive_path.py: auto (native if built), native, python
 
 
 @dataclass
@@ -94,6 +96,7 @@ class Runtime:
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         install_host_addresses(config.ice_addresses)
+        use_receive_path(config.receive_path)
         db = Database(config.index_url)
         await db.migrate()
         keyring, secret = await _installation_keys(config.data_dir, db)
