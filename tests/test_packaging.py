@@ -25,9 +25,11 @@ def courtcast_nodes() -> dict[str, dict[str, Any]]:
 
 
 def image_recipe() -> list[str]:
-    """The Dockerfile lines of the Courtcast nodes (inline in docker-compose.yml)."""
+    """The Dockerfile instructions of the Courtcast nodes (inline in docker-compose.yml), each
+    on one line (continuation lines joined)."""
     build = next(iter(courtcast_nodes().values()))["build"]
-    return [line.strip() for line in build["dockerfile_inline"].splitlines() if line.strip()]
+    joined = build["dockerfile_inline"].replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip()]
 
 
 def final_stage(lines: list[str]) -> list[str]:
@@ -107,3 +109,30 @@ def test_the_nodes_run_one_image_share_the_keys_and_keep_their_own_spools() -> N
         ids.add(node["environment"]["COURTCAST_NODE_ID"])
     assert len(data_volumes) == 1, f"the nodes' data dirs (their keys) differ: {data_volumes}"
     assert len(spools) == len(ids) == len(nodes), (spools, ids)
+
+
+def test_the_image_builds_the_native_receive_path() -> None:
+    """setup.py builds streaming/native where a C compiler exists and quietly skips it where
+    none does, so the image must bring one, and check the result."""
+    final = final_stage(image_recipe())
+    assert copied(image_recipe()).get(APP_DIR / "setup.py") == "setup.py", (
+        "docker-compose.yml's image does not COPY setup.py: the C receive path is not built"
+    )
+    recipe = " ".join(final)
+    install = recipe.index("pip install")
+    assert "gcc" in recipe[:install] and "libc6-dev" in recipe[:install], (
+        "the image installs no C compiler before `pip install`: streaming/native is not built"
+    )
+    assert "import streaming.native._rx" in recipe[install:], "the image does not check it"
+
+
+def test_the_c_sources_are_installed_with_the_package() -> None:
+    """An sdist or wheel build needs rx.c and rx.h (package data), as setup.py compiles them."""
+    pyproject = tomllib.loads((TOP / "pyproject.toml").read_text(encoding="utf-8"))
+    data = pyproject["tool"]["setuptools"]["package-data"]["streaming"]
+    sources = sorted(
+        p.relative_to(TOP / "streaming").as_posix()
+        for p in (TOP / "streaming" / "native").glob("rx.[ch]")
+    )
+    assert sources == ["native/rx.c", "native/rx.h"]
+    assert set(sources) <= set(data), f"pyproject.toml package-data misses {sources}"
