@@ -106,7 +106,10 @@ def running_server(
 ) -> Iterator[RunningServer]:
     postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
     database = {"COURTCAST_DATABASE_URL": fresh_postgres_database(postgres)} if postgres else {}
-    server = configured_server(data_dir, {**database, **workers_env(), **(extra_env or {})})
+    path = os.environ.get("COURTCAST_RECEIVE_PATH")  # python: the servers receive in Python
+    receive_path = {"COURTCAST_RECEIVE_PATH": path} if path else {}
+    chosen = {**database, **workers_env(), **receive_path}
+    server = configured_server(data_dir, {**chosen, **(extra_env or {})})
     server.start()
     try:
         yield server
