@@ -248,6 +248,8 @@ def measure_server(clip: Path, streams: int, warmup_s: float, window_s: float) -
         running_server(Path(tmp) / "data") as server,
     ):
         assert server.process is not None
+        said = [line for line in server.log_tail(400).splitlines() if "receive path:" in line]
+        print(f"  server receive path: {said[-1].rpartition(' ')[2] if said else 'not logged'}")
         recording_id, urls, _ = asyncio.run(_prepare_recording(server, streams))
         watched = psutil.Process(server.process.pid)
         idle_rss = int(watched.memory_info().rss)

@@ -9,8 +9,8 @@ RTX unwrap, NACK, depayload, jitter buffer, PLI, and each complete frame handed 
 same place aiortc would have put it. Everything else (DTLS, SRTCP, packets for
 receivers that decode) still goes aiortc's way.
 
-`ReceivePath` is the whole interface: a native implementation (batched reads, SRTP in
-place, C jitter buffer) can replace `PythonReceivePath` in `install_receive_path`
+`ReceivePath` is the whole interface: the native one (streaming/native: SRTP in place and
+frame assembly in C) replaces `PythonReceivePath` where it was built (`use_receive_path`)
 without the recorder or the relay noticing: they only ever see frames.
 """
 

@@ -106,7 +106,9 @@ class NativeReceivePath:
         if state.frames is not None and self._assemble_in_c(receiver, state, codec, packet, data):
             return
         if receiver not in self._python:
-            self._python[receiver] = _Receiver(receiver, state) if state.frames else None
+            self._python[receiver] = (
+                _Receiver(receiver, state) if state.frames is not None else None
+            )
         target = self._python[receiver]
         if target is None:  # a decoding receiver: aiortc's own handler
             self._spawn(handle_rtp_packet(receiver, packet, clock.current_ms()))
