@@ -11,6 +11,7 @@ receiver to aiortc's own handler.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from typing import Any
 
@@ -35,6 +36,7 @@ from streaming.native.rx import H264, OPUS, Rx
 from streaming.receive_path import _Receiver
 
 NATIVE_CODECS = {"h264": H264, "opus": OPUS}
+log = logging.getLogger(__name__)
 
 
 class _Stream:
@@ -66,7 +68,11 @@ class NativeReceivePath:
         if srtp is not self._srtp:  # the first packet (or, were aiortc ever to re-key, a new one)
             self._srtp = srtp
             self._rx.set_session(srtp)
-        return self._rx.feed(data)
+        try:
+            return self._rx.feed(data)
+        except Exception:  # one bad packet must not stop the connection's other streams
+            log.exception("dropped an RTP packet that could not be handled")
+            return True
 
     # what the C context reports
 
@@ -93,9 +99,11 @@ class NativeReceivePath:
             packet = RtpPacket.parse(data, self._input.extensions)
         except ValueError:
             return
-        if packet.ssrc in self._streams:  # registered by an earlier packet of the same batch
-            self._rx.feed_plain(data)
-            return
+        stream = self._streams.get(packet.ssrc)
+        if stream is not None:  # C has it: registered by an earlier packet of the same read()
+            if packet.payload_type == stream.codec.payloadType:
+                self._rx.feed_plain(data)
+            return  # another payload type on a stream C assembles: dropped
         receiver = self._input.route(packet)
         if receiver is None:
             return
@@ -123,16 +131,19 @@ class NativeReceivePath:
         packet: RtpPacket,
         data: bytes,
     ) -> bool:
-        """Register an H.264/Opus stream in C and feed it its first packet; an RTX packet
-        that came before its media stream's first one is unwrapped here. False: not for C."""
+        """Register an H.264/Opus stream in C and feed it its first packet; RTX that C did
+        not recognise is unwrapped here. False: not for C (the Python path's)."""
         if is_rtx(codec):
-            media_ssrc, apt = state.rtx_ssrc.get(packet.ssrc), codec.parameters.get("apt")
-            if media_ssrc not in self._streams or not isinstance(apt, int):
+            apt = codec.parameters.get("apt")
+            if not isinstance(apt, int) or (media := state.codecs.get(apt)) is None:
                 return False
-            if len(packet.payload) >= 2:
+            if media.name.lower() not in NATIVE_CODECS:
+                return False
+            media_ssrc = state.rtx_ssrc.get(packet.ssrc)
+            if media_ssrc in self._streams and len(packet.payload) >= 2:
                 unwrapped = unwrap_rtx(packet, payload_type=apt, ssrc=media_ssrc)
                 self._rx.feed_plain(unwrapped.serialize())
-            return True
+            return True  # before its stream's first packet, or a padding probe: dropped
         kind = NATIVE_CODECS.get(codec.name.lower())
         if kind is None:
             return False
@@ -148,9 +159,12 @@ class NativeReceivePath:
         )
         rtx = (rtx_ssrc, rtx_pt) if rtx_ssrc is not None and rtx_pt is not None else None
         nack = state.nack_generator is not None  # aiortc NACKs video only
-        self._rx.add_stream(
-            packet.ssrc, packet.payload_type, kind, codec.clockRate, capacity, nack, rtx
-        )
+        try:
+            self._rx.add_stream(
+                packet.ssrc, packet.payload_type, kind, codec.clockRate, capacity, nack, rtx
+            )
+        except ValueError:  # more streams on one connection than C holds: Python takes it
+            return False
         self._streams[packet.ssrc] = _Stream(receiver, state, codec)
         self._rx.feed_plain(data)
         return True

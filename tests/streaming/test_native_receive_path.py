@@ -191,3 +191,18 @@ def test_the_process_chooses_native_unless_told_python(caplog: pytest.LogCapture
         use_receive_path("python")
     assert [r.getMessage() for r in caplog.records][-1] == "receive path: python"
     assert PythonReceivePath is not NativeReceivePath
+
+
+async def test_rtx_before_its_stream_and_a_stray_payload_type_are_dropped(
+    h264: ReceivingH264,
+) -> None:
+    units = [access_unit(i) for i in range(3)]
+    packets = h264_packets(units)
+    early = wrap_rtx(packets[1], payload_type=103, sequence_number=0, ssrc=RTX_SSRC)
+    h264.send(early)  # its media stream is not known yet: nothing to repair
+    for packet in packets:
+        h264.send(packet)
+    stray = RtpPacket(103, 1, (packets[-1].sequence_number + 1) & 0xFFFF, 1, SSRC, b"\x00\x01x")
+    h264.send(stray)  # the RTX payload type on the media SSRC
+    assert h264.units == units
+    assert not h264.nacks
