@@ -58,10 +58,11 @@ class Clip:
                 self.packets[kind].append(ClipPacket(bytes(packet), pts, packet.time_base, due_s))
 
 
-def replay_track(clip: Clip, kind: str, gate: asyncio.Event) -> Any:
+def replay_track(clip: Clip, kind: str, gate: asyncio.Event | None) -> Any:
     """A track sending `clip`'s `kind` packets untouched at their own pace, silent until
-    `gate` is set: the clip starts (keyframe first) only when every publisher is connected,
-    so connecting 32 competes with no media. It ends with the clip, as MediaPlayer's does."""
+    `gate` (if any) is set: the clip starts (keyframe first) only when every publisher is
+    connected, so connecting 32 competes with no media. It ends with the clip, as
+    MediaPlayer's does."""
     import av
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -73,7 +74,8 @@ def replay_track(clip: Clip, kind: str, gate: asyncio.Event) -> Any:
             self._start: float | None = None
 
         async def recv(self) -> Any:
-            await gate.wait()
+            if gate is not None:
+                await gate.wait()
             packets = clip.packets[kind]
             if self.readyState != "live" or self._next >= len(packets):
                 self.stop()
@@ -95,12 +97,13 @@ class Publisher:
     """One aiortc peer sending the pre-encoded clip untouched, as tests' WhipPublisher does,
     but with the answer obtained by the caller (WHIP POST or a pipe to the baseline)."""
 
-    def __init__(self, clip: Clip, gate: asyncio.Event) -> None:
+    def __init__(self, clip: Clip, gate: asyncio.Event | None = None) -> None:
         from aiortc import RTCPeerConnection
 
         from streaming.ice import rtc_configuration
 
-        self.tracks = [replay_track(clip, kind, gate) for kind in ("video", "audio")]
+        self.video = replay_track(clip, "video", gate)
+        self.tracks = [self.video, replay_track(clip, "audio", gate)]
         self.pc: Any = RTCPeerConnection(rtc_configuration())
         self.resource_url: str | None = None
 

@@ -42,7 +42,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 
 from bench.ingest import clip_for, describe_clip
-from bench.ingest_peers import Publisher
+from bench.ingest_peers import Clip, Publisher
 from tests.support.fixtures_api import create_courtroom, create_hearing
 from tests.support.server import RunningServer, running_server
 
@@ -66,9 +66,9 @@ async def _publish(clip: Path, url: str, token: str, control: Connection) -> Non
 
     install_codecs()
     install_host_addresses([LOOPBACK])
-    publisher = Publisher(clip)
+    publisher = Publisher(Clip(clip))
     sent: list[float] = []  # wall-clock time frame n was handed to the RTP sender
-    video = publisher.player.video
+    video = publisher.video
     recv = video.recv
 
     async def timed_recv() -> Any:
