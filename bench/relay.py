@@ -53,7 +53,7 @@ WINDOW_S = 10.0
 IDLE_WINDOW_S = 5.0
 CONNECT_TIMEOUT_S = 60.0
 CLIP_S = 35  # cached by bench.ingest: connect + idle + warm-up + window fit inside
-GOAL_VIEWERS_PER_CORE = 100
+GOAL_VIEWERS_PER_CORE = 200  # issue 15 (100 before it)
 GOAL_LATENCY_MS = 150.0
 
 
