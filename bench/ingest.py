@@ -55,6 +55,8 @@ CLIP_MARGIN_S = 10.0  # connect + stop time beyond warm-up and window, so the cl
 GOAL_CPU_PER_STREAM = 1.0  # % of one core per recorded stream
 GOAL_RATIO = 0.25  # server CPU / decoding-receiver CPU
 PUBLISHERS_PER_PROCESS = 8
+VALID_FPS_SHARE = 0.9  # a window where the server stored less than this share of the
+# frames sent is one the machine could not keep up with
 
 
 @dataclass
@@ -390,6 +392,13 @@ def report(rows: Sequence[tuple[Measurement, Measurement]], window_s: float) -> 
     for server, baseline in rows:
         ratio = server.cpu_s / baseline.cpu_s if baseline.cpu_s > 0 else float("inf")
         per_stream = server.cpu_percent_per_stream
+        if server.fps_per_stream < VALID_FPS_SHARE * FPS:
+            print(
+                f"  N={server.streams}: NOT VALID: the server stored {server.fps_per_stream:.1f}"
+                f" of {FPS} fps per stream in the window (the machine could not keep up), so"
+                " its CPU figure undercounts"
+            )
+            continue
         print(
             f"  N={server.streams}: per stream {per_stream:.2f} % "
             f"{_verdict(per_stream <= GOAL_CPU_PER_STREAM)}; "
