@@ -64,6 +64,13 @@ class Stream:
     frames: list[tuple[int, int, bytes]] = field(default_factory=list)  # ssrc, timestamp, data
 
 
+def nal_body(rnd: random.Random, size: int) -> bytes:
+    """Random bytes without a zero byte, so no start code hides in a NAL unit, as an encoder's
+    emulation prevention ensures (a stray 00 00 01 would be split there and come back with a
+    four-byte start code, one byte longer)."""
+    return rnd.randbytes(size).replace(b"\x00", b"\x01")
+
+
 def make_stream(
     seconds: float,
     profile: str = "cm",
@@ -86,10 +93,10 @@ def make_stream(
     video_ts, audio_ts = rnd.randrange(1 << 32), rnd.randrange(1 << 32)
     for i in range(int(seconds * 30)):
         if i % gop == 0:
-            idr = b"\x65" + rnd.randbytes(key_packets * 1297 - 200)
-            nals = [b"\x67" + rnd.randbytes(20), b"\x68" + rnd.randbytes(4), idr]
+            idr = b"\x65" + nal_body(rnd, key_packets * 1297 - 200)
+            nals = [b"\x67" + nal_body(rnd, 20), b"\x68" + nal_body(rnd, 4), idr]
         else:
-            nals = [b"\x41" + rnd.randbytes(int(8 * 1297 * rnd.uniform(0.8, 1.0)))]
+            nals = [b"\x41" + nal_body(rnd, int(8 * 1297 * rnd.uniform(0.8, 1.0)))]
         access_unit = b"".join(b"\x00\x00\x00\x01" + nal for nal in nals)
         timestamp = (video_ts + i * 3000) & 0xFFFFFFFF
         stream.frames.append((VIDEO_SSRC, timestamp, access_unit))
