@@ -18,6 +18,13 @@ from urllib.parse import urljoin
 import httpx
 import psutil  # type: ignore[import-untyped]
 
+from storage.archive import MediaKind
+from streaming.aiortc_hooks import replace_rtp_loop
+from streaming.frames import EncodedFrame
+from streaming.relay import PACKETS_PER_TURN, BurstPacer, Outlet, Packetizer, RelayFrame
+from streaming.relay_sender import RelayRtpLoop
+from streaming.whep import RelayTrack
+
 CONNECT_TIMEOUT_S = 60.0
 SENT_VIDEO = ("video/h264", "video/rtx")
 SENT_AUDIO = ("audio/opus",)
@@ -35,12 +42,13 @@ class ClipPacket:
     pts: int
     time_base: Fraction
     due_s: float
+    keyframe: bool
 
 
 class Clip:
     """The clip's encoded packets, demuxed once per sending process and replayed by each of
-    its publishers: a MediaPlayer per publisher costs a demuxing thread and a cross-thread
-    hand-off per packet, which at 8 publishers a process starved the senders."""
+    its publishers (a MediaPlayer per publisher costs a demuxing thread and a cross-thread
+    hand-off per packet)."""
 
     def __init__(self, path: Path) -> None:
         import av
@@ -55,14 +63,15 @@ class Clip:
                 kind = packet.stream.type
                 pts = packet.pts - first.setdefault(kind, packet.pts)
                 due_s = float(pts * packet.time_base)
-                self.packets[kind].append(ClipPacket(bytes(packet), pts, packet.time_base, due_s))
+                clip_packet = ClipPacket(
+                    bytes(packet), pts, packet.time_base, due_s, packet.is_keyframe
+                )
+                self.packets[kind].append(clip_packet)
 
 
-def replay_track(clip: Clip, kind: str, gate: asyncio.Event | None) -> Any:
-    """A track sending `clip`'s `kind` packets untouched at their own pace, silent until
-    `gate` (if any) is set: the clip starts (keyframe first) only when every publisher is
-    connected, so connecting 32 competes with no media. It ends with the clip, as
-    MediaPlayer's does."""
+def replay_track(clip: Clip, kind: str) -> Any:
+    """A track sending `clip`'s `kind` packets untouched at their own pace, from its first
+    `recv`; it ends with the clip, as MediaPlayer's does."""
     import av
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -74,8 +83,6 @@ def replay_track(clip: Clip, kind: str, gate: asyncio.Event | None) -> Any:
             self._start: float | None = None
 
         async def recv(self) -> Any:
-            if gate is not None:
-                await gate.wait()
             packets = clip.packets[kind]
             if self.readyState != "live" or self._next >= len(packets):
                 self.stop()
@@ -93,30 +100,31 @@ def replay_track(clip: Clip, kind: str, gate: asyncio.Event | None) -> Any:
     return Replay()
 
 
-class Publisher:
-    """One aiortc peer sending the pre-encoded clip untouched, as tests' WhipPublisher does,
-    but with the answer obtained by the caller (WHIP POST or a pipe to the baseline)."""
+class Peer:
+    """One aiortc peer offering to send H.264 (with RTX) and Opus, answered by the caller
+    (WHIP POST or a pipe to the baseline receiver)."""
 
-    def __init__(self, clip: Clip, gate: asyncio.Event | None = None) -> None:
+    def __init__(self) -> None:
         from aiortc import RTCPeerConnection
 
         from streaming.ice import rtc_configuration
 
-        self.video = replay_track(clip, "video", gate)
-        self.tracks = [self.video, replay_track(clip, "audio", gate)]
         self.pc: Any = RTCPeerConnection(rtc_configuration())
         self.resource_url: str | None = None
 
-    async def offer(self) -> str:
+    def add_sender(self, track: Any) -> Any:
+        """A send-only transceiver for `track` with the codecs a camera sends."""
         from aiortc import RTCRtpSender
 
-        for track in self.tracks:
-            wanted = SENT_VIDEO if track.kind == "video" else SENT_AUDIO
-            transceiver = self.pc.addTransceiver(track, direction="sendonly")
-            capabilities = RTCRtpSender.getCapabilities(track.kind)
-            transceiver.setCodecPreferences(
-                [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
-            )
+        wanted = SENT_VIDEO if track.kind == "video" else SENT_AUDIO
+        transceiver = self.pc.addTransceiver(track, direction="sendonly")
+        capabilities = RTCRtpSender.getCapabilities(track.kind)
+        transceiver.setCodecPreferences(
+            [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
+        )
+        return transceiver.sender
+
+    async def offer(self) -> str:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         sdp: str = self.pc.localDescription.sdp
         return sdp
@@ -128,8 +136,82 @@ class Publisher:
 
     async def close(self) -> None:
         await self.pc.close()
+
+
+class Publisher(Peer):
+    """Sends the pre-encoded clip through aiortc's own sender (packetized per frame, an
+    `RtpPacket` per packet), as a browser's packets would arrive."""
+
+    def __init__(self, clip: Clip) -> None:
+        super().__init__()
+        self.video = replay_track(clip, "video")
+        self.tracks = [self.video, replay_track(clip, "audio")]
+        for track in self.tracks:
+            self.add_sender(track)
+
+    async def close(self) -> None:
+        await super().close()
         for track in self.tracks:
             track.stop()
+
+
+class RelayedPublisher(Peer):
+    """Sends frames packetized once per process through Courtcast's own relay sender loop
+    (streaming/relay_sender.py: a header per frame, SRTP and `sendto` per packet): the same
+    packets on the wire as `Publisher`'s, for less sending CPU, so that 32 publishers leave
+    the server more of a 2-core machine."""
+
+    def __init__(self, pacer: BurstPacer) -> None:
+        super().__init__()
+        self.outlet = Outlet("h264", lambda: None, lambda codec: None)
+        kinds: tuple[MediaKind, ...] = ("video", "audio")
+        for kind in kinds:
+            self._send_outlet(self.add_sender(RelayTrack(kind)), kind, pacer)
+
+    def _send_outlet(self, sender: Any, kind: MediaKind, pacer: BurstPacer) -> None:
+        replace_rtp_loop(sender, lambda path: RelayRtpLoop(path, self.outlet, kind, pacer))
+
+    async def close(self) -> None:
+        self.outlet.close()
+        await super().close()
+
+
+def packetized(clip: Clip) -> list[tuple[float, RelayFrame]]:
+    """The clip as relay frames (RTP payloads, RTP time) in due order, packetized once."""
+    packetizer = Packetizer()
+    due: list[tuple[float, RelayFrame]] = []
+    kinds: tuple[tuple[MediaKind, str, int], ...] = (
+        ("video", "h264", 90_000),
+        ("audio", "opus", 48_000),
+    )
+    for kind, codec, clock_rate in kinds:
+        for item in clip.packets[kind]:
+            rtp_time = int(item.pts * item.time_base * clock_rate)
+            frame = EncodedFrame(
+                kind, codec, item.data, rtp_time, clock_rate, item.keyframe, 0.0, "clip"
+            )
+            relayed = RelayFrame(
+                kind, codec, packetizer.payloads(frame), rtp_time & 0xFFFFFFFF, item.keyframe
+            )
+            due.append((item.due_s, relayed))
+    due.sort(key=lambda pair: pair[0])
+    return due
+
+
+async def replay(
+    frames: list[tuple[float, RelayFrame]], outlets: Sequence[Outlet], gate: asyncio.Event
+) -> None:
+    """Offer each frame to every publisher's outlet when it is due, once `gate` is set: the
+    clip starts (keyframe first) only when every publisher is connected, so connecting 32
+    competes with no media."""
+    await gate.wait()
+    start = time.monotonic()
+    for due_s, frame in frames:
+        delay = start + due_s - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        for outlet in outlets:
+            outlet.offer(frame)
 
 
 async def _whip_post(client: httpx.AsyncClient, url: str, offer: str) -> tuple[str, str]:
@@ -170,8 +252,11 @@ async def _publish(job: Publishing, control: Connection) -> None:
     install_host_addresses([LOOPBACK])
     whip_urls, signalling = job.whip_urls, job.signalling
     gate = asyncio.Event()
-    clip = Clip(Path(job.clip))
-    publishers = [Publisher(clip, gate) for _ in range(job.count)]
+    pacer = BurstPacer(PACKETS_PER_TURN)
+    publishers = [RelayedPublisher(pacer) for _ in range(job.count)]
+    replaying = asyncio.ensure_future(
+        replay(packetized(Clip(Path(job.clip))), [p.outlet for p in publishers], gate)
+    )
     headers = {"Authorization": f"Bearer {job.token}"} if job.token else {}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         try:
@@ -195,6 +280,7 @@ async def _publish(job: Publishing, control: Connection) -> None:
                 gate.set()
                 await asyncio.to_thread(control.recv)  # "stop"
         finally:
+            replaying.cancel()
             for publisher in publishers:
                 if publisher.resource_url:
                     await client.delete(publisher.resource_url)
