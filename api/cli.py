@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import sys
@@ -86,6 +87,10 @@ def serve(settings: Settings) -> int:
             forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         )
     )
+    # Everything imported by now lives as long as the process: out of the collector's sight, a
+    # full collection no longer walks it. A 4-hour playlist's 7,200 entries used to set off
+    # collections that took 100 of the 140 ms its entries were built in (bench.seek).
+    gc.freeze()
     server.run(sockets=sockets)
     return 0 if server.started else STARTUP_FAILURE
 
