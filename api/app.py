@@ -38,6 +38,7 @@ from api.routes import (
     public,
     qr,
     recordings,
+    sittings,
     tickets,
     tokens,
     transcript,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds,
         qr,
         nodes,
+        sittings,
         pages,
     )
     for module in routers:

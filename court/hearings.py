@@ -141,9 +141,25 @@ async def begin_recording(
     """Index a new recording of a hearing the caller operates, kept as long as its case's
     retention class says, and put the hearing in session; returns it with the courtroom's
     cameras to record."""
+    await _take_the_room(session, principal, hearing)
+    recording, cameras = await new_recording(
+        session, principal, hearing, retention_classes=retention_classes
+    )
+    await session.commit()
+    return recording, cameras
+
+
+async def new_recording(
+    session: AsyncSession,
+    principal: Principal,
+    hearing: Hearing,
+    *,
+    retention_classes: dict[str, RetentionClass],
+) -> tuple[Recording, list[str]]:
+    """The recording's index row and the hearing in session, not yet committed: the caller
+    has made sure the courtroom is the hearing's to take."""
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     assert courtroom is not None  # foreign key
-    await _take_the_room(session, principal, hearing)
     if await running_recording(session, hearing.id):
         raise Conflict("the hearing is already being recorded")
     if hearing.status in FINAL_STATUSES:
@@ -165,7 +181,6 @@ async def begin_recording(
     session.add(recording)
     hearing.status = "in_session"
     hearing.actual_start = hearing.actual_start or started_at
-    await session.commit()
     return recording, [camera.name for camera in courtroom.cameras]
 
 

@@ -10,11 +10,16 @@ date-time is at or before the Recording's `started_at` (which stays the command'
 The pre-roll never reaches back past the moment another hearing left the courtroom, nor
 past the hub's bounds (10 s): frames shown while another hearing (perhaps sealed) was in
 session stay out of this one's recording.
+
+A sitting moves from one hearing to the next by handing the cameras over: each camera's next
+keyframe begins the next hearing's recording and ends the previous one's, which is then
+sealed on its own; the cameras never stop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +50,9 @@ from streaming.frames import SourceEnded
 from streaming.hub import PREROLL_MAX_AGE_S, HubRegistry, Subscription
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
+HANDOVER_LIMIT_S = PREROLL_MAX_AGE_S  # the longest GOP waited for when recordings hand over
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,8 @@ class ActiveRecording:
     started: float = field(default_factory=time.monotonic)
     pumps: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    # camera -> the subscription of the recording this one is handed over to
+    successors: dict[str, Subscription] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +131,53 @@ class Recordings:
         """Record every camera of the courtroom; cameras that publish later join. With
         `preroll_since`, each camera starts with its kept GOP if that GOP's keyframe came
         after `preroll_since` (else at its next keyframe, as a resumed recording does)."""
+        active = self._activate(recording, numbered_until)
+        within = None
+        if preroll_since is not None:
+            within = max(0.0, (datetime.now(UTC) - preroll_since).total_seconds())
+        for camera in cameras:
+            hub = self._hubs.hub(recording.courtroom_id, camera)
+            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, preroll_within_s=within)
+            self._follow(active, camera, subscription)
+            hub.request_keyframe()
+
+    async def hand_over(self, from_id: str, recording: Recording, *, cameras: list[str]) -> None:
+        """Record the courtroom's cameras into `recording` instead of `from_id` without
+        stopping them: each camera's next keyframe begins the new recording, and the old one
+        keeps every frame before it, so nothing is lost or kept twice. Then the old one is
+        stored, indexed and sealed as a stop would. A camera that is not publishing passes at
+        once; one that sends no keyframe within HANDOVER_LIMIT_S (it ignores keyframe
+        requests and keeps a longer GOP) passes then, losing the frames until its keyframe."""
+        old = self._running.get(from_id)
+        active = self._activate(recording, None)
+        for camera in cameras:
+            hub = self._hubs.hub(recording.courtroom_id, camera)
+            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, from_keyframe=True)
+            self._follow(active, camera, subscription)
+            if old is not None and camera in old.subscriptions and hub.publishing:
+                old.successors[camera] = subscription
+            hub.request_keyframe()
+        if old is None:
+            return
+        for camera, subscription in old.subscriptions.items():
+            if camera not in old.successors:
+                subscription.close()  # its pump writes what came before, then ends
+        late: set[asyncio.Task[None]] = set()
+        if old.pumps:
+            _, late = await asyncio.wait(old.pumps.values(), timeout=HANDOVER_LIMIT_S)
+        if late:
+            log.warning(
+                "recording %s: %d camera(s) sent no keyframe within %.0f s of the hand-over",
+                from_id,
+                len(late),
+                HANDOVER_LIMIT_S,
+            )
+        await self.stop_recording(from_id)
+
+    def _activate(
+        self, recording: Recording, numbered_until: dict[str, tuple[int, int]] | None
+    ) -> ActiveRecording:
+        """A running recording with no camera yet: its session, spool and archive follower."""
 
         def prefix_for(camera: str) -> TrackPrefix:
             return track_prefix(recording, camera)
@@ -144,35 +201,31 @@ class Recordings:
         active = ActiveRecording(
             recording.id, recording.courtroom_id, recording.hearing_id, session
         )
-        within = None
-        if preroll_since is not None:
-            within = max(0.0, (datetime.now(UTC) - preroll_since).total_seconds())
-        for camera in cameras:
-            hub = self._hubs.hub(recording.courtroom_id, camera)
-            subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, preroll_within_s=within)
-            active.subscriptions[camera] = subscription
-            active.pumps[camera] = asyncio.create_task(
-                self._pump(session, recording.courtroom_id, camera, subscription),
-                name=f"record {recording.id} {camera}",
-            )
-            hub.request_keyframe()
         self._running[recording.id] = active
         self._archive.follow(recording.id, recording.courtroom_id)
+        return active
 
-    async def _pump(
-        self,
-        session: RecordingSession,
-        courtroom_id: str,
-        camera: str,
-        subscription: Subscription,
-    ) -> None:
+    def _follow(self, active: ActiveRecording, camera: str, subscription: Subscription) -> None:
+        active.subscriptions[camera] = subscription
+        active.pumps[camera] = asyncio.create_task(
+            self._pump(active, camera, subscription),
+            name=f"record {active.recording_id} {camera}",
+        )
+
+    async def _pump(self, active: ActiveRecording, camera: str, subscription: Subscription) -> None:
+        """Write the camera's frames until its subscription closes, or until the frame the
+        recording it is handed over to begins with."""
         async for item in subscription:
+            successor = active.successors.get(camera)
+            if successor is not None and item is successor.first_frame:
+                subscription.close()
+                return
             if isinstance(item, SourceEnded):
-                session.camera_left(camera)
-                reason = self._publications.end_reason(courtroom_id, camera)
-                await self._archive.open_gap(session.recording_id, camera, reason)
+                active.session.camera_left(camera)
+                reason = self._publications.end_reason(active.courtroom_id, camera)
+                await self._archive.open_gap(active.recording_id, camera, reason)
             else:
-                await session.write(camera, item)  # waits only while its disk lags
+                await active.session.write(camera, item)  # waits only while its disk lags
 
     def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
         task = asyncio.create_task(self._archive.open_gap(recording_id, camera, reason))

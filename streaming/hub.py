@@ -89,12 +89,13 @@ class Preroll:
 class Subscription:
     """A consumer's view of a hub: an async iterator of frames that ends when closed."""
 
-    def __init__(self, hub: Hub, maxsize: int) -> None:
+    def __init__(self, hub: Hub, maxsize: int, *, from_keyframe: bool = False) -> None:
         self._hub = hub
         self._queue: asyncio.Queue[HubItem | None] = asyncio.Queue(maxsize)
-        self._skipping = False
+        self._skipping = from_keyframe
         self._closed = False
         self.dropped = 0
+        self.first_frame: EncodedFrame | None = None  # the first frame this consumer took
 
     def offer(self, frame: EncodedFrame) -> None:
         """Queue a frame, or drop it while this consumer catches up to a keyframe."""
@@ -105,6 +106,8 @@ class Subscription:
                 self.dropped += 1
                 return
             self._skipping = False
+        if self.first_frame is None:
+            self.first_frame = frame
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -186,13 +189,16 @@ class Hub:
         for subscription in list(self._subscriptions):
             subscription.end_of_source(marker)
 
-    def subscribe(self, maxsize: int, *, preroll_within_s: float | None = None) -> Subscription:
+    def subscribe(
+        self, maxsize: int, *, preroll_within_s: float | None = None, from_keyframe: bool = False
+    ) -> Subscription:
         """A consumer of the frames published from now on; with `preroll_within_s`, its
         queue starts with the kept GOP if that GOP's keyframe arrived at most that many
         seconds ago (the recorder's choice: viewers want the live edge). Publishing runs on
         the event loop like this, so the live frames follow the GOP with no gap and no
-        duplicate."""
-        subscription = Subscription(self, maxsize)
+        duplicate. `from_keyframe` starts it at the next video keyframe (`first_frame`),
+        which another consumer of the same camera may stop just before."""
+        subscription = Subscription(self, maxsize, from_keyframe=from_keyframe)
         if preroll_within_s is not None:
             for frame in self.preroll.frames_within(preroll_within_s, self._clock()):
                 subscription.offer(frame)
