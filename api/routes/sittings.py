@@ -5,6 +5,8 @@ starting a recording is. The rules are court/sittings.py's."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -13,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Operator, PrincipalDep, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.holder import at_holder
 from api.schemas.sittings import SittingEntryOut, SittingIn, SittingOut
-from api.settings import Settings
-from court.runtime import Runtime
+from court.principals import Principal
 from court.sittings import (
     CourtTools,
     end_sitting,
@@ -77,12 +78,41 @@ async def sitting_out(session: AsyncSession, sitting: Sitting) -> SittingOut:
     )
 
 
-def court_tools(runtime: Runtime, settings: Settings) -> CourtTools:
-    return CourtTools(
+@dataclass(frozen=True, slots=True)
+class SittingCommand:
+    """What start, next and end need: the caller, the sitting (its courtroom held here) and
+    the court's tools."""
+
+    session: AsyncSession
+    principal: Principal
+    sitting: Sitting
+    tools: CourtTools
+
+    async def run(self, action: SittingAction) -> SittingOut:
+        await action(self.session, self.principal, self.sitting, self.tools)
+        return await sitting_out(self.session, self.sitting)
+
+
+SittingAction = Callable[[AsyncSession, Principal, Sitting, CourtTools], Awaitable[object]]
+
+
+async def sitting_command(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    principal: Operator,
+    sitting: VisibleSitting,
+    _: SittingTaken,
+) -> SittingCommand:
+    tools = CourtTools(
         retention_classes=settings.retention_table,
         recordings=runtime.recordings,
         live_guard=runtime.live_guard,
     )
+    return SittingCommand(session, principal, sitting, tools)
+
+
+Command = Annotated[SittingCommand, Depends(sitting_command)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SittingOut)
@@ -115,44 +145,20 @@ async def get_sitting(_: Staff, session: SessionDep, sitting: VisibleSitting) ->
 
 
 @router.post("/{sitting_id}/start", response_model=SittingOut)
-async def start(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    settings: SettingsDep,
-    principal: Operator,
-    sitting: VisibleSitting,
-    _: SittingTaken,
-) -> SittingOut:
+async def start(command: Command) -> SittingOut:
     """Opens the first hearing still to be held and records it (with the cameras' pre-roll)."""
-    await start_sitting(session, principal, sitting, court_tools(runtime, settings))
-    return await sitting_out(session, sitting)
+    return await command.run(start_sitting)
 
 
 @router.post("/{sitting_id}/next", response_model=SittingOut)
-async def next_hearing(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    settings: SettingsDep,
-    principal: Operator,
-    sitting: VisibleSitting,
-    _: SittingTaken,
-) -> SittingOut:
+async def next_hearing(command: Command) -> SittingOut:
     """Closes the hearing in session and opens the next, the cameras never stopping: each
     camera's next keyframe ends one recording and begins the next. Answers once the closed
     hearing's recording is stored and sealed."""
-    await next_case(session, principal, sitting, court_tools(runtime, settings))
-    return await sitting_out(session, sitting)
+    return await command.run(next_case)
 
 
 @router.post("/{sitting_id}/end", response_model=SittingOut)
-async def end(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    settings: SettingsDep,
-    principal: Operator,
-    sitting: VisibleSitting,
-    _: SittingTaken,
-) -> SittingOut:
+async def end(command: Command) -> SittingOut:
     """Closes the hearing in session, its recording stored and sealed."""
-    await end_sitting(session, principal, sitting, court_tools(runtime, settings))
-    return await sitting_out(session, sitting)
+    return await command.run(end_sitting)

@@ -63,6 +63,13 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)
     ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): ANYONE,
     ("GET", "/api/v1/recordings"): STAFF,
+    # sittings: a made-up one is 404 for staff (it holds no hearing they may see)
+    ("POST", "/api/v1/sittings"): OPERATORS,
+    ("GET", "/api/v1/sittings"): STAFF,
+    ("GET", "/api/v1/sittings/{sitting_id}"): STAFF,
+    ("POST", "/api/v1/sittings/{sitting_id}/start"): OPERATORS,
+    ("POST", "/api/v1/sittings/{sitting_id}/next"): OPERATORS,
+    ("POST", "/api/v1/sittings/{sitting_id}/end"): OPERATORS,
     ("GET", "/api/v1/recordings/{recording_id}"): STAFF,
     ("POST", "/api/v1/recordings/{recording_id}/stop"): OPERATORS,
     ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/playlist.m3u8"): STAFF,

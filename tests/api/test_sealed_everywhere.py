@@ -32,7 +32,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.clips import make_clip
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.fixtures_api import create_courtroom, create_hearing, create_sitting
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
@@ -61,13 +61,21 @@ class Court:
     public: str  # a public hearing on the same courtroom's list today
     segment: str  # the name of a stored media segment of the sealed recording
     line: str  # a transcript line of the sealed recording
+    sitting: str  # a planned sitting holding another sealed hearing of the case
     tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (id, secret)
     assigned: tuple[str, str] = ("", "")  # the judge assigned to the sealed hearing
 
     @property
     def secrets(self) -> list[str]:
         """What must never reach an unentitled caller."""
-        return [self.sealed, self.recording, self.case, self.case_number, *self.titles]
+        return [
+            self.sealed,
+            self.recording,
+            self.case,
+            self.case_number,
+            self.sitting,
+            *self.titles,
+        ]
 
     def client(self, role: str) -> httpx.AsyncClient:
         headers = {} if role == "anonymous" else {"Authorization": f"Bearer {self.secret(role)}"}
@@ -133,6 +141,8 @@ async def court(api_server: RunningServer, clip: Path) -> AsyncIterator[Court]:
         room = (await create_courtroom(admin, ["bench"])).id
         public = await create_hearing(admin, room)
         sealed, case, number = await sealed_hearing(admin, room, marker)
+        later = await create_hearing(admin, room, "sealed", case_id=case)
+        sitting = (await create_sitting(admin, room, [public, later]))["id"]
         started = await admin.post(f"/api/v1/hearings/{sealed}/recordings")
         assert started.status_code == 201, started.text
         recording = started.json()["id"]
@@ -166,6 +176,7 @@ async def court(api_server: RunningServer, clip: Path) -> AsyncIterator[Court]:
                 public=public,
                 segment=names[0],
                 line=line.json()["id"],
+                sitting=sitting,
             )
             for role in ("judge", "clerk", "operator"):
                 scene.tokens[role] = await new_token(admin, role)
@@ -231,7 +242,7 @@ def json_bodies(court: Court) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-SEALED_PARAMETERS = ("hearing_id", "recording_id", "case_id")
+SEALED_PARAMETERS = ("hearing_id", "recording_id", "case_id", "sitting_id")
 
 
 @dataclass(frozen=True)
@@ -261,12 +272,19 @@ def calls(court: Court, schema: dict[str, Any], offer: str) -> Iterator[Call]:
         "viewer_id": unknown_id(),
         "publication_id": unknown_id(),
     }
-    sealed = {"hearing_id": court.sealed, "recording_id": court.recording, "case_id": court.case}
+    sealed = {
+        "hearing_id": court.sealed,
+        "recording_id": court.recording,
+        "case_id": court.case,
+        "sitting_id": court.sitting,
+    }
     unknown = {name: unknown_id() for name in SEALED_PARAMETERS}
     bodies = json_bodies(court)
     operations = [(m.upper(), p) for p, ops in schema["paths"].items() for m in ops]
     for method, template in [*operations, *(("GET", page) for page in PAGES)]:
         params = {}
+        if template == "/api/v1/sittings":
+            params = {"courtroom_id": court.room}  # the sitting is left out of the list
         if template.endswith(("export.mp4", "export.json")):
             params = {
                 "from": started.isoformat(),

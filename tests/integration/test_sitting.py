@@ -19,7 +19,7 @@ from tests.integration.test_in_session import CUT_WITHIN_S, frames_stop_within, 
 from tests.support.archive import fetch_track
 from tests.support.camera import CameraPublisher, EncodingCamera
 from tests.support.clips import read_frame_number
-from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.fixtures_api import create_courtroom, create_hearing, create_sitting
 from tests.support.server import RunningServer
 from tests.support.viewer import NUMBER_ROWS, WhepClient, wait_until
 
@@ -57,17 +57,7 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
             await create_hearing(admin, room.id, visibility)
             for visibility in ("public", "restricted", "sealed")
         ]
-        planned = await admin.post(
-            "/api/v1/sittings",
-            json={
-                "courtroom_id": room.id,
-                "title": "减刑假释案件集中开庭",
-                "scheduled_start": "2026-12-03T01:30:00Z",
-                "hearing_ids": hearings,
-            },
-        )
-        assert planned.status_code == 201, planned.text
-        sitting = planned.json()
+        sitting = await create_sitting(admin, room.id, hearings)
         assert [e["hearing_id"] for e in sitting["entries"]] == hearings
         url = f"/api/v1/sittings/{sitting['id']}"
         _, operator = await token(admin, role="operator", name="书记员", courtroom_ids=[room.id])

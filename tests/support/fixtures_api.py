@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -78,3 +79,22 @@ async def start_recording(
     response = await client.post(f"/api/v1/hearings/{hearing_id}/recordings")
     assert response.status_code == 201, response.text
     return StartedRecording(courtroom, hearing_id, response.json()["id"])
+
+
+def sitting_plan(courtroom_id: str, hearing_ids: list[str]) -> dict[str, object]:
+    """What an operator posts to plan a sitting of these hearings, in this order."""
+    return {
+        "courtroom_id": courtroom_id,
+        "title": "减刑假释案件集中开庭",
+        "scheduled_start": datetime.now(UTC).isoformat(),
+        "hearing_ids": hearing_ids,
+    }
+
+
+async def create_sitting(
+    client: httpx.AsyncClient, courtroom_id: str, hearing_ids: list[str]
+) -> dict[str, Any]:
+    planned = await client.post("/api/v1/sittings", json=sitting_plan(courtroom_id, hearing_ids))
+    assert planned.status_code == 201, planned.text
+    sitting: dict[str, Any] = planned.json()
+    return sitting

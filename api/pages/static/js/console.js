@@ -6,11 +6,13 @@
 // every recording it has.
 import { api, storeToken, storedToken } from "./api.js";
 import { FeedTile } from "./console-feeds.js";
+import { SittingPanel } from "./console-sitting.js";
 import { FINAL_STATUSES } from "./hearing-status.js";
 import { cameraLabel, hasText, installLanguageSwitch, setText, t } from "./i18n.js";
 import { formatCourtDateTime, formatCourtTime, startCourtClock } from "./time.js";
 
 const POLL_MS = 1000;
+const SITTING_POLL_MS = 5000;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
@@ -36,6 +38,7 @@ const desk = {
   logsGeneration: 0,
   markers: new Map(), // id -> marker, of every recording of the hearing
   lines: new Map(), // id -> transcript line
+  sitting: null, // the SittingPanel, once the console is open
 };
 
 function say(key, vars) {
@@ -97,6 +100,12 @@ function open() {
   poll();
   listenAlarms();
   setInterval(refreshBroadcast, 5000);
+  // after "next case" the console follows the courtroom's new hearing in session
+  desk.sitting = new SittingPanel({ courtroomId: desk.courtroomId, report: say, changed: () => {
+    desk.hearingChosen = false;
+    refreshFeeds();
+  } });
+  pollSitting();
   $("hearing-select").focus();
 }
 
@@ -114,6 +123,15 @@ async function refreshFeeds() {
 async function poll() {
   await refreshFeeds();
   setTimeout(poll, POLL_MS);
+}
+
+async function pollSitting() {
+  try {
+    await desk.sitting.refresh();
+  } catch {
+    // shown again on the next poll; the feeds report the connection's state
+  }
+  setTimeout(pollSitting, SITTING_POLL_MS);
 }
 
 // The courtroom's display names of its cameras (CourtroomOut.camera_labels), by camera name.
@@ -553,7 +571,7 @@ function onKey(event) {
     const action = {
       r: startRecording, x: stopRecording,
       p: () => setStatus("recess", "recess"), o: () => setStatus("in_session", "resume"),
-      f: toggleOffRecord, k: () => putBroadcast(!desk.broadcast?.on),
+      f: toggleOffRecord, k: () => putBroadcast(!desk.broadcast?.on), n: () => desk.sitting?.next(),
     }[event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : ""]; // Alt changes event.key
     if (action) {
       event.preventDefault();
