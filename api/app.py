@@ -21,6 +21,7 @@ from api.routes import (
     assignments,
     audit,
     broadcast,
+    case_codes,
     cases,
     courtrooms,
     events,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         qr,
         nodes,
         sittings,
+        case_codes,
         pages,
     )
     for module in routers:

@@ -146,14 +146,15 @@ def facts_about(
     )
 
 
-async def valid_codes(session: AsyncSession, code_ids: list[str]) -> dict[str, str]:
-    """Code id -> its hearing id, for the codes among `code_ids` neither revoked nor expired."""
+async def valid_codes(session: AsyncSession, code_ids: list[str]) -> dict[str, AccessCode]:
+    """Code id -> its row, for the codes among `code_ids` neither revoked nor expired (what
+    each opens: `AccessCode.opens`)."""
     if not code_ids:
         return {}
     now = datetime.now(UTC)
     codes = await session.scalars(select(AccessCode).where(AccessCode.id.in_(code_ids)))
     return {
-        code.id: code.hearing_id
+        code.id: code
         for code in codes
         if code.revoked_at is None and (code.expires_at is None or code.expires_at > now)
     }

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -343,18 +344,29 @@ class Broadcast(Base):
 
 
 class AccessCode(Base):
-    """A code a family member types to watch a restricted hearing; only its hash is kept.
+    """A code a family member types to watch restricted hearings; only its hash is kept.
 
-    `hash_scheme` says how: 'hmac-sha256' (keyed with the installation's secret; see
-    court/live/access_codes.py) or 'sha256' (rows made before migration 0009, rewritten keyed the
-    first time their code opens).
+    It opens one hearing (`hearing_id`) or every restricted hearing of one case (`case_id`,
+    a family following a prisoner's case through the sittings it comes up in): exactly one
+    of the two is set. `hash_scheme` says how the hash is made: 'hmac-sha256' (keyed with
+    the installation's secret; see court/live/access_codes.py) or 'sha256' (rows made before
+    migration 0009, rewritten keyed the first time their code opens).
     """
 
     __tablename__ = "access_codes"
-    __table_args__ = (UniqueConstraint("hearing_id", "code_hash"),)
+    __table_args__ = (
+        UniqueConstraint("hearing_id", "code_hash"),
+        UniqueConstraint("case_id", "code_hash", name="uq_access_codes_case_code"),
+        CheckConstraint(
+            "(hearing_id IS NULL) <> (case_id IS NULL)", name="ck_access_codes_one_scope"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    hearing_id: Mapped[str] = mapped_column(ForeignKey("hearings.id"), index=True)
+    hearing_id: Mapped[str | None] = mapped_column(
+        ForeignKey("hearings.id"), index=True, default=None
+    )
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True, default=None)
     label: Mapped[str] = mapped_column(String(200))
     code_hash: Mapped[str] = mapped_column(String(64))
     hash_scheme: Mapped[str] = mapped_column(
@@ -365,6 +377,12 @@ class AccessCode(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    def opens(self, hearing: Hearing) -> bool:
+        """Whether the code is one of this hearing's, or of its case's."""
+        return self.hearing_id == hearing.id or (
+            self.case_id is not None and self.case_id == hearing.case_id
+        )
 
 
 class HearingAssignment(Base):

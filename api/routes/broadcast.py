@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from api.code_view import code_out, new_code_out
 from api.deps import OperatedHearing, Operator, RuntimeDep, SessionDep
 from api.holder import HearingAtHolder
 from api.schemas.broadcast import (
@@ -13,8 +14,7 @@ from api.schemas.broadcast import (
     BroadcastOut,
     NewAccessCode,
 )
-from court.live.codes import create_code, hearing_codes, revoke_code
-from storage.models import AccessCode
+from court.live.codes import codes_of, create_code, revoke_code
 
 router = APIRouter(prefix="/api/v1/hearings", tags=["broadcast"])
 
@@ -64,16 +64,8 @@ async def create_access_code(
     principal: Operator,
     hearing: OperatedHearing,
 ) -> NewAccessCode:
-    issued = await create_code(
-        session,
-        runtime.access_codes,
-        hearing,
-        label=body.label,
-        expires_at=body.expires_at,
-        max_viewers=body.max_viewers,
-        created_by=principal.name,
-    )
-    return NewAccessCode(**_code_out(issued.row, runtime).model_dump(), code=issued.code)
+    issued = await create_code(session, runtime.access_codes, hearing, body.terms(principal))
+    return new_code_out(issued, runtime)
 
 
 @router.get("/{hearing_id}/access-codes", response_model=list[AccessCodeOut])
@@ -85,7 +77,8 @@ async def list_access_codes(
     __: OperatedHearing,
     ___: HearingAtHolder,  # who is watching is known where the courtroom is held
 ) -> list[AccessCodeOut]:
-    return [_code_out(row, runtime) for row in await hearing_codes(session, hearing_id)]
+    codes = await codes_of(session, hearing_id=hearing_id)
+    return [code_out(row, runtime) for row in codes]
 
 
 @router.delete("/{hearing_id}/access-codes/{code_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -99,18 +92,5 @@ async def revoke_access_code(
     ___: HearingAtHolder,  # its viewers are hung up where the courtroom is held
 ) -> Response:
     """Revoked at once: the code opens nothing more, and its viewers are hung up."""
-    await revoke_code(session, runtime.viewers, hearing_id, code_id)
+    await revoke_code(session, runtime.viewers, code_id, hearing_id=hearing_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _code_out(row: AccessCode, runtime: RuntimeDep) -> AccessCodeOut:
-    return AccessCodeOut(
-        id=row.id,
-        hearing_id=row.hearing_id,
-        label=row.label,
-        expires_at=row.expires_at,
-        max_viewers=row.max_viewers,
-        revoked_at=row.revoked_at,
-        created_at=row.created_at,
-        watching=len(runtime.access_codes.devices(row.id)),
-    )

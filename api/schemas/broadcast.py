@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.time_range import BoundedDatetime
 from court.live.broadcasts import MAX_DELAY_S
+from court.live.codes import CodeTerms
+from court.principals import Principal
 
 
 class BroadcastIn(BaseModel):
@@ -37,10 +39,19 @@ class AccessCodeIn(BaseModel):
     expires_at: BoundedDatetime | None = None
     max_viewers: int = Field(1, ge=1, le=1000)
 
+    def terms(self, principal: Principal) -> CodeTerms:
+        return CodeTerms(
+            label=self.label,
+            expires_at=self.expires_at,
+            max_viewers=self.max_viewers,
+            created_by=principal.name,
+        )
+
 
 class AccessCodeOut(BaseModel):
     id: str
-    hearing_id: str
+    hearing_id: str | None  # a hearing's code, or
+    case_id: str | None = None  # a case's: it opens every restricted hearing of the case
     label: str
     expires_at: datetime | None
     max_viewers: int

@@ -47,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.errors import Forbidden, TooMany
@@ -57,7 +57,7 @@ from court.live.viewers import ViewerRegistry
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import derive_key
-from storage.models import AccessCode
+from storage.models import AccessCode, Hearing
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ class AccessCodeDesk:
         ticket = self._held_ticket(presented, hearing_id)
         if ticket is not None:
             code = await session.get(AccessCode, ticket.code_id)
-            same = code is not None and code.hearing_id == hearing_id
+            hearing = await session.get(Hearing, hearing_id)
+            same = code is not None and hearing is not None and code.opens(hearing)
             reason = _refusal(code, self._now()) if same else "unknown"
             if reason or code is None:
                 raise CodeRefused(reason, hearing_id=hearing_id, forget_ticket=True)
@@ -285,9 +286,11 @@ class AccessCodeDesk:
     async def _find(self, session: AsyncSession, hearing_id: str, digits: str) -> AccessCode | None:
         keyed = self.code_hash(digits)
         legacy = hashlib.sha256(digits.encode()).hexdigest()
+        case_of_hearing = select(Hearing.case_id).where(Hearing.id == hearing_id).scalar_subquery()
         rows = await session.scalars(
             select(AccessCode).where(
-                AccessCode.hearing_id == hearing_id, AccessCode.code_hash.in_((keyed, legacy))
+                or_(AccessCode.hearing_id == hearing_id, AccessCode.case_id == case_of_hearing),
+                AccessCode.code_hash.in_((keyed, legacy)),
             )
         )
         expected = {KEYED: keyed, LEGACY: legacy}

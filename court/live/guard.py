@@ -108,7 +108,7 @@ class LiveGuard:
                     in_session=in_session.get(hearing.courtroom_id),
                     principal=principal,
                     assigned=principal is not None and (hearing.id, principal.token_id) in assigned,
-                    code=w.code_id is not None and codes.get(w.code_id) == hearing.id,
+                    code=w.code_id in codes and codes[w.code_id].opens(hearing),
                     broadcast_on=broadcast_on[hearing.id],
                 )
             )

@@ -119,7 +119,7 @@ async def judge_viewer(
     if verdict is Refusal.CODE_NEEDED:
         if code_id is not None:
             valid = await valid_codes(session, [code_id])
-            code_id = code_id if valid.get(code_id) == hearing.id else None
+            code_id = code_id if code_id in valid and valid[code_id].opens(hearing) else None
         elif presented is not None:
             code_pass = await runtime.access_codes.present(session, presented, hearing.id, hls=hls)
             code_id = code_pass.code_id if code_pass else None

@@ -15,6 +15,8 @@ import pytest
 from alembic import command
 from fastapi import HTTPException, Response
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from api.access_codes import presented, renew
@@ -170,7 +172,9 @@ class Desk:
     clock: Clock
     db: Database
 
-    async def add_code(self, hearing_id: str, *, max_viewers: int = 1, **fields: object) -> str:
+    async def add_code(
+        self, hearing_id: str | None, *, max_viewers: int = 1, **fields: object
+    ) -> str:
         code = new_code()
         async with self.db.session() as session:
             session.add(
@@ -443,3 +447,52 @@ async def test_max_viewers_counts_devices_across_whep_and_live_hls(
     desk.clock.now += 20  # the laptop stopped polling 20 s ago; the phone's join is 20 s old
     assert desk.desk.devices(phone.code_id) == {phone.device_id}
     assert await desk.present(hearings.restricted, code=code, client="198.51.100.4")
+
+
+async def the_hearing(session: AsyncSession, hearing_id: str) -> Hearing:
+    hearing = await session.get(Hearing, hearing_id)
+    assert hearing is not None
+    return hearing
+
+
+async def test_a_case_code_opens_every_hearing_of_its_case_and_nothing_else(
+    desk: Desk, hearings: Court2
+) -> None:
+    async with desk.db.session() as session:
+        first = await the_hearing(session, hearings.restricted)
+        room = await session.get(Courtroom, first.courtroom_id)
+        assert room is not None
+        stranger_case = Case(court_id=room.court_id, number="(2026)湘01刑更2号", title="王五减刑")
+        session.add(stranger_case)
+        await session.flush()
+        stranger = Hearing(
+            case_id=stranger_case.id,
+            courtroom_id=room.id,
+            title="减刑听证",
+            scheduled_start=datetime.now(UTC),
+            visibility="restricted",
+        )
+        session.add(stranger)
+        await session.commit()
+        case_id, stranger_id = first.case_id, stranger.id
+    code = await desk.add_code(None, case_id=case_id, max_viewers=3)
+    opened = await desk.present(hearings.restricted, code=code)
+    assert opened is not None
+    assert await desk.present(hearings.other, code=code, client="198.51.100.9")
+    # the ticket the case's code was exchanged for keeps the device on that hearing
+    response = Response()
+    renew(desk.desk, response, opened, hearings.restricted)
+    cookie = ticket_cookie(response, hearings.restricted)
+    assert await desk.present(hearings.restricted, cookie=cookie) == opened
+    refused = await desk.refusal(stranger_id, code=code)
+    assert (refused.status_code, refused.detail) == (403, REFUSED)
+
+
+async def test_a_code_opens_a_hearing_or_a_case_never_both_nor_neither(
+    desk: Desk, hearings: Court2
+) -> None:
+    async with desk.db.session() as session:
+        case_id = (await the_hearing(session, hearings.restricted)).case_id
+    for scope in ({"hearing_id": None}, {"hearing_id": hearings.restricted, "case_id": case_id}):
+        with pytest.raises(IntegrityError):
+            await desk.add_code(**scope)  # type: ignore[arg-type]

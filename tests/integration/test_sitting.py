@@ -2,8 +2,9 @@
 publishes: "next case" hands the camera from one recording to the next at a keyframe, so
 the archive of each hearing decodes on its own and the frame numbers drawn in the pictures
 run on from one recording into the next with none missing or repeated; the live viewer of
-a hearing is cut within a second of the switch, and the sealed hearing's sitting is unknown
-to staff not assigned to it.
+a hearing is cut within a second of the switch, a family's case code opens only its case's
+hearing and only while it is held, and the sealed hearing's sitting is unknown to staff not
+assigned to it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
             for visibility in ("public", "restricted", "sealed")
         ]
         sitting = await create_sitting(admin, room.id, hearings)
+        restricted_case = (await admin.get(f"/api/v1/hearings/{hearings[1]}")).json()["case_id"]
+        made = await admin.post(
+            f"/api/v1/cases/{restricted_case}/access-codes",
+            json={"label": "王某某的家属", "max_viewers": 2},
+        )
+        assert made.status_code == 201, made.text
+        family_path = f"/whep/{hearings[1]}/bench?code={made.json()['code']}"
         assert [e["hearing_id"] for e in sitting["entries"]] == hearings
         url = f"/api/v1/sittings/{sitting['id']}"
         _, operator = await token(admin, role="operator", name="书记员", courtroom_ids=[room.id])
@@ -73,12 +81,18 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
         )
         await publisher.start()
         viewer = WhepClient(f"{server.base_url}/whep/{hearings[0]}/bench")
+        family: WhepClient | None = None
         try:
             started = await admin.post(f"{url}/start")
             assert started.status_code == 200, started.text
             assert started.json()["position"] == 0
             await viewer.start()
             await wait_until(lambda: viewer.video_frames > 10, 15, "the public hearing live")
+            # the family's case has not come up yet: its code opens nothing
+            assert await offer_answer(server.base_url, family_path) == (
+                404,
+                {"detail": "the hearing is not in session"},
+            )
             await asyncio.sleep(HELD_S)
             switched_at = time.monotonic()
             moved = await admin.post(f"{url}/next")
@@ -94,9 +108,16 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
                 401,
                 {"detail": "this hearing is restricted: enter the access code the court gave you"},
             )
+            family = WhepClient(
+                server.base_url + family_path
+            )  # the case's code opens the case's hearing
+            await family.start()
+            await wait_until(lambda: family.video_frames > 10, 15, "the family's case live")
             await asyncio.sleep(HELD_S)
+            switched_at = time.monotonic()
             moved = await admin.post(f"{url}/next")
             assert moved.status_code == 200, moved.text
+            await frames_stop_within(family, switched_at, CUT_WITHIN_S)
             assert await offer_answer(server.base_url, f"/whep/{hearings[2]}/bench") == (
                 404,
                 {"detail": "hearing not found"},
@@ -108,6 +129,8 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
             assert ended.status_code == 200, ended.text
         finally:
             await viewer.close()
+            if family is not None:
+                await family.close()
             await publisher.close()
         assert ended.json()["status"] == "ended"
         assert {e["status"] for e in ended.json()["entries"]} == {"closed"}
