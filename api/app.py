@@ -39,6 +39,7 @@ from api.routes import (
     public,
     qr,
     recordings,
+    screens,
     sittings,
     tickets,
     tokens,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nodes,
         sittings,
         case_codes,
+        screens,
         pages,
     )
     for module in routers:

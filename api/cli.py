@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from api import log_redaction
 from api.settings import Settings
-from court.principals import ROLES, issue_token
+from court.principals import PLACES, ROLES, SCREEN_VISIBILITIES, issue_token
 from storage.db import Database
 from storage.keyring import KeyMaterialError, KeyRing
 from storage.models import Token
@@ -136,6 +136,8 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
                         expires_at=datetime.fromisoformat(args.expires_at)
                         if args.expires_at
                         else None,
+                        place=args.place,
+                        visibilities=args.visibility,
                     )
                 except ValueError as error:
                     print(f"courtcast: {error}", file=sys.stderr)
@@ -247,6 +249,13 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--courtroom", action="append", help="limit to a courtroom id (repeatable)")
     create.add_argument("--camera", help="camera tokens: the one camera it may publish")
+    create.add_argument("--place", choices=PLACES, help="screen tokens: where the screen is")
+    create.add_argument(
+        "--visibility",
+        action="append",
+        choices=sorted(SCREEN_VISIBILITIES),
+        help="screen tokens: hearings it may show (repeatable)",
+    )
     create.add_argument(
         "--expires-at", help="ISO 8601 time with zone, e.g. 2027-01-01T00:00:00+08:00"
     )

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.principals import STAFF_ROLES, Principal
 from storage.models import AccessCode, Hearing, Recording
 
-ViewerKind = Literal["staff", "public", "code"]
+ViewerKind = Literal["staff", "public", "code", "screen"]
 OPEN_STATUSES = frozenset({"in_session", "recess"})  # opened and not yet closed
 FINAL_STATUSES = frozenset({"closed", "cancelled"})  # over, or never to be held: never live
 
@@ -58,8 +58,9 @@ class LiveFacts:
     room_idle: bool  # the courtroom has no hearing in session at all
     staff: bool  # a staff token (admin, operator, judge, clerk) that may use the courtroom
     entitled: bool  # an admin, or a token assigned to the hearing (matters when sealed)
-    code: bool  # a valid access code (or ticket) of this very hearing
+    code: bool  # a valid access code (or ticket) of this very hearing, or of its case
     broadcast_on: bool  # the court has not cut the public feed
+    screen: bool = False  # a viewing point granted this courtroom and this visibility
 
 
 def live_verdict(facts: LiveFacts) -> ViewerKind | Refusal:
@@ -67,7 +68,9 @@ def live_verdict(facts: LiveFacts) -> ViewerKind | Refusal:
 
     Staff of the courtroom may also watch while the room has no hearing in
     session at all, so operators can check cameras before opening; the moment
-    a hearing is in session they follow it like everyone else.
+    a hearing is in session they follow it like everyone else. A viewing point
+    (a screen in a prison) watches the broadcast of the hearings it is granted,
+    as a code holder does, and never a sealed one.
     """
     if facts.visibility == "sealed" and not (facts.staff and facts.entitled):
         return Refusal.NOT_FOUND
@@ -77,6 +80,8 @@ def live_verdict(facts: LiveFacts) -> ViewerKind | Refusal:
         return "staff" if live or preview else Refusal.NOT_IN_SESSION
     if not live:
         return Refusal.NOT_IN_SESSION
+    if facts.screen:
+        return "screen" if facts.broadcast_on else Refusal.STOPPED
     if facts.visibility != "public" and not facts.code:
         return Refusal.CODE_NEEDED
     if not facts.broadcast_on:
@@ -143,6 +148,8 @@ def facts_about(
         entitled=principal is not None and (principal.role == "admin" or assigned),
         code=code,
         broadcast_on=broadcast_on,
+        screen=principal is not None
+        and principal.may_show(hearing.courtroom_id, hearing.visibility),
     )
 
 

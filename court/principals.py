@@ -19,9 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Courtroom, Token
 
-Role = Literal["admin", "operator", "judge", "clerk", "camera"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "camera")
+Role = Literal["admin", "operator", "judge", "clerk", "camera", "screen"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "camera", "screen")
 STAFF_ROLES: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk"})
+# a viewing point's kind of place; what it may show is never a sealed hearing
+PLACES = ("cell_block", "education_hall", "visiting_room", "courtroom", "other")
+SCREEN_VISIBILITIES = frozenset({"public", "restricted"})
 ADMIN_TOKEN_NAME = "admin (COURTCAST_ADMIN_TOKEN)"
 TOKEN_PREFIX = "cct_"
 
@@ -35,6 +38,15 @@ class Principal:
     token_id: str | None = None
     courtroom_ids: frozenset[str] = field(default_factory=frozenset)
     camera: str | None = None
+    visibilities: frozenset[str] = field(default_factory=frozenset)  # a screen's grant
+
+    def may_show(self, courtroom_id: str, visibility: str) -> bool:
+        """A viewing point's grant: this courtroom's hearings of this visibility."""
+        return (
+            self.role == "screen"
+            and courtroom_id in self.courtroom_ids
+            and visibility in self.visibilities
+        )
 
     def may_use_courtroom(self, courtroom_id: str) -> bool:
         """Tokens without a courtroom list reach every courtroom."""
@@ -110,6 +122,7 @@ def _principal(token: Token, now: datetime) -> Principal | None:
         token_id=token.id,
         courtroom_ids=frozenset(token.courtroom_ids),
         camera=token.camera,
+        visibilities=frozenset(token.visibilities or ()),
     )
 
 
@@ -121,10 +134,13 @@ async def issue_token(
     courtroom_ids: list[str],
     camera: str | None,
     expires_at: datetime | None,
+    place: str | None = None,
+    visibilities: list[str] | None = None,
 ) -> tuple[Token, str]:
     """Create a token (API and CLI alike); raises ValueError when its scope names nothing real."""
     if role == "camera" and (len(courtroom_ids) != 1 or not camera):
         raise ValueError("a camera token names exactly one courtroom and its camera")
+    _check_screen(role, courtroom_ids, place, visibilities)
     for courtroom_id in courtroom_ids:
         courtroom = await session.get(Courtroom, courtroom_id)
         if courtroom is None:
@@ -139,10 +155,29 @@ async def issue_token(
         courtroom_ids=courtroom_ids,
         camera=camera,
         expires_at=expires_at,
+        place=place,
+        visibilities=sorted(set(visibilities)) if visibilities else None,
     )
     session.add(token)
     await session.commit()
     return token, secret
+
+
+def _check_screen(
+    role: Role, courtroom_ids: list[str], place: str | None, visibilities: list[str] | None
+) -> None:
+    """A screen names its courtrooms, its place and what it may show (never sealed); no other
+    role has a place or visibilities."""
+    if role != "screen":
+        if place is not None or visibilities is not None:
+            raise ValueError("only a screen token has a place and visibilities")
+        return
+    if not courtroom_ids:
+        raise ValueError("a screen token names the courtrooms it may show")
+    if place not in PLACES:
+        raise ValueError(f"a screen's place is one of: {', '.join(PLACES)}")
+    if not visibilities or not set(visibilities) <= SCREEN_VISIBILITIES:
+        raise ValueError("a screen shows public or restricted hearings, never sealed ones")
 
 
 async def link_or_bearer_principal(

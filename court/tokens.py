@@ -24,6 +24,8 @@ class TokenRequest:
     courtroom_ids: list[str]
     camera: str | None
     expires_at: datetime | None
+    place: str | None = None
+    visibilities: list[str] | None = None
 
 
 async def create_token(session: AsyncSession, request: TokenRequest) -> tuple[Token, str]:

@@ -271,7 +271,12 @@ class Marker(Base):
 
 
 class Token(Base):
-    """An API token; only the SHA-256 of its secret is kept."""
+    """An API token; only the SHA-256 of its secret is kept.
+
+    A `screen` token is a viewing point (a screen in a cell block, an education hall, a
+    visiting room): `place` says which kind, `visibilities` which hearings it may show
+    (public, restricted) in its courtrooms. Both are None for every other role.
+    """
 
     __tablename__ = "tokens"
 
@@ -284,6 +289,8 @@ class Token(Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    place: Mapped[str | None] = mapped_column(String(32), default=None)
+    visibilities: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class CaseParty(Base):

@@ -6,7 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Admin, OperatedCourtroom, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
-from api.schemas.courtrooms import CameraLabel, CamerasIn, CourtroomIn, CourtroomOut
+from api.schemas.courtrooms import (
+    CameraLabel,
+    CamerasIn,
+    CourtroomIn,
+    CourtroomOut,
+    camera_labels,
+)
 from court import courtrooms as rooms
 from court.courtrooms import CameraSpec, DefaultCourt
 from court.runtime import Runtime
@@ -22,10 +28,7 @@ def courtroom_out(courtroom: Courtroom, runtime: Runtime) -> CourtroomOut:
         name=courtroom.name,
         kind=courtroom.kind,
         cameras=[camera.name for camera in courtroom.cameras],
-        camera_labels={
-            camera.name: CameraLabel(zh=camera.label_zh, en=camera.label_en)
-            for camera in courtroom.cameras
-        },
+        camera_labels=camera_labels(courtroom.cameras),
         publishing=runtime.publications.publishing_cameras(courtroom.id),
         created_at=courtroom.created_at,
     )

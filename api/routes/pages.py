@@ -30,6 +30,7 @@ PAGES = {
     "/desk": "desk.html",
     "/watch": "watch-list.html",
     "/watch/{hearing_id}": "watch.html",
+    "/screen/{screen_id}": "screen.html",
 }
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -10,18 +10,20 @@ courtroom, time and state (court/live/public_hearings.py), and the pages say
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
 from api.deps import RuntimeDep, SessionDep, SettingsDep
-from api.schemas.courtrooms import CameraLabel
+from api.schemas.courtrooms import camera_labels
 from api.schemas.public import PublicDay, PublicHearing
+from api.schemas.screens import RunningOrderOut
 from api.time_range import BoundedDate
 from court.live import public_hearings
 from court.live.public_hearings import PublicFacts
+from court.running_order import order_for, publicly_named, sitting_of
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -41,10 +43,7 @@ def public_view(facts: PublicFacts, court: str) -> PublicHearing:
         broadcast_on=facts.broadcast.on,
         delay_s=facts.broadcast.delay_s,
         cameras=[camera.name for camera in facts.cameras],
-        camera_labels={
-            camera.name: CameraLabel(zh=camera.label_zh, en=camera.label_en)
-            for camera in facts.cameras
-        },
+        camera_labels=camera_labels(facts.cameras),
         live_cameras=facts.live_cameras,
     )
 
@@ -71,5 +70,13 @@ async def hearings_of_the_day(
 async def public_hearing(
     hearing_id: str, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> PublicHearing:
+    """With the running order of the sitting it is held in, for a family waiting for its case
+    (each hearing still to be held with an estimated start)."""
     facts = await public_hearings.listed_hearing(session, runtime, hearing_id)
-    return public_view(facts, settings.court_name)
+    view = public_view(facts, settings.court_name)
+    sitting = await sitting_of(session, hearing_id)
+    if sitting is not None:
+        now = datetime.now(UTC)
+        order = await order_for(session, sitting, named=publicly_named, now=now)
+        view.sitting = RunningOrderOut.of(order)
+    return view

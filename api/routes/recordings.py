@@ -21,7 +21,7 @@ from api.schemas.recordings import (
 from api.search_params import SearchQuery, run_search
 from court import markers
 from court.playback import archive_playlist, segments_path
-from court.principals import bearer_secret, link_or_bearer_principal
+from court.principals import STAFF_ROLES, bearer_secret, link_or_bearer_principal
 from court.recordings import stop_for
 from court.visibility import visible_recording
 from storage.search import search_recordings
@@ -106,8 +106,10 @@ async def recording_object(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a signed link or a bearer token is required"
         )
-    if principal.role == "camera":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "camera tokens may only publish")
+    if principal.role not in STAFF_ROLES:  # cameras publish, screens show live hearings
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"the {principal.role} role may not read the archive"
+        )
     request.state.principal = principal  # for the audit trail
     await visible_recording(session, principal, recording_id)
     return await stored_object_response(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storage.keys import is_safe_part
+from storage.models import Camera
 
 CameraName = str
 CAMERA_NAME_RULE = "must be 1-64 letters, digits, '.', '_' or '-'"
@@ -34,6 +36,11 @@ class CameraLabel(BaseModel):
         self.zh = (self.zh or "").strip() or None
         self.en = (self.en or "").strip() or None
         return self
+
+
+def camera_labels(cameras: Iterable[Camera]) -> dict[str, CameraLabel]:
+    """Each camera's display names by its name, as the pages show them."""
+    return {camera.name: CameraLabel(zh=camera.label_zh, en=camera.label_en) for camera in cameras}
 
 
 class CourtroomIn(BaseModel):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from api.schemas.courtrooms import CameraLabel
+from api.schemas.screens import RunningOrderOut
 
 
 class PublicHearing(BaseModel):
@@ -24,6 +25,8 @@ class PublicHearing(BaseModel):
     cameras: list[str]
     camera_labels: dict[str, CameraLabel]  # display names, as the room's staff named them
     live_cameras: list[str]  # cameras publishing now
+    # the sitting it is held in: public hearings named, restricted ones by place and time only
+    sitting: RunningOrderOut | None = None
 
 
 class PublicDay(BaseModel):

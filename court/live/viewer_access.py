@@ -40,7 +40,7 @@ _KIND_OF: dict[Refusal, type[CourtError]] = {
 class Access:
     hearing: Hearing
     kind: ViewerKind
-    principal: Principal | None = None  # staff only
+    principal: Principal | None = None  # staff and screens: their token is judged again
     code_id: str | None = None
     code_pass: CodePass | None = None  # presented with this request: its ticket is renewed
 
@@ -51,8 +51,9 @@ class Access:
 
     @property
     def subject(self) -> str:
-        """Who a signed live link was handed to, so each fetch is judged again as that viewer."""
-        if self.kind == "staff":
+        """Who a signed live link was handed to, so each fetch is judged again as that viewer
+        ("staff:" names any token's viewer, a screen's too)."""
+        if self.principal is not None:
             assert self.principal is not None
             return f"staff:{link_subject(self.principal)}"
         return f"code:{self.code_id}" if self.kind == "code" else "public"
@@ -129,7 +130,8 @@ async def judge_viewer(
         raise refused(verdict)
     if verdict != "code":
         code_id, code_pass = None, None
-    return Access(hearing, verdict, principal if verdict == "staff" else None, code_id, code_pass)
+    by_token = verdict in ("staff", "screen")
+    return Access(hearing, verdict, principal if by_token else None, code_id, code_pass)
 
 
 async def judge_subject(

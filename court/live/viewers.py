@@ -27,7 +27,7 @@ class Watching:
     camera: str
     viewer: WhepViewer
     kind: ViewerKind  # staff: never cut or delayed by the broadcast controls
-    principal: Principal | None = None  # staff
+    principal: Principal | None = None  # staff and screens, judged again by their token
     code_id: str | None = None
     address: str = ""  # the client's, for the per-address cap
     device_id: str | None = None  # a code holder's device (court/live/access_codes.py CodePass)

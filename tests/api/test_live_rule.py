@@ -17,14 +17,17 @@ STATUSES = ("scheduled", "in_session", "recess", "closed")
 
 
 def every_situation() -> list[LiveFacts]:
-    """All combinations the index can produce (a hearing cannot be in session in an idle room)."""
+    """All combinations the index can produce (a hearing cannot be in session in an idle room;
+    a viewing point's token is no staff token)."""
     situations = []
-    for visibility, status, here, idle, staff, entitled, code, on in itertools.product(
-        VISIBILITIES, STATUSES, *([(False, True)] * 6)
+    for visibility, status, here, idle, staff, entitled, code, on, screen in itertools.product(
+        VISIBILITIES, STATUSES, *([(False, True)] * 7)
     ):
-        if here and idle:
+        if (here and idle) or (staff and screen):
             continue
-        situations.append(LiveFacts(visibility, status, here, idle, staff, entitled, code, on))
+        situations.append(
+            LiveFacts(visibility, status, here, idle, staff, entitled, code, on, screen)
+        )
     return situations
 
 
@@ -32,7 +35,8 @@ SITUATIONS = every_situation()
 
 
 def test_the_table_is_complete() -> None:
-    assert len(SITUATIONS) == 3 * 4 * 3 * 2**4  # (here, idle) has three possible values
+    # (here, idle) has three possible values; (staff, screen) three
+    assert len(SITUATIONS) == 3 * 4 * 3 * 2**3 * 3
 
 
 @pytest.mark.parametrize("facts", SITUATIONS, ids=str)
@@ -61,6 +65,11 @@ def test_each_situation(facts: LiveFacts) -> None:
     if not live:
         assert verdict is Refusal.NOT_IN_SESSION
         return
+    # A viewing point shows what it is granted, with no code, but the kill switch stops it.
+    if facts.screen:
+        assert verdict == ("screen" if facts.broadcast_on else Refusal.STOPPED)
+        return
+    assert verdict != "screen"
     # A restricted hearing asks for its code before anything else.
     if facts.visibility == "restricted" and not facts.code:
         assert verdict is Refusal.CODE_NEEDED

@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from tests.support.server import RunningServer
 
-ANYONE = frozenset({"anonymous", "camera", "judge", "clerk", "operator", "admin"})
+ANYONE = frozenset({"anonymous", "camera", "screen", "judge", "clerk", "operator", "admin"})
 STAFF = frozenset({"judge", "clerk", "operator", "admin"})
 WRITERS = frozenset({"clerk", "operator", "admin"})
 OPERATORS = frozenset({"operator", "admin"})
@@ -66,6 +66,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)
     ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): ANYONE,
     ("GET", "/api/v1/recordings"): STAFF,
+    # a viewing point asks what to show with its own token (made-up: 404 for any token)
+    ("GET", "/api/v1/screens/{screen_id}"): ANYONE - {"anonymous"},
     # sittings: a made-up one is 404 for staff (it holds no hearing they may see)
     ("POST", "/api/v1/sittings"): OPERATORS,
     ("GET", "/api/v1/sittings"): STAFF,
@@ -135,10 +137,16 @@ def role_tokens(api_server: RunningServer) -> dict[str, str]:
             json={"name": "第五法庭", "kind": "courtroom", "cameras": ["bench"]},
         ).json()
         secrets = {"admin": api_server.admin_token}
-        for role in ("judge", "clerk", "operator", "camera"):
+        for role in ("judge", "clerk", "operator", "camera", "screen"):
             body = {"role": role, "name": f"{role} 乙"}
             if role == "camera":
                 body |= {"courtroom_ids": [room["id"]], "camera": "bench"}
+            if role == "screen":
+                body |= {
+                    "courtroom_ids": [room["id"]],
+                    "place": "visiting_room",
+                    "visibilities": ["public"],
+                }
             created = admin.post("/api/v1/tokens", json=body)
             assert created.status_code == 201, created.text
             secrets[role] = created.json()["token"]

@@ -183,6 +183,14 @@ async def court(api_server: RunningServer, clip: Path) -> AsyncIterator[Court]:
             scene.tokens["camera"] = await new_token(
                 admin, "camera", courtroom_ids=[room], camera="bench"
             )
+            # a cell block's screen on the room, granted everything a screen may be
+            scene.tokens["screen"] = await new_token(
+                admin,
+                "screen",
+                courtroom_ids=[room],
+                place="cell_block",
+                visibilities=["public", "restricted"],
+            )
             scene.assigned = await new_token(admin, "judge")
             assigned = await admin.post(
                 f"/api/v1/hearings/{sealed}/assignments", json={"token_id": scene.assigned[0]}
@@ -242,7 +250,7 @@ def json_bodies(court: Court) -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-SEALED_PARAMETERS = ("hearing_id", "recording_id", "case_id", "sitting_id")
+SEALED_PARAMETERS = ("hearing_id", "recording_id", "case_id", "sitting_id", "screen_id")
 
 
 @dataclass(frozen=True)
@@ -277,6 +285,7 @@ def calls(court: Court, schema: dict[str, Any], offer: str) -> Iterator[Call]:
         "recording_id": court.recording,
         "case_id": court.case,
         "sitting_id": court.sitting,
+        "screen_id": court.tokens["screen"][0],
     }
     unknown = {name: unknown_id() for name in SEALED_PARAMETERS}
     bodies = json_bodies(court)
@@ -425,6 +434,29 @@ async def test_lists_and_searches_leave_it_out(court: Court) -> None:
         for path, query, _ in searches:
             found = await judge.get(path, params=query)
             assert court.case in found.text or court.sealed in found.text, (path, found.text)
+
+
+async def test_a_screen_on_the_room_shows_a_notice_and_nothing_of_it(court: Court) -> None:
+    """The sealed hearing is in session in the screen's own courtroom: the screen is told only
+    that it is not for this screen, cannot watch it, read its archive or learn it any other way."""
+    screen_id = court.tokens["screen"][0]
+    async with court.client("screen") as screen:
+        state = await screen.get(f"/api/v1/screens/{screen_id}")
+        assert state.status_code == 200, state.text
+        assert state.json()["notice"] == "not_for_this_screen"
+        assert state.json()["hearing"] is None
+        assert leaks(court, state, "") == [], state.text
+        # the sitting holding the sealed hearing shows, with that hearing left out
+        assert [e["hearing_id"] for e in state.json()["sitting"]["entries"]] == [court.public]
+        recording = f"/api/v1/recordings/{court.recording}"
+        for path in (
+            f"/live/{court.sealed}/bench/playlist.m3u8",
+            f"/api/v1/hearings/{court.sealed}",
+            f"{recording}/cameras/bench/segments/{court.segment}",
+        ):
+            refused = await screen.get(path)
+            assert refused.status_code in (403, 404), (path, refused.text)
+            assert leaks(court, refused, path) == [], (path, refused.text)
 
 
 async def test_the_assigned_judge_and_the_admin_see_it(court: Court) -> None:

@@ -81,3 +81,19 @@ def publish_from_page(page: Page, api: httpx.Client, hearing: Hearing, camera: s
     page.goto(publish_link(token))
     page.get_by_role("button", name="开始推流").click()
     expect(page.locator("#state")).to_have_class("state state-live", timeout=20_000)
+
+
+def create_sitting(api: httpx.Client, courtroom_id: str, hearing_ids: list[str]) -> str:
+    """A planned sitting of these hearings, in this order; returns its id."""
+    body = created(
+        api.post(
+            "/api/v1/sittings",
+            json={
+                "courtroom_id": courtroom_id,
+                "title": "减刑假释案件集中开庭",
+                "scheduled_start": datetime.now(UTC).isoformat(),
+                "hearing_ids": hearing_ids,
+            },
+        )
+    )
+    return str(body["id"])

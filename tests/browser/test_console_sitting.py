@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.court import Hearing, create_hearing, created, publish_from_page
+from tests.browser.court import Hearing, create_hearing, create_sitting, created, publish_from_page
 from tests.browser.test_console_lifecycle import SLOW_MS, open_console
 from tests.support.server import RunningServer
 
@@ -51,17 +51,7 @@ def test_the_console_runs_a_sitting_case_after_case(
         another_hearing(api, first.courtroom_id, title, visibility)
         for title, visibility in zip(CASES[1:], ("restricted", "public"), strict=True)
     ]
-    sitting = created(
-        api.post(
-            "/api/v1/sittings",
-            json={
-                "courtroom_id": first.courtroom_id,
-                "title": "减刑假释案件集中开庭",
-                "scheduled_start": datetime.now(UTC).isoformat(),
-                "hearing_ids": hearings,
-            },
-        )
-    )
+    sitting = create_sitting(api, first.courtroom_id, hearings)
     publish_from_page(page, api, first, "bench")
     console = open_console(page, web_server, first)
     order = console.locator("#sitting-order li")
@@ -96,7 +86,7 @@ def test_the_console_runs_a_sitting_case_after_case(
     expect(console.locator("#sitting-upcoming")).to_have_text(
         "The sitting has ended", timeout=SLOW_MS
     )
-    ended = api.get(f"/api/v1/sittings/{sitting['id']}").json()
+    ended = api.get(f"/api/v1/sittings/{sitting}").json()
     assert ended["status"] == "ended"
     # one recording per hearing, each stopped and stored: the camera never stopped between
     for hearing_id in hearings:

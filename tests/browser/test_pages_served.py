@@ -20,7 +20,15 @@ from tests.browser.conftest import PageErrors, screenshot
 from tests.browser.court import create_hearing, publish_from_page
 from tests.support.server import RunningServer
 
-PAGES = ["/publish", "/watch/any-hearing-id", "/watch", "/console", "/review", "/desk"]
+PAGES = [
+    "/publish",
+    "/watch/any-hearing-id",
+    "/watch",
+    "/console",
+    "/review",
+    "/desk",
+    "/screen/any-screen-id",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -15,6 +15,11 @@ export function formatCourtTime(value) {
   return format(value, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 }
 
+// Hours and minutes: an estimate (when a case of a sitting should start) claims no seconds.
+export function formatCourtMinute(value) {
+  return format(value, { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
 // A live clock in an element, in court time, for pages where "now" matters (watch, console).
 export function startCourtClock(element) {
   const tick = () => { element.textContent = formatCourtTime(new Date()); };

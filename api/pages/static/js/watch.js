@@ -9,10 +9,13 @@
 // the player at once, and the page says the court stopped it. A changed delay rejoins the new
 // feed at once, keeping the last picture with a notice, and the page names the delay. Before
 // the hearing opens the page shows a "starting soon" card with its time, after it closes (or
-// is cancelled) a "closed" card: no camera is asked for either way.
+// is cancelled) a "closed" card: no camera is asked for either way. A hearing held in a sitting
+// shows the sitting's running order below the player: where this case stands, which case is in
+// session now and when this one should start (a family waiting for its case to come up).
 import { cameraLabel, installLanguageSwitch, setText } from "./i18n.js";
 import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
-import { formatCourtDateTime, startCourtClock } from "./time.js";
+import { renderRunningOrder } from "./running-order.js";
+import { formatCourtDateTime, formatCourtMinute, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
 
 const POLL_MS = 1000;
@@ -131,6 +134,28 @@ function showStatus() {
   const badge = $("status-badge");
   badge.className = `badge badge-${hearing.status}`;
   setText(badge, statusKey(hearing.status));
+  showSitting();
+}
+
+function showSitting() {
+  const sitting = hearing.sitting;
+  const panel = $("sitting-panel");
+  panel.hidden = !sitting || sitting.status === "ended";
+  if (panel.hidden) return;
+  $("sitting-heading").textContent = sitting.title;
+  const mine = sitting.entries.find((entry) => entry.hearing_id === hearing.id);
+  const place = $("sitting-place");
+  if (mine?.current) setText(place, "watch.sitting.inSession");
+  else if (mine?.estimated_start && !FINAL_STATUSES.has(mine.status)) {
+    setText(place, "watch.sitting.placeEta", {
+      n: mine.number, time: formatCourtMinute(mine.estimated_start),
+    });
+  } else if (mine && !FINAL_STATUSES.has(mine.status)) setText(place, "watch.sitting.place", { n: mine.number });
+  else place.textContent = "";
+  const current = sitting.entries.find((entry) => entry.current);
+  if (current && current !== mine) setText($("sitting-now"), "watch.sitting.now", { n: current.number });
+  else $("sitting-now").textContent = "";
+  renderRunningOrder($("sitting-order"), sitting, hearing.id);
 }
 
 function restrictedTag() {
@@ -306,5 +331,6 @@ window.addEventListener("pagehide", () => player.hangUpOnExit());
 document.addEventListener("langchange", () => {
   if (document.body.dataset.playerState === "soon") showState("soon");
   labelCameraChoice();
+  if (hearing) showSitting(); // its list is built from several pieces
 });
 start();
