@@ -34,6 +34,7 @@ from api.routes import (
     me,
     metrics,
     nodes,
+    oversight,
     package,
     pages,
     public,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sittings,
         case_codes,
         screens,
+        oversight,
         pages,
     )
     for module in routers:

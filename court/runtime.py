@@ -20,6 +20,7 @@ from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry
+from court.live.viewing_log import ViewingLog
 from court.monitoring.alarms import AlarmBoard
 from court.monitoring.metrics import CourtMetrics
 from court.monitoring.watchdog import Watchdog
@@ -79,6 +80,7 @@ class Runtime:
     archive: Archive
     recordings: Recordings
     viewers: ViewerRegistry
+    viewing_log: ViewingLog  # who watched live, for oversight figures
     broadcasts: BroadcastDesk
     alarms: AlarmBoard
     watchdog: Watchdog
@@ -118,7 +120,10 @@ class Runtime:
             plan=config.recording,
             timings=metrics.timings,
         )
-        viewers = ViewerRegistry(on_joined=metrics.timings.viewer_join.observe)
+        viewing_log = ViewingLog(db)
+        viewers = ViewerRegistry(
+            on_joined=metrics.timings.viewer_join.observe, audience=viewing_log
+        )
         custody = CourtroomCustody(
             db=db,
             archive=archive,
@@ -168,6 +173,7 @@ class Runtime:
             archive=archive,
             recordings=recordings,
             viewers=viewers,
+            viewing_log=viewing_log,
             broadcasts=broadcasts,
             alarms=alarms,
             watchdog=watchdog,
@@ -208,6 +214,7 @@ class Runtime:
         await self.live_guard.close()
         await self.watchdog.close()
         await self.viewers.close()
+        await self.viewing_log.drain()  # the viewers' ends are written before the index closes
         await self.broadcasts.close()
         await self.publications.close()  # publishers hung up first, then recordings finish
         await self.recordings.close()

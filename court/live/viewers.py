@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from court.in_session import ViewerKind
 from court.principals import Principal
@@ -37,11 +38,24 @@ class Watching:
         return self.kind == "staff"
 
 
+class Audience(Protocol):
+    """Hears every viewer come and go (the viewing log)."""
+
+    def joined(self, watching: Watching) -> None: ...
+
+    def left(self, watching: Watching) -> None: ...
+
+
 class ViewerRegistry:
-    def __init__(self, on_joined: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_joined: Callable[[float], None] | None = None,
+        audience: Audience | None = None,
+    ) -> None:
         """`on_joined` hears how long each viewer's answer took (offer to answer, seconds)."""
         self._viewers: dict[str, Watching] = {}
         self._on_joined = on_joined
+        self._audience = audience
 
     async def watch(
         self,
@@ -54,13 +68,17 @@ class ViewerRegistry:
         """Answer a WHEP offer; raises ValueError (bad offer). `on_ended` runs once it is gone."""
 
         def ended(viewer: WhepViewer) -> None:
-            self._viewers.pop(viewer.id, None)
+            gone = self._viewers.pop(viewer.id, None)
+            if gone is not None and self._audience is not None:
+                self._audience.left(gone)
             if on_ended is not None:
                 on_ended()
 
         offered = time.monotonic()
         viewer = await WhepViewer.create(offer_sdp, relay, on_ended=ended)
-        self._viewers[viewer.id] = watching(viewer)
+        joined = self._viewers[viewer.id] = watching(viewer)
+        if self._audience is not None:
+            self._audience.joined(joined)
         if self._on_joined is not None:
             self._on_joined(time.monotonic() - offered)
         return viewer

@@ -66,6 +66,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)
     ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): ANYONE,
     ("GET", "/api/v1/recordings"): STAFF,
+    # oversight figures: court leaders (made-up ids need none: the period is missing, 422)
+    ("GET", "/api/v1/oversight/viewing"): frozenset({"judge", "admin"}),
     # a viewing point asks what to show with its own token (made-up: 404 for any token)
     ("GET", "/api/v1/screens/{screen_id}"): ANYONE - {"anonymous"},
     # sittings: a made-up one is 404 for staff (it holds no hearing they may see)

@@ -81,13 +81,24 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
         )
         await publisher.start()
         viewer = WhepClient(f"{server.base_url}/whep/{hearings[0]}/bench")
+        _, screen_secret = await token(
+            admin,
+            role="screen",
+            name="三监区监舍",
+            courtroom_ids=[room.id],
+            place="cell_block",
+            visibilities=["public"],
+        )
+        cell_block = WhepClient(f"{server.base_url}/whep/{hearings[0]}/bench", screen_secret)
         family: WhepClient | None = None
         try:
             started = await admin.post(f"{url}/start")
             assert started.status_code == 200, started.text
             assert started.json()["position"] == 0
             await viewer.start()
+            await cell_block.start()
             await wait_until(lambda: viewer.video_frames > 10, 15, "the public hearing live")
+            await wait_until(lambda: cell_block.video_frames > 10, 15, "the cell block's screen")
             # the family's case has not come up yet: its code opens nothing
             assert await offer_answer(server.base_url, family_path) == (
                 404,
@@ -103,7 +114,11 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
                 "in_session",
                 "scheduled",
             ]
-            await frames_stop_within(viewer, switched_at, CUT_WITHIN_S)
+            # the phone and the screen (granted public hearings only) are hung up with it
+            await asyncio.gather(
+                frames_stop_within(viewer, switched_at, CUT_WITHIN_S),
+                frames_stop_within(cell_block, switched_at, CUT_WITHIN_S),
+            )
             assert await offer_answer(server.base_url, f"/whep/{hearings[1]}/bench") == (
                 401,
                 {"detail": "this hearing is restricted: enter the access code the court gave you"},
@@ -129,6 +144,7 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
             assert ended.status_code == 200, ended.text
         finally:
             await viewer.close()
+            await cell_block.close()
             if family is not None:
                 await family.close()
             await publisher.close()
@@ -136,6 +152,31 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
         assert {e["status"] for e in ended.json()["entries"]} == {"closed"}
 
         runs = [await archived_numbers(admin, hearing) for hearing in hearings]
+        day = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
+        figures = await admin.get(
+            "/api/v1/oversight/viewing", params={**day, "courtroom_id": room.id}
+        )
+        _, judge = await token(admin, role="judge", name="院长")
+        async with server.client(judge) as leader:
+            unassigned_figures = await leader.get(
+                "/api/v1/oversight/viewing", params={**day, "courtroom_id": room.id}
+            )
+            as_csv = await leader.get(
+                "/api/v1/oversight/viewing",
+                params={**day, "courtroom_id": room.id, "format": "csv"},
+            )
+    (row,) = figures.json()
+    # three held, two watched: the public one (a phone and the cell block's screen) and the
+    # family's case (one device); the sealed hearing was watched by nobody
+    assert (row["hearings_held"], row["held_with_live_viewing"]) == (3, 2), row
+    assert (row["viewing_points"], row["family_devices"], row["viewers"]) == (1, 1, 3), row
+    assert row["viewing_minutes"] > 0
+    # a judge not assigned to the sealed hearing is not told it was held
+    (row,) = unassigned_figures.json()
+    assert (row["hearings_held"], row["held_with_live_viewing"]) == (2, 2), row
+    lines = as_csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("courtroom_id,courtroom,kind,hearings_held,")
+    assert lines[1].startswith(f"{room.id},") and ",2,2,1,1,3," in lines[1], lines
     for numbers in runs:
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
         assert len(numbers) >= HELD_S * FPS, len(numbers)
