@@ -271,12 +271,8 @@ class Marker(Base):
 
 
 class Token(Base):
-    """An API token; only the SHA-256 of its secret is kept.
-
-    A `screen` token is a viewing point (a screen in a cell block, an education hall, a
-    visiting room): `place` says which kind, `visibilities` which hearings it may show
-    (public, restricted) in its courtrooms. Both are None for every other role.
-    """
+    """An API token; only the SHA-256 of its secret is kept. A `screen` token (a viewing point)
+    has a `place` and the `visibilities` it may show; other roles have neither."""
 
     __tablename__ = "tokens"
 
