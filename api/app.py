@@ -40,6 +40,7 @@ from api.routes import (
     public,
     qr,
     recordings,
+    replays,
     screens,
     sittings,
     tickets,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case_codes,
         screens,
         oversight,
+        replays,
         pages,
     )
     for module in routers:

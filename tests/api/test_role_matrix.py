@@ -63,6 +63,12 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/qr"): OPERATORS,
     ("GET", "/api/v1/public/hearings"): ANYONE,
     ("GET", "/api/v1/public/hearings/{hearing_id}"): ANYONE,
+    # replays: published by operators; watched by anyone, judged per hearing (made-up: 404)
+    ("PUT", "/api/v1/hearings/{hearing_id}/replay"): OPERATORS,
+    ("DELETE", "/api/v1/hearings/{hearing_id}/replay"): OPERATORS,
+    ("GET", "/api/v1/public/hearings/{hearing_id}/replay"): ANYONE,
+    ("GET", "/replay/{hearing_id}/{camera}/playlist.m3u8"): ANYONE,
+    ("GET", "/replay/{hearing_id}/{camera}/segments/{recording_id}/{name}"): ANYONE,
     # an access code exchanged for a viewer ticket: no token, the code decides (made-up: 404)
     ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): ANYONE,
     ("GET", "/api/v1/recordings"): STAFF,

@@ -169,6 +169,21 @@ export class WatchPlayer {
       return false;
     }
     if (generation !== this.generation) return true;
+    if (!(await this.attachHls(generation, url, true))) return false;
+    this.watchFrames(generation, "hls");
+    return true;
+  }
+
+  // A closed hearing's replay (an HLS playlist from its start): state "replay" while it plays.
+  async replay(url) {
+    this.thaw();
+    const generation = ++this.generation;
+    await this.release();
+    if (generation !== this.generation) return;
+    if (await this.attachHls(generation, url, false)) this.setState("replay", "hls");
+  }
+
+  async attachHls(generation, url, lowLatency) {
     this.video.srcObject = null;
     if (this.video.canPlayType("application/vnd.apple.mpegurl") && !window.MediaSource) {
       this.video.src = url; // Safari on iPhone plays HLS itself
@@ -177,18 +192,17 @@ export class WatchPlayer {
       if (!Hls.isSupported()) return false;
       // LL-HLS parts; hls.js may only start on a segment's first (independent) part, up to a
       // segment behind its target: playing up to 1.5x catches up to PART-HOLD-BACK.
-      this.hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
+      this.hls = new Hls(lowLatency ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 } : {});
       this.hls.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal && generation === this.generation) {
           this.setState("retrying", null);
-          this.later(generation, RETRY_MS, () => this.play(this.camera));
+          this.later(generation, RETRY_MS, () => (lowLatency ? this.play(this.camera) : this.replay(url)));
         }
       });
       this.hls.loadSource(url);
       this.hls.attachMedia(this.video);
     }
     this.video.play().catch(() => {}); // muted autoplay is allowed; a refusal just waits for a tap
-    this.watchFrames(generation, "hls");
     return true;
   }
 

@@ -15,7 +15,7 @@
 import { cameraLabel, installLanguageSwitch, setText } from "./i18n.js";
 import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
 import { renderRunningOrder } from "./running-order.js";
-import { formatCourtDateTime, formatCourtMinute, startCourtClock } from "./time.js";
+import { formatCourtDateTime, formatCourtMinute, formatCourtTime, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
 
 const POLL_MS = 1000;
@@ -57,7 +57,7 @@ const ASKING = new Set(["code-needed", "bad-code", "code-expired", "code-in-use"
 function showState(state, mode, vars = {}) {
   const switching = state === "switching"; // the last picture stays, with a notice
   $("switch-notice").hidden = !switching;
-  const live = state === "live" || switching;
+  const live = state === "live" || switching || state === "replay";
   const changed = document.body.dataset.playerState !== state;
   document.body.dataset.playerState = state;
   $("overlay").hidden = live;
@@ -207,7 +207,7 @@ async function checkCourt() {
     }
     if (state && halted !== state) {
       halted = state;
-      await player.halt(state);
+      await haltOrReplay(state);
     } else if (!state && halted) {
       halted = null;
       player.play(camera);
@@ -264,8 +264,40 @@ async function exchangeCode(code) {
 
 async function watchWithCode(code) {
   if (!(await exchangeCode(code))) return;
-  if (halted) await player.halt(halted);
+  if (halted) await haltOrReplay(halted);
   else player.play(camera);
+}
+
+// A closed hearing plays its replay when the court published one (a restricted one with the
+// code's ticket), with where and why it was cut; otherwise the "closed" card stays.
+async function haltOrReplay(state) {
+  await player.halt(state);
+  if (state !== "closed") return;
+  let response;
+  try {
+    response = await fetch(`/api/v1/public/hearings/${encodeURIComponent(hearingId)}/replay`, {
+      cache: "no-store",
+    });
+  } catch {
+    return;
+  }
+  if (response.status === 401) showState("code-needed");
+  if (!response.ok) return;
+  showReplay(await response.json());
+  await player.replay(`/replay/${encodeURIComponent(hearingId)}/${encodeURIComponent(camera)}/playlist.m3u8`);
+}
+
+function showReplay(replay) {
+  $("replay-panel").hidden = false;
+  setText($("replay-until"), "watch.replay.until", { time: formatCourtDateTime(replay.expires_at) });
+  $("replay-cuts").replaceChildren(...replay.cuts.map((cut) => {
+    const li = document.createElement("li");
+    setText(li, "watch.replay.cut", {
+      from: formatCourtTime(cut.start), to: formatCourtTime(cut.end), reason: cut.reason,
+      seconds: Math.round(cut.removed_s),
+    });
+    return li;
+  }));
 }
 
 async function start() {
@@ -287,7 +319,7 @@ async function start() {
   const state = hearing && courtState(hearing);
   if (state) halted = state;
   if (linkedCode) await watchWithCode(linkedCode);
-  else if (state) await player.halt(state);
+  else if (state) await haltOrReplay(state);
   else player.play(camera);
   setTimeout(poll, POLL_MS);
 }
