@@ -31,6 +31,7 @@ from api.routes import (
     hearings,
     keys,
     live,
+    live_record,
     me,
     metrics,
     nodes,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         screens,
         oversight,
         replays,
+        live_record,
         pages,
     )
     for module in routers:

@@ -18,6 +18,7 @@ from court.leases import CourtroomLeases, NodeIdentity
 from court.live.access_codes import AccessCodeDesk
 from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
+from court.live.record_watch import RecordWatch
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry
 from court.live.viewing_log import ViewingLog
@@ -92,6 +93,7 @@ class Runtime:
     metrics: CourtMetrics  # this process's Prometheus registry
     leases: CourtroomLeases  # which courtrooms' live media this node holds
     bus: ClusterBus  # events between nodes
+    live_record: RecordWatch  # displays and captions waiting for the record to change
     playlists: PlaylistCache = field(default_factory=PlaylistCache)  # stopped tracks' bodies
 
     @classmethod
@@ -193,6 +195,7 @@ class Runtime:
             metrics=metrics,
             leases=leases,
             bus=bus,
+            live_record=RecordWatch(db),
         )
 
     @property
@@ -215,6 +218,7 @@ class Runtime:
         await self.watchdog.close()
         await self.viewers.close()
         await self.viewing_log.drain()  # the viewers' ends are written before the index closes
+        await self.live_record.close()
         await self.broadcasts.close()
         await self.publications.close()  # publishers hung up first, then recordings finish
         await self.recordings.close()

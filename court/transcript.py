@@ -36,8 +36,10 @@ async def add_line(
     speaker_role: str,
     text: str,
     by: str,
+    staff_only: bool = False,
 ) -> TranscriptLine:
-    """A new line said `at` (court time) in the recording, its first version kept as a revision."""
+    """A new line said `at` (court time) in the recording, its first version kept as a revision.
+    A staff-only line is never shown on the courtroom's display or to live viewers."""
     now = datetime.now(UTC)
     line = TranscriptLine(
         recording_id=recording.id,
@@ -46,6 +48,7 @@ async def add_line(
         text=text,
         author=by,
         created_at=now,
+        staff_only=staff_only,
     )
     session.add(line)
     await session.flush()

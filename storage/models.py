@@ -315,6 +315,7 @@ class TranscriptLine(Base):
     author: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
+    staff_only: Mapped[bool] = mapped_column(Boolean, default=False)  # never on shown records
 
 
 class TranscriptRevision(Base):

@@ -31,6 +31,7 @@ PAGES = {
     "/watch": "watch-list.html",
     "/watch/{hearing_id}": "watch.html",
     "/screen/{screen_id}": "screen.html",
+    "/display/{courtroom_id}": "display.html",
 }
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

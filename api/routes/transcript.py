@@ -42,6 +42,7 @@ async def add_line(
         speaker_role=body.speaker_role,
         text=body.text,
         by=principal.name,
+        staff_only=body.staff_only,
     )
     return line_out(line)
 

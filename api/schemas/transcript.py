@@ -24,6 +24,9 @@ class TranscriptLineIn(TranscriptEdit):
     )
 
     at: BoundedDatetime
+    staff_only: bool = Field(
+        default=False, description="for the bench only: never on the display or to live viewers"
+    )
 
 
 class TranscriptLineOut(BaseModel):
@@ -35,6 +38,7 @@ class TranscriptLineOut(BaseModel):
     author: str | None
     created_at: datetime
     edited_at: datetime | None
+    staff_only: bool
 
 
 class TranscriptRevisionOut(BaseModel):

@@ -76,6 +76,10 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/oversight/viewing"): frozenset({"judge", "admin"}),
     # a viewing point asks what to show with its own token (made-up: 404 for any token)
     ("GET", "/api/v1/screens/{screen_id}"): ANYONE - {"anonymous"},
+    # the record in the room: judged by the live rule (made-up hearing: 404), the display by
+    # the token's reach (a made-up courtroom: 404 for any token)
+    ("GET", "/api/v1/live/{hearing_id}/record"): ANYONE,
+    ("GET", "/api/v1/courtrooms/{courtroom_id}/display"): ANYONE - {"anonymous"},
     # sittings: a made-up one is 404 for staff (it holds no hearing they may see)
     ("POST", "/api/v1/sittings"): OPERATORS,
     ("GET", "/api/v1/sittings"): STAFF,
