@@ -28,6 +28,7 @@ PAGES = [
     "/review",
     "/desk",
     "/screen/any-screen-id",
+    "/display/any-courtroom-id",
 ]
 
 

@@ -443,8 +443,11 @@ function showLogs() {
   $("marker-list").replaceChildren(...markers.map((marker) => logItem(
     marker.at, (strong) => setText(strong, `marker.${marker.kind}`), marker.text)));
   const lines = [...desk.lines.values()].sort(byTime);
-  $("transcript-list").replaceChildren(...lines.map((line) => logItem(
-    line.at, (strong) => { strong.textContent = line.speaker_role; }, line.text)));
+  $("transcript-list").replaceChildren(...lines.map((line) => {
+    const item = logItem(line.at, (strong) => { strong.textContent = line.speaker_role; }, line.text);
+    item.classList.toggle("staff-only", line.staff_only); // never on the room's display
+    return item;
+  }));
   for (const list of [$("marker-list"), $("transcript-list")]) list.scrollTop = list.scrollHeight;
   // Off the record is a state of the running recording: its own markers decide.
   desk.offRecord = false;
@@ -485,7 +488,8 @@ async function submitLine(event) {
   await act("console.done.line", async () => {
     if (!desk.recordingId) throw new Error(t("console.needRecording"));
     const line = await api(`/api/v1/recordings/${desk.recordingId}/transcript`, {
-      method: "POST", body: { at: at.toISOString(), speaker_role: speaker, text },
+      method: "POST",
+      body: { at: at.toISOString(), speaker_role: speaker, text, staff_only: $("staff-only").checked },
     });
     desk.lines.set(line.id, line);
     showLogs();

@@ -6,6 +6,7 @@
 // soon as the server answers. Its token comes once in the link's fragment (never sent to the
 // server in a URL) and is kept in localStorage: it lasts until the court revokes it.
 import { cameraLabel, installLanguageSwitch, onLangChange, setText } from "./i18n.js";
+import { takeToken } from "./kiosk-token.js";
 import { caseWords, renderRunningOrder } from "./running-order.js";
 import { formatCourtMinute, startCourtClock } from "./time.js";
 import { deleteResource, negotiate } from "./webrtc.js";
@@ -24,25 +25,6 @@ const kiosk = {
   watching: null, // "hearing/camera" the video shows
   failure: null, // {key, vars} while the server cannot be asked
 };
-
-function takeToken() {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const given = fragment.get("token");
-  if (given) {
-    try {
-      localStorage.setItem(storageKey, given);
-    } catch {
-      // storage disabled: the token lives as long as the page
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-    return given;
-  }
-  try {
-    return localStorage.getItem(storageKey);
-  } catch {
-    return null;
-  }
-}
 
 async function ask() {
   const response = await fetch(`/api/v1/screens/${encodeURIComponent(screenId)}`, {
@@ -180,6 +162,6 @@ installLanguageSwitch();
 startCourtClock($("court-clock"));
 onLangChange(render);
 $("unmute").addEventListener("click", () => playWithSound($("screen-video")));
-kiosk.token = takeToken();
+kiosk.token = takeToken(storageKey);
 if (kiosk.token) poll();
 else render();

@@ -15,6 +15,7 @@
 import { cameraLabel, installLanguageSwitch, setText } from "./i18n.js";
 import { FINAL_STATUSES, statusKey } from "./hearing-status.js";
 import { renderRunningOrder } from "./running-order.js";
+import { installCaptions } from "./watch-captions.js";
 import { formatCourtDateTime, formatCourtMinute, formatCourtTime, startCourtClock } from "./time.js";
 import { REFUSAL_HEADER, WatchPlayer, codeRefusal } from "./watch-player.js";
 
@@ -302,6 +303,7 @@ function showReplay(replay) {
 
 async function start() {
   installLanguageSwitch();
+  installCaptions(hearingId);
   startCourtClock($("court-clock"));
   const first = await fetchHearing();
   if (first === "not-found") {
