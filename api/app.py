@@ -23,6 +23,7 @@ from api.routes import (
     broadcast,
     case_codes,
     cases,
+    confirmations,
     courtrooms,
     events,
     export,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oversight,
         replays,
         live_record,
+        confirmations,
         pages,
     )
     for module in routers:

@@ -78,6 +78,7 @@ def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal
 Admin = Annotated[Principal, Depends(require("admin"))]
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
 Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
+Writer = Annotated[Principal, Depends(require("admin", "operator", "clerk"))]  # of the record
 
 
 # Declare the role dependency (Operator, Staff, ...) before these in a route's parameters:

@@ -19,7 +19,8 @@ from court.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from court.principals import Principal
 from court.visibility import case_visible
 from storage import case_numbers
-from storage.catalog import add_case_parties, case_object_keys, case_parties, replace_case_parties
+from storage.case_objects import case_object_keys
+from storage.catalog import add_case_parties, case_parties, replace_case_parties
 from storage.models import Case, CaseParty
 from storage.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable
 

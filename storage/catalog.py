@@ -316,28 +316,6 @@ async def recording_protection(
     )
 
 
-async def case_object_keys(session: AsyncSession, *, case_id: str) -> list[str]:
-    """Every stored object of every recording of a case: init and media segments, manifests."""
-    recordings = (
-        select(Recording.id)
-        .join(Hearing, Hearing.id == Recording.hearing_id)
-        .where(Hearing.case_id == case_id)
-    )
-    tracks = select(Track.id).where(Track.recording_id.in_(recordings))
-    keys = [
-        *await session.scalars(
-            select(InitSegment.object_key).where(InitSegment.track_id.in_(tracks))
-        ),
-        *await session.scalars(select(Segment.object_key).where(Segment.track_id.in_(tracks))),
-        *await session.scalars(
-            select(Recording.manifest_key).where(
-                Recording.id.in_(recordings), Recording.manifest_key.is_not(None)
-            )
-        ),
-    ]
-    return [key for key in keys if key is not None]
-
-
 def add_case_parties(
     session: AsyncSession, *, case_id: str, parties: list[tuple[str, str]]
 ) -> None:

@@ -95,6 +95,12 @@ class TrackPrefix:
         """Key of the recording's signed integrity manifest (beside its cameras' folders)."""
         return f"{self.recording_prefix}/{MANIFEST_NAME}"
 
+    def confirmation_key(self, confirmation_id: str, extension: str) -> str:
+        """Key of a party's confirmation of the record: its drawn signature (png) or the
+        signed statement (json), in the recording's `confirmations` folder."""
+        name = f"{_part('confirmation', confirmation_id)}.{_part('extension', extension)}"
+        return f"{self.recording_prefix}/confirmations/{name}"
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectKey:

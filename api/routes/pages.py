@@ -32,6 +32,7 @@ PAGES = {
     "/watch/{hearing_id}": "watch.html",
     "/screen/{screen_id}": "screen.html",
     "/display/{courtroom_id}": "display.html",
+    "/confirm/{recording_id}": "confirm.html",
 }
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -3,11 +3,9 @@ version of a line is kept (court/transcript.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Depends, status
-
-from api.deps import SessionDep, Staff, VisibleRecording, require
+from api.deps import SessionDep, Staff, VisibleRecording, Writer
 from api.schemas.transcript import (
     TranscriptEdit,
     TranscriptLineIn,
@@ -15,12 +13,9 @@ from api.schemas.transcript import (
     TranscriptRevisionOut,
 )
 from court import transcript
-from court.principals import Principal
 from storage.models import TranscriptLine
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["transcript"])
-
-Writer = Annotated[Principal, Depends(require("admin", "operator", "clerk"))]
 
 
 def line_out(line: TranscriptLine) -> TranscriptLineOut:

@@ -80,6 +80,14 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # the token's reach (a made-up courtroom: 404 for any token)
     ("GET", "/api/v1/live/{hearing_id}/record"): ANYONE,
     ("GET", "/api/v1/courtrooms/{courtroom_id}/display"): ANYONE - {"anonymous"},
+    # parties confirm the record on a tablet the clerk holds
+    ("GET", "/api/v1/recordings/{recording_id}/record"): STAFF,
+    ("POST", "/api/v1/recordings/{recording_id}/confirmations"): WRITERS,
+    ("GET", "/api/v1/recordings/{recording_id}/confirmations"): STAFF,
+    (
+        "GET",
+        "/api/v1/recordings/{recording_id}/confirmations/{confirmation_id}/signature.png",
+    ): STAFF,
     # sittings: a made-up one is 404 for staff (it holds no hearing they may see)
     ("POST", "/api/v1/sittings"): OPERATORS,
     ("GET", "/api/v1/sittings"): STAFF,

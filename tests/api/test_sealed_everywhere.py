@@ -39,7 +39,15 @@ from tests.support.server import RunningServer
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 UNUSED_ROLES = ("anonymous", "camera", "judge", "clerk", "operator")
-PAGES = ("/watch/{hearing_id}", "/watch", "/console", "/review", "/publish")
+PAGES = (
+    "/watch/{hearing_id}",
+    "/watch",
+    "/console",
+    "/review",
+    "/publish",
+    "/display/{courtroom_id}",
+    "/confirm/{recording_id}",
+)
 CLOSED_BY_POLICY = 1008
 
 
@@ -279,6 +287,7 @@ def calls(court: Court, schema: dict[str, Any], offer: str) -> Iterator[Call]:
         "code_id": unknown_id(),
         "viewer_id": unknown_id(),
         "publication_id": unknown_id(),
+        "confirmation_id": unknown_id(),
     }
     sealed = {
         "hearing_id": court.sealed,

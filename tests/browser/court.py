@@ -54,6 +54,18 @@ def create_hearing(api: httpx.Client, cameras: list[str]) -> Hearing:
     return Hearing(id=str(hearing["id"]), courtroom_id=str(courtroom["id"]), cameras=cameras)
 
 
+PARTIES = [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}]
+
+
+def published_hearing_with_parties(page: Page, api: httpx.Client) -> Hearing:
+    """A public hearing whose case has two parties, its bench camera publishing from `page`."""
+    hearing = create_hearing(api, ["bench"])
+    case_id = api.get(f"/api/v1/hearings/{hearing.id}").json()["case_id"]
+    assert api.patch(f"/api/v1/cases/{case_id}", json={"parties": PARTIES}).status_code == 200
+    publish_from_page(page, api, hearing, "bench")
+    return hearing
+
+
 def camera_token(api: httpx.Client, courtroom_id: str, camera: str) -> str:
     body = created(
         api.post(

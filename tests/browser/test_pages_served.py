@@ -29,6 +29,7 @@ PAGES = [
     "/desk",
     "/screen/any-screen-id",
     "/display/any-courtroom-id",
+    "/confirm/any-recording-id",
 ]
 
 

@@ -12,13 +12,12 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.court import Hearing, create_hearing, created, publish_from_page
+from tests.browser.court import Hearing, created, published_hearing_with_parties
 from tests.browser.test_console_lifecycle import open_console
 from tests.support.server import RunningServer
 
 SLOW_MS = 20_000
 SHOWN_WITHIN_MS = 1_000
-PARTIES = [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}]
 # Each page notes when a line first appears in it, by its text, on the browser's clock.
 NOTE_ARRIVALS = """(list) => {
   window.arrivals = {};
@@ -58,10 +57,7 @@ def type_line(console: Page, text: str, *, staff_only: bool = False) -> float:
 def test_a_typed_line_reaches_the_display_and_the_captions_within_a_second(
     page: Page, phone_page: Page, api: httpx.Client, web_server: RunningServer
 ) -> None:
-    hearing: Hearing = create_hearing(api, ["bench"])
-    case_id = api.get(f"/api/v1/hearings/{hearing.id}").json()["case_id"]
-    assert api.patch(f"/api/v1/cases/{case_id}", json={"parties": PARTIES}).status_code == 200
-    publish_from_page(page, api, hearing, "bench")
+    hearing: Hearing = published_hearing_with_parties(page, api)
     recording = created(api.post(f"/api/v1/hearings/{hearing.id}/recordings"))
     console = open_console(page, web_server, hearing)
     expect(console.locator("#record-state")).to_contain_text("录制中", timeout=SLOW_MS)

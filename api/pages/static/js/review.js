@@ -4,6 +4,7 @@
 // already signed) and gives hls.js a blob URL.
 import { api, errorReason, storeToken, storedToken } from "./api.js";
 import { cameraLabel, installLanguageSwitch, onLangChange, setText, t } from "./i18n.js";
+import { renderConfirmations } from "./record-confirmations.js";
 import { installExport } from "./review-export.js";
 import { courtTimeZone, formatCourtDateTime, formatCourtTime } from "./time.js";
 
@@ -197,13 +198,15 @@ async function openRecording(recordingId, title) {
   setMain(tracks[0]?.camera ?? null);
   $("scrub").max = view.duration.toFixed(1);
   renderViewer();
-  const [markers, lines] = await Promise.all([
+  const [markers, lines, confirmations] = await Promise.all([
     api(`/api/v1/recordings/${recordingId}/markers`),
     api(`/api/v1/recordings/${recordingId}/transcript`),
+    api(`/api/v1/recordings/${recordingId}/confirmations`),
   ]);
   view.markers = markers;
   view.lines = lines;
   renderLogs();
+  renderConfirmations($("confirmations"), confirmations);
   clips.reset();
   $("viewer").scrollIntoView({ block: "start" });
   $("play").focus();
