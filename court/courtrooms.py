@@ -24,6 +24,7 @@ class CameraSpec:
     name: str
     label_zh: str | None = None
     label_en: str | None = None
+    kind: str = "camera"  # or "evidence": a screen or document camera showing exhibits
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,13 @@ async def create_courtroom(
         court_id=await court_id_for(session, court_id, default), name=name, kind=kind
     )
     courtroom.cameras = [
-        Camera(name=spec.name, position=position, label_zh=spec.label_zh, label_en=spec.label_en)
+        Camera(
+            name=spec.name,
+            position=position,
+            label_zh=spec.label_zh,
+            label_en=spec.label_en,
+            kind=spec.kind,
+        )
         for position, spec in enumerate(cameras)
     ]
     session.add(courtroom)
@@ -99,5 +106,6 @@ async def set_cameras(
             camera = Camera(courtroom_id=courtroom.id, name=wish.name)
             session.add(camera)
         camera.position, camera.label_zh, camera.label_en = position, wish.label_zh, wish.label_en
+        camera.kind = wish.kind
     await session.commit()
     await session.refresh(courtroom, ["cameras"])

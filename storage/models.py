@@ -103,6 +103,7 @@ class Camera(Base):
     # display names (migration 0012): pages show these; `name` stays in URLs and object keys
     label_zh: Mapped[str | None] = mapped_column(String(64), default=None)
     label_en: Mapped[str | None] = mapped_column(String(64), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="camera")  # or evidence (0021)
 
     courtroom: Mapped[Courtroom] = relationship(back_populates="cameras")
 

@@ -29,6 +29,7 @@ def courtroom_out(courtroom: Courtroom, runtime: Runtime) -> CourtroomOut:
         kind=courtroom.kind,
         cameras=[camera.name for camera in courtroom.cameras],
         camera_labels=camera_labels(courtroom.cameras),
+        evidence_sources=[camera.name for camera in courtroom.cameras if camera.kind == "evidence"],
         publishing=runtime.publications.publishing_cameras(courtroom.id),
         created_at=courtroom.created_at,
     )
@@ -47,7 +48,9 @@ async def create_courtroom(
         name=body.name,
         kind=body.kind,
         cameras=[
-            CameraSpec(name, label.zh, label.en)
+            CameraSpec(
+                name, label.zh, label.en, "evidence" if name in body.evidence_sources else "camera"
+            )
             for name, label in zip(body.cameras, labels, strict=True)
         ],
     )
@@ -77,6 +80,6 @@ async def set_cameras(
     """Set the room's cameras in display order with their display names. A camera is known by
     its name, which stays in URLs, tokens and stored footage: renaming one is removing it and
     adding another, and a camera with recorded footage cannot be removed (409)."""
-    wishes = [CameraSpec(camera.name, camera.zh, camera.en) for camera in body.cameras]
+    wishes = [CameraSpec(camera.name, camera.zh, camera.en, camera.kind) for camera in body.cameras]
     await rooms.set_cameras(session, courtroom, wishes)
     return courtroom_out(courtroom, runtime)

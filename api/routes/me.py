@@ -29,6 +29,7 @@ def usable(principal: Principal, courtroom: CourtroomOut) -> UsableCourtroom:
         name=courtroom.name,
         cameras=cameras,
         camera_labels={name: courtroom.camera_labels[name] for name in cameras},
+        evidence_sources=[name for name in courtroom.evidence_sources if name in cameras],
     )
 
 

@@ -52,6 +52,7 @@ class CourtroomIn(BaseModel):
                     "kind": "courtroom",
                     "cameras": ["bench", "witness"],
                     "camera_labels": {"bench": {"zh": "审判席", "en": "Bench"}},
+                    "evidence_sources": [],
                 }
             ]
         }
@@ -62,6 +63,11 @@ class CourtroomIn(BaseModel):
     cameras: list[CameraName] = Field(min_length=1, max_length=32)
     court_id: str | None = None
     camera_labels: dict[CameraName, CameraLabel] = Field(default={}, max_length=32)
+    evidence_sources: list[CameraName] = Field(
+        default=[],
+        max_length=32,
+        description="cameras that are evidence sources (a screen, a document camera)",
+    )
 
     @field_validator("cameras")
     @classmethod
@@ -70,14 +76,24 @@ class CourtroomIn(BaseModel):
 
     @model_validator(mode="after")
     def labels_name_cameras(self) -> CourtroomIn:
-        unknown = sorted(set(self.camera_labels) - set(self.cameras))
-        if unknown:
-            raise ValueError(f"camera_labels name cameras not in cameras: {', '.join(unknown)}")
+        for field, named in (
+            ("camera_labels", self.camera_labels),
+            ("evidence_sources", self.evidence_sources),
+        ):
+            unknown = sorted(set(named) - set(self.cameras))
+            if unknown:
+                raise ValueError(f"{field} name cameras not in cameras: {', '.join(unknown)}")
         return self
+
+
+SourceKind = Literal["camera", "evidence"]
 
 
 class CameraIn(CameraLabel):
     name: CameraName
+    kind: SourceKind = Field(
+        default="camera", description="evidence: a screen or document camera showing exhibits"
+    )
 
 
 class CamerasIn(BaseModel):
@@ -90,6 +106,12 @@ class CamerasIn(BaseModel):
                     "cameras": [
                         {"name": "bench", "zh": "审判席", "en": "Bench"},
                         {"name": "witness", "zh": "证人席", "en": "Witness stand"},
+                        {
+                            "name": "evidence",
+                            "zh": "证据展示",
+                            "en": "Evidence",
+                            "kind": "evidence",
+                        },
                     ]
                 }
             ]
@@ -113,6 +135,9 @@ class CourtroomOut(BaseModel):
     cameras: list[str]
     camera_labels: dict[str, CameraLabel] = Field(
         default={}, description="display names of every camera, by camera name"
+    )
+    evidence_sources: list[str] = Field(
+        default=[], description="the cameras that are evidence sources, in display order"
     )
     publishing: list[str] = []
     created_at: datetime

@@ -13,6 +13,7 @@ class UsableCourtroom(BaseModel):
     name: str
     cameras: list[str]
     camera_labels: dict[str, CameraLabel]
+    evidence_sources: list[str]  # of `cameras`: a screen or a document camera
 
 
 class MeOut(BaseModel):

@@ -13,6 +13,14 @@ function labelInput(value, key, lang) {
   return input;
 }
 
+// An evidence source (a screen or document camera) is published and recorded like a camera; the
+// publish page offers it screen sharing.
+function evidenceBox(checked) {
+  const box = el("input", { type: "checkbox", checked, className: "camera-evidence" });
+  box.dataset.i18nAttr = "aria-label:desk.camera.evidence";
+  return box;
+}
+
 function cameraRow(room, camera, labels, canLink) {
   const name = el("input", {
     value: camera, required: true, pattern: CAMERA_NAME, spellcheck: false, className: "camera-name",
@@ -22,7 +30,8 @@ function cameraRow(room, camera, labels, canLink) {
   const row = el("tr", { dataset: { camera } },
     el("td", {}, name),
     el("td", {}, labelInput(labels?.zh, "desk.camera.zh", "zh")),
-    el("td", {}, labelInput(labels?.en, "desk.camera.en", "en")));
+    el("td", {}, labelInput(labels?.en, "desk.camera.en", "en")),
+    el("td", {}, evidenceBox((room.evidence_sources ?? []).includes(camera) && camera !== "")));
   const actions = el("td", { className: "camera-actions" });
   if (canLink && camera) {
     const link = el("button", { type: "button", className: "small-button publish-link", i18n: "desk.camera.link" });
@@ -42,15 +51,19 @@ function cameraTable(room, canLink) {
   return el("table", { className: "cameras" },
     el("thead", {}, el("tr", {},
       el("th", { i18n: "desk.camera.name" }), el("th", { i18n: "desk.camera.zh" }),
-      el("th", { i18n: "desk.camera.en" }), el("th", {}, el("span", { className: "sr-only", i18n: "desk.actions" })))),
+      el("th", { i18n: "desk.camera.en" }), el("th", { i18n: "desk.camera.evidence" }),
+      el("th", {}, el("span", { className: "sr-only", i18n: "desk.actions" })))),
     body);
 }
 
 // The table's rows as the PUT body: new rows' names typed in, labels blank -> null.
 function camerasBody(form) {
   return [...form.querySelectorAll("tbody tr[data-camera]")].map((row) => {
-    const [name, zh, en] = row.querySelectorAll("input");
-    return { name: name.value.trim(), zh: zh.value.trim() || null, en: en.value.trim() || null };
+    const [name, zh, en, evidence] = row.querySelectorAll("input");
+    return {
+      name: name.value.trim(), zh: zh.value.trim() || null, en: en.value.trim() || null,
+      kind: evidence.checked ? "evidence" : "camera",
+    };
   });
 }
 
@@ -107,7 +120,7 @@ function render() {
 }
 
 function version(room) {
-  return JSON.stringify([room.name, room.cameras, room.camera_labels]);
+  return JSON.stringify([room.name, room.cameras, room.camera_labels, room.evidence_sources]);
 }
 
 function versioned(card, room) {

@@ -15,6 +15,7 @@ const videoSelect = $("video-device");
 const audioSelect = $("audio-device");
 const courtroomSelect = $("courtroom");
 const cameraSelect = $("camera");
+const sourceSelect = $("source");
 const PUBLISHING_ROLES = new Set(["admin", "operator", "camera"]);
 const TOKEN_KEY = "courtcast.publishToken"; // sessionStorage: a reload of this tab keeps it
 
@@ -92,6 +93,7 @@ function renderTarget() {
     $("target-courtroom").textContent = chosen.room.name;
     $("target-camera").textContent = cameraLabel(chosen.camera, chosen.room.camera_labels);
   }
+  renderSource();
 }
 
 function showIdentity() {
@@ -218,14 +220,57 @@ async function switchDevice(kind) {
     say("error", key, vars);
     return;
   }
-  const [track] = media.getTracks();
-  for (const old of stream.getTracks().filter((each) => each.kind === kind)) {
+  await useTrack(media.getTracks()[0]);
+}
+
+// The stream (and the publisher, live) carries `track` instead of the one of its kind.
+async function useTrack(track) {
+  for (const old of stream.getTracks().filter((each) => each.kind === track.kind)) {
     stream.removeTrack(old);
     old.stop();
   }
   stream.addTrack(track);
   video.srcObject = stream;
   await publisher?.replaceTrack(track);
+}
+
+// --- evidence sources: a shared screen or window, or a document camera ----------------------
+
+function isEvidence() {
+  const chosen = target();
+  return Boolean(chosen?.room.evidence_sources?.includes(chosen.camera));
+}
+
+function renderSource() {
+  $("source-field").hidden = !isEvidence();
+  if (!isEvidence() && sourceSelect.value === "screen") switchSource("device");
+}
+
+async function switchSource(source) {
+  sourceSelect.value = source;
+  videoSelect.disabled = source === "screen";
+  if (source === "device") return switchDevice("video");
+  if (!navigator.mediaDevices?.getDisplayMedia) {
+    say("error", "publish.screen.unsupported");
+    return switchSource("device");
+  }
+  if (await cameraReady) cameraReady = openCamera(); // the microphone, when there is one
+  if (!stream) stream = new MediaStream(); // a machine with no camera may still share its screen
+  let media;
+  try {
+    media = await navigator.mediaDevices.getDisplayMedia({
+      video: { frameRate: { ideal: 15 } }, audio: false,
+    });
+  } catch (error) {
+    const { key, vars } = deviceProblem(error);
+    say("error", key, vars);
+    return switchSource("device");
+  }
+  const [track] = media.getVideoTracks();
+  track.addEventListener("ended", () => { // sharing stopped from the browser's own bar
+    if (sourceSelect.value === "screen") switchSource("device");
+  });
+  await useTrack(track);
 }
 
 // --- publishing ---------------------------------------------------------------------------
@@ -283,8 +328,9 @@ async function startPublishing() {
   if (!PUBLISHING_ROLES.has(me.role)) return say("error", "publish.error.role");
   const chosen = target();
   if (!chosen) return say("error", "publish.error.nothing");
-  if (await cameraReady) cameraReady = openCamera();
-  const camera = await cameraReady;
+  const sharing = sourceSelect.value === "screen" && stream?.getVideoTracks().length;
+  if (!sharing && (await cameraReady)) cameraReady = openCamera();
+  const camera = sharing ? null : await cameraReady;
   if (camera) return say("error", camera.key, camera.vars);
   publisher = new WhipPublisher({ url: whipUrl(chosen), token, stream, onState: publisherState });
   wakeLock.hold();
@@ -334,6 +380,7 @@ window.addEventListener("hashchange", useLinkToken); // a new link opened in thi
 courtroomSelect.addEventListener("change", () => { fillCameras(); renderTarget(); renderStatus(); });
 cameraSelect.addEventListener("change", () => { renderTarget(); renderStatus(); });
 videoSelect.addEventListener("change", () => switchDevice("video"));
+sourceSelect.addEventListener("change", () => switchSource(sourceSelect.value));
 audioSelect.addEventListener("change", () => switchDevice("audio"));
 navigator.mediaDevices?.addEventListener("devicechange", listDevices);
 onLangChange(() => {

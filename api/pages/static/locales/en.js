@@ -23,6 +23,7 @@ export default {
   "desk.camera.nameRule": "1-64 letters, digits, '.', '_' or '-'",
   "desk.camera.zh": "Chinese name",
   "desk.camera.en": "English name",
+  "desk.camera.evidence": "Evidence source",
   "desk.camera.add": "Add camera",
   "desk.camera.remove": "Remove",
   "desk.camera.save": "Save cameras",
@@ -486,4 +487,8 @@ export default {
   "confirmations.broken": "✗ not verified: {problems}",
   "confirmations.changed": "the record was corrected since",
   "review.confirmations": "Parties' confirmations",
+  "publish.source": "Picture source",
+  "publish.source.device": "Camera (document camera)",
+  "publish.source.screen": "Share a screen or window",
+  "publish.screen.unsupported": "This browser cannot share a screen; use a document camera",
 };

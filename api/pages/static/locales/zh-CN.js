@@ -23,6 +23,7 @@ export default {
   "desk.camera.nameRule": "1–64 个英文字母、数字、点、下划线或连字符",
   "desk.camera.zh": "中文名称",
   "desk.camera.en": "英文名称",
+  "desk.camera.evidence": "证据展示源",
   "desk.camera.add": "添加机位",
   "desk.camera.remove": "移除",
   "desk.camera.save": "保存机位",
@@ -486,4 +487,8 @@ export default {
   "confirmations.broken": "✗ 核验未通过：{problems}",
   "confirmations.changed": "此后笔录已更正",
   "review.confirmations": "当事人确认",
+  "publish.source": "画面来源",
+  "publish.source.device": "摄像头（文档摄像头）",
+  "publish.source.screen": "共享屏幕或窗口",
+  "publish.screen.unsupported": "此浏览器不能共享屏幕，请改用文档摄像头",
 };
