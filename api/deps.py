@@ -79,6 +79,8 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 Operator = Annotated[Principal, Depends(require("admin", "operator"))]
 Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 Writer = Annotated[Principal, Depends(require("admin", "operator", "clerk"))]  # of the record
+# who marks events on a recording: staff who take part in the hearing, not a supervisor
+Marking = Annotated[Principal, Depends(require("admin", "operator", "judge", "clerk"))]
 
 
 # Declare the role dependency (Operator, Staff, ...) before these in a route's parameters:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.errors import Invalid, NotFound
 from storage.models import Hearing, HearingAssignment, Token
 
-ASSIGNABLE = frozenset({"judge", "clerk", "operator"})
+ASSIGNABLE = frozenset({"judge", "clerk", "operator", "supervisor"})
 
 
 async def assign(session: AsyncSession, hearing: Hearing, token_id: str) -> Token:

@@ -51,16 +51,8 @@ async def viewing_figures(
     rooms = [room for room in rooms if courtroom_id in (None, room.id)]
     figures = []
     for room in rooms:
-        rows = await session.scalars(
-            select(Hearing).where(
-                Hearing.courtroom_id == room.id,
-                Hearing.status.in_(HELD),
-                Hearing.actual_start >= start,
-                Hearing.actual_start < end,
-            )
-        )
-        held = [hearing for hearing in rows if await may_see(session, principal, hearing)]
-        watched = await _sessions(session, [hearing.id for hearing in held])
+        held = await held_hearings(session, principal, [room.id], start=start, end=end)
+        watched = await viewing_sessions(session, [hearing.id for hearing in held])
         figures.append(
             RoomFigures(
                 courtroom_id=room.id,
@@ -79,7 +71,30 @@ async def viewing_figures(
     return figures
 
 
-async def _sessions(session: AsyncSession, hearing_ids: list[str]) -> list[ViewingSession]:
+async def held_hearings(
+    session: AsyncSession,
+    principal: Principal,
+    courtroom_ids: list[str],
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[Hearing]:
+    """The hearings of these courtrooms that started in [start, end), as the caller may see
+    them (a sealed one only for an admin or a token assigned to it), oldest first."""
+    rows = await session.scalars(
+        select(Hearing)
+        .where(
+            Hearing.courtroom_id.in_(courtroom_ids),
+            Hearing.status.in_(HELD),
+            Hearing.actual_start >= start,
+            Hearing.actual_start < end,
+        )
+        .order_by(Hearing.actual_start, Hearing.id)
+    )
+    return [hearing for hearing in rows if await may_see(session, principal, hearing)]
+
+
+async def viewing_sessions(session: AsyncSession, hearing_ids: list[str]) -> list[ViewingSession]:
     if not hearing_ids:
         return []
     rows = await session.scalars(

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Courtroom, Token
 
-Role = Literal["admin", "operator", "judge", "clerk", "camera", "screen"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "camera", "screen")
-STAFF_ROLES: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk"})
+Role = Literal["admin", "operator", "judge", "clerk", "supervisor", "camera", "screen"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "judge", "clerk", "supervisor", "camera", "screen")
+# staff read the court's records; a supervisor (a court leader overseeing hearings) only reads
+STAFF_ROLES: frozenset[Role] = frozenset({"admin", "operator", "judge", "clerk", "supervisor"})
 # a viewing point's kind of place; what it may show is never a sealed hearing
 PLACES = ("cell_block", "education_hall", "visiting_room", "courtroom", "other")
 SCREEN_VISIBILITIES = frozenset({"public", "restricted"})

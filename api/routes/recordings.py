@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from api.archive_links import HLS, stored_object_response
-from api.deps import Operator, RuntimeDep, SessionDep, SettingsDep, Staff
+from api.deps import Marking, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.holder import RecordingAtHolder
 from api.recording_view import recording_out
 from api.schemas.recordings import (
@@ -121,7 +121,7 @@ async def recording_object(
     "/{recording_id}/markers", status_code=status.HTTP_201_CREATED, response_model=MarkerOut
 )
 async def add_marker(
-    recording_id: str, body: MarkerIn, session: SessionDep, principal: Staff
+    recording_id: str, body: MarkerIn, session: SessionDep, principal: Marking
 ) -> MarkerOut:
     marker = await markers.add_marker(
         session, principal, recording_id, at=body.at, kind=body.kind, text=body.text

@@ -14,8 +14,11 @@ import pytest
 from api.app import create_app
 from tests.support.server import RunningServer
 
-ANYONE = frozenset({"anonymous", "camera", "screen", "judge", "clerk", "operator", "admin"})
-STAFF = frozenset({"judge", "clerk", "operator", "admin"})
+ANYONE = frozenset(
+    {"anonymous", "camera", "screen", "supervisor", "judge", "clerk", "operator", "admin"}
+)
+STAFF = frozenset({"supervisor", "judge", "clerk", "operator", "admin"})  # who reads the records
+MARKING = STAFF - {"supervisor"}  # a supervisor only reads
 WRITERS = frozenset({"clerk", "operator", "admin"})
 OPERATORS = frozenset({"operator", "admin"})
 REVIEWERS = frozenset({"judge", "clerk", "admin"})
@@ -73,7 +76,9 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/public/hearings/{hearing_id}/tickets"): ANYONE,
     ("GET", "/api/v1/recordings"): STAFF,
     # oversight figures: court leaders (made-up ids need none: the period is missing, 422)
-    ("GET", "/api/v1/oversight/viewing"): frozenset({"judge", "admin"}),
+    ("GET", "/api/v1/oversight/viewing"): frozenset({"supervisor", "judge", "admin"}),
+    ("GET", "/api/v1/oversight/supervision"): frozenset({"supervisor", "judge", "admin"}),
+    ("GET", "/api/v1/oversight/access-log"): frozenset({"supervisor", "judge", "admin"}),
     # a viewing point asks what to show with its own token (made-up: 404 for any token)
     ("GET", "/api/v1/screens/{screen_id}"): ANYONE - {"anonymous"},
     # the record in the room: judged by the live rule (made-up hearing: 404), the display by
@@ -102,7 +107,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/segments/{name}"): STAFF,
     ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/export.mp4"): STAFF,
     ("GET", "/api/v1/recordings/{recording_id}/cameras/{camera}/export.json"): STAFF,
-    ("POST", "/api/v1/recordings/{recording_id}/markers"): STAFF,
+    ("POST", "/api/v1/recordings/{recording_id}/markers"): MARKING,
     ("GET", "/api/v1/recordings/{recording_id}/markers"): STAFF,
     ("POST", "/api/v1/recordings/{recording_id}/transcript"): WRITERS,
     ("GET", "/api/v1/recordings/{recording_id}/transcript"): STAFF,
@@ -157,7 +162,7 @@ def role_tokens(api_server: RunningServer) -> dict[str, str]:
             json={"name": "第五法庭", "kind": "courtroom", "cameras": ["bench"]},
         ).json()
         secrets = {"admin": api_server.admin_token}
-        for role in ("judge", "clerk", "operator", "camera", "screen"):
+        for role in ("supervisor", "judge", "clerk", "operator", "camera", "screen"):
             body = {"role": role, "name": f"{role} 乙"}
             if role == "camera":
                 body |= {"courtroom_ids": [room["id"]], "camera": "bench"}

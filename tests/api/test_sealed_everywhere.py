@@ -38,7 +38,7 @@ from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-UNUSED_ROLES = ("anonymous", "camera", "judge", "clerk", "operator")
+UNUSED_ROLES = ("anonymous", "camera", "judge", "clerk", "operator", "supervisor")
 PAGES = (
     "/watch/{hearing_id}",
     "/watch",
@@ -186,7 +186,7 @@ async def court(api_server: RunningServer, clip: Path) -> AsyncIterator[Court]:
                 line=line.json()["id"],
                 sitting=sitting,
             )
-            for role in ("judge", "clerk", "operator"):
+            for role in ("judge", "clerk", "operator", "supervisor"):
                 scene.tokens[role] = await new_token(admin, role)
             scene.tokens["camera"] = await new_token(
                 admin, "camera", courtroom_ids=[room], camera="bench"
