@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from api.deps import SessionDep, require
 from api.time_range import BoundedDatetime
-from court.access_log import archive_accesses
+from court.access_log import Access, archive_accesses
 from court.errors import Invalid
 from court.oversight import viewing_figures
 from court.principals import Principal
@@ -28,6 +28,19 @@ from court.supervision import Dimension, GroupFigures, supervision_figures
 router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 Overseer = Annotated[Principal, Depends(require("admin", "judge", "supervisor"))]
 MAX_PERIOD_DAYS = 400
+
+
+def period_of(
+    start: Annotated[BoundedDatetime, Query(alias="from", description="inclusive, ISO 8601")],
+    end: Annotated[BoundedDatetime, Query(alias="to", description="exclusive, ISO 8601")],
+) -> tuple[datetime, datetime]:
+    """The period asked for: from before to, at most MAX_PERIOD_DAYS long."""
+    if not start < end or (end - start).days > MAX_PERIOD_DAYS:
+        raise Invalid(f"from must come before to, at most {MAX_PERIOD_DAYS} days apart")
+    return start, end
+
+
+PeriodDep = Annotated[tuple[datetime, datetime], Depends(period_of)]
 
 
 class RoomFiguresOut(BaseModel):
@@ -46,15 +59,14 @@ class RoomFiguresOut(BaseModel):
 async def viewing(
     session: SessionDep,
     principal: Overseer,
-    start: Annotated[BoundedDatetime, Query(alias="from", description="inclusive, ISO 8601")],
-    end: Annotated[BoundedDatetime, Query(alias="to", description="exclusive, ISO 8601")],
+    period: PeriodDep,
     courtroom_id: str | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> list[RoomFiguresOut] | Response:
     """Per courtroom: hearings held in the period (by actual start), those watched live, the
     viewing points and family devices that watched, all viewers and their minutes. Sealed
     hearings count only for those who may see them."""
-    check_period(start, end)
+    start, end = period
     figures = await viewing_figures(
         session, principal, start=start, end=end, courtroom_id=courtroom_id
     )
@@ -100,8 +112,7 @@ class GroupFiguresOut(BaseModel):
 async def supervision(
     session: SessionDep,
     principal: Overseer,
-    start: Annotated[BoundedDatetime, Query(alias="from", description="inclusive, ISO 8601")],
-    end: Annotated[BoundedDatetime, Query(alias="to", description="exclusive, ISO 8601")],
+    period: PeriodDep,
     by: Dimension = "courtroom",
     format: Literal["json", "csv"] = "json",
 ) -> list[GroupFiguresOut] | Response:
@@ -109,7 +120,7 @@ async def supervision(
     recorded, livestreamed (watched live by someone not staff), recording gaps, off-record
     minutes by reason, the most viewers at once and all viewers. Sealed hearings count only
     for those who may see them."""
-    check_period(start, end)
+    start, end = period
     figures = await supervision_figures(session, principal, start=start, end=end, by=by)
     rows = [GroupFiguresOut.of(row) for row in figures]
     if format == "csv":
@@ -117,35 +128,16 @@ async def supervision(
     return rows
 
 
-class AccessOut(BaseModel):
-    at: datetime
-    actor: str
-    role: str
-    kind: str  # playlist, clip, package
-    recording_id: str | None  # None for a hearing's evidence package
-    hearing_id: str
-    case_number: str
-    courtroom: str
-    source: str
-
-
-@router.get("/access-log", response_model=list[AccessOut])
+@router.get("/access-log", response_model=list[Access])
 async def access_log(
     session: SessionDep,
     principal: Overseer,
-    start: Annotated[BoundedDatetime, Query(alias="from", description="inclusive, ISO 8601")],
-    end: Annotated[BoundedDatetime, Query(alias="to", description="exclusive, ISO 8601")],
-) -> list[AccessOut]:
+    period: PeriodDep,
+) -> list[Access]:
     """Who opened which hearing's archived footage in the period, newest first (at most
     1,000): the hearings the caller may see, in its courtrooms."""
-    check_period(start, end)
-    accesses = await archive_accesses(session, principal, start=start, end=end)
-    return [AccessOut(**asdict(access)) for access in accesses]
-
-
-def check_period(start: datetime, end: datetime) -> None:
-    if not start < end or (end - start).days > MAX_PERIOD_DAYS:
-        raise Invalid(f"from must come before to, at most {MAX_PERIOD_DAYS} days apart")
+    start, end = period
+    return await archive_accesses(session, principal, start=start, end=end)
 
 
 def csv_response(rows: Sequence[BaseModel], columns: list[str], filename: str) -> Response:
