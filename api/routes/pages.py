@@ -33,6 +33,7 @@ PAGES = {
     "/screen/{screen_id}": "screen.html",
     "/display/{courtroom_id}": "display.html",
     "/confirm/{recording_id}": "confirm.html",
+    "/supervise": "supervise.html",
 }
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

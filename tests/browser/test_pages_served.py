@@ -30,6 +30,7 @@ PAGES = [
     "/screen/any-screen-id",
     "/display/any-courtroom-id",
     "/confirm/any-recording-id",
+    "/supervise",
 ]
 
 

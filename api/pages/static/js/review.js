@@ -6,7 +6,7 @@ import { api, errorReason, storeToken, storedToken } from "./api.js";
 import { cameraLabel, installLanguageSwitch, onLangChange, setText, t } from "./i18n.js";
 import { renderConfirmations } from "./record-confirmations.js";
 import { installExport } from "./review-export.js";
-import { courtTimeZone, formatCourtDateTime, formatCourtTime } from "./time.js";
+import { courtDayBound, formatCourtDateTime, formatCourtTime } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
 const SYNC_MS = 500;
@@ -27,16 +27,6 @@ const courtrooms = new Map(); // id -> CourtroomOut (for its cameras' display na
 
 // -- search --------------------------------------------------------------------------------
 
-function dayBound(value, end) {
-  // A date input in court time to an aware ISO time (start or end of that day).
-  if (!value) return null;
-  const probe = new Date(`${value}T12:00:00Z`);
-  const zoned = new Date(probe.toLocaleString("en-US", { timeZone: courtTimeZone() }));
-  const offsetMs = zoned - new Date(probe.toLocaleString("en-US", { timeZone: "UTC" }));
-  const local = new Date(`${value}T${end ? "23:59:59.999" : "00:00:00"}Z`);
-  return new Date(local - offsetMs).toISOString();
-}
-
 async function search(event) {
   event?.preventDefault();
   const token = $("token").value.trim();
@@ -47,8 +37,8 @@ async function search(event) {
   put("party", $("party").value.trim());
   put("courtroom_id", $("courtroom").value);
   put("q", $("q").value.trim());
-  put("date_from", dayBound($("date-from").value, false));
-  put("date_to", dayBound($("date-to").value, true));
+  put("date_from", courtDayBound($("date-from").value, false));
+  put("date_to", courtDayBound($("date-to").value, true));
   setText($("search-status"), "review.searching");
   try {
     await loadCourtrooms();

@@ -45,3 +45,13 @@ export function courtDateString(value = new Date()) {
   }).format(value instanceof Date ? value : new Date(value));
   return parts; // en-CA formats as YYYY-MM-DD
 }
+
+// A date input in court time to an aware ISO time (start or end of that day).
+export function courtDayBound(value, end) {
+  if (!value) return null;
+  const probe = new Date(`${value}T12:00:00Z`);
+  const zoned = new Date(probe.toLocaleString("en-US", { timeZone: courtTimeZone() }));
+  const offsetMs = zoned - new Date(probe.toLocaleString("en-US", { timeZone: "UTC" }));
+  const local = new Date(`${value}T${end ? "23:59:59.999" : "00:00:00"}Z`);
+  return new Date(local - offsetMs).toISOString();
+}

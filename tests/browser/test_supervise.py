@@ -1,0 +1,98 @@
+"""The supervisors' desk in Chromium: a supervisor's token sees every courtroom it oversees live
+(the public hearing's picture and feed health), figures that match the hearings held, the
+archive access log, CSV download; of a sealed hearing it is not assigned to, nothing: not on the
+wall, not in the figures. Screenshots: supervise-zh, supervise-en."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.court import Hearing, create_hearing, created, publish_from_page
+from tests.support.server import RunningServer
+
+SLOW_MS = 20_000
+FRAMES = "(tile) => tile.querySelector('video').getVideoPlaybackQuality().totalVideoFrames"
+
+
+def sealed_in_session(api: httpx.Client) -> tuple[str, str]:
+    """A sealed hearing being recorded in a room of its own; the room's id and its case number."""
+    room = created(api.post("/api/v1/courtrooms", json={"name": "第九法庭", "cameras": ["bench"]}))
+    number = f"(2026)湘04刑初{uuid.uuid4().int % 100000}号"
+    case = created(api.post("/api/v1/cases", json={"number": number, "title": "不公开审理"}))
+    hearing = created(
+        api.post(
+            "/api/v1/hearings",
+            json={
+                "case_id": case["id"],
+                "courtroom_id": room["id"],
+                "title": "不公开开庭",
+                "scheduled_start": datetime.now(UTC).isoformat(),
+                "visibility": "sealed",
+            },
+        )
+    )
+    created(api.post(f"/api/v1/hearings/{hearing['id']}/recordings"))
+    return str(room["id"]), number
+
+
+def test_the_supervisors_desk_shows_what_it_oversees_and_nothing_of_a_hidden_sealed_hearing(
+    page: Page, api: httpx.Client, web_server: RunningServer
+) -> None:
+    hearing: Hearing = create_hearing(api, ["bench"])
+    publish_from_page(page, api, hearing, "bench")
+    recording = str(created(api.post(f"/api/v1/hearings/{hearing.id}/recordings"))["id"])
+    sealed_room, sealed_number = sealed_in_session(api)
+    supervisor = created(
+        api.post(
+            "/api/v1/tokens",
+            json={
+                "role": "supervisor",
+                "name": "院长",
+                "courtroom_ids": [hearing.courtroom_id, sealed_room],
+            },
+        )
+    )
+    time.sleep(4)  # footage, then a judge opens it: an archive access
+    played = api.get(f"/api/v1/recordings/{recording}/cameras/bench/playlist.m3u8")
+    assert played.status_code == 200, played.text
+
+    desk = page.context.new_page()
+    desk.set_viewport_size({"width": 1440, "height": 1000})
+    desk.goto("/supervise")
+    desk.get_by_label("监督令牌").fill(str(supervisor["token"]))
+    desk.get_by_role("button", name="查看").click()
+    expect(desk.locator("#figures tr")).to_have_count(1, timeout=SLOW_MS)  # its public room only
+    cells = desk.locator("#figures tr td")
+    expect(cells.nth(0)).to_have_text("第三法庭")
+    expect(cells.nth(1)).to_have_text("1")
+    expect(cells.nth(2)).to_have_text("100%")
+    expect(desk.locator("#access tr")).to_have_count(1)
+    expect(desk.locator("#access tr")).to_contain_text("录像回放")
+
+    public_tile = desk.locator(f".wall-tile[data-courtroom='{hearing.courtroom_id}']")
+    sealed_tile = desk.locator(f".wall-tile[data-courtroom='{sealed_room}']")
+    expect(public_tile.locator(".wall-feeds li")).to_contain_text("审判席", timeout=SLOW_MS)
+    desk.wait_for_function(
+        f"(tile) => ({FRAMES})(tile) > 5", arg=public_tile.element_handle(), timeout=SLOW_MS
+    )
+    expect(sealed_tile.locator(".wall-hearing")).to_have_text("当前没有可查看的庭审")
+    assert sealed_number not in desk.locator("main").inner_text()
+    assert "不公开" not in desk.locator("main").inner_text()
+    screenshot(desk, "supervise-zh")
+
+    with desk.expect_download() as downloading:
+        desk.get_by_role("button", name="下载 CSV").click()
+    sheet = downloading.value.path().read_bytes().decode("utf-8-sig")
+    assert sheet.splitlines()[0].startswith("group,hearings_held,recorded")
+    assert "第三法庭,1,1" in sheet
+
+    desk.locator("[data-lang-switch]").click()
+    expect(desk.locator("#figures-heading")).to_have_text("Hearing figures")
+    expect(sealed_tile.locator(".wall-hearing")).to_have_text("No hearing to show now")
+    screenshot(desk, "supervise-en")
