@@ -25,18 +25,35 @@ def created(response: httpx.Response) -> dict[str, object]:
     return body
 
 
-def create_hearing(api: httpx.Client, cameras: list[str]) -> Hearing:
-    """A public hearing in a new courtroom with these cameras."""
+def create_hearing(
+    api: httpx.Client, cameras: list[str], *, room: dict[str, object] | None = None
+) -> Hearing:
+    """A public hearing in a new courtroom with these cameras (or the room `room` asks for)."""
     courtroom = created(
         api.post(
             "/api/v1/courtrooms",
-            json={"name": "第三法庭", "kind": "courtroom", "cameras": cameras},
+            json=room or {"name": "第三法庭", "kind": "courtroom", "cameras": cameras},
         )
     )
+    return hearing_in(api, str(courtroom["id"]), cameras)
+
+
+def hearing_in(
+    api: httpx.Client,
+    courtroom_id: str,
+    cameras: list[str],
+    *,
+    visibility: str = "public",
+    number: str | None = None,
+) -> Hearing:
+    """A hearing of a new case in the courtroom."""
     case = created(
         api.post(
             "/api/v1/cases",
-            json={"number": f"(2026)湘04民初{uuid.uuid4().int % 100000}号", "title": "张三诉李四"},
+            json={
+                "number": number or f"(2026)湘04民初{uuid.uuid4().int % 100000}号",
+                "title": "张三诉李四",
+            },
         )
     )
     hearing = created(
@@ -44,14 +61,14 @@ def create_hearing(api: httpx.Client, cameras: list[str]) -> Hearing:
             "/api/v1/hearings",
             json={
                 "case_id": case["id"],
-                "courtroom_id": courtroom["id"],
+                "courtroom_id": courtroom_id,
                 "title": "第一次开庭",
                 "scheduled_start": datetime.now(UTC).isoformat(),
-                "visibility": "public",
+                "visibility": visibility,
             },
         )
     )
-    return Hearing(id=str(hearing["id"]), courtroom_id=str(courtroom["id"]), cameras=cameras)
+    return Hearing(id=str(hearing["id"]), courtroom_id=courtroom_id, cameras=cameras)
 
 
 PARTIES = [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}]

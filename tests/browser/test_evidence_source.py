@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.court import Hearing, camera_token, created, publish_from_page, publish_link
+from tests.browser.court import (
+    Hearing,
+    camera_token,
+    create_hearing,
+    created,
+    publish_from_page,
+    publish_link,
+)
 from tests.support.archive import ArchivedTrack, decode, fetch_track
 from tests.support.server import RunningServer
 
@@ -25,31 +30,13 @@ SHARED_SURFACE = """() => document.getElementById('self-view').srcObject
 
 
 def evidence_hearing(api: httpx.Client) -> Hearing:
-    room = created(
-        api.post(
-            "/api/v1/courtrooms",
-            json={
-                "name": "科技法庭",
-                "cameras": ["bench", "doc"],
-                "camera_labels": {"doc": {"zh": "证据展示", "en": "Evidence"}},
-                "evidence_sources": ["doc"],
-            },
-        )
-    )
-    number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
-    case = created(api.post("/api/v1/cases", json={"number": number, "title": "张三诉李四"}))
-    hearing = created(
-        api.post(
-            "/api/v1/hearings",
-            json={
-                "case_id": case["id"],
-                "courtroom_id": room["id"],
-                "title": "举证质证",
-                "scheduled_start": datetime.now(UTC).isoformat(),
-            },
-        )
-    )
-    return Hearing(str(hearing["id"]), str(room["id"]), ["bench", "doc"])
+    room = {
+        "name": "科技法庭",
+        "cameras": ["bench", "doc"],
+        "camera_labels": {"doc": {"zh": "证据展示", "en": "Evidence"}},
+        "evidence_sources": ["doc"],
+    }
+    return create_hearing(api, ["bench", "doc"], room=room)
 
 
 def archived(server: RunningServer, playlist: str) -> ArchivedTrack:
