@@ -56,6 +56,7 @@ async def test_camera_token_names_its_courtroom_and_camera_only(
                 "name": "第三法庭",
                 "cameras": ["witness"],
                 "camera_labels": {"witness": {"zh": "证人席", "en": "Witness"}},
+                "evidence_sources": [],
             }
         ],
     }
