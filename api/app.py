@@ -39,6 +39,7 @@ from api.routes import (
     oversight,
     package,
     pages,
+    program,
     public,
     qr,
     recordings,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replays,
         live_record,
         confirmations,
+        program,
         pages,
     )
     for module in routers:

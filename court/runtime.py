@@ -26,6 +26,7 @@ from court.monitoring.alarms import AlarmBoard
 from court.monitoring.metrics import CourtMetrics
 from court.monitoring.watchdog import Watchdog
 from court.playback_cache import PlaylistCache
+from court.program import ProgramDesk
 from court.publications import Publications
 from court.recordings import Recordings, SegmentPlan
 from storage.audit import AuditLog
@@ -94,6 +95,7 @@ class Runtime:
     leases: CourtroomLeases  # which courtrooms' live media this node holds
     bus: ClusterBus  # events between nodes
     live_record: RecordWatch  # displays and captions waiting for the record to change
+    program: ProgramDesk  # what the public sees of each courtroom, when the court chooses
     playlists: PlaylistCache = field(default_factory=PlaylistCache)  # stopped tracks' bodies
 
     @classmethod
@@ -196,6 +198,7 @@ class Runtime:
             leases=leases,
             bus=bus,
             live_record=RecordWatch(db),
+            program=ProgramDesk(hubs),
         )
 
     @property
@@ -215,6 +218,7 @@ class Runtime:
     async def close(self) -> None:
         await self._hand_over_if_others()
         await self.live_guard.close()
+        self.program.close()
         await self.watchdog.close()
         await self.viewers.close()
         await self.viewing_log.drain()  # the viewers' ends are written before the index closes

@@ -205,6 +205,11 @@ class Hub:
         self._subscriptions.append(subscription)
         return subscription
 
+    def add_consumer(self, consumer: Subscription) -> None:
+        """A consumer of its own kind (one that forwards frames as they come, such as a
+        program feed's tap) takes the frames published from now on."""
+        self._subscriptions.append(consumer)
+
     def unsubscribe(self, subscription: Subscription) -> None:
         if subscription in self._subscriptions:
             self._subscriptions.remove(subscription)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import RuntimeDep, SessionDep, SettingsDep
 from api.schemas.courtrooms import camera_labels
-from api.schemas.public import PublicDay, PublicHearing
+from api.schemas.public import PublicDay, PublicHearing, PublicProgram
 from api.schemas.screens import RunningOrderOut
 from api.time_range import BoundedDate
 from court.live import public_hearings
@@ -45,6 +45,9 @@ def public_view(facts: PublicFacts, court: str) -> PublicHearing:
         cameras=[camera.name for camera in facts.cameras],
         camera_labels=camera_labels(facts.cameras),
         live_cameras=facts.live_cameras,
+        program=PublicProgram(on_air=facts.program.on_air, slate=facts.program.slate)
+        if facts.program
+        else None,
     )
 
 

@@ -24,6 +24,7 @@ from court.playback import archive_playlist, segments_path
 from court.principals import STAFF_ROLES, bearer_secret, link_or_bearer_principal
 from court.recordings import stop_for
 from court.visibility import visible_recording
+from storage.models import Recording
 from storage.search import search_recordings
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
@@ -121,11 +122,15 @@ async def recording_object(
     "/{recording_id}/markers", status_code=status.HTTP_201_CREATED, response_model=MarkerOut
 )
 async def add_marker(
-    recording_id: str, body: MarkerIn, session: SessionDep, principal: Marking
+    recording_id: str, body: MarkerIn, session: SessionDep, runtime: RuntimeDep, principal: Marking
 ) -> MarkerOut:
+    """An off-record marker also puts the room's program feed on the slate, or takes it off."""
     marker = await markers.add_marker(
         session, principal, recording_id, at=body.at, kind=body.kind, text=body.text
     )
+    recording = await session.get(Recording, marker.recording_id)
+    if recording is not None:
+        runtime.program.follow_marker(recording.courtroom_id, marker.kind)
     return MarkerOut.model_validate(marker, from_attributes=True)
 
 

@@ -9,8 +9,9 @@ from api.deps import RuntimeDep, SessionDep, SettingsDep
 from api.holder import at_holder, resource_url
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
-from court.live.viewer_access import require_camera
+from court.live.viewer_access import require_camera, require_program_or_camera
 from court.live.viewers import Watching
+from court.program import PROGRAM
 
 router = APIRouter(prefix="/whep", tags=["whep"])
 
@@ -32,7 +33,9 @@ async def watch(
     )
     hearing = access.hearing
     require_sdp(request)
-    await require_camera(session, hearing, camera)
+    require_program_or_camera(runtime.program, access, camera)
+    if camera != PROGRAM:
+        await require_camera(session, hearing, camera)
     await at_holder(request, runtime, hearing.courtroom_id, redirect=True, take=True)
     offer = await read_offer(request, settings.max_sdp_bytes)
     address = client_address(request)

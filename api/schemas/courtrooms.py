@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from court.program import PROGRAM
 from storage.keys import is_safe_part
 from storage.models import Camera
 
@@ -20,6 +21,8 @@ def check_camera_names(cameras: list[str]) -> list[str]:
     for camera in cameras:
         if not is_safe_part(camera) or len(camera) > 64:
             raise ValueError(f"camera name {camera!r} {CAMERA_NAME_RULE}")
+        if camera == PROGRAM:
+            raise ValueError(f"{PROGRAM!r} names the courtroom's program feed, not a camera")
     if len(set(cameras)) != len(cameras):
         raise ValueError("camera names must be unique within a courtroom")
     return cameras

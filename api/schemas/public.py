@@ -10,6 +10,11 @@ from api.schemas.courtrooms import CameraLabel
 from api.schemas.screens import RunningOrderOut
 
 
+class PublicProgram(BaseModel):
+    on_air: str | None
+    slate: str | None
+
+
 class PublicHearing(BaseModel):
     id: str
     case_number: str
@@ -25,6 +30,9 @@ class PublicHearing(BaseModel):
     cameras: list[str]
     camera_labels: dict[str, CameraLabel]  # display names, as the room's staff named them
     live_cameras: list[str]  # cameras publishing now
+    # the court's program feed: watch camera "program"; `slate` (recess, off_record) when
+    # nothing goes out; null: no program, each camera may be watched
+    program: PublicProgram | None = None
     # the sitting it is held in: public hearings named, restricted ones by place and time only
     sitting: RunningOrderOut | None = None
 

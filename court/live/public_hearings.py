@@ -18,6 +18,7 @@ from court.errors import NotFound
 from court.in_session import hearing_in_session
 from court.live.broadcasts import BroadcastState
 from court.live.viewer_access import NOT_FOUND
+from court.program import ProgramState
 from court.runtime import Runtime
 from storage.models import Camera, Case, Courtroom, Hearing
 
@@ -35,6 +36,7 @@ class PublicFacts:
     cameras: list[Camera]
     broadcast: BroadcastState
     live_cameras: list[str]  # publishing now, and only through the room's hearing in session
+    program: ProgramState | None  # what the court shows the public, when it chooses
 
 
 async def public_facts(session: AsyncSession, runtime: Runtime, hearing: Hearing) -> PublicFacts:
@@ -54,6 +56,7 @@ async def public_facts(session: AsyncSession, runtime: Runtime, hearing: Hearing
         broadcast=await runtime.broadcasts.state(session, hearing.id),
         # another hearing's cameras stay dark
         live_cameras=runtime.publications.publishing_cameras(courtroom.id) if in_session else [],
+        program=runtime.program.state(courtroom.id) if in_session else None,
     )
 
 

@@ -23,6 +23,7 @@ from court.in_session import (
 )
 from court.live.access_codes import CodePass, Presented
 from court.principals import Principal, find_principal, link_subject, principal_for_subject
+from court.program import PROGRAM, ProgramDesk
 from court.runtime import Runtime
 from storage.models import Courtroom, Hearing, HearingAssignment
 
@@ -151,6 +152,16 @@ async def judge_subject(
             raise refused(Refusal.NOT_FOUND)
         return await judge_viewer(session, runtime, hearing, principal)
     return await judge_viewer(session, runtime, hearing, None, code_id=who or None)
+
+
+def require_program_or_camera(program: ProgramDesk, access: Access, camera: str) -> None:
+    """While the room has a program feed, viewers who are not staff watch it and no camera;
+    without one there is no program to watch."""
+    has_program = program.state(access.hearing.courtroom_id) is not None
+    if camera == PROGRAM and not has_program:
+        raise NotFound("the court shows no program feed of this hearing")
+    if camera != PROGRAM and has_program and not access.real_time:
+        raise Forbidden(f"the court chooses what the public sees: watch {PROGRAM!r}")
 
 
 async def require_camera(session: AsyncSession, hearing: Hearing, camera: str) -> None:

@@ -85,6 +85,12 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     # the token's reach (a made-up courtroom: 404 for any token)
     ("GET", "/api/v1/live/{hearing_id}/record"): ANYONE,
     ("GET", "/api/v1/courtrooms/{courtroom_id}/display"): ANYONE - {"anonymous"},
+    # the program feed: chosen by the operator or the judge, read by staff
+    ("GET", "/api/v1/courtrooms/{courtroom_id}/program"): STAFF,
+    ("PUT", "/api/v1/courtrooms/{courtroom_id}/program"): frozenset({"operator", "judge", "admin"}),
+    ("DELETE", "/api/v1/courtrooms/{courtroom_id}/program"): frozenset(
+        {"operator", "judge", "admin"}
+    ),
     # parties confirm the record on a tablet the clerk holds
     ("GET", "/api/v1/recordings/{recording_id}/record"): STAFF,
     ("POST", "/api/v1/recordings/{recording_id}/confirmations"): WRITERS,

@@ -31,8 +31,11 @@ class EncodingCamera(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, width: int, height: int, fps: int, gop: int) -> None:
+    def __init__(
+        self, width: int, height: int, fps: int, gop: int, *, first_number: int = 0
+    ) -> None:
         super().__init__()
+        self.first_number = first_number  # cameras told apart by the numbers they draw
         self.fps = fps
         self.keyframes_forced = 0
         self._force = False
@@ -59,7 +62,8 @@ class EncodingCamera(MediaStreamTrack):
             self._started = time.monotonic()
         await asyncio.sleep(max(0.0, self._started + self._number / self.fps - time.monotonic()))
         frame = av.VideoFrame.from_ndarray(
-            _picture(self._number, self._encoder.width, self._encoder.height), format="yuv420p"
+            _picture(self.first_number + self._number, self._encoder.width, self._encoder.height),
+            format="yuv420p",
         )
         frame.pts = self._number
         frame.time_base = Fraction(1, self.fps)

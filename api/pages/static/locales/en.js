@@ -261,6 +261,7 @@ export default {
   "marker.off_record_start": "Off record",
   "marker.off_record_end": "On record",
   "marker.witness_sworn": "Witness sworn",
+  "marker.program": "Public picture switched",
   "marker.exhibit_shown": "Exhibit shown",
   "console.title": "Courtroom console",
   "console.login": "Open the console",

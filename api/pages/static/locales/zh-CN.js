@@ -261,6 +261,7 @@ export default {
   "marker.off_record_start": "开始休录",
   "marker.off_record_end": "恢复记录",
   "marker.witness_sworn": "证人宣誓",
+  "marker.program": "切换公开画面",
   "marker.exhibit_shown": "出示证据",
   "console.title": "法庭控制台",
   "console.login": "登录控制台",
