@@ -6,6 +6,7 @@
 // every recording it has.
 import { api, storeToken, storedToken } from "./api.js";
 import { FeedTile } from "./console-feeds.js";
+import { ProgramPanel } from "./console-program.js";
 import { SittingPanel } from "./console-sitting.js";
 import { FINAL_STATUSES } from "./hearing-status.js";
 import { cameraLabel, hasText, installLanguageSwitch, setText, t } from "./i18n.js";
@@ -39,6 +40,7 @@ const desk = {
   markers: new Map(), // id -> marker, of every recording of the hearing
   lines: new Map(), // id -> transcript line
   sitting: null, // the SittingPanel, once the console is open
+  program: null, // the ProgramPanel, once the console is open
 };
 
 function say(key, vars) {
@@ -106,6 +108,12 @@ function open() {
     refreshFeeds();
   } });
   pollSitting();
+  desk.program = new ProgramPanel({
+    courtroomId: desk.courtroomId,
+    room: () => desk.rooms.find((room) => room.id === desk.courtroomId),
+    report: say,
+  });
+  desk.program.refresh().catch(() => {});
   $("hearing-select").focus();
 }
 
@@ -127,7 +135,7 @@ async function poll() {
 
 async function pollSitting() {
   try {
-    await desk.sitting.refresh();
+    await Promise.all([desk.sitting.refresh(), desk.program?.refresh()]);
   } catch {
     // shown again on the next poll; the feeds report the connection's state
   }

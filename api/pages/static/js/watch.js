@@ -46,6 +46,7 @@ const OVERLAY = {
   "code-in-use": ["watch.state.codeInUse", "watch.state.codeInUse.hint"],
   "too-many": ["watch.state.tooMany", "watch.state.codeNeeded.hint"],
   recess: ["watch.state.recess", "watch.state.recess.hint"],
+  "off-record": ["watch.state.offRecord", "watch.state.offRecord.hint"],
   soon: ["watch.state.soon", "watch.state.soon.hint"],
   closed: ["watch.state.closed", "watch.state.closed.hint"],
   cancelled: ["watch.state.cancelled", "watch.state.cancelled.hint"],
@@ -186,7 +187,8 @@ function courtState(h) {
   if (FINAL_STATUSES.has(h.status)) return h.status;
   if (h.status === "scheduled") return "soon";
   if (!h.broadcast_on) return "stopped";
-  if (h.status === "recess") return "recess";
+  if (h.status === "recess" || h.program?.slate === "recess") return "recess";
+  if (h.program?.slate === "off_record") return "off-record"; // the court's slate: nothing goes out
   return null;
 }
 
@@ -198,7 +200,9 @@ async function checkCourt() {
   const next = await fetchHearing();
   if (next && next !== "not-found") {
     const delayChanged = hearing && next.delay_s !== hearing.delay_s;
+    const programChanged = Boolean(hearing?.program) !== Boolean(next.program);
     hearing = next;
+    if (programChanged) followProgram();
     showStatus();
     const state = courtState(hearing);
     if (delayChanged && !state && !halted) {
@@ -214,6 +218,16 @@ async function checkCourt() {
       player.play(camera);
     }
   }
+}
+
+// While the court runs a program feed, the public watches it and no camera; when it ends, the
+// cameras again.
+function followProgram() {
+  const wanted = hearing.program ? "program" : cameras.find((c) => c !== "program") ?? hearing.cameras[0];
+  if (wanted === camera) return;
+  camera = wanted;
+  $("camera-choice").hidden = Boolean(hearing.program) || cameras.length < 2;
+  if (!halted) player.play(camera);
 }
 
 async function poll() {
@@ -316,8 +330,8 @@ async function start() {
     if (!cameras.length) cameras = [...hearing.cameras];
     camera = camera || hearing.live_cameras.find((c) => cameras.includes(c)) || cameras[0];
   }
-  camera = camera || "bench";
-  buildCameraChoice();
+  camera = hearing?.program ? "program" : camera || "bench";
+  if (camera !== "program") buildCameraChoice();
   const state = hearing && courtState(hearing);
   if (state) halted = state;
   if (linkedCode) await watchWithCode(linkedCode);
