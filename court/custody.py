@@ -1,9 +1,10 @@
 """What holding a courtroom's lease means on this node (court/leases.py calls these).
 
-Gaining a courtroom continues its running recording here; losing it stops recording it here
-(without ending the recording) and hangs up its cameras and viewers, who reconnect to the
-new holder. Each renewal reserves numbers beyond those used so far, so a node taking over
-never writes an object key this one may still hold in its spool.
+Gaining a courtroom continues its running recording here and puts its program feed back on
+air; losing it stops recording it here (without ending the recording) and switching its
+program, and hangs up its cameras and viewers, who reconnect to the new holder. Each renewal
+reserves numbers beyond those used so far, so a node taking over never writes an object key
+this one may still hold in its spool.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from sqlalchemy import select
 from court.archiving import Archive
 from court.crash_resume import RecoveredSpool, continue_recording
 from court.live.viewers import ViewerRegistry
+from court.program import ProgramDesk
 from court.publications import Publications
 from court.recordings import Recordings
 from storage.db import Database
 from storage.leases import Lease, Reservation
-from storage.models import Recording
+from storage.models import Courtroom, Recording
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,11 @@ class CourtroomCustody:
         recordings: Recordings,
         publications: Publications,
         viewers: ViewerRegistry,
+        program: ProgramDesk,
         recovered: RecoveredSpool,
     ) -> None:
         self._db = db
+        self._program = program
         self._archive = archive
         self._recordings = recordings
         self._publications = publications
@@ -49,8 +53,12 @@ class CourtroomCustody:
         self.recovered = recovered
 
     async def gained(self, courtroom_id: str, reason: str, previous: Lease | None) -> None:
-        """Continue the courtroom's running recording here, if it has one."""
+        """Put the courtroom's program back on air, then continue its running recording here,
+        if it has one (the program's track with it)."""
         async with self._db.session() as session:
+            courtroom = await session.get(Courtroom, courtroom_id)
+            if courtroom is not None:
+                await self._program.restore(session, courtroom)
             running = list(
                 await session.scalars(
                     select(Recording).where(
@@ -78,6 +86,7 @@ class CourtroomCustody:
         log.warning("courtroom %s leaves this node (%s)", courtroom_id, reason)
         for recording_id in self._recordings.running_in(courtroom_id):
             await self._recordings.abandon(recording_id)
+        self._program.forget(courtroom_id)
         await self._publications.hang_up_courtroom(courtroom_id)
         await self._viewers.close_where(lambda watching: watching.courtroom_id == courtroom_id)
 

@@ -8,8 +8,10 @@ the room's running recording (its text names the source, or `recess`). An off-re
 chosen, while every camera is recorded as ever, and ends back on the choice.
 
 The switch lives in the process holding the courtroom's live media (the API routes choose
-there); the choice is kept in memory: after a restart the court chooses again, and until then
-viewers watch the cameras as without a program.
+there). The choice is also kept in the index (storage/program_models.py): whoever takes the
+courtroom next (this process after a restart, another node after a takeover) puts it back on
+air as it gains the room, before any viewer reaches it there. Ending the program is marked
+(`program_end`) like a switch.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.errors import Invalid
 from court.principals import Principal
 from storage.models import Courtroom, Marker, Recording
+from storage.program_models import CourtroomProgram
 from streaming.hub import Hub, HubRegistry
 from streaming.program import ProgramSwitch
 
 PROGRAM = "program"  # the program's name where a camera's would be (WHEP, hubs); no camera's
 RECESS = "recess"
+PROGRAM_END = "program_end"  # the marker of a program's end: the public picks cameras again
 Slate = Literal["recess", "off_record"]
 
 
@@ -67,7 +71,7 @@ class ProgramDesk:
     async def choose(
         self, session: AsyncSession, principal: Principal, courtroom: Courtroom, source: str
     ) -> ProgramState:
-        """Put `source` (a camera of the room, or "recess") on air, and mark it."""
+        """Put `source` (a camera of the room, or "recess") on air, keep it, and mark it."""
         cameras = {camera.name for camera in courtroom.cameras}
         if source != RECESS and source not in cameras:
             raise Invalid(f"the courtroom has no camera {source!r} (or choose {RECESS!r})")
@@ -76,11 +80,42 @@ class ProgramDesk:
         state = ProgramState(source, off_record, datetime.now(UTC), principal.name)
         self._states[courtroom.id] = state
         self._apply(courtroom.id)
-        await _mark(session, courtroom.id, state.changed_at, source, principal.name)
+        kept = await session.get(CourtroomProgram, courtroom.id)
+        if kept is None:
+            kept = CourtroomProgram(courtroom_id=courtroom.id)
+            session.add(kept)
+        kept.chosen, kept.changed_at, kept.changed_by = source, state.changed_at, principal.name
+        await _mark(session, courtroom.id, state.changed_at, PROGRAM, source, principal.name)
+        await session.commit()
         return state
 
-    def end(self, courtroom_id: str) -> None:
-        """No program any more: viewers watch the cameras again."""
+    async def end(self, session: AsyncSession, principal: Principal, courtroom_id: str) -> None:
+        """No program any more: viewers watch the cameras again; marked if it had one."""
+        kept = await session.get(CourtroomProgram, courtroom_id)
+        had = self._states.get(courtroom_id) is not None or kept is not None
+        self.forget(courtroom_id)
+        if kept is not None:
+            await session.delete(kept)
+        if had:
+            await _mark(session, courtroom_id, datetime.now(UTC), PROGRAM_END, "", principal.name)
+        await session.commit()
+
+    async def restore(self, session: AsyncSession, courtroom: Courtroom) -> None:
+        """Put the kept choice back on air in a room this process has just gained. A camera the
+        room no longer has gives the slate: nothing is shown that the court did not choose."""
+        kept = await session.get(CourtroomProgram, courtroom.id)
+        if kept is None:
+            return
+        cameras = {camera.name for camera in courtroom.cameras}
+        chosen = kept.chosen if kept.chosen in cameras else RECESS
+        off_record = await _off_record_now(session, courtroom.id)
+        self._states[courtroom.id] = ProgramState(
+            chosen, off_record, kept.changed_at, kept.changed_by
+        )
+        self._apply(courtroom.id)
+
+    def forget(self, courtroom_id: str) -> None:
+        """Stop switching the room here (its program ends, or another process has the room)."""
         self._states.pop(courtroom_id, None)
         switch = self._switches.pop(courtroom_id, None)
         if switch is not None:
@@ -96,7 +131,7 @@ class ProgramDesk:
 
     def close(self) -> None:
         for courtroom_id in list(self._switches):
-            self.end(courtroom_id)
+            self.forget(courtroom_id)
 
     def _apply(self, courtroom_id: str) -> None:
         state = self._states[courtroom_id]
@@ -134,10 +169,9 @@ async def _off_record_now(session: AsyncSession, courtroom_id: str) -> bool:
 
 
 async def _mark(
-    session: AsyncSession, courtroom_id: str, at: datetime, source: str, by: str
+    session: AsyncSession, courtroom_id: str, at: datetime, kind: str, text: str, by: str
 ) -> None:
     """Every switch is a marker on the room's running recording (none: nothing to mark)."""
     recording = await _running_recording(session, courtroom_id)
     if recording is not None:
-        session.add(Marker(recording_id=recording.id, at=at, kind=PROGRAM, text=source, author=by))
-        await session.commit()
+        session.add(Marker(recording_id=recording.id, at=at, kind=kind, text=text, author=by))

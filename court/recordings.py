@@ -14,6 +14,11 @@ session stay out of this one's recording.
 A sitting moves from one hearing to the next by handing the cameras over: each camera's next
 keyframe begins the next hearing's recording and ends the previous one's, which is then
 sealed on its own; the cameras never stop.
+
+Beside the cameras, a recording keeps the courtroom's program feed (court/program.py) as a
+track named `program` while the court runs one: what the public was shown, switch by switch
+(each switch a new epoch), and nothing over the slate. It is no camera: the slate is no gap
+and no alarm, and live HLS of the program is served from it like a camera's.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from court.live.guard import LiveGuard
 from court.live.live_parts import LiveParts
 from court.monitoring.metrics import Timings
 from court.principals import Principal
+from court.program import PROGRAM
 from court.publications import Publications
 from court.sealing import seal_recording
 from court.visibility import require_courtroom, visible_recording
@@ -135,7 +141,7 @@ class Recordings:
         within = None
         if preroll_since is not None:
             within = max(0.0, (datetime.now(UTC) - preroll_since).total_seconds())
-        for camera in cameras:
+        for camera in [*cameras, PROGRAM]:
             hub = self._hubs.hub(recording.courtroom_id, camera)
             subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, preroll_within_s=within)
             self._follow(active, camera, subscription)
@@ -150,7 +156,7 @@ class Recordings:
         requests and keeps a longer GOP) passes then, losing the frames until its keyframe."""
         old = self._running.get(from_id)
         active = self._activate(recording, None)
-        for camera in cameras:
+        for camera in [*cameras, PROGRAM]:
             hub = self._hubs.hub(recording.courtroom_id, camera)
             subscription = hub.subscribe(maxsize=RECORDER_QUEUE_FRAMES, from_keyframe=True)
             self._follow(active, camera, subscription)
@@ -222,6 +228,8 @@ class Recordings:
                 return
             if isinstance(item, SourceEnded):
                 active.session.camera_left(camera)
+                if camera == PROGRAM:
+                    continue  # the slate: nothing was to be shown, so nothing is missing
                 reason = self._publications.end_reason(active.courtroom_id, camera)
                 await self._archive.open_gap(active.recording_id, camera, reason)
             else:
@@ -296,6 +304,7 @@ class Recordings:
             )
             for active in self._running.values()
             for camera in active.subscriptions
+            if camera != PROGRAM
         ]
 
     def spool_usage(self) -> tuple[int, int]:

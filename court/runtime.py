@@ -128,8 +128,10 @@ class Runtime:
         viewers = ViewerRegistry(
             on_joined=metrics.timings.viewer_join.observe, audience=viewing_log
         )
+        program = ProgramDesk(hubs)
         custody = CourtroomCustody(
             db=db,
+            program=program,
             archive=archive,
             recordings=recordings,
             publications=publications,
@@ -198,7 +200,7 @@ class Runtime:
             leases=leases,
             bus=bus,
             live_record=RecordWatch(db),
-            program=ProgramDesk(hubs),
+            program=program,
         )
 
     @property

@@ -6,7 +6,13 @@ camera's, so viewers, the delay line and the relay read it unchanged. Nothing is
 switch taps the new source and lets the old one run until the new one's next video keyframe
 (asked for at once), then cuts over on that very frame, so viewers never get a frame that
 refers to a picture they lack. Frames keep their publication's `source_id`; the relay's
-timeline (streaming/relay.py) makes timestamps run on across the cut as across a reconnect.
+timeline (streaming/relay.py) makes timestamps run on across the cut as across a reconnect,
+and a recorder of the program (court/recordings.py) opens a new epoch there.
+
+The program hub is published to only while a source is on air: the slate ends its
+publication (consumers hear `SourceEnded`, as when a camera leaves), so a recorder of the
+program closes its segment rather than stretch it over the slate, and a hand-over between
+recordings does not wait for a keyframe that will not come.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ class _Tap(Subscription):
         super().__init__(source, 1, from_keyframe=True)
         self.source = source
         self._program = program
+        self.source_id: str | None = None  # the publication last forwarded
 
     def offer(self, frame: EncodedFrame) -> None:
         if self._closed:
@@ -31,6 +38,7 @@ class _Tap(Subscription):
                 return
             self._skipping = False
             self._program.take(self)
+        self.source_id = frame.source_id
         self._program.output.publish(frame)
 
     def end_of_source(self, marker: SourceEnded) -> None:
@@ -50,7 +58,6 @@ class ProgramSwitch:
         self.output = output
         self._live: _Tap | None = None
         self._next: _Tap | None = None
-        output.attach_publisher(self._ask_keyframe)  # a viewer's PLI reaches the source
 
     @property
     def on_air(self) -> Hub | None:
@@ -76,16 +83,20 @@ class ProgramSwitch:
         """The tap's first keyframe arrived: it goes on air, the one before it goes off."""
         if tap is not self._next:
             return
-        self._close_live()
+        if self._live is None:
+            self.output.attach_publisher(self._ask_keyframe)  # a viewer's PLI reaches the source
+        else:
+            self._live.close()
         self._live, self._next = tap, None
 
     def close(self) -> None:
         self.choose(None)
-        self.output.detach_publisher(self._ask_keyframe, "program")
 
     def _close_live(self) -> None:
+        """Off air: the program's publication ends after the last frame it carried."""
         if self._live is not None:
             self._live.close()
+            self.output.detach_publisher(self._ask_keyframe, self._live.source_id or "program")
             self._live = None
 
     def _ask_keyframe(self) -> None:

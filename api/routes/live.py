@@ -20,6 +20,10 @@ seeing one URL. A holder without parts (a VP8 camera) answers segments.
 `_HLS_msn`/`_HLS_part` park the request (no database connection held) until
 that part exists, three target durations at most, then judge the viewer again.
 
+The program feed. While the court runs one (court/program.py), viewers who are not staff
+watch `program` (the recording's track of what the public is shown) and no camera; the rule
+is judged where the program runs, after a request is forwarded to the holder.
+
 Caching. A public hearing's parts and blocking playlists carry no per-viewer
 signature, so any HTTP cache can share them (`public, max-age` of three target
 durations; the plain playlist is `no-cache`). What a cached URL gives an
@@ -56,8 +60,9 @@ from court.live.live_hls import (
     parts_shown,
 )
 from court.live.live_parts import PartTrack
-from court.live.viewer_access import Access, judge_subject
+from court.live.viewer_access import Access, judge_subject, require_program_or_camera
 from court.playback import playlist_items
+from court.program import PROGRAM
 from court.runtime import Runtime
 from storage.models import Recording
 from streaming.hls import render_media_playlist
@@ -114,6 +119,7 @@ async def live_playlist(
     )
     recording = await latest_recording(session, hearing_id, NOT_STARTED)
     track = await _parts_here(request, runtime, recording, camera)
+    require_program_or_camera(runtime.program, access, camera)  # judged where the program is
     delay = (await runtime.broadcasts.state(session, hearing_id)).delay_s
     if track is None or not parts_shown(access.real_time, delay):
         live = await live_window(
@@ -215,6 +221,7 @@ async def live_part(
     is waited for. Unsigned links are judged as the public, signed ones as their viewer."""
     recording = await latest_recording(session, hearing_id, NO_SUCH_PART)
     track = await _parts_here(request, runtime, recording, camera)
+    require_program_or_camera(runtime.program, access, camera)
     delay = (await runtime.broadcasts.state(session, hearing_id)).delay_s
     parsed = part_name(name)
     if track is None or parsed is None or not parts_shown(access.real_time, delay):
@@ -248,8 +255,11 @@ async def live_segment(
     runtime: RuntimeDep,
     access: SignedLink,
 ) -> Response:
-    """Only by a link from a live playlist, judged again as the viewer it was handed to."""
-    del access  # judged by the dependency
+    """Only by a link from a live playlist, judged again as the viewer it was handed to. A
+    camera's link handed out before the court put a program on air stops working then (the
+    program's own links were handed out by a playlist judged where the program runs)."""
+    if camera != PROGRAM:
+        require_program_or_camera(runtime.program, access, camera)
     recording = await latest_recording(session, hearing_id, NO_SUCH_SEGMENT)
     return await stored_object_response(
         session, runtime, recording_id=recording.id, camera=camera, name=name

@@ -71,9 +71,13 @@ async def choose(
 
 @router.delete("/{courtroom_id}/program", status_code=status.HTTP_204_NO_CONTENT)
 async def end(
-    request: Request, runtime: RuntimeDep, _: Director, courtroom: OperatedCourtroom
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Director,
+    courtroom: OperatedCourtroom,
 ) -> Response:
-    """No program any more: the public watches the cameras again."""
+    """No program any more: the public watches the cameras again (marked as a switch)."""
     await at_holder(request, runtime, courtroom.id, redirect=False, take=False)
-    runtime.program.end(courtroom.id)
+    await runtime.program.end(session, principal, courtroom.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

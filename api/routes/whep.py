@@ -33,10 +33,10 @@ async def watch(
     )
     hearing = access.hearing
     require_sdp(request)
-    require_program_or_camera(runtime.program, access, camera)
     if camera != PROGRAM:
         await require_camera(session, hearing, camera)
     await at_holder(request, runtime, hearing.courtroom_id, redirect=True, take=True)
+    require_program_or_camera(runtime.program, access, camera)  # where the program runs
     offer = await read_offer(request, settings.max_sdp_bytes)
     address = client_address(request)
     slot = admission.admit_whep(address, hearing_id)

@@ -2,13 +2,16 @@
 evidence source, and the public viewer gets continuous, decodable frames of the chosen source
 within one GOP of each switch (each camera draws numbers of its own range); an off-record period
 puts the program on the slate (no frame goes out) while the archive keeps every frame; every
-switch is a marker; a public viewer may not pick a camera while the program runs."""
+switch is a marker; a public viewer may not pick a camera while the program runs. Live HLS
+follows the program too (the recording's `program` track, one epoch per source on air, nothing
+over the slate), and the archive keeps it beside every camera's frames."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import av
@@ -121,6 +124,19 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as anyone:
                 facts = (await anyone.get(f"/api/v1/public/hearings/{hearing}")).json()
                 assert facts["program"] == {"on_air": None, "slate": "off_record"}
+                camera_hls = await anyone.get(f"/live/{hearing}/witness/playlist.m3u8")
+                assert camera_hls.status_code == 403, camera_hls.text
+                # the public's live HLS: the sources in the order they were on air, each epoch
+                # one unbroken run of its source, the evidence last (closed at the slate)
+                runs: list[list[int]] = []
+
+                async def shown_over_hls() -> bool:
+                    runs[:] = await _runs(anyone, f"/live/{hearing}/program/playlist.m3u8")
+                    return bool(runs) and source_of(runs[-1][0]) == "doc"
+
+                await _eventually(shown_over_hls, 5, "the evidence listed in the program's HLS")
+                sources = [source_of(run[0]) for run in runs]
+                assert len(sources) >= 2 and sources == list(RANGES)[-len(sources) :], sources
             ended = await admin.post(
                 f"/api/v1/recordings/{recording}/markers",
                 json={"at": _now(), "kind": "off_record_end", "text": ""},
@@ -141,18 +157,37 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
         marks = (await admin.get(f"/api/v1/recordings/{recording}/markers")).json()
         assert [m["text"] for m in marks if m["kind"] == "program"] == ["bench", "witness", "doc"]
         # the archive kept every frame of every camera, off the record too
-        for track in stopped.json()["tracks"]:
-            archived = await fetch_track(admin, track["playlist"])
-            numbers = []
-            for epoch in archived.epochs:
-                with av.open(io.BytesIO(epoch.file())) as container:
-                    for frame in container.decode(video=0):
-                        numbers.append(
-                            read_frame_number(frame.to_ndarray(format="gray")[:NUMBER_ROWS])
-                        )
+        tracks = {track["camera"]: track for track in stopped.json()["tracks"]}
+        assert set(tracks) == {*RANGES, "program"}
+        # what the public was shown, switch by switch: nothing over the slate
+        shown = await _runs(admin, tracks.pop("program")["playlist"])
+        assert [source_of(run[0]) for run in shown] == ["bench", "witness", "doc", "doc"]
+        for track in tracks.values():
+            numbers = [n for run in await _runs(admin, track["playlist"]) for n in run]
             start = RANGES[track["camera"]]
             assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), track["camera"]
             assert numbers[0] - start < FPS * 2  # from (about) the start of the recording
+
+
+async def _runs(client: httpx.AsyncClient, playlist: str) -> list[list[int]]:
+    """The frame numbers of each epoch of a playlist, each checked to be one unbroken run."""
+    runs = []
+    for epoch in (await fetch_track(client, playlist)).epochs:
+        with av.open(io.BytesIO(epoch.file())) as container:
+            run = [
+                read_frame_number(frame.to_ndarray(format="gray")[:NUMBER_ROWS])
+                for frame in container.decode(video=0)
+            ]
+        assert run == list(range(run[0], run[0] + len(run))), run
+        runs.append(run)
+    return runs
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> None:
+    deadline = time.monotonic() + within_s
+    while not await check():
+        assert time.monotonic() < deadline, f"not within {within_s} s: {what}"
+        await asyncio.sleep(0.25)
 
 
 def _now() -> str:

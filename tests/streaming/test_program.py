@@ -4,7 +4,7 @@ reach the source that matters."""
 
 from __future__ import annotations
 
-from streaming.frames import EncodedFrame
+from streaming.frames import EncodedFrame, SourceEnded
 from streaming.hub import Hub
 from streaming.program import ProgramSwitch
 
@@ -100,3 +100,28 @@ def test_choosing_again_before_the_cut_forgets_the_first_choice() -> None:
     program.choose(evidence)  # already on air: nothing changes
     evidence.publish(video("e", 1))
     assert public.taken() == [b"e1"]
+
+
+def test_the_program_is_published_only_while_a_source_is_on_air() -> None:
+    """A recorder of the program closes its segment at the slate (it hears the publication
+    end after the last frame shown) and a hand-over waits for no keyframe while on the slate;
+    a cut from one source to the next ends nothing."""
+    bench, witness = Camera(), Camera()
+    program = ProgramSwitch(Hub(clock))
+    recorder = program.output.subscribe(maxsize=1000)
+    assert not program.output.publishing
+    program.choose(bench)
+    assert not program.output.publishing  # not until the bench's keyframe
+    bench.publish(video("b", 0, key=True))
+    assert program.output.publishing
+    program.choose(witness)
+    witness.publish(video("w", 0, key=True))
+    assert program.output.publishing
+    witness.publish(video("w", 1))
+    program.choose(None)
+    assert not program.output.publishing
+    items = []
+    while not recorder._queue.empty():
+        item = recorder._queue.get_nowait()
+        items.append(item.data if isinstance(item, EncodedFrame) else item)
+    assert items == [b"b0", b"w0", b"w1", SourceEnded("w")]

@@ -1,6 +1,7 @@
 // The supervisors' live wall: each courtroom the token may use, its hearing in session (never a
 // sealed one the token is not assigned to: the server leaves it out) and each camera's health,
-// with the room's first camera live over WHEP, muted. Health is asked again every few seconds.
+// live over WHEP, muted: the room's program feed (what the public sees) while the court runs
+// one, nothing on its slate, else the first camera. Asked again every few seconds.
 import { api, storedToken } from "./api.js";
 import { el } from "./desk-common.js";
 import { cameraLabel, setText } from "./i18n.js";
@@ -14,7 +15,7 @@ function tileOf(room) {
   if (entry) return entry;
   const video = el("video", { muted: true, autoplay: true, playsInline: true, className: "wall-video" });
   const tile = el("article", { className: "wall-tile", dataset: { courtroom: room.id } },
-    el("h3", {}, room.name), video,
+    el("h3", {}, room.name), video, el("p", { className: "wall-program small" }),
     el("p", { className: "wall-hearing small" }), el("ul", { className: "wall-feeds small" }));
   document.getElementById("wall").append(tile);
   entry = { tile, video, pc: null, resource: null, watching: null };
@@ -43,7 +44,22 @@ async function watch(entry, hearingId, camera) {
   }
 }
 
-function renderHealth(entry, room, feeds) {
+// What the wall plays: the program while there is one (null on its slate), else the first camera.
+function shown(entry, room, program) {
+  const line = entry.tile.querySelector(".wall-program");
+  if (!program) {
+    line.textContent = "";
+    return room.cameras[0];
+  }
+  if (program.on_air) {
+    setText(line, "supervise.program.onAir", { camera: cameraLabel(program.on_air, room.camera_labels) });
+    return "program";
+  }
+  setText(line, program.slate === "off_record" ? "supervise.program.offRecord" : "supervise.program.recess");
+  return null;
+}
+
+function renderHealth(entry, room, feeds, program) {
   const hearing = feeds.hearing;
   const line = entry.tile.querySelector(".wall-hearing");
   if (hearing) line.textContent = `${hearing.case_number} ${hearing.case_title}`;
@@ -56,7 +72,7 @@ function renderHealth(entry, room, feeds) {
     });
     return item;
   }));
-  return watch(entry, hearing?.id ?? null, room.cameras[0]);
+  return watch(entry, hearing?.id ?? null, shown(entry, room, program));
 }
 
 export async function refreshWall() {
@@ -64,7 +80,9 @@ export async function refreshWall() {
   await Promise.all(rooms.map(async (room) => {
     const entry = tileOf(room);
     try {
-      await renderHealth(entry, room, await api(`/api/v1/courtrooms/${encodeURIComponent(room.id)}/feeds`));
+      const base = `/api/v1/courtrooms/${encodeURIComponent(room.id)}`;
+      const [feeds, program] = await Promise.all([api(`${base}/feeds`), api(`${base}/program`)]);
+      await renderHealth(entry, room, feeds, program);
     } catch {
       setText(entry.tile.querySelector(".wall-hearing"), "supervise.unreachable");
     }
