@@ -8,7 +8,9 @@ their receiving costs the process next to nothing). Each server sender is fed
 the same camera frames in real time (the ingest benchmark's 720p30 clip,
 packetized once, as the relay does), first through aiortc 1.16's `_run_rtp` (packet
 objects, header extensions per packet, four coroutine layers per send), then
-through streaming/relay_sender.py (keyframes paced by its BurstPacer). The
+through streaming/relay_sender.py (keyframes paced by its BurstPacer), writing
+with the Python send path (pylibsrtp and `sendto` per packet), then with the
+native one (streaming/native/tx.py: SRTP in C and one sendmmsg per frame). The
 sender's thread CPU time is taken around each frame's send work only (header,
 SRTP, sendto), so the machine's other load stays out of it: on a shared machine
 this is steadier than bench/relay.py's whole-process CPU. From it: the CPU of a
@@ -25,7 +27,7 @@ import argparse
 import asyncio
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import av
@@ -35,11 +37,12 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import RTCEncodedFrame
 
 from bench.ingest import clip_for
-from streaming.aiortc_hooks import RtpSendPath, h264_payloads, replace_rtp_loop
+from streaming.aiortc_hooks import OutgoingFrame, RtpSendPath, h264_payloads, replace_rtp_loop
 from streaming.codecs import install_codecs
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from streaming.relay import PACKETS_PER_TURN, BurstPacer, Outlet, RelayFrame
 from streaming.relay_sender import RelayRtpLoop
+from streaming.send_path import use_send_path
 from streaming.whep import RelayTrack
 
 FPS = 30
@@ -116,8 +119,7 @@ def aiortc_loop(outlet: Outlet, meter: Meter) -> Callable[[RTCRtpSender], None]:
 
 
 class TimedPath:
-    """The relay loop's send path, timed from each frame's header to its first send, then
-    around each later send (a paced keyframe yields to the loop between its slices)."""
+    """The relay loop's send path, timed from each frame's header to its send."""
 
     def __init__(self, path: RtpSendPath, meter: Meter) -> None:
         self._path, self._meter = path, meter
@@ -129,12 +131,15 @@ class TimedPath:
         self._started = time.thread_time()
         return self._path.header(timestamp, ntp_time)
 
-    def send(self, packets: Sequence[bytes]) -> None:
+    def send_frame(self, frame: OutgoingFrame) -> None:
         started = time.thread_time() if self._started is None else self._started
-        self._path.send(packets)
-        self._meter.packets += len(packets)
+        self._path.send_frame(frame)
+        self._meter.packets += len(frame.payloads)
         self._meter.seconds += time.thread_time() - started
         self._started = None
+
+    def send(self, packet: bytes) -> None:  # a retransmission: not a frame's send work
+        self._path.send(packet)
 
     def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
         started = time.thread_time()
@@ -214,8 +219,15 @@ async def main_async(viewers: int, seconds: int) -> None:
         f"{len(frames)} frames, keyframes up to {keyframe} packets, {viewers} viewers", flush=True
     )
     old = report("aiortc", await measure("aiortc", aiortc_loop, frames, viewers), frames, viewers)
+    use_send_path("python")
     new = report("relay", await measure("relay", relay_loop, frames, viewers), frames, viewers)
-    print(f"ratio relay / aiortc per packet: {new / old:.2f}", flush=True)
+    use_send_path("native")
+    native = report("native", await measure("native", relay_loop, frames, viewers), frames, viewers)
+    print(
+        f"ratio per packet: relay / aiortc {new / old:.2f}, native / aiortc {native / old:.2f}, "
+        f"native / relay {native / new:.2f}",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from storage.objects import ObjectStore, RetentionMode
 from streaming.hub import HubRegistry
 from streaming.ice import install_host_addresses
 from streaming.receive_path import use_receive_path
+from streaming.send_path import use_send_path
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Runtime:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         install_host_addresses(config.ice_addresses)
         use_receive_path(config.receive_path)
+        use_send_path(config.receive_path)  # one setting: native both ways, or Python
         db = Database(config.index_url)
         await db.migrate()
         keyring, secret = await _installation_keys(config.data_dir, db)

@@ -22,7 +22,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiortc.mediastreams import MediaStreamError
@@ -46,13 +46,20 @@ PACKETS_PER_TURN = 600  # paced packets per turn of the event loop: ~10 ms of se
 
 @dataclass(frozen=True, slots=True)
 class RelayFrame:
-    """One frame as every viewer sends it: RTP payloads and RTP time (before the SSRC origin)."""
+    """One frame as every viewer sends it: RTP payloads and RTP time (before the SSRC origin);
+    `joined` and `lengths` lay the payloads end to end once for every viewer's native send."""
 
     kind: MediaKind
     codec: str
     payloads: list[bytes]
     timestamp: int
     keyframe: bool
+    joined: bytes = field(init=False)
+    lengths: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "joined", b"".join(self.payloads))
+        object.__setattr__(self, "lengths", [len(payload) for payload in self.payloads])
 
 
 @dataclass

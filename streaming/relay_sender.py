@@ -1,9 +1,10 @@
 """A relay viewer's RTP loop: the shared payloads of each frame out to one viewer.
 
 It replaces aiortc's per-sender loop (aiortc_hooks.replace_rtp_loop). Per frame
-one RTP header is built; per packet only two bytes of sequence number, a copy,
-SRTP and a `sendto` remain. The last 128 packets are kept to answer NACKs
-(over RTX when negotiated, as aiortc does).
+one RTP header is built and the frame handed to the send path (streaming/send_path.py:
+in C, the packets are built, protected and sent in one sendmmsg, nothing per packet in
+Python). The last 32 frames are kept to answer NACKs (over RTX when negotiated, as
+aiortc does), each packet rebuilt from its frame when asked for.
 
 Keyframes are paced: a frame of more than `BURST_PACKETS` packets waits for
 room in the relay's `BurstPacer`, which lets ~10 ms of bursts out per turn of
@@ -22,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 
 from storage.archive import MediaKind
-from streaming.aiortc_hooks import RtpSendPath
+from streaming.aiortc_hooks import OutgoingFrame, RtpSendPath
 from streaming.relay import BURST_PACKETS, BurstPacer, Outlet, RelayFrame
 
 NTP_UNIX_OFFSET_S = 2_208_988_800  # 1900 to 1970: RTP's NTP time, as aiortc's clock has it
-HISTORY_PACKETS = 128  # as aiortc: ~0.4 s of 2.5 Mbit/s video to answer NACKs from
+HISTORY_FRAMES = 32  # at least aiortc's 128 packets (~0.4 s at 2.5 Mbit/s) to answer NACKs from
 
 
 class RelayRtpLoop:
@@ -39,7 +41,7 @@ class RelayRtpLoop:
         self._outlet = outlet
         self._kind = kind
         self._pacer = pacer
-        self._history: list[tuple[bytes, int] | None] = [None] * HISTORY_PACKETS
+        self._history: deque[OutgoingFrame] = deque(maxlen=HISTORY_FRAMES)
         self._sequence_number = random.getrandbits(15)  # lower half: no early wrap (aiortc)
         self._timestamp_origin = random.getrandbits(32)
         self._rtx_sequence_number = random.getrandbits(15)
@@ -54,42 +56,38 @@ class RelayRtpLoop:
                 await asyncio.sleep(0)  # a viewer catching up must not hold the loop
 
     def _send(self, frame: RelayFrame) -> None:
+        """The frame to the viewer with consecutive sequence numbers, kept for NACKs; no
+        work per packet here (the send path builds the packets)."""
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
         ntp_time = int((time.time() + NTP_UNIX_OFFSET_S) * (1 << 32))
-        self._path.send(self._packets(self._path.header(timestamp, ntp_time), frame.payloads))
-        self._path.sent(timestamp, ntp_time, len(frame.payloads), sum(map(len, frame.payloads)))
-
-    def _packets(self, header: bytearray, payloads: list[bytes]) -> list[bytes]:
-        """RTP packets with consecutive sequence numbers, the marker on the last."""
-        header_length = len(header)
-        sequence_number = self._sequence_number
-        history = self._history
-        packets = []
-        last = len(payloads) - 1
-        for index, payload in enumerate(payloads):
-            header[2] = sequence_number >> 8
-            header[3] = sequence_number & 0xFF
-            if index == last:
-                header[1] |= 0x80
-            packet = bytes(header) + payload
-            history[sequence_number % HISTORY_PACKETS] = (packet, header_length)
-            packets.append(packet)
-            sequence_number = (sequence_number + 1) & 0xFFFF
-        self._sequence_number = sequence_number
-        return packets
+        outgoing = OutgoingFrame(
+            bytes(self._path.header(timestamp, ntp_time)),
+            self._sequence_number,
+            frame.payloads,
+            frame.joined,
+            frame.lengths,
+        )
+        self._history.append(outgoing)
+        self._sequence_number = (self._sequence_number + len(frame.payloads)) & 0xFFFF
+        self._path.send_frame(outgoing)
+        self._path.sent(timestamp, ntp_time, len(frame.payloads), len(frame.joined))
 
     async def retransmit(self, sequence_number: int) -> None:
         """Send a NACKed packet again if it is still kept (wrapped in RTX when negotiated)."""
-        kept = self._history[sequence_number % HISTORY_PACKETS]
-        if kept is None or int.from_bytes(kept[0][2:4], "big") != sequence_number:
+        for kept in reversed(self._history):
+            index = (sequence_number - kept.first_sequence) & 0xFFFF
+            if index < len(kept.payloads):
+                break
+        else:
             return
-        packet, header_length = kept
+        packet = kept.packet(index)
         rtx_payload_type = self._path.rtx_payload_type
         if rtx_payload_type is not None:  # RFC 4588: own SSRC and numbers, original number first
+            header_length = len(kept.header)
             header = bytearray(packet[:header_length])
             header[1] = (header[1] & 0x80) | rtx_payload_type
             header[2:4] = self._rtx_sequence_number.to_bytes(2, "big")
             header[8:12] = self._path.rtx_ssrc.to_bytes(4, "big")
             self._rtx_sequence_number = (self._rtx_sequence_number + 1) & 0xFFFF
             packet = bytes(header) + packet[2:4] + packet[header_length:]
-        self._path.send([packet])
+        self._path.send(packet)

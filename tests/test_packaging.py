@@ -123,16 +123,20 @@ def test_the_image_builds_the_native_receive_path() -> None:
     assert "gcc" in recipe[:install] and "libc6-dev" in recipe[:install], (
         "the image installs no C compiler before `pip install`: streaming/native is not built"
     )
-    assert "import streaming.native._rx" in recipe[install:], "the image does not check it"
+    checked = recipe[install:]
+    assert "streaming.native._rx" in checked and "streaming.native._tx" in checked, (
+        "the image does not check that both extensions were built"
+    )
 
 
 def test_the_c_sources_are_installed_with_the_package() -> None:
-    """An sdist or wheel build needs rx.c and rx.h (package data), as setup.py compiles them."""
+    """An sdist or wheel build needs the C sources and headers (package data), as setup.py
+    compiles them."""
     pyproject = tomllib.loads((TOP / "pyproject.toml").read_text(encoding="utf-8"))
     data = pyproject["tool"]["setuptools"]["package-data"]["streaming"]
     sources = sorted(
         p.relative_to(TOP / "streaming").as_posix()
-        for p in (TOP / "streaming" / "native").glob("rx.[ch]")
+        for p in (TOP / "streaming" / "native").glob("[rt]x.[ch]")
     )
-    assert sources == ["native/rx.c", "native/rx.h"]
+    assert sources == ["native/rx.c", "native/rx.h", "native/tx.c", "native/tx.h"]
     assert set(sources) <= set(data), f"pyproject.toml package-data misses {sources}"

@@ -8,7 +8,8 @@ against aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 (pinned exactly in
 pyproject.toml), and tests/streaming/test_aiortc_hooks.py pins each one: an upgrade
 that moves a name fails there, naming the hook, instead of as a silent stall in a live
 hearing. Split by side: `process` (codec table, ICE, packetizers), `receiving`,
-`sending`, and `borrowed` (what the C receive path borrows); callers import from here.
+`sending`, and `borrowed` (what the C receive path and send side borrow); callers import
+from here.
 """
 
 from streaming.aiortc_hooks import borrowed
@@ -47,10 +48,15 @@ from streaming.aiortc_hooks.sending import (
     SENDER_REPORT_FIELDS,
     SENDER_RTP_EVENTS,
     SENDER_RTX_PAYLOAD_TYPE,
+    Address,
+    FrameWriter,
+    OutgoingFrame,
     RtpLoop,
     RtpSendPath,
     forward_keyframe_requests,
+    python_writer,
     replace_rtp_loop,
+    use_frame_writer,
 )
 
 __all__ = [
@@ -67,7 +73,10 @@ __all__ = [
     "SENDER_RTP_EVENTS",
     "SENDER_RTX_PAYLOAD_TYPE",
     "TIMESTAMP_MAPPER",
+    "Address",
     "FrameDelivery",
+    "FrameWriter",
+    "OutgoingFrame",
     "ReceiverState",
     "RtpLoop",
     "RtpSendPath",
@@ -80,6 +89,7 @@ __all__ = [
     "h264_payloads",
     "handle_rtp_packet",
     "keep_sender_rtp_timestamps",
+    "python_writer",
     "replace_rtp_loop",
     "retransmission_ssrcs",
     "send_nack",
@@ -87,6 +97,7 @@ __all__ = [
     "set_opus_parameters",
     "take_datagrams",
     "unpatched",
+    "use_frame_writer",
     "vp8_payloads",
     "watch_rtcp",
 ]

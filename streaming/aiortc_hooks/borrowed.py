@@ -1,10 +1,11 @@
-"""What the native receive path (streaming/native) borrows: pylibsrtp 1.0.0's session and
-aiortc 1.16.0's receive statistics.
+"""What the native receive path and send side (streaming/native) borrow: pylibsrtp 1.0.0's
+session and aiortc 1.16.0's receive statistics.
 
-C decrypts in place with aiortc's own SRTP session: a `pylibsrtp.Session` owns a libsrtp 2.x
-`srtp_t` in `_srtp`, and pylibsrtp's binding exports the `srtp_unprotect` of the libsrtp it
-bundles (OpenSSL inside: every profile aiortc offers). One session means one replay window and
-one rollover counter per SSRC, shared with aiortc, and no key handed over.
+C decrypts and encrypts in place with aiortc's own SRTP sessions: a `pylibsrtp.Session` owns a
+libsrtp 2.x `srtp_t` in `_srtp`, and pylibsrtp's binding exports the `srtp_unprotect` and
+`srtp_protect` of the libsrtp it bundles (OpenSSL inside: every profile aiortc offers). One
+session means one replay window and one rollover counter per SSRC, shared with aiortc, and no
+key handed over.
 """
 
 from __future__ import annotations
@@ -17,8 +18,21 @@ from pylibsrtp._binding import ffi, lib
 def srtp_unprotect_of(session: pylibsrtp.Session) -> tuple[int, int]:
     """(address of `srtp_unprotect(srtp_t, void *, int *)`, the session's `srtp_t`); the
     caller keeps `session` alive while C uses the pointer."""
-    function = int(ffi.cast("uintptr_t", ffi.addressof(lib, "srtp_unprotect")))
-    return function, int(ffi.cast("uintptr_t", session._srtp[0]))
+    return _function("srtp_unprotect"), srtp_of(session)
+
+
+def srtp_protect_function() -> int:
+    """The address of `srtp_protect(srtp_t, void *, int *)`."""
+    return _function("srtp_protect")
+
+
+def srtp_of(session: pylibsrtp.Session) -> int:
+    """The session's `srtp_t`, valid while `session` lives."""
+    return int(ffi.cast("uintptr_t", session._srtp[0]))
+
+
+def _function(name: str) -> int:
+    return int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
 
 
 def set_stream_statistics(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+import pylibsrtp
 from aiortc import RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -14,6 +16,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 log = logging.getLogger(__name__)
+Address = tuple[str, int]
 
 # RTCRtpSender: relay senders run their own RTP loop; keyframe requests passed upstream
 _SENDER = "_RTCRtpSender__"  # its name-mangled attributes (aiortc 1.16.0: __init__, send())
@@ -51,15 +54,23 @@ class RtpSendPath:
             header[at : at + 3] = ((ntp_time >> 14) & 0xFFFFFF).to_bytes(3, "big")
         return header
 
-    def send(self, packets: Sequence[bytes]) -> None:
-        """SRTP-protect and send RTP packets; ConnectionError once the peer is gone."""
+    def send_frame(self, frame: OutgoingFrame) -> None:
+        """Send a frame's packets (with the process's `FrameWriter`); ConnectionError once the
+        peer is gone."""
+        session, transport, addr = self._wire()
+        _writer[0](session, transport, addr, frame)
+
+    def send(self, packet: bytes) -> None:
+        """SRTP-protect and send one packet (a retransmission); ConnectionError as above."""
+        session, transport, addr = self._wire()
+        transport.sendto(session.protect(packet), addr)
+
+    def _wire(self) -> tuple[pylibsrtp.Session, asyncio.DatagramTransport, Address]:
         dtls = self._sender.transport
         pair = dtls.transport._connection._nominated.get(1)
         if dtls._state != DtlsState.CONNECTED or pair is None or pair.protocol.transport is None:
             raise ConnectionError("Cannot send encrypted RTP, not connected")
-        protect, sendto = dtls._tx_srtp.protect, pair.protocol.transport.sendto
-        for packet in packets:
-            sendto(protect(packet), pair.remote_addr)
+        return dtls._tx_srtp, pair.protocol.transport, pair.remote_addr
 
     def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
         ntp, rtp, packet_count, octet_count = SENDER_REPORT_FIELDS  # for sender reports
@@ -67,6 +78,57 @@ class RtpSendPath:
         setattr(self._sender, rtp, timestamp)
         setattr(self._sender, packet_count, getattr(self._sender, packet_count) + packets)
         setattr(self._sender, octet_count, getattr(self._sender, octet_count) + octets)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingFrame:
+    """A frame's packets for one viewer: its RTP header (sequence number 0, no marker), the
+    first packet's sequence number, and the frame's payloads, shared by every viewer (also
+    laid end to end, `joined`, with their `lengths`, for the native send path)."""
+
+    header: bytes
+    first_sequence: int
+    payloads: Sequence[bytes]
+    joined: bytes
+    lengths: Sequence[int]
+
+    def packet(self, index: int) -> bytes:
+        """Packet `index` of the frame: consecutive sequence numbers, the marker on the last."""
+        header = bytearray(self.header)
+        sequence_number = (self.first_sequence + index) & 0xFFFF
+        header[2:4] = sequence_number.to_bytes(2, "big")
+        if index == len(self.payloads) - 1:
+            header[1] |= 0x80
+        return bytes(header) + self.payloads[index]
+
+    def packets(self) -> list[bytes]:
+        return [self.packet(index) for index in range(len(self.payloads))]
+
+
+# How a frame's packets reach the wire: (the viewer's SRTP session, its ICE pair's datagram
+# transport, the remote address, the frame). Python by default; streaming/send_path.py puts
+# the native one in at start.
+FrameWriter = Callable[[pylibsrtp.Session, asyncio.DatagramTransport, Address, OutgoingFrame], None]
+
+
+def python_writer(
+    session: pylibsrtp.Session,
+    transport: asyncio.DatagramTransport,
+    addr: Address,
+    frame: OutgoingFrame,
+) -> None:
+    """aiortc's way: build, protect and `sendto` per packet."""
+    protect, sendto = session.protect, transport.sendto
+    for packet in frame.packets():
+        sendto(protect(packet), addr)
+
+
+_writer: list[FrameWriter] = [python_writer]
+
+
+def use_frame_writer(writer: FrameWriter) -> None:
+    """Every relay sender of the process writes its frames with `writer` from now on."""
+    _writer[0] = writer
 
 
 class RtpLoop(Protocol):  # sends until cancelled, answers NACKs

@@ -1,7 +1,8 @@
 """The supervisors' desk in Chromium: a supervisor's token sees every courtroom it oversees live
 (the public hearing's picture and feed health), figures that match the hearings held, the
-archive access log, CSV download; of a sealed hearing it is not assigned to, nothing: not on the
-wall, not in the figures. Screenshots: supervise-zh, supervise-en."""
+archive access log, CSV download; the room's program feed once the court chooses one, and a
+line saying the slate; of a sealed hearing it is not assigned to, nothing: not on the wall,
+not in the figures. Screenshots: supervise-zh, supervise-en."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ from tests.support.server import RunningServer
 
 SLOW_MS = 20_000
 FRAMES = "(tile) => tile.querySelector('video').getVideoPlaybackQuality().totalVideoFrames"
+# six frames presented from now on (the tile's stream was replaced before it said what it plays)
+FRAMES_FROM_NOW = """(tile) => new Promise((resolve) => {
+  const video = tile.querySelector("video");
+  let frames = 0;
+  const count = () => (++frames > 5 ? resolve("shown") : video.requestVideoFrameCallback(count));
+  video.requestVideoFrameCallback(count);
+  setTimeout(() => resolve(`only ${frames} frames`), 20000);
+})"""
 
 
 def sealed_in_session(api: httpx.Client) -> tuple[str, str]:
@@ -71,6 +80,18 @@ def test_the_supervisors_desk_shows_what_it_oversees_and_nothing_of_a_hidden_sea
     expect(sealed_tile.locator(".wall-hearing")).to_have_text("当前没有可查看的庭审")
     assert sealed_number not in desk.locator("main").inner_text()
     screenshot(desk, "supervise-zh")
+
+    # the court chooses what the public sees: the wall plays that, and says the slate
+    room_program = f"/api/v1/courtrooms/{hearing.courtroom_id}/program"
+    assert api.put(room_program, json={"source": "bench"}).status_code == 200
+    expect(public_tile.locator(".wall-program")).to_have_text("公众正在看：审判席", timeout=SLOW_MS)
+    expect(public_tile).to_have_attribute("data-playing", "program")
+    assert desk.evaluate(FRAMES_FROM_NOW, public_tile.element_handle()) == "shown"
+    assert api.put(room_program, json={"source": "recess"}).status_code == 200
+    expect(public_tile.locator(".wall-program")).to_have_text(
+        "休庭画面：不对外播出", timeout=SLOW_MS
+    )
+    expect(public_tile).to_have_attribute("data-playing", "")
 
     with desk.expect_download() as downloading:
         desk.get_by_role("button", name="下载 CSV").click()

@@ -1,4 +1,4 @@
-"""For the native receive path's tests: the extension (required where CI or tests/run say so,
+"""For the native paths' tests: the extensions (required where CI or tests/run say so,
 else its tests skip) and a synthetic SRTP stream, deterministic from its seed: H.264 (a
 keyframe of `key_packets` FU-A packets every `gop` frames, P frames of ~8) and Opus every
 20 ms, with mid and abs-send-time extensions, protected by pylibsrtp as aiortc's sender does."""
@@ -20,7 +20,8 @@ from streaming.aiortc_hooks import h264_payloads
 def require_native() -> None:
     """Skip the calling test module where the extension was not built, fail where required."""
     try:
-        import streaming.native._rx  # noqa: F401
+        import streaming.native._rx
+        import streaming.native._tx  # noqa: F401
     except ImportError:
         if os.environ.get("CI") or os.environ.get("COURTCAST_REQUIRE_NATIVE"):
             raise

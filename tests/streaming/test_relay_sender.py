@@ -4,7 +4,7 @@ RTX, sender reports, and keyframe bursts paced one viewer at a time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,6 +17,7 @@ from streaming import aiortc_hooks as hooks
 from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from streaming.relay import BURST_PACKETS, PACKETS_PER_TURN, BurstPacer, Outlet, RelayFrame
 from streaming.relay_sender import RelayRtpLoop
+from streaming.send_path import use_send_path
 from streaming.whep import RelayTrack
 from tests.support.viewer import wait_until
 
@@ -42,13 +43,14 @@ class DropOnce:
         self.rtx_ssrc, self.rtx_payload_type = path.rtx_ssrc, path.rtx_payload_type
         self.header, self.sent = path.header, path.sent
 
-    def send(self, packets: Sequence[bytes]) -> None:
-        kept = []
-        for packet in packets:
+    def send_frame(self, frame: hooks.OutgoingFrame) -> None:
+        for packet in frame.packets():
             if self._count not in self._lose:
-                kept.append(packet)
+                self._path.send(packet)
             self._count += 1
-        self._path.send(kept)
+
+    def send(self, packet: bytes) -> None:
+        self._path.send(packet)
 
 
 @dataclass
@@ -102,7 +104,14 @@ async def peers(request: pytest.FixtureRequest) -> AsyncIterator[Peers]:
         await asyncio.gather(server.close(), viewer.close())
 
 
-async def test_a_viewer_reassembles_every_frame_as_published(peers: Peers) -> None:
+@pytest.fixture(params=["python", "native"])
+def send_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each way the process can send (streaming/send_path.py), then back to Python's."""
+    yield use_send_path(request.param)
+    use_send_path("python")
+
+
+async def test_a_viewer_reassembles_every_frame_as_published(send_path: str, peers: Peers) -> None:
     units = [access_unit(n, 3000 if n == 0 else 500, keyframe=n == 0) for n in range(6)]
     for number in range(6):
         peers.outlet.offer(relay_frame(number, 3000 if number == 0 else 500, keyframe=number == 0))
@@ -134,8 +143,8 @@ class RecordingPath:
     def header(self, timestamp: int, ntp_time: int) -> bytearray:
         return bytearray(12)
 
-    def send(self, packets: Sequence[bytes]) -> None:
-        self.log.append((self.name, len(packets)))
+    def send_frame(self, frame: hooks.OutgoingFrame) -> None:
+        self.log.append((self.name, len(frame.payloads)))
 
     def sent(self, timestamp: int, ntp_time: int, packets: int, octets: int) -> None:
         pass
