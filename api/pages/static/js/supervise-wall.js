@@ -29,6 +29,7 @@ async function watch(entry, hearingId, camera) {
   entry.pc?.close();
   deleteResource(entry.resource, storedToken());
   Object.assign(entry, { pc: null, resource: null, watching: target });
+  entry.tile.dataset.playing = target ? camera : ""; // what the tile plays, for those who ask
   entry.video.srcObject = null;
   if (!target) return;
   const pc = (entry.pc = new RTCPeerConnection());
