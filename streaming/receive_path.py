@@ -286,10 +286,49 @@ def use_receive_path(choice: str) -> str:
     return name
 
 
+# RTP datagrams kept per connection until the handshake sets its keys, each at most a
+# network packet: at most 768 kB whatever a stranger sends to the port
+HELD_BEFORE_KEYS, HELD_DATAGRAM_BYTES = 512, 1500
+
+
+class HeldUntilKeyed:
+    """A receive path that gets every RTP datagram of its connection, in arrival order, the
+    handshake included.
+
+    A publisher starts sending media as soon as its side of the DTLS handshake is done,
+    which is before ours (the last flight is its): RTP that arrives while our keys are
+    not set yet would go aiortc's way (queued behind that flight for its reader task and its
+    own jitter buffer) while what comes after is taken here at once, so the frame split
+    between the two was lost (seen: a camera's second frame missing from its recording).
+    Such datagrams are held instead and handed to the path, in order, just before the first
+    one that arrives once the keys are set. DTLS and RTCP still go aiortc's way."""
+
+    def __init__(self, transport: RTCDtlsTransport, path: ReceivePath) -> None:
+        self._input = SrtpInput(transport)
+        self._path = path
+        self._held: list[bytes] | None = []  # None once handed over
+
+    def datagram(self, data: bytes) -> bool:
+        held = self._held
+        if held is None:
+            return self._path.datagram(data)
+        if self._input.session() is None:
+            rtp = 127 < data[0] < 192 and not is_rtcp(data)
+            if not rtp or len(data) > HELD_DATAGRAM_BYTES or len(held) >= HELD_BEFORE_KEYS:
+                return False  # aiortc's way, as before
+            held.append(data)
+            return True
+        self._held = None
+        for earlier in held:
+            self._path.datagram(earlier)  # RTP: every path takes it (or drops it as bad)
+        return self._path.datagram(data)
+
+
 def install_receive_path(
     transports: Iterable[RTCDtlsTransport], factory: ReceivePathFactory | None = None
 ) -> None:
     """Put a receive path (`factory`, else the process's) in front of each DTLS transport
     (once the answer is set)."""
     for transport in set(transports):
-        take_datagrams(transport, (factory or _chosen[0])(transport).datagram)
+        path = (factory or _chosen[0])(transport)
+        take_datagrams(transport, HeldUntilKeyed(transport, path).datagram)

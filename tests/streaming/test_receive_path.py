@@ -129,6 +129,23 @@ async def test_a_lost_packet_is_nacked_and_recovered_from_rtx(receiving: Receivi
     assert receiving.frames == [1_000_000, 1_003_000, 1_006_000]
 
 
+async def test_media_sent_before_our_handshake_is_done_is_held_then_handed_over_in_order(
+    receiving: Receiving,
+) -> None:
+    """A publisher sends as soon as its side of the handshake is done, before ours: those
+    packets must reach the same path as the later ones (split between aiortc's way and
+    this path, a camera's second frame was lost from its recording)."""
+    transport = receiving.receiver.transport
+    keys, transport._rx_srtp = transport._rx_srtp, None
+    for number in range(2):
+        receiving.send(vp8(number, 1_000_000 + 3000 * number))
+    assert (receiving.queued, receiving.frames) == ([], [])
+    transport._rx_srtp = keys  # the handshake's last flight is read: our keys are set
+    receiving.send(vp8(2, 1_006_000))
+    assert receiving.frames == [1_000_000, 1_003_000]
+    assert receiving.queued == []
+
+
 async def test_garbage_is_dropped_and_the_stream_goes_on(receiving: Receiving) -> None:
     receiving.send(vp8(0, 1_000_000))
     # an RTP-looking datagram (payload type 96, not an RTCP type) that fails SRTP auth; fixed
