@@ -1,7 +1,8 @@
 /* streaming/native: the relay's send side in C. A frame's RTP packets for one viewer are
  * built from the frame's payloads (shared by every viewer) and the viewer's header,
  * SRTP-protected in place with a borrowed libsrtp 2.x session (the viewer's own, as aiortc
- * made it) and handed to the kernel in one sendmmsg: no Python work per packet. Not
+ * made it) and handed to the kernel in one sendmmsg, runs of equal-sized packets as one
+ * send the kernel cuts into datagrams (UDP GSO, where it can): no Python work per packet. Not
  * thread-safe: only the event loop's thread calls it, the thread that uses the session too. */
 #ifndef COURTCAST_TX_H
 #define COURTCAST_TX_H

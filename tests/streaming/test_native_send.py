@@ -68,6 +68,28 @@ def test_what_is_sent_is_the_python_path_s_packets_protected_by_pylibsrtp(
     assert [p.payload for p in plain] == list(sent.payloads)
 
 
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        [30, 1100, 1100, 1099, 1099, 1099, 400],  # a STAP-A, FU-As split evenly, a short last
+        [1200] * 70 + [1199] * 70,  # more than one send of the kernel's 64 datagrams at most
+        [500, 900, 900, 300, 900, 900, 900, 20, 20, 20],  # runs that grow, shrink and repeat
+    ],
+)
+def test_packets_of_every_size_arrive_whole_and_in_order(lengths: list[int]) -> None:
+    """Runs of equal-sized packets go as one send the kernel cuts into datagrams (UDP GSO):
+    each datagram is still exactly one packet, whatever the sizes around it."""
+    key = os.urandom(PROFILES["cm"][1])
+    ours, reference = session("cm", key, inbound=False), session("cm", key, inbound=False)
+    header = RtpPacket(payload_type=102, timestamp=90_000, ssrc=SSRC).serialize()
+    payloads = [bytes([i & 0xFF]) * length for i, length in enumerate(lengths)]
+    sent = OutgoingFrame(header, 7, payloads, b"".join(payloads), lengths)
+    with receiver() as inbox, sender() as outbox:
+        assert Tx().send_frame(ours, outbox.fileno(), inbox.getsockname(), sent) == []
+        received = [inbox.recv(2048) for _ in lengths]
+    assert received == [reference.protect(packet) for packet in sent.packets()]
+
+
 def test_refusals_are_errors() -> None:
     key = os.urandom(PROFILES["cm"][1])
     ours = session("cm", key, inbound=False)
