@@ -347,7 +347,7 @@ def measure(clip: Path, viewers: int) -> Round:
                 numbers += _expect(control, "viewers")[1]
             publisher_control.send("stop")
             sent: list[float] = _expect(publisher_control, "publisher")[1]
-            if min(after) - max(before) < 0.5 * WINDOW_S * 30:
+            if min(b - a for a, b in zip(before, after, strict=True)) < 0.5 * WINDOW_S * 30:
                 print(f"!! some viewers got few frames; server log (tail):\n{server.log_tail(40)}")
         finally:
             for process in children:
