@@ -8,8 +8,9 @@ ingest benchmark's clip, published untouched from a separate process). The serve
 window with N viewers; per viewer = (with - without) / N, and also with / N.
 
 Viewers are aiortc peers in separate processes. N - 1 of them receive lean: full ICE, DTLS
-and SRTCP, but incoming SRTP packets are only counted from their clear RTP header (no
-decryption, no jitter buffer), so 100 of them fit beside the server on two cores; the
+and SRTCP, but incoming SRTP packets are only counted from their clear RTP header as they
+come off the ICE socket (no decryption, no jitter buffer, not even aioice's queue), so 100 of
+them fit beside the server on two cores; the
 server does its full work for each. Lean viewers never decode (before their counter is
 swapped in, at the moment each connects, their decoder is a no-op) and connect a few at a
 time: decoding until the last of 25 had connected starved the viewer processes, which
@@ -102,22 +103,32 @@ def publisher_process(clip: str, url: str, token: str, control: Connection) -> N
 # --- child: viewers ----------------------------------------------------------------------------
 
 
-class _CountingSrtp:
-    """Stands in for the viewer's SRTP session after the handshake: counts, never decrypts."""
+class _RtpCounter:
+    """Takes the viewer's RTP off its ICE sockets as it arrives: counts, never decrypts.
 
-    def __init__(self, real: Any, video_payload_type: int) -> None:
-        self._real = real
+    aiortc hands every datagram through aioice's STUN parse, a queue and the DTLS
+    transport's task before it could even be dropped (tens of microseconds each, in
+    the viewer's process); at 100 viewers that starved the viewer processes on the
+    two cores the server is measured on, and late viewers looked like a late server.
+    STUN (consent) and RTCP still take aiortc's way."""
+
+    def __init__(self, video_payload_type: int) -> None:
         self._video_pt = video_payload_type
         self.frames = 0
 
-    def unprotect(self, data: bytes) -> bytes:
-        if data[1] & 0x80 and data[1] & 0x7F == self._video_pt:  # marker: last packet of a frame
-            self.frames += 1
-        return data
+    def wrap(self, protocol: Any) -> None:
+        """Counts and drops RTP before `protocol` (aioice's StunProtocol) sees it."""
+        original = protocol.datagram_received
 
-    def unprotect_rtcp(self, data: bytes) -> bytes:
-        real: bytes = self._real.unprotect_rtcp(data)
-        return real
+        def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+            # RFC 7983: 128-191 is RTP or RTCP; RFC 5761: RTCP packet types 192-223
+            if len(data) >= 12 and 128 <= data[0] <= 191 and not 192 <= data[1] <= 223:
+                if data[1] & 0x80 and data[1] & 0x7F == self._video_pt:  # a frame's last
+                    self.frames += 1
+                return
+            original(data, addr)
+
+        protocol.datagram_received = datagram_received
 
 
 class _NoDecoder:
@@ -145,7 +156,7 @@ class LeanViewer:
 
         self.url = url
         self.pc: Any = RTCPeerConnection(rtc_configuration())
-        self.counter: _CountingSrtp | None = None
+        self.counter: _RtpCounter | None = None
         self.resource_url = ""
         self.connect_s: float | None = None  # POST sent -> connected
 
@@ -174,16 +185,12 @@ class LeanViewer:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=response.text, type="answer"))
 
     def count_without_decrypting(self) -> None:
-        """As soon as DTLS is done: swap in the counter (video payload type from the answer)."""
+        """As soon as DTLS is done: count on the ICE sockets (video payload type from the
+        answer)."""
         video = next(t for t in self.pc.getTransceivers() if t.kind == "video")
-        transport = video.receiver.transport
-        self.counter = _CountingSrtp(transport._rx_srtp, video._codecs[0].payloadType)
-        transport._rx_srtp = self.counter
-
-        async def drop(data: bytes, arrival_time_ms: int) -> None:
-            return None
-
-        transport._handle_rtp_data = drop
+        self.counter = _RtpCounter(video._codecs[0].payloadType)
+        for protocol in video.receiver.transport.transport._connection._protocols:
+            self.counter.wrap(protocol)
 
     @property
     def frames(self) -> int:
