@@ -6,7 +6,8 @@ fences and all) took most of the time its playlist was served in.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, select
@@ -83,3 +84,64 @@ async def listed_inits(
         .order_by(InitSegment.epoch)
     )
     return list(found)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackTail:
+    """The last segments of a camera's track, read without the rest of it (live playlists)."""
+
+    inits: list[InitSegment]
+    segments: list[Segment]  # in sequence order, at most the count asked for
+    discontinuities_before: int  # discontinuities among the segments before `segments`
+
+
+_EDGE_MARGIN = 4  # rows beyond the count: those that started before the edge but end after it
+
+
+async def track_tail(
+    session: AsyncSession,
+    *,
+    recording_id: str,
+    camera: str,
+    count: int,
+    ended_by: datetime | None = None,
+) -> TrackTail:
+    """The last `count` segments (those ended by `ended_by`, if given), the track's inits and
+    the discontinuities before them: a live playlist polled every target duration by every
+    viewer costs the same at hour 4 as at minute 1 (reading the whole track cost 91 ms at
+    7,200 segments). A track's segments follow each other in time, so only the one or two
+    that straddle `ended_by` can have started by it and not ended: `_EDGE_MARGIN` covers them."""
+    track = await session.scalar(
+        select(Track).where(Track.recording_id == recording_id, Track.camera == camera)
+    )
+    if track is None:
+        return TrackTail([], [], 0)
+    latest = select(Segment).where(Segment.track_id == track.id)
+    if ended_by is None:
+        latest = latest.order_by(Segment.sequence.desc())
+    else:  # in start order, which is sequence order, so (track, started_at)'s index serves both
+        latest = latest.where(Segment.started_at <= ended_by).order_by(Segment.started_at.desc())
+    rows = list(await session.scalars(latest.limit(count + _EDGE_MARGIN)))
+    if ended_by is not None:
+        rows = [s for s in rows if s.started_at + timedelta(seconds=s.duration_s) <= ended_by]
+    segments = sorted(rows[:count], key=lambda s: s.sequence)
+    inits = list(
+        await session.scalars(
+            select(InitSegment).where(InitSegment.track_id == track.id).order_by(InitSegment.epoch)
+        )
+    )
+    before = 0
+    if segments:
+        before = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Segment)
+                .where(
+                    Segment.track_id == track.id,
+                    Segment.sequence < segments[0].sequence,
+                    Segment.discontinuity.is_(True),
+                )
+            )
+            or 0
+        )
+    return TrackTail(inits, segments, before)

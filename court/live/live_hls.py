@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.errors import NotFound
 from court.live.broadcasts import BroadcastDesk
 from court.live.live_parts import PartTrack, Position
-from storage.catalog import track_objects
 from storage.models import InitSegment, Recording, Segment
+from storage.playlists import track_tail
 from streaming.hls import LowLatency, PlaylistPart, PlaylistSegment
 
 LIVE_WINDOW = 6  # segments (~12 s): enough for players to buffer, short enough to stay live
@@ -35,15 +35,11 @@ class LiveWindow:
     recording: Recording
     inits: list[InitSegment]
     window: list[Segment]  # the last LIVE_WINDOW segments a viewer may see
-    before: list[Segment]  # those that slid out (they count discontinuities)
+    discontinuity_sequence: int  # discontinuities among the segments that slid out
 
     @property
     def media_sequence(self) -> int:
         return self.window[0].sequence - 1 if self.window else 0
-
-    @property
-    def discontinuity_sequence(self) -> int:
-        return sum(1 for s in self.before if s.discontinuity)
 
 
 async def latest_recording(session: AsyncSession, hearing_id: str, missing: str) -> Recording:
@@ -70,12 +66,14 @@ async def live_window(
 ) -> LiveWindow:
     """The camera's live window for a viewer at the live edge (`real_time`) or behind it."""
     recording = await latest_recording(session, hearing_id, NOT_STARTED)
-    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
+    edge = None
     if not real_time:
         delay = (await broadcasts.state(session, hearing_id)).delay_s
         edge = (now or datetime.now(UTC)) - timedelta(seconds=delay)
-        segments = [s for s in segments if s.started_at + timedelta(seconds=s.duration_s) <= edge]
-    return LiveWindow(recording, inits, segments[-LIVE_WINDOW:], segments[:-LIVE_WINDOW])
+    tail = await track_tail(
+        session, recording_id=recording.id, camera=camera, count=LIVE_WINDOW, ended_by=edge
+    )
+    return LiveWindow(recording, tail.inits, tail.segments, tail.discontinuities_before)
 
 
 # Low-latency HLS: the live window from the recorder's fragments (court/live/live_parts.py).

@@ -16,7 +16,7 @@ from storage.catalog import add_init_segment, add_segment, track_prefix
 from storage.db import Database
 from storage.keys import parse_object_key
 from storage.models import Recording
-from storage.playlists import ListedSegment, listed_inits, listed_segments
+from storage.playlists import ListedSegment, TrackTail, listed_inits, listed_segments, track_tail
 from tests.storage.test_leases import recording_in
 
 START = datetime(2026, 12, 2, 9, tzinfo=UTC)
@@ -91,3 +91,38 @@ async def test_a_playlists_links_open_its_own_tracks_objects_only(db: Database) 
     assert signer.subject(segments_path(recording.id, "witness"), exp, sub, sig) is None
     assert signer.subject(segments_path("another", "bench"), exp, sub, sig) is None
     assert signer.subject(segments_path(recording.id, "bench"), exp, "tok2", sig) is None
+
+
+async def test_a_live_tail_reads_the_last_segments_ended_by_the_edge_and_counts_what_slid_out(
+    db: Database,
+) -> None:
+    recording = await recording_in(db, "9", status="recording")
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_init_segment(session, init(recording, "bench", 2))
+        for sequence in range(1, 21):  # segment n runs from START + 2n s for 2 s; 3 starts epoch 2
+            await add_segment(
+                session, segment(recording, "bench", 1 if sequence < 3 else 2, sequence)
+            )
+    async with db.session() as session:
+
+        async def tail(ended_after_s: float | None, camera: str = "bench") -> TrackTail:
+            edge = None if ended_after_s is None else START + timedelta(seconds=ended_after_s)
+            return await track_tail(
+                session, recording_id=recording.id, camera=camera, count=6, ended_by=edge
+            )
+
+        live_edge = await tail(None)
+        delayed = await tail(25)  # an edge inside segment 12: 11 is the last one ended by then
+        early = await tail(7)
+        none_yet = await tail(0)
+        absent = await tail(None, camera="dock")
+    assert [s.sequence for s in live_edge.segments] == [15, 16, 17, 18, 19, 20]
+    assert live_edge.discontinuities_before == 1  # segment 3 slid out
+    assert [i.epoch for i in live_edge.inits] == [1, 2]
+    assert [s.sequence for s in delayed.segments] == [6, 7, 8, 9, 10, 11]
+    assert delayed.discontinuities_before == 1
+    assert [s.sequence for s in early.segments] == [1, 2]  # 3 ends at 8 s, after the edge
+    assert early.discontinuities_before == 0
+    assert (none_yet.segments, none_yet.discontinuities_before) == ([], 0)
+    assert (absent.inits, absent.segments, absent.discontinuities_before) == ([], [], 0)
