@@ -7,16 +7,15 @@ ingest benchmark's clip, published untouched from a separate process). The serve
 (user + system, all threads, psutil) is taken over a window with no viewer, then over a
 window with N viewers; per viewer = (with - without) / N, and also with / N.
 
-Viewers are aiortc peers in separate processes. N - 1 of them receive lean: full ICE, DTLS
-and SRTCP, but incoming SRTP packets are only counted from their clear RTP header as they
-come off the ICE socket (no decryption, no jitter buffer, not even aioice's queue), so 100 of
-them fit beside the server on two cores; the
-server does its full work for each. Lean viewers never decode (before their counter is
-swapped in, at the moment each connects, their decoder is a no-op) and connect a few at a
-time: decoding until the last of 25 had connected starved the viewer processes, which
-then stopped answering ICE consent checks, and that looked like a server that stopped.
-Each counts the video frames it was sent (marker bits of the video payload type), which
-shows whether the server kept up.
+Viewers are aiortc peers in separate processes. N - 1 of them receive lean: full ICE, DTLS and
+SRTCP, but incoming SRTP packets are only counted from their clear RTP header as they come off
+the ICE socket (no decryption, no jitter buffer, not even aioice's queue), so 100 of them fit
+beside the server on two cores; the server does its full work for each. Lean viewers never
+decode (before their counter is swapped in, at the moment each connects, their decoder is a
+no-op) and connect a few at a time: decoding until the last of 25 had connected starved the
+viewer processes, which then stopped answering ICE consent checks, and that looked like a
+server that stopped. Each counts the video frames it was sent (marker bits of the video
+payload type), which shows whether the server kept up.
 
 One more viewer decodes (aiortc's decoder) and reads the frame number drawn in each
 picture; the publisher notes the wall-clock time it hands each frame to its RTP sender.

@@ -388,7 +388,7 @@ class SegmentPlan:
                     out.append(self._closed(epoch, earlier))
         self._open = segment
         # Closed segments are done with: without this, every fragment of a 4-hour epoch
-        # would scan its 7,200 segments (1 ms a frame by then; bench/segment_plan.py).
+        # would scan its 7,200 segments (1 ms a frame by then; bench/long_recording.py).
         while epoch.segments[0] is not segment:
             del epoch.segments[0]
         number, sequence, started_at = epoch.number, segment.sequence, segment.started_at

@@ -22,7 +22,7 @@ from court.errors import NotFound
 from court.live.broadcasts import BroadcastDesk
 from court.live.live_parts import PartTrack, Position
 from storage.models import InitSegment, Recording, Segment
-from storage.playlists import track_tail
+from storage.playlists import listed_inits, track_tail
 from streaming.hls import LowLatency, PlaylistPart, PlaylistSegment
 
 LIVE_WINDOW = 6  # segments (~12 s): enough for players to buffer, short enough to stay live
@@ -73,7 +73,8 @@ async def live_window(
     tail = await track_tail(
         session, recording_id=recording.id, camera=camera, count=LIVE_WINDOW, ended_by=edge
     )
-    return LiveWindow(recording, tail.inits, tail.segments, tail.discontinuities_before)
+    inits = await listed_inits(session, recording_id=recording.id, camera=camera)
+    return LiveWindow(recording, inits, tail.segments, tail.discontinuities_before)
 
 
 # Low-latency HLS: the live window from the recorder's fragments (court/live/live_parts.py).
