@@ -18,6 +18,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from storage.archive import MediaKind
+from streaming.frames import EncodedFrame
 from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
 from streaming.peer import HubPeer, answer, apply_offer
@@ -65,7 +66,7 @@ class WhipPublication(HubPeer):
             kind = cast(MediaKind, transceiver.kind)
             if kind == "video" and self._video_receiver is None:
                 self._video_receiver = transceiver.receiver
-            tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._hub.publish)
+            tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._publish)
         self.answer_sdp = with_bitrate_hints(without_bandwidth_estimation(await answer(pc)))
         install_receive_path(transceiver.receiver.transport for transceiver in negotiated)
         self._hub.attach_publisher(self.request_keyframe)
@@ -86,6 +87,13 @@ class WhipPublication(HubPeer):
                 await self.close()
 
         self._tasks.spawn(self._hang_up_unless_connected())
+
+    def _publish(self, frame: EncodedFrame) -> None:
+        """Pass a frame on while the publication lasts. The receive path can still finish a
+        frame during the hang-up; the hub's consumers already learnt that this publication
+        ended, and a recording would open a new epoch for a keyframe from it."""
+        if not self._closed:
+            self._hub.publish(frame)
 
     def request_keyframe(self) -> None:
         """RTCP PLI to the publisher (the hub throttles callers)."""
