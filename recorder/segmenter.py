@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from recorder import fmp4
-from recorder.bitstream import NAL_IDR, NAL_PPS, NAL_SPS, annexb_nal_units, nal_type
+from recorder.bitstream import NAL_PPS, NAL_SPS, annexb_nal_units, h264_is_idr, nal_type
 from recorder.media import EncodedMedia
 from recorder.segment_plan import MediaWriter, SegmentPlan, WriterOpening
 
@@ -23,11 +23,13 @@ class H264Fmp4:
     def video_key(self, frame: EncodedMedia) -> tuple[bool, tuple[bytes, ...] | None]:
         if frame.codec != "h264":
             raise ValueError(f"unsupported video codec {frame.codec!r}: only h264 is remuxed")
-        units = annexb_nal_units(frame.data)
-        idr = any(nal_type(u) == NAL_IDR for u in units)
-        params = tuple(u for u in units if nal_type(u) in (NAL_SPS, NAL_PPS))
-        has_sps = any(nal_type(u) == NAL_SPS for u in params)
-        return idr, params if has_sps else None
+        if not h264_is_idr(frame.data):
+            return False, None  # an SPS takes effect at an IDR picture only (H.264 7.4.1.2.1)
+        params = tuple(
+            unit for unit in annexb_nal_units(frame.data) if nal_type(unit) in (NAL_SPS, NAL_PPS)
+        )
+        has_sps = any(nal_type(unit) == NAL_SPS for unit in params)
+        return True, params if has_sps else None
 
     def new_writer(self, opening: WriterOpening, drops: Counter[str]) -> MediaWriter:
         del drops  # the mp4 muxer interleaves every packet it is given

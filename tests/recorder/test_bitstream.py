@@ -16,6 +16,7 @@ SPS = b"\x67\x42\x00\x1f\xaa"
 PPS = b"\x68\xce\x3c\x80"
 IDR = b"\x65\x88\x84\x00\x21"
 SLICE = b"\x41\x9a\x02"
+SEI = b"\x06\x05\x01\x80"
 VP8_KEY = b"\x50\x42\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(20)  # 640x360
 VP8_INTER = b"\x51\x0b\x00" + bytes(20)
 
@@ -46,6 +47,13 @@ def test_annexb_units(data: bytes, units: list[bytes]) -> None:
         ),
         ("h264", b"\x00\x00\x01" + SLICE, False),
         ("h264", b"", False),
+        ("h264", b"\x00\x00\x01\x00\x00\x01" + IDR, True),  # after an empty unit
+        ("h264", b"\x00\x00\x01" + SEI + b"\x00\x00\x00\x01" + IDR + b"\x00\x00\x01" + IDR, True),
+        ("h264", b"\x00\x00\x01" + SPS + b"\x00\x00\x01" + PPS, False),  # no picture
+        ("h264", b"\x00\x00\x01" + SEI + b"\x00\x00\x01" + SLICE + b"\x00\x00\x01" + SLICE, False),
+        ("h264", b"\x00\x00\x01", False),  # a start code and nothing after it
+        # the first slice decides for the picture (a conforming one never mixes the two)
+        ("h264", b"\x00\x00\x01" + SLICE + b"\x00\x00\x01\x65", False),
         ("vp8", VP8_KEY, True),
         ("vp8", b"\x50", True),  # the frame tag alone says key frame
         ("vp8", VP8_INTER, False),

@@ -15,7 +15,7 @@ import pytest
 from recorder import isobmff
 from recorder.bitstream import annexb_nal_units
 from recorder.segment_plan import Chunk, FragmentChunk, InitChunk, SegmentClosed
-from recorder.segmenter import Segmenter
+from recorder.segmenter import H264Fmp4, Segmenter
 from streaming.frames import EncodedFrame
 from tests.support.clips import make_clip
 from tests.support.encoded import (
@@ -377,3 +377,16 @@ def test_box_parser_waits_for_complete_boxes_and_rejects_bad_sizes() -> None:
         isobmff.parse_header((4).to_bytes(4, "big") + b"moof", 0, 8)
     with pytest.raises(ValueError, match="end of file"):
         isobmff.parse_header(bytes(4) + b"mdat", 0, 8)
+
+
+def test_video_key_reads_parameter_sets_of_idr_pictures_only(clip: list[EncodedFrame]) -> None:
+    """An SPS takes effect only at an IDR picture: a P frame that repeats it opens nothing."""
+    kind = H264Fmp4()
+    idr = next(frame for frame in clip if frame.kind == "video" and frame.keyframe)
+    params = tuple(u for u in annexb_nal_units(idr.data) if u[0] & 0x1F in (7, 8))
+    assert [u[0] & 0x1F for u in params] == [7, 8]
+    assert kind.video_key(idr) == (True, params)
+    other = next(frame for frame in clip if frame.kind == "video" and not frame.keyframe)
+    assert kind.video_key(other) == (False, None)
+    repeated = dataclasses.replace(other, data=b"\x00\x00\x00\x01" + params[0] + other.data)
+    assert kind.video_key(repeated) == (False, None)
