@@ -15,6 +15,7 @@ import pytest_asyncio
 import segno
 
 from tests.support.fixtures_api import create_case, create_courtroom, create_hearing
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 from tests.support.tampering import run_sql
 
@@ -164,7 +165,7 @@ async def test_a_camera_with_recorded_footage_stays(desk: Desk) -> None:
         room = (await create_courtroom(admin, ["bench", "witness", "dock"])).id
         case = await admin.post(
             "/api/v1/cases",
-            json={"number": f"(2026)湘04民初{uuid.uuid4().int % 10**8}号", "title": "案"},
+            json={"number": case_number(), "title": "案"},
         )
         hearing = await admin.post(
             "/api/v1/hearings",

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.fixtures_api import create_courtroom, create_hearing
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 
 FORBIDDEN = {"detail": "this token may not use that courtroom"}
@@ -61,7 +62,7 @@ def answer(response: httpx.Response) -> tuple[int, object]:
 
 
 async def hearing_body(client: httpx.AsyncClient, courtroom_id: str) -> dict[str, str]:
-    number = f"(2026)湘04民初{uuid.uuid4().int % 100000}号"
+    number = case_number()
     case = await client.post("/api/v1/cases", json={"number": number, "title": "张三诉李四"})
     assert case.status_code == 201, case.text
     return {

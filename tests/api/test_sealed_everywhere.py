@@ -34,6 +34,7 @@ from streaming.ice import LOOPBACK, install_host_addresses, rtc_configuration
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing, create_sitting
 from tests.support.publisher import WhipPublisher
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -113,7 +114,7 @@ async def new_token(admin: httpx.AsyncClient, role: str, **scope: Any) -> tuple[
 
 async def sealed_hearing(admin: httpx.AsyncClient, room: str, marker: str) -> tuple[str, str, str]:
     """(hearing id, case id, case number) of a sealed hearing with titles naming `marker`."""
-    number = f"(2026)湘04刑初{uuid.uuid4().int % 10**8}号"
+    number = case_number("刑初")
     case = await admin.post(
         "/api/v1/cases", json={"number": number, "title": f"密案{marker}", "case_type": "default"}
     )

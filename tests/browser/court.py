@@ -3,13 +3,14 @@ Playwright's sync API (the shared helpers in tests/support are async)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
 from playwright.sync_api import Page, expect
+
+from tests.support.serials import case_number
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def hearing_in(
         api.post(
             "/api/v1/cases",
             json={
-                "number": number or f"(2026)湘04民初{uuid.uuid4().int % 100000}号",
+                "number": number or case_number(),
                 "title": "张三诉李四",
             },
         )

@@ -4,7 +4,6 @@ hearing in session and its recording never stopping, in Chinese and English."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -13,13 +12,14 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import screenshot
 from tests.browser.court import Hearing, create_hearing, create_sitting, created, publish_from_page
 from tests.browser.test_console_lifecycle import SLOW_MS, open_console
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 
 CASES = ("罪犯王某某减刑", "罪犯李某某假释", "罪犯赵某某减刑")
 
 
 def another_hearing(api: httpx.Client, courtroom_id: str, title: str, visibility: str) -> str:
-    number = f"(2026)湘04刑更{uuid.uuid4().int % 100000}号"
+    number = case_number("刑更")
     case = created(api.post("/api/v1/cases", json={"number": number, "title": title}))
     hearing = created(
         api.post(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.language_sweep import LocaleTables, assert_one_language
+from tests.support.serials import case_number, serial
 from tests.support.server import RunningServer
 
 COURT = ZoneInfo("Asia/Shanghai")  # the test server's COURTCAST_COURT_TIMEZONE
@@ -172,7 +172,7 @@ def test_desk_sets_up_a_hearing_and_a_camera_link(
 ) -> None:
     size = "phone" if viewport == "phone_page" else "desktop"
     desk: Page = request.getfixturevalue(viewport)
-    tag = uuid.uuid4().int % 10**6
+    tag = serial()
     room, party = f"第{tag}法庭", f"李四{tag}"
     number = f"（2026）湘04民初{tag}号"  # full-width, as a Chinese input method types it
 
@@ -224,7 +224,7 @@ def test_desk_sets_up_a_hearing_and_a_camera_link(
 def test_desk_moves_and_cancels_a_hearing(
     page: Page, api: httpx.Client, web_server: RunningServer
 ) -> None:
-    tag = uuid.uuid4().int % 10**6
+    tag = serial()
     rooms = [f"第{tag}A法庭", f"第{tag}B法庭"]
     ids = [
         api.post("/api/v1/courtrooms", json={"name": name, "cameras": ["bench"]}).json()["id"]
@@ -277,7 +277,7 @@ def test_desk_moves_and_cancels_a_hearing(
 
 def test_desk_says_why_a_case_is_refused(page: Page, web_server: RunningServer) -> None:
     """A case number typed again in full-width is the same case: the page says so in words."""
-    number = f"(2026)湘04民初{uuid.uuid4().int % 10**6}号"
+    number = case_number()
     sign_in(page, web_server.admin_token)
     form = page.locator("#case-form")
     full_width = number.replace("(", "（").replace(")", "）")
@@ -296,7 +296,7 @@ def test_desk_says_why_a_case_is_refused(page: Page, web_server: RunningServer) 
 def test_operator_desk_is_its_courtrooms(page: Page, api: httpx.Client) -> None:
     """An operator sees and edits only the courtrooms its token may use, and neither creates
     courtrooms nor tokens (an admin's acts): those parts of the desk are not shown."""
-    tag = uuid.uuid4().int % 10**6
+    tag = serial()
     mine, other = f"第{tag}甲法庭", f"第{tag}乙法庭"
     rooms = [
         api.post("/api/v1/courtrooms", json={"name": name, "cameras": ["bench"]}).json()
@@ -326,7 +326,7 @@ def test_desk_token_is_shown_once_and_revoked(
     page: Page, api: httpx.Client, web_server: RunningServer
 ) -> None:
     """A judge's token made in the form: its secret shown once (and it works), listed, revoked."""
-    tag = uuid.uuid4().int % 10**6
+    tag = serial()
     room = f"第{tag}丙法庭"
     api.post("/api/v1/courtrooms", json={"name": room, "cameras": ["bench"]})
     sign_in(page, web_server.admin_token)

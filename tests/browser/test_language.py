@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from tests.browser.language_sweep import (
     cjk_strings,
     parse_locale_source,
 )
+from tests.support.serials import case_number, serial
 from tests.support.server import RunningServer
 
 VIEWPORTS = {"desktop": "page", "phone": "phone_page"}
@@ -53,13 +53,13 @@ def court(browser: Browser, web_server: RunningServer) -> Iterator[Court]:
             api.post(
                 "/api/v1/courtrooms",
                 json={
-                    "name": f"第{uuid.uuid4().int % 1000}法庭",
+                    "name": f"第{serial()}法庭",
                     "cameras": ["bench", "dock"],
                     "camera_labels": {"dock": {"zh": "被告人席", "en": "Dock"}},
                 },
             )
         )
-        number = f"(2026)湘04民初{uuid.uuid4().int % 10**6}号"
+        number = case_number()
         parties = [{"name": "张三", "role": "原告"}, {"name": "李四", "role": "被告"}]
         case = created(
             api.post(

@@ -4,7 +4,6 @@ number, title, courtroom and presiding judge in the row. Desktop and phone."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -13,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.court import created
+from tests.support.serials import serial
 from tests.support.server import RunningServer
 
 FULL_WIDTH = str.maketrans("()0123456789", "（）０１２３４５６７８９")
@@ -20,8 +20,8 @@ FULL_WIDTH = str.maketrans("()0123456789", "（）０１２３４５６７８９
 
 def case_in_new_courtroom(api: httpx.Client) -> tuple[str, str]:
     """A hearing of a new case with no parties entered; returns (case number, courtroom)."""
-    number = f"(2026)湘04民初123{uuid.uuid4().int % 10**6}号"
-    room = f"第{uuid.uuid4().int % 1000}审判庭"
+    number = f"(2026)湘04民初123{serial()}号"
+    room = f"第{serial()}审判庭"
     courtroom = created(api.post("/api/v1/courtrooms", json={"name": room, "cameras": ["bench"]}))
     case = created(
         api.post("/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷"})

@@ -7,13 +7,13 @@ not in the figures. Screenshots: supervise-zh, supervise-en."""
 from __future__ import annotations
 
 import time
-import uuid
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.court import Hearing, create_hearing, created, hearing_in, publish_from_page
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 
 SLOW_MS = 20_000
@@ -31,7 +31,7 @@ FRAMES_FROM_NOW = """(tile) => new Promise((resolve) => {
 def sealed_in_session(api: httpx.Client) -> tuple[str, str]:
     """A sealed hearing being recorded in a room of its own; the room's id and its case number."""
     room = created(api.post("/api/v1/courtrooms", json={"name": "第九法庭", "cameras": ["bench"]}))
-    number = f"(2026)湘04刑初{uuid.uuid4().int % 100000}号"
+    number = case_number("刑初")
     hearing = hearing_in(api, str(room["id"]), ["bench"], visibility="sealed", number=number)
     created(api.post(f"/api/v1/hearings/{hearing.id}/recordings"))
     return hearing.courtroom_id, number

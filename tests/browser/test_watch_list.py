@@ -4,7 +4,6 @@ switch, saying the court stopped it."""
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -12,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.court import create_hearing, publish_from_page
+from tests.support.serials import case_number
 
 FRAMES = "document.getElementById('player').getVideoPlaybackQuality().totalVideoFrames"
 
@@ -49,7 +49,7 @@ def test_watch_list_and_kill_switch(page: Page, phone_page: Page, api: httpx.Cli
 
 def create_sealed_hearing(api: httpx.Client, courtroom_id: str) -> str:
     """A sealed hearing today in that courtroom, beside its public one."""
-    number = f"(2026)湘04刑初{uuid.uuid4().int % 100000}号"
+    number = case_number("刑初")
     case = api.post("/api/v1/cases", json={"number": number, "title": "未成年人案"})
     assert case.status_code == 201, case.text
     sealed = api.post(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from tests.support.serials import case_number
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ async def create_courtroom(client: httpx.AsyncClient, cameras: list[str]) -> Cou
 
 async def create_case(client: httpx.AsyncClient, **extra: object) -> str:
     """A case with a fresh number; `extra` adds fields such as case_type or parties."""
-    number = f"(2026)湘04民初{uuid.uuid4().int % 10**8}号"
+    number = case_number()
     case = await client.post(
         "/api/v1/cases", json={"number": number, "title": "张三诉李四合同纠纷", **extra}
     )

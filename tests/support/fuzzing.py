@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.support.serials import case_number
 from tests.support.server import RunningServer
 
 ROLES = ("admin", "operator", "judge", "clerk", "camera", "anonymous")
@@ -74,7 +74,7 @@ def build_world(server: RunningServer) -> World:
         case = post(
             "/api/v1/cases",
             {
-                "number": f"(2026)湘04民初{uuid.uuid4().int % 10**5}号",
+                "number": case_number(),
                 "title": "张三诉李四合同纠纷",
                 "parties": [{"name": "张三", "role": "原告"}],
             },
