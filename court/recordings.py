@@ -45,7 +45,7 @@ from court.sealing import seal_recording
 from court.visibility import require_courtroom, visible_recording
 from recorder.retention import RetentionClass
 from recorder.session import RecordingSession
-from recorder.uploader import Uploader
+from recorder.uploader import Uploader, unprotected
 from storage.catalog import track_prefix
 from storage.db import Database
 from storage.keyring import KeyRing
@@ -122,7 +122,7 @@ class Recordings:
         self.uploader = Uploader(
             store,
             on_stored=archive.index,
-            protection_for=archive.protection,
+            protection_for=archive.protection if store.keeps_protection else unprotected,
             on_uploaded=timings.upload.observe,
         )
 

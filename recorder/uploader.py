@@ -35,8 +35,9 @@ ProtectionFor = Callable[[str], Awaitable[ObjectProtection | None]]  # by record
 OnUploaded = Callable[[float], None]  # seconds one object's successful put took
 
 
-async def _unprotected(recording_id: str) -> None:
-    """No retention or hold, for callers that keep no retention rules."""
+async def unprotected(recording_id: str) -> None:
+    """No retention or hold: for callers that keep no retention rules, and for stores that
+    could not keep them (the index is then not asked, twice per object, what they are)."""
     return None
 
 
@@ -60,7 +61,7 @@ class Uploader:
         store: ObjectStore,
         *,
         on_stored: OnStored,
-        protection_for: ProtectionFor = _unprotected,
+        protection_for: ProtectionFor = unprotected,
         on_uploaded: OnUploaded = _untimed,
         max_jobs: int = 20_000,
         retry_first_s: float = 0.25,

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -56,12 +56,18 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
+        sqlite = make_url(self.url).get_backend_name() == "sqlite"
         # Every request, the audit trail and the recorder's index writes share this pool;
         # a courtroom's worth of viewers joining at once must not queue for a connection.
+        # The pre-ping finds connections PostgreSQL or the network dropped; an SQLite file's
+        # cannot drop, and there it cost each session a round trip to the driver's thread.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            self.url,
+            pool_pre_ping=not sqlite,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
-        if self.engine.dialect.name == "sqlite":
+        if sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

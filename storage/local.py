@@ -118,6 +118,8 @@ class LocalObjectStore:
     that need them must use the S3 store with object lock.
     """
 
+    keeps_protection = False
+
     def __init__(self, root: Path) -> None:
         self._root = root
         root.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,10 @@ class ObjectProtection:
 class ObjectStore(Protocol):
     """Durable bytes under string keys (`keys.py` owns the layout)."""
 
+    keeps_protection: bool
+    """Whether `protection` and legal holds bind the stored objects (S3 object lock); where
+    they cannot, callers need not work out what they would be."""
+
     async def put_file(
         self,
         key: str,

@@ -50,6 +50,8 @@ def _take(objects: Iterator[Object], count: int) -> list[Object]:
 class S3ObjectStore:
     """Objects in one S3 bucket; the SHA-256 travels with each object as user metadata."""
 
+    keeps_protection = True
+
     def __init__(
         self,
         endpoint: str,

@@ -298,6 +298,21 @@ async def test_s3_legal_hold_forbids_delete_until_released(s3_store: S3ObjectSto
             await s3_store.stat(key)
 
 
+async def test_a_store_keeps_a_hold_exactly_when_it_says_it_does(store: ObjectStore) -> None:
+    """The recorder asks the index for each object's protection only where the store says it
+    keeps it: one that kept holds without saying so would get none on any segment."""
+    key = "a/held.m4s"
+    held = ObjectProtection(legal_hold=True)
+    await store.put_bytes(key, b"x", content_type="video/mp4", protection=held)
+    if store.keeps_protection:
+        with pytest.raises(ObjectLocked):
+            await store.delete(key)
+        await store.set_legal_hold(key, False)
+    await store.delete(key)
+    with pytest.raises(ObjectNotFound):
+        await store.stat(key)
+
+
 async def test_legal_hold_of_a_missing_key_raises_not_found(store: ObjectStore) -> None:
     with pytest.raises(ObjectNotFound):
         await store.set_legal_hold("a/missing.m4s", True)
