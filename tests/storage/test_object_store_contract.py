@@ -283,34 +283,23 @@ async def test_s3_overwrite_of_a_locked_object_keeps_the_locked_version(
     assert await s3_store.get_bytes(key) == SEGMENT
 
 
-async def test_s3_legal_hold_forbids_delete_until_released(s3_store: S3ObjectStore) -> None:
-    await s3_store.put_bytes(
+async def test_a_store_keeps_holds_exactly_when_it_says_it_does(store: ObjectStore) -> None:
+    """S3 refuses to delete a held object until its hold is released, whether the hold came
+    with the put or later. A directory cannot, and says so: the recorder asks the index for
+    each object's protection only where the store keeps it (`keeps_protection`)."""
+    await store.put_bytes(
         "a/held.m4s", b"x", content_type="video/mp4", protection=ObjectProtection(legal_hold=True)
     )
-    await s3_store.put_bytes("a/later.m4s", b"y", content_type="video/mp4")
-    await s3_store.set_legal_hold("a/later.m4s", True)
+    await store.put_bytes("a/later.m4s", b"y", content_type="video/mp4")
+    await store.set_legal_hold("a/later.m4s", True)
     for key in ("a/held.m4s", "a/later.m4s"):
-        with pytest.raises(ObjectLocked):
-            await s3_store.delete(key)
-        await s3_store.set_legal_hold(key, False)
-        await s3_store.delete(key)
+        if store.keeps_protection:
+            with pytest.raises(ObjectLocked):
+                await store.delete(key)
+            await store.set_legal_hold(key, False)
+        await store.delete(key)
         with pytest.raises(ObjectNotFound):
-            await s3_store.stat(key)
-
-
-async def test_a_store_keeps_a_hold_exactly_when_it_says_it_does(store: ObjectStore) -> None:
-    """The recorder asks the index for each object's protection only where the store says it
-    keeps it: one that kept holds without saying so would get none on any segment."""
-    key = "a/held.m4s"
-    held = ObjectProtection(legal_hold=True)
-    await store.put_bytes(key, b"x", content_type="video/mp4", protection=held)
-    if store.keeps_protection:
-        with pytest.raises(ObjectLocked):
-            await store.delete(key)
-        await store.set_legal_hold(key, False)
-    await store.delete(key)
-    with pytest.raises(ObjectNotFound):
-        await store.stat(key)
+            await store.stat(key)
 
 
 async def test_legal_hold_of_a_missing_key_raises_not_found(store: ObjectStore) -> None:
