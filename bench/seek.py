@@ -99,9 +99,11 @@ async def seed_recording(
     points: int,
     media: tuple[bytes, bytes],
     rng: random.Random,
+    running: bool = False,
 ) -> Archive:
-    """A stopped recording of one camera with `segments` indexed segments (bulk insert), and
-    real objects under the init key and the keys of the segments `points` random points hit."""
+    """A stopped (or `running`) recording of one camera with `segments` indexed segments (bulk
+    insert), and real objects under the init key and the keys of the segments `points` random
+    points hit."""
     started = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
     points_s = [rng.uniform(0, segments * SEGMENT_S) for _ in range(points)]
     async with db.session() as session:
@@ -113,9 +115,9 @@ async def seed_recording(
             hearing_id=hearing_id,
             courtroom_id=room.id,
             court_id=room.court_id,
-            status="stopped",
+            status="recording" if running else "stopped",
             started_at=started,
-            stopped_at=started + timedelta(seconds=segments * SEGMENT_S),
+            stopped_at=None if running else started + timedelta(seconds=segments * SEGMENT_S),
         )
         session.add(recording)
         await session.flush()

@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.errors import NotFound
 from court.live.signed_urls import UrlSigner
-from court.playback_cache import LINK_QUERY, PlaylistCache
+from court.playback_cache import LINK_QUERY, KeptTrack, PlaylistCache
 from court.principals import Principal, link_subject
 from court.visibility import visible_recording
 from storage.gaps import recording_gaps
 from storage.keys import ObjectName, parse_object_key
 from storage.models import InitSegment
-from storage.playlists import listed_inits, listed_segments, segments_version
-from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist
+from storage.playlists import NO_SEGMENTS, listed_inits, listed_segments, segments_version
+from streaming.hls import PlaylistGap, PlaylistSegment, render_media_playlist, render_segments
 
 
 async def archive_playlist(
@@ -31,8 +31,8 @@ async def archive_playlist(
     recording_id: str,
     camera: str,
 ) -> str:
-    """The caller's playlist of a camera. A stopped recording's body comes from `cache` while
-    its rows are unchanged; who may see it is judged first, on every request."""
+    """The caller's playlist of a camera, its entries from `cache` as far as the track's rows
+    are unchanged; who may see it is judged first, on every request."""
     recording = await visible_recording(session, principal, recording_id)
     inits = await listed_inits(session, recording_id=recording.id, camera=camera)
     if not inits and recording.status != "recording":
@@ -43,29 +43,56 @@ async def archive_playlist(
         if gap.camera in (None, camera)
     )
     track = (recording.id, camera)
-    version = (  # read before the segments: a body is never older than the version it is under
-        (
-            recording.status,
-            tuple((init.epoch, init.object_key) for init in inits),
-            gaps,
-            await segments_version(session, recording_id=recording.id, camera=camera),
-        )
-        if recording.status != "recording"  # a growing playlist changes every segment
-        else None
+    kept = await _brought_up_to_date(
+        session, cache.get(track), inits, recording_id=recording.id, camera=camera
     )
-    body = None if version is None else cache.get(track, version)
-    if body is None:
-        segments = await listed_segments(session, recording_id=recording.id, camera=camera)
-        body = render_media_playlist(
-            playlist_items(inits, segments, lambda name: f"segments/{name}?{LINK_QUERY}"),
-            ended=recording.status != "recording",
-            playlist_type="EVENT",
-            gaps=gaps,
-        )
-        if version is not None:
-            cache.put(track, version, body)
+    cache.put(track, kept)
+    body = render_media_playlist(
+        kept.entries, ended=recording.status != "recording", playlist_type="EVENT", gaps=gaps
+    )
     query = signer.query(segments_path(recording.id, camera), subject=link_subject(principal))
     return body.replace(LINK_QUERY, query)
+
+
+async def _brought_up_to_date(
+    session: AsyncSession,
+    kept: KeptTrack | None,
+    inits: Sequence[InitSegment],
+    *,
+    recording_id: str,
+    camera: str,
+) -> KeptTrack:
+    """`kept` if the track's rows are those it was rendered from; with the segments indexed
+    since appended if nothing else changed (a growing recording); else rendered afresh (an
+    init segment or a segment out of order indexed later, by spool recovery, or rows removed).
+
+    The index's fingerprint of the rows is read first: a segment indexed while the new ones
+    are read is left for the next request, never listed twice or out of order."""
+    basis = tuple((init.epoch, init.object_key) for init in inits)
+    now = await segments_version(session, recording_id=recording_id, camera=camera)
+    if kept is not None and kept.inits == basis:
+        if kept.version == now:
+            return kept
+        last = kept.version.last_sequence
+        if last is not None and now.last_sequence is not None and now.last_sequence > last:
+            new = await listed_segments(
+                session,
+                recording_id=recording_id,
+                camera=camera,
+                after=last,
+                through=now.last_sequence,
+            )
+            if kept.version.then([segment.sequence for segment in new]) == now:
+                entries = render_segments(playlist_items(inits, new, _kept_link), kept.entries)
+                return KeptTrack(basis, now, entries)
+    segments = await listed_segments(session, recording_id=recording_id, camera=camera)
+    version = NO_SEGMENTS.then([segment.sequence for segment in segments])
+    return KeptTrack(basis, version, render_segments(playlist_items(inits, segments, _kept_link)))
+
+
+def _kept_link(name: str) -> str:
+    """A link as kept: its query stands in for the one each request signs."""
+    return f"segments/{name}?{LINK_QUERY}"
 
 
 def segments_path(recording_id: str, camera: str) -> str:

@@ -97,7 +97,7 @@ class Runtime:
     bus: ClusterBus  # events between nodes
     live_record: RecordWatch  # displays and captions waiting for the record to change
     program: ProgramDesk  # what the public sees of each courtroom, when the court chooses
-    playlists: PlaylistCache = field(default_factory=PlaylistCache)  # stopped tracks' bodies
+    playlists: PlaylistCache = field(default_factory=PlaylistCache)  # archive playlist entries
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:

@@ -6,6 +6,7 @@ fences and all) took most of the time its playlist was served in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -28,10 +29,16 @@ class ListedSegment(NamedTuple):
 
 
 async def listed_segments(
-    session: AsyncSession, *, recording_id: str, camera: str
+    session: AsyncSession,
+    *,
+    recording_id: str,
+    camera: str,
+    after: int | None = None,
+    through: int | None = None,
 ) -> list[ListedSegment]:
-    """A camera's stored segments in playback order (sequence), in one query."""
-    rows = await session.execute(
+    """A camera's stored segments in playback order (sequence), in one query; only those
+    numbered above `after` and up to `through` when given."""
+    query = (
         select(
             Segment.sequence,
             Segment.epoch,
@@ -44,7 +51,11 @@ async def listed_segments(
         .where(Track.recording_id == recording_id, Track.camera == camera)
         .order_by(Segment.sequence)
     )
-    return [ListedSegment(*row) for row in rows]
+    if after is not None:
+        query = query.where(Segment.sequence > after)
+    if through is not None:
+        query = query.where(Segment.sequence <= through)
+    return [ListedSegment(*row) for row in await session.execute(query)]
 
 
 class SegmentsVersion(NamedTuple):
@@ -55,6 +66,20 @@ class SegmentsVersion(NamedTuple):
     segments: int
     last_sequence: int | None
     sequence_sum: int | None
+
+    def then(self, sequences: Sequence[int]) -> SegmentsVersion:
+        """The version once rows numbered `sequences` (ascending, all above this version's
+        last) are added: what the index must then report if nothing else changed."""
+        if not sequences:
+            return self
+        return SegmentsVersion(
+            self.segments + len(sequences),
+            sequences[-1],
+            (self.sequence_sum or 0) + sum(sequences),
+        )
+
+
+NO_SEGMENTS = SegmentsVersion(0, None, None)
 
 
 async def segments_version(

@@ -67,8 +67,46 @@ class PlaylistGap:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedSegments:
+    """Segments rendered as playlist lines, to which later segments can be appended: a growing
+    recording's playlist renders each new segment once, not every segment on every poll."""
+
+    text: str = ""  # whole lines, each ending in a newline
+    target_s: int | None = None  # the longest complete segment, rounded up; None: none yet
+    current_map: str | None = None  # the init segment the last of them plays with
+
+
+def render_segments(
+    segments: Sequence[PlaylistSegment], after: RenderedSegments | None = None
+) -> RenderedSegments:
+    """`after` followed by `segments`; a new init segment comes after a discontinuity."""
+    after = after or RenderedSegments()
+    lines: list[str] = []
+    current_map, target = after.current_map, after.target_s
+    for segment in segments:
+        if segment.init_uri != current_map:
+            if current_map is not None or segment.discontinuity:
+                lines.append("#EXT-X-DISCONTINUITY")
+            lines.append(f'#EXT-X-MAP:URI="{segment.init_uri}"')
+            current_map = segment.init_uri
+        elif segment.discontinuity:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(
+            f"#EXT-X-PROGRAM-DATE-TIME:{format_program_date_time(segment.program_date_time)}"
+        )
+        lines.extend(_part(part) for part in segment.parts)
+        if segment.uri is not None:
+            longest = math.ceil(segment.duration_s - 0.001)
+            target = longest if target is None else max(target, longest)
+            lines.append(f"#EXTINF:{segment.duration_s:.5f},")
+            lines.append(segment.uri)
+    text = "".join(line + "\n" for line in lines)
+    return RenderedSegments(after.text + text, target, current_map)
+
+
 def render_media_playlist(
-    segments: Sequence[PlaylistSegment],
+    segments: Sequence[PlaylistSegment] | RenderedSegments,
     *,
     ended: bool,
     gaps: Sequence[PlaylistGap] = (),
@@ -77,13 +115,13 @@ def render_media_playlist(
     discontinuity_sequence: int = 0,
     low_latency: LowLatency | None = None,
 ) -> str:
-    """The playlist text; EXT-X-ENDLIST once nothing more will be added."""
-    complete = [s for s in segments if s.uri is not None]
-    target = max((math.ceil(s.duration_s - 0.001) for s in complete), default=2)
+    """The playlist text (of segments, or of segments rendered already); EXT-X-ENDLIST once
+    nothing more will be added."""
+    rendered = segments if isinstance(segments, RenderedSegments) else render_segments(segments)
     lines = [
         "#EXTM3U",
         f"#EXT-X-VERSION:{HLS_VERSION}",
-        f"#EXT-X-TARGETDURATION:{max(1, target)}",
+        f"#EXT-X-TARGETDURATION:{max(1, 2 if rendered.target_s is None else rendered.target_s)}",
     ]
     if low_latency is not None:
         lines += [
@@ -98,27 +136,16 @@ def render_media_playlist(
         lines.append(f"#EXT-X-PLAYLIST-TYPE:{playlist_type}")
     lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
     lines.extend(_daterange(gap) for gap in gaps)
-    current_map: str | None = None
-    for segment in segments:
-        if segment.init_uri != current_map:
-            if current_map is not None or segment.discontinuity:
-                lines.append("#EXT-X-DISCONTINUITY")
-            lines.append(f'#EXT-X-MAP:URI="{segment.init_uri}"')
-            current_map = segment.init_uri
-        elif segment.discontinuity:
-            lines.append("#EXT-X-DISCONTINUITY")
-        lines.append(
-            f"#EXT-X-PROGRAM-DATE-TIME:{format_program_date_time(segment.program_date_time)}"
-        )
-        lines.extend(_part(part) for part in segment.parts)
-        if segment.uri is not None:
-            lines.append(f"#EXTINF:{segment.duration_s:.5f},")
-            lines.append(segment.uri)
+    closing = []
     if low_latency is not None and low_latency.preload_hint is not None and not ended:
-        lines.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{low_latency.preload_hint}"')
+        closing.append(f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="{low_latency.preload_hint}"')
     if ended:
-        lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
+        closing.append("#EXT-X-ENDLIST")
+    return (
+        "".join(line + "\n" for line in lines)
+        + rendered.text
+        + "".join(line + "\n" for line in closing)
+    )
 
 
 def _part(part: PlaylistPart) -> str:

@@ -1,5 +1,6 @@
-"""A stopped recording's playlist served from the cache: the same text as rendered afresh,
-each caller's own fresh links, new footage at once, and a sealed hearing still hidden."""
+"""Archive playlists served from kept entries: the same text as rendered afresh, each caller's
+own fresh links, new footage at once (appended while a recording grows, rendered afresh when
+older rows change), and a sealed hearing still hidden."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import pytest
 from court.errors import NotFound
 from court.live.signed_urls import UrlSigner
 from court.playback import archive_playlist, segments_path
-from court.playback_cache import PlaylistCache
+from court.playback_cache import KeptTrack, PlaylistCache
 from court.principals import Principal
 from storage.catalog import add_init_segment, add_segment
 from storage.db import Database
 from storage.gaps import add_gap
 from storage.models import Hearing, HearingAssignment, Recording, Token
+from storage.playlists import SegmentsVersion, listed_segments, segments_version
+from streaming.hls import RenderedSegments
 from tests.storage.test_leases import recording_in
 from tests.storage.test_playlists import START, init, segment
 
@@ -123,6 +126,7 @@ async def test_a_segment_indexed_later_by_spool_recovery_appears_at_once(db: Dat
     before = await playlist(db, cache, recording)
     async with db.session() as session, session.begin():
         await add_segment(session, segment(recording, "bench", 1, 3))
+        await add_segment(session, segment(recording, "bench", 1, 5))  # after the kept ones
         add_gap(
             session,
             recording_id=recording.id,
@@ -135,7 +139,7 @@ async def test_a_segment_indexed_later_by_spool_recovery_appears_at_once(db: Dat
 
     assert "seg-00000003.m4s" not in before
     numbered = [path for path, _ in links(after)][1:]
-    assert numbered == [f"segments/seg-{n:08d}.m4s" for n in (1, 2, 3, 4)]
+    assert numbered == [f"segments/seg-{n:08d}.m4s" for n in (1, 2, 3, 4, 5)]
     assert 'X-REASON="crash"' in after
     assert after == await playlist(db, PlaylistCache(), recording)
 
@@ -159,7 +163,7 @@ async def test_a_sealed_hearings_cached_playlist_stays_hidden_from_the_unassigne
         await playlist(db, cache, recording, CLERK)
 
 
-async def test_a_recording_still_going_is_not_cached_and_lists_each_new_segment(
+async def test_a_growing_recordings_kept_entries_are_extended_by_each_new_segment(
     db: Database,
 ) -> None:
     recording = await recording_in(db, "6")
@@ -168,28 +172,101 @@ async def test_a_recording_still_going_is_not_cached_and_lists_each_new_segment(
         await add_init_segment(session, init(recording, "bench", 1))
         await add_segment(session, segment(recording, "bench", 1, 1))
     growing = await playlist(db, cache, recording)
+    texts = []
+    for sequence in (2, 3, 4):  # the third a discontinuity, as a camera's reconnect makes
+        async with db.session() as session, session.begin():
+            await add_segment(session, segment(recording, "bench", 1, sequence))
+        texts.append(await playlist(db, cache, recording))
+        assert texts[-1] == await playlist(db, PlaylistCache(), recording)
+    kept = cache.get((recording.id, "bench"))
     async with db.session() as session, session.begin():
-        await add_segment(session, segment(recording, "bench", 1, 2))
         stopped = await session.get(Recording, recording.id)
         assert stopped is not None
         stopped.status = "stopped"
-        stopped.stopped_at = START + timedelta(seconds=4)
+        stopped.stopped_at = START + timedelta(seconds=10)
     ended = await playlist(db, cache, recording)
 
     assert len(links(growing)) == 2 and "#EXT-X-ENDLIST" not in growing
-    assert len(links(ended)) == 3 and ended.endswith("#EXT-X-ENDLIST\n")
+    assert [len(links(text)) for text in texts] == [3, 4, 5]
+    assert texts[1].count("#EXT-X-DISCONTINUITY") == 1
+    assert kept is not None and kept.version == (4, 4, 10)
+    assert cache.get((recording.id, "bench")) is kept  # stopping lists no other segment
+    assert ended == texts[-1] + "#EXT-X-ENDLIST\n"
 
 
-def test_the_cache_keeps_the_most_recently_used_bodies_within_its_bound() -> None:
+async def test_a_new_epochs_init_segment_renders_the_track_afresh(db: Database) -> None:
+    recording = await recording_in(db, "8")
+    cache = PlaylistCache()
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_segment(session, segment(recording, "bench", 1, 1))
+        await add_segment(session, segment(recording, "bench", 2, 2))  # its init not yet in
+    before = await playlist(db, cache, recording)
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 2))
+        await add_segment(session, segment(recording, "bench", 2, 3))
+    after = await playlist(db, cache, recording)
+
+    assert [path for path, _ in links(before)] == [
+        "segments/init-0001.mp4",
+        "segments/seg-00000001.m4s",
+    ]
+    assert [path for path, _ in links(after)] == [
+        "segments/init-0001.mp4",
+        "segments/seg-00000001.m4s",
+        "segments/init-0002.mp4",
+        "segments/seg-00000002.m4s",
+        "segments/seg-00000003.m4s",
+    ]
+    assert after == await playlist(db, PlaylistCache(), recording)
+
+
+async def test_the_new_rows_read_are_bounded_by_the_fingerprint_read_before_them(
+    db: Database,
+) -> None:
+    """A row indexed between the fingerprint and the listing (PostgreSQL reads each statement
+    afresh) is left for the next request, which lists it once."""
+    recording = await recording_in(db, "9")
+    cache = PlaylistCache()
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_segment(session, segment(recording, "bench", 1, 1))
+    await playlist(db, cache, recording)
+    async with db.session() as session, session.begin():
+        await add_segment(session, segment(recording, "bench", 1, 2))
+    async with db.session() as session:
+        now = await segments_version(session, recording_id=recording.id, camera="bench")
+    async with db.session() as session, session.begin():
+        await add_segment(session, segment(recording, "bench", 1, 3))
+    kept = cache.get((recording.id, "bench"))
+    assert kept is not None
+    async with db.session() as session:
+        new = await listed_segments(
+            session, recording_id=recording.id, camera="bench", after=1, through=now.last_sequence
+        )
+    assert [s.sequence for s in new] == [2]
+    assert kept.version.then([2]) == now
+
+    assert len(links(await playlist(db, cache, recording))) == 4
+    assert await playlist(db, cache, recording) == await playlist(db, PlaylistCache(), recording)
+
+
+def kept(size: int, last: int = 1) -> KeptTrack:
+    return KeptTrack((), SegmentsVersion(1, last, last), RenderedSegments("x" * size))
+
+
+def test_the_cache_keeps_the_most_recently_used_tracks_within_its_bound() -> None:
     cache = PlaylistCache(max_bytes=10)
-    cache.put("a", 1, "aaaa")
-    cache.put("b", 1, "bbbb")
-    assert cache.get("a", 1) == "aaaa"  # now the most recent
-    cache.put("c", 1, "cccc")  # 12 characters: the least recently used goes
-    assert (cache.get("a", 1), cache.get("b", 1), cache.get("c", 1)) == ("aaaa", None, "cccc")
+    a, b, c = kept(4), kept(4), kept(4)
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is a  # now the most recent
+    cache.put("c", c)  # 12 characters: the least recently used goes
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (a, None, c)
     assert cache.size == 8
 
-    cache.put("a", 2, "AAA")  # a newer version replaces the older body
-    assert (cache.get("a", 1), cache.get("a", 2), cache.size) == (None, "AAA", 7)
-    cache.put("d", 1, "d" * 11)  # larger than the whole bound: not kept, nothing evicted
-    assert (cache.get("d", 1), len(cache), cache.size) == (None, 2, 7)
+    newer = kept(3, last=2)
+    cache.put("a", newer)  # a track brought up to date replaces what it had
+    assert (cache.get("a"), cache.size) == (newer, 7)
+    cache.put("d", kept(11))  # larger than the whole bound: not kept, nothing evicted
+    assert (cache.get("d"), len(cache), cache.size) == (None, 2, 7)
