@@ -46,7 +46,8 @@ async def archive_playlist(
     kept = await _brought_up_to_date(
         session, cache.get(track), inits, recording_id=recording.id, camera=camera
     )
-    cache.put(track, kept)
+    if inits:  # a camera with no footage is kept nowhere: any name asked for would be
+        cache.put(track, kept)
     body = render_media_playlist(
         kept.entries, ended=recording.status != "recording", playlist_type="EVENT", gaps=gaps
     )

@@ -194,6 +194,21 @@ async def test_a_growing_recordings_kept_entries_are_extended_by_each_new_segmen
     assert ended == texts[-1] + "#EXT-X-ENDLIST\n"
 
 
+async def test_cameras_without_footage_are_not_kept_whatever_names_are_asked_for(
+    db: Database,
+) -> None:
+    recording = await recording_in(db, "10")
+    cache = PlaylistCache()
+    for camera in ("bench", "dock", "x" * 200):
+        async with db.session() as session:
+            text = await archive_playlist(
+                session, JUDGE, UrlSigner(SECRET), cache, recording_id=recording.id, camera=camera
+            )
+        assert "#EXTINF" not in text and "#EXT-X-ENDLIST" not in text
+
+    assert len(cache) == 0
+
+
 async def test_a_new_epochs_init_segment_renders_the_track_afresh(db: Database) -> None:
     recording = await recording_in(db, "8")
     cache = PlaylistCache()
