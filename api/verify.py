@@ -25,9 +25,10 @@ from recorder.manifest_check import (
     index_findings,
     read_manifest,
 )
-from storage.catalog import recording_contents, track_prefix
+from storage.catalog import track_prefix
 from storage.db import Database
 from storage.keyring import KeyRing
+from storage.manifest_contents import recording_contents
 from storage.models import Recording
 from storage.objects import ObjectStore
 

@@ -7,15 +7,18 @@ is detectable later (`courtcast verify`, `courtcast audit verify`).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from importlib.metadata import version
+from typing import Any
 
 from recorder.integrity import build_manifest
 from storage.audit import audit_head
-from storage.catalog import recording_contents, recording_protection, track_prefix
+from storage.catalog import recording_protection, track_prefix
 from storage.db import Database
 from storage.gaps import recording_gaps
-from storage.keyring import KeyRing
+from storage.keyring import KeyRing, Signer
+from storage.manifest_contents import recording_contents
 from storage.models import Case, Hearing, Recording
 from storage.objects import ObjectStore, follow_legal_hold
 
@@ -31,7 +34,9 @@ async def seal_recording(
         assert recording is not None
         hearing = await session.get(Hearing, recording.hearing_id)
         case = await session.get(Case, hearing.case_id) if hearing else None
-        manifest = build_manifest(
+        sealed = await asyncio.to_thread(
+            _sealed_manifest,
+            keyring.signer(),
             recording={
                 "id": recording.id,
                 "hearing_id": recording.hearing_id,
@@ -57,7 +62,6 @@ async def seal_recording(
             software_version=SOFTWARE_VERSION,
             audit_head=await audit_head(session),
         )
-        sealed = keyring.seal(manifest)
         key = track_prefix(recording, "-").manifest_key()
         protection = await recording_protection(session, recording_id=recording_id)
         stored = await store.put_bytes(
@@ -69,6 +73,13 @@ async def seal_recording(
         await session.commit()
         now = await recording_protection(session, recording_id=recording_id)
         await follow_legal_hold(store, key, written=protection, now=now)
+
+
+def _sealed_manifest(signer: Signer, **contents: Any) -> bytes:
+    """Built and signed on a worker thread: a 4-hour recording of 4 cameras lists 28,800
+    objects, and encoding and signing them took 0.7 s in one piece on the event loop, longer
+    than a 2.6 Mbit/s camera's packets fit in the default UDP receive buffer (0.64 s)."""
+    return signer.seal(build_manifest(**contents))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -213,59 +213,6 @@ async def stored_object(
     return found if found is not None and found.object_key.endswith("/" + name) else None
 
 
-async def recording_contents(
-    session: AsyncSession, *, recording_id: str
-) -> dict[str, list[dict[str, object]]]:
-    """Every stored object of a recording by camera, in the order a player needs them.
-
-    An init segment comes right before the first media segment of its epoch; one whose
-    epoch has no media segment (cut off by a crash) comes last, so that every object the
-    index holds is named. This is what the integrity manifest lists and chains, with the
-    version the store gave each object (None on a store without versions).
-    """
-    cameras = await session.scalars(
-        select(Track.camera).where(Track.recording_id == recording_id).order_by(Track.camera)
-    )
-    contents: dict[str, list[dict[str, object]]] = {}
-    for camera in list(cameras):
-        inits, segments = await track_objects(session, recording_id=recording_id, camera=camera)
-        pending = {init.epoch: init for init in inits}
-        objects: list[dict[str, object]] = []
-        for segment in segments:
-            init = pending.pop(segment.epoch, None)
-            if init is not None:
-                objects.append(_init_entry(init))
-            objects.append(
-                {
-                    "type": "segment",
-                    "key": segment.object_key,
-                    "epoch": segment.epoch,
-                    "sequence": segment.sequence,
-                    "sha256": segment.sha256,
-                    "size": segment.size,
-                    "started_at": segment.started_at.isoformat(),
-                    "duration_s": segment.duration_s,
-                    "frames": segment.frames,
-                    "version_id": segment.version_id,
-                }
-            )
-        objects.extend(_init_entry(init) for init in pending.values())
-        contents[camera] = objects
-    return contents
-
-
-def _init_entry(init: InitSegment) -> dict[str, object]:
-    return {
-        "type": "init",
-        "key": init.object_key,
-        "epoch": init.epoch,
-        "sha256": init.sha256,
-        "size": init.size,
-        "codecs": init.codecs,
-        "version_id": init.version_id,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class TrackProgress:
     """Where a camera's stored footage ends: numbering to continue from, and the time."""

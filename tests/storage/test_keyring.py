@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from storage.evidence_verifier import load_public_keys, open_envelope
+from storage.evidence_verifier import canonical_json, load_public_keys, open_envelope
 from storage.keyring import (
     PUBLIC_KEYS_FILE,
     SECRET_FILE,
     SIGNING_KEY_FILE,
     KeyMaterialError,
     KeyRing,
+    canonical_json_in_pieces,
     load_secret,
     open_installation,
 )
@@ -149,3 +153,32 @@ def test_a_rotation_stopped_before_the_new_key_was_written_is_undone(tmp_path: P
     reopened = KeyRing.open(tmp_path)
     assert [(k.id, k.retired_at) for k in reopened.keys] == [(old_id, None)]
     assert open_envelope(reopened.seal({"n": 4}), reopened.public_keys)[1] == old_id
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(derandomize=True, max_examples=400)
+@given(st.dictionaries(st.text(), JSON_VALUES, max_size=6))
+def test_a_document_encoded_in_pieces_is_byte_for_byte_its_canonical_json(
+    document: dict[str, object],
+) -> None:
+    assert canonical_json_in_pieces(document) == canonical_json(document)
+
+
+def test_a_manifest_sealed_on_a_worker_thread_opens_with_the_key_it_names(tmp_path: Path) -> None:
+    ring = KeyRing.create(tmp_path)
+    signer = ring.signer()
+    objects = [{"type": "segment", "sequence": n, "sha256": f"{n:064x}"} for n in range(2000)]
+    manifest = {"case_number": "(2026)湘04民初123号", "tracks": {"法庭": {"objects": objects}}}
+    with ThreadPoolExecutor(1) as pool:
+        sealed = pool.submit(signer.seal, manifest).result()
+    rotated = ring.rotate()  # after the snapshot: the envelope keeps the key that signed it
+
+    document, key_id = open_envelope(sealed, ring.public_keys)
+    assert (document, key_id) == (manifest, signer.key_id)
+    assert key_id != rotated.id
