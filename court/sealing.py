@@ -77,8 +77,8 @@ async def seal_recording(
 
 def _sealed_manifest(signer: Signer, **contents: Any) -> bytes:
     """Built and signed on a worker thread: a 4-hour recording of 4 cameras lists 28,800
-    objects, and encoding and signing them took 0.7 s in one piece on the event loop, longer
-    than a 2.6 Mbit/s camera's packets fit in the default UDP receive buffer (0.64 s)."""
+    objects, and encoding and signing them held the event loop for up to 0.7 s in one piece,
+    twice what a default UDP receive buffer holds of a 2.6 Mbit/s camera (0.34 s)."""
     return signer.seal(build_manifest(**contents))
 
 
