@@ -8,9 +8,11 @@ a loop that does not read its sockets for about 0.6 s lets a 2.6 Mbit/s camera o
 default 208 KB UDP receive buffer: packets of other courtrooms' cameras are lost. In one
 process, an embedded SQLite index holds a stopped recording of `--cameras` cameras with
 `--hours` of 2 s segments each (bulk insert); a ticker asks the loop for a turn every
-millisecond while `seal_recording` runs, and notes how late each turn came. The baseline is
-the same ticker over an idle loop for as long, in the same run. Prints the seal's time, the
-ticker's p99 and worst lateness during it, and their ratio to the idle baseline.
+millisecond while `seal_recording` runs, and then while the seal is read back and checked
+(`signed_recording`, what every export and package does first), and notes how late each turn
+came. The baseline is the same ticker over an idle loop for as long as the seal, in the same
+run. Prints each phase's time, the ticker's p99 and worst lateness, and their ratio to the
+idle baseline.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from court.sealing import seal_recording
+from recorder.evidence_sources import signed_recording
 from storage.db import Database, sqlite_url
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
-from storage.models import Segment, Track
+from storage.models import Recording, Segment, Track
 from tests.storage.test_leases import recording_in
 
 SEGMENT_S = 2.0
@@ -80,9 +83,11 @@ def p99(values: list[float]) -> float:
     return sorted(values)[int(len(values) * 0.99)]
 
 
-async def one_run(
-    directory: Path, hours: float, cameras: int
-) -> tuple[float, list[float], list[float]]:
+Phase = tuple[float, list[float]]  # (seconds it took, the ticker's lateness in ms)
+
+
+async def one_run(directory: Path, hours: float, cameras: int) -> dict[str, Phase]:
+    """Seal, read the seal back as an export or a package does first, then idle as long."""
     db = Database(sqlite_url(directory / "index.sqlite3"))
     try:
         await db.migrate()
@@ -90,11 +95,19 @@ async def one_run(
         keyring = KeyRing.create(directory / "keys")
         store = LocalObjectStore(directory / "objects")
         gc.collect()
-        took, sealing = await lateness_while(
-            seal_recording(db=db, store=store, keyring=keyring, recording_id=recording_id)
+        phases = {
+            "seal": await lateness_while(
+                seal_recording(db=db, store=store, keyring=keyring, recording_id=recording_id)
+            )
+        }
+        async with db.session() as session:
+            recording = await session.get(Recording, recording_id)
+        assert recording is not None
+        phases["read back"] = await lateness_while(
+            signed_recording(store, keyring.public_keys, recording)
         )
-        _, idle = await lateness_while(asyncio.sleep(took))
-        return took, sealing, idle
+        phases["idle"] = await lateness_while(asyncio.sleep(phases["seal"][0]))
+        return phases
     finally:
         await db.close()
 
@@ -102,24 +115,20 @@ async def one_run(
 async def main_async(hours: float, cameras: int, runs: int) -> None:
     print(f"sealing a {hours:g} h recording of {cameras} cameras "
           f"({round(hours * 1800):,} segments each), {runs} runs")  # fmt: skip
-    print(
-        f"{'run':>4} {'seal s':>7} {'p99 ms':>8} {'worst ms':>9} {'idle p99':>9} {'idle worst':>11}"
-    )
-    worst, idle_worst = [], []
+    print(f"{'run':>4} {'phase':>10} {'took s':>7} {'p99 ms':>8} {'worst ms':>9}")
+    worst: dict[str, list[float]] = {}
     for run in range(1, runs + 1):
         with tempfile.TemporaryDirectory(prefix="courtcast-seal-") as tmp:
-            took, sealing, idle = await one_run(Path(tmp), hours, cameras)
-        worst.append(max(sealing))
-        idle_worst.append(max(idle))
+            phases = await one_run(Path(tmp), hours, cameras)
+        for phase, (took, late) in phases.items():
+            worst.setdefault(phase, []).append(max(late))
+            print(f"{run:>4} {phase:>10} {took:>7.2f} {p99(late):>8.1f} {max(late):>9.1f}")
+    idle = statistics.median(worst.pop("idle"))
+    for phase, values in worst.items():
         print(
-            f"{run:>4} {took:>7.2f} {p99(sealing):>8.1f} {max(sealing):>9.1f} "
-            f"{p99(idle):>9.1f} {max(idle):>11.1f}"
+            f"the loop's longest wait, {phase}: median {statistics.median(values):.1f} ms, "
+            f"{statistics.median(values) / idle:.1f}x the idle loop's ({idle:.1f} ms)"
         )
-    ratio = statistics.median(worst) / statistics.median(idle_worst)
-    print(
-        f"\nthe loop's longest wait while sealing: median {statistics.median(worst):.1f} ms, "
-        f"{ratio:.1f}x the idle loop's ({statistics.median(idle_worst):.1f} ms)"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
