@@ -29,7 +29,7 @@ from recorder.export import (
     remux_clip,
 )
 from storage.audit import AuditLog
-from storage.catalog import track_objects
+from storage.catalog import indexed_versions
 from storage.keyring import KeyRing
 from storage.models import Case, Hearing, Recording
 from storage.objects import ObjectStore
@@ -117,11 +117,10 @@ async def cut_clip(
         raise Conflict(str(error), code="clip_crosses_change") from error
     except ValueError as error:
         raise Invalid(str(error), code="clip_range") from error
-    inits, segments = await track_objects(session, recording_id=recording.id, camera=camera)
     # the object versions the index recorded: read those, not whatever was laid on top since
-    versions = {i.object_key: i.version_id for i in inits} | {
-        s.object_key: s.version_id for s in segments
-    }
+    versions = await indexed_versions(
+        session, recording_id=recording.id, camera=camera, objects=objects
+    )
     joined = workdir / "archive.mp4"
     try:
         sources = await read_sources(
