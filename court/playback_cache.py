@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from storage.playlists import SegmentsVersion
 from streaming.hls import RenderedSegments
@@ -37,36 +38,54 @@ class KeptTrack:
     version: SegmentsVersion  # of exactly the segment rows rendered
     entries: RenderedSegments
 
+    @property
+    def size(self) -> int:
+        return len(self.entries.text)
 
-class PlaylistCache:
-    """One kept track per (recording, camera); the least recently used is evicted first once
-    the entries exceed `max_bytes`."""
+
+class Sized(Protocol):
+    @property
+    def size(self) -> int:
+        """Characters held: playlists are ASCII, so about their bytes."""
+        ...
+
+
+K = TypeVar("K", bound=Sized)
+
+
+class SizedCache(Generic[K]):
+    """One kept value per key; the least recently used is evicted first once the values
+    exceed `max_bytes`."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        self.size = 0  # characters held: the entries are ASCII, so about their bytes
-        self._kept: OrderedDict[Hashable, KeptTrack] = OrderedDict()
+        self.size = 0
+        self._kept: OrderedDict[Hashable, K] = OrderedDict()
 
-    def get(self, track: Hashable) -> KeptTrack | None:
-        kept = self._kept.get(track)
+    def get(self, key: Hashable) -> K | None:
+        kept = self._kept.get(key)
         if kept is not None:
-            self._kept.move_to_end(track)
+            self._kept.move_to_end(key)
         return kept
 
-    def put(self, track: Hashable, kept: KeptTrack) -> None:
-        """Keep `kept` in place of what the track had, unless it alone exceeds the bound."""
-        self._discard(track)
-        if len(kept.entries.text) > self.max_bytes:
+    def put(self, key: Hashable, kept: K) -> None:
+        """Keep `kept` in place of what the key had, unless it alone exceeds the bound."""
+        self._discard(key)
+        if kept.size > self.max_bytes:
             return
-        self._kept[track] = kept
-        self.size += len(kept.entries.text)
+        self._kept[key] = kept
+        self.size += kept.size
         while self.size > self.max_bytes:
             self._discard(next(iter(self._kept)))
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    def _discard(self, track: Hashable) -> None:
-        kept = self._kept.pop(track, None)
+    def _discard(self, key: Hashable) -> None:
+        kept = self._kept.pop(key, None)
         if kept is not None:
-            self.size -= len(kept.entries.text)
+            self.size -= kept.size
+
+
+class PlaylistCache(SizedCache[KeptTrack]):
+    """Archive playlists' entries, one per (recording, camera)."""

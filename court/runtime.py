@@ -29,6 +29,7 @@ from court.playback_cache import PlaylistCache
 from court.program import ProgramDesk
 from court.publications import Publications
 from court.recordings import Recordings, SegmentPlan
+from court.replay_playlists import ReplayCache
 from storage.audit import AuditLog
 from storage.audit_checkpoints import CheckpointWriter
 from storage.db import Database
@@ -98,6 +99,7 @@ class Runtime:
     live_record: RecordWatch  # displays and captions waiting for the record to change
     program: ProgramDesk  # what the public sees of each courtroom, when the court chooses
     playlists: PlaylistCache = field(default_factory=PlaylistCache)  # archive playlist entries
+    replays: ReplayCache = field(default_factory=ReplayCache)  # replays' playlists and cuts
 
     @classmethod
     async def start(cls, config: CourtConfig, store: ObjectStore) -> Runtime:

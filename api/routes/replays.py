@@ -9,7 +9,6 @@ replay withdrawn, expired, or of a hearing sealed since, answers 404 like an unk
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response, status
@@ -23,21 +22,20 @@ from court.errors import NotFound, Unauthorized
 from court.in_session import valid_codes
 from court.live.access_codes import CodePass
 from court.live.viewer_access import require_camera
-from court.playback import playlist_items
+from court.playback_cache import LINK_QUERY
+from court.replay_playlists import rendered_replay
 from court.replays import (
     MAX_DAYS,
-    ReplayTrack,
+    Cut,
     publish_replay,
     published_replay,
     replay_holds,
-    replay_track,
     withdraw_replay,
 )
 from court.runtime import Runtime
 from storage.keys import parse_object_name
 from storage.models import Courtroom, Hearing
 from storage.replay_models import Replay
-from streaming.hls import PlaylistSegment, render_media_playlist
 
 router = APIRouter(tags=["replays"])
 CODE_NEEDED = "this replay is restricted: enter the access code the court gave you"
@@ -72,22 +70,26 @@ class ReplayOut(PublicReplayOut):
 
 
 async def public_replay_out(
-    session: AsyncSession, hearing: Hearing, replay: Replay
+    session: AsyncSession, runtime: Runtime, hearing: Hearing, replay: Replay
 ) -> PublicReplayOut:
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     assert courtroom is not None  # foreign key
     cameras = [camera.name for camera in courtroom.cameras]
-    track = await replay_track(session, hearing, cameras[0]) if cameras else ReplayTrack([])
+    cuts: tuple[Cut, ...] = ()
+    if cameras:
+        cuts = (await rendered_replay(session, hearing, cameras[0], runtime.replays)).cuts
     return PublicReplayOut(
         audience=replay.audience,
         expires_at=replay.expires_at,
         cameras=cameras,
-        cuts=[CutOut.model_validate(cut, from_attributes=True) for cut in track.cuts],
+        cuts=[CutOut.model_validate(cut, from_attributes=True) for cut in cuts],
     )
 
 
-async def replay_out(session: AsyncSession, hearing: Hearing, replay: Replay) -> ReplayOut:
-    shown = await public_replay_out(session, hearing, replay)
+async def replay_out(
+    session: AsyncSession, runtime: Runtime, hearing: Hearing, replay: Replay
+) -> ReplayOut:
+    shown = await public_replay_out(session, runtime, hearing, replay)
     return ReplayOut(
         **shown.model_dump(),
         hearing_id=hearing.id,
@@ -99,12 +101,16 @@ async def replay_out(session: AsyncSession, hearing: Hearing, replay: Replay) ->
 
 @router.put("/api/v1/hearings/{hearing_id}/replay", response_model=ReplayOut)
 async def publish(
-    body: ReplayIn, session: SessionDep, principal: Operator, hearing: OperatedHearing
+    body: ReplayIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Operator,
+    hearing: OperatedHearing,
 ) -> ReplayOut:
     """Publish a closed hearing for replay for `days` days (again: new terms): to anyone if it
     is public, to its code holders if restricted; a sealed hearing never (409)."""
     replay = await publish_replay(session, principal, hearing, days=body.days)
-    return await replay_out(session, hearing, replay)
+    return await replay_out(session, runtime, hearing, replay)
 
 
 @router.delete("/api/v1/hearings/{hearing_id}/replay", status_code=status.HTTP_204_NO_CONTENT)
@@ -136,7 +142,7 @@ async def public_replay(
 ) -> PublicReplayOut:
     """The replay's terms, cameras and cuts (where and why footage was left out)."""
     hearing, replay, _ = await watcher(request, session, runtime, hearing_id)
-    return await public_replay_out(session, hearing, replay)
+    return await public_replay_out(session, runtime, hearing, replay)
 
 
 def segments_folder(hearing_id: str, camera: str) -> str:
@@ -149,15 +155,12 @@ async def replay_playlist(
 ) -> Response:
     hearing, _, code_pass = await watcher(request, session, runtime, hearing_id)
     await require_camera(session, hearing, camera)
-    track = await replay_track(session, hearing, camera)
+    rendered = await rendered_replay(session, hearing, camera, runtime.replays)
     query = ""
     if code_pass is not None:
         folder = segments_folder(hearing_id, camera)
         query = "?" + runtime.signer.query(folder, subject=f"code:{code_pass.code_id}")
-    items: list[PlaylistSegment] = []
-    for part in track.parts:  # each recording its own init: the renderer marks the change
-        items += playlist_items(part.inits, part.segments, _linker(part.recording_id, query))
-    body = render_media_playlist(items, ended=True, playlist_type="VOD")
+    body = rendered.playlist.replace(LINK_QUERY, query)
     private = code_pass is not None
     response = Response(
         body,
@@ -167,10 +170,6 @@ async def replay_playlist(
     if code_pass is not None:  # the holder keeps a fresh ticket, as a live viewer does
         renew(runtime.access_codes, response, code_pass, hearing_id)
     return response
-
-
-def _linker(recording_id: str, query: str) -> Callable[[str], str]:
-    return lambda name: f"segments/{recording_id}/{name}{query}"
 
 
 @router.get("/replay/{hearing_id}/{camera}/segments/{recording_id}/{name}", response_model=None)
