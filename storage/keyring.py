@@ -173,8 +173,7 @@ class KeyRing:
 
     @property
     def current_id(self) -> str:
-        self._follow_rotation()
-        return key_id(self._current.public_key())
+        return self.signer().key_id
 
     @property
     def keys(self) -> list[PublicKeyEntry]:
