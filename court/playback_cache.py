@@ -10,22 +10,25 @@ text never carries another caller's signature nor an expired link. Whether the c
 see the recording is judged before the cache is asked.
 
 Several nodes each keep their own cache; what they compare it with is read from the shared
-index on every request, which keeps them right.
+index on every request, which keeps them right. A stopped track's entries are stored in that
+index too (storage/playlist_models.py), for the processes that start later.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from storage.models import InitSegment
 from storage.playlists import SegmentsVersion
 from streaming.hls import RenderedSegments
 
 # Stands for a link's query in kept text. RFC 8216 section 4.1 forbids control characters
-# in a playlist, so nothing else in a valid body can be mistaken for it.
-LINK_QUERY = "\x00"
+# in a playlist, so nothing else in a valid body can be mistaken for it. SUB, not NUL: kept
+# entries are also stored in the index, and PostgreSQL's text cannot hold NUL.
+LINK_QUERY = "\x1a"
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # about 100 four-hour tracks
 
@@ -41,6 +44,11 @@ class KeptTrack:
     @property
     def size(self) -> int:
         return len(self.entries.text)
+
+    @staticmethod
+    def basis_of(inits: Sequence[InitSegment]) -> tuple[tuple[int, str], ...]:
+        """What of the init segments the entries' links and discontinuities depend on."""
+        return tuple((init.epoch, init.object_key) for init in inits)
 
 
 class Sized(Protocol):

@@ -1,7 +1,8 @@
 """What a playlist reads of a track: a few columns per segment, not whole index rows.
 
 A 4-hour recording is 7,200 segments per camera; loading them as ORM objects (digests, keys,
-fences and all) took most of the time its playlist was served in.
+fences and all) took most of the time its playlist was served in. A stopped track's entries,
+once rendered, are kept here too (storage/playlist_models.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InitSegment, Segment, Track
+from storage.cluster_models import insert
+from storage.models import InitSegment, Segment, Track, utcnow
+from storage.playlist_models import KeptPlaylist
 
 
 class ListedSegment(NamedTuple):
@@ -109,6 +112,54 @@ async def listed_inits(
         .order_by(InitSegment.epoch)
     )
     return list(found)
+
+
+class StoredEntries(NamedTuple):
+    """A track's playlist entries as rendered, under the digest of what they were rendered
+    from (the caller's: the index only compares it)."""
+
+    basis: str
+    entries: str
+    target_s: int | None
+    current_map: str | None
+
+
+async def stored_entries(
+    session: AsyncSession, *, recording_id: str, camera: str
+) -> StoredEntries | None:
+    """The entries kept for a camera's track, if any were."""
+    row = (
+        await session.execute(
+            select(
+                KeptPlaylist.basis,
+                KeptPlaylist.entries,
+                KeptPlaylist.target_s,
+                KeptPlaylist.current_map,
+            )
+            .join(Track, Track.id == KeptPlaylist.track_id)
+            .where(Track.recording_id == recording_id, Track.camera == camera)
+        )
+    ).first()
+    return None if row is None else StoredEntries(*row)
+
+
+async def store_entries(
+    session: AsyncSession, stored: StoredEntries, *, recording_id: str, camera: str
+) -> None:
+    """Keep `stored` for the camera's track in place of what was kept, and commit. Two
+    processes storing at once both store what the same rows render to: the last one stays."""
+    track_id = await session.scalar(
+        select(Track.id).where(Track.recording_id == recording_id, Track.camera == camera)
+    )
+    if track_id is None:
+        return
+    fresh = {**stored._asdict(), "kept_at": utcnow()}
+    await session.execute(
+        insert(session, KeptPlaylist)
+        .values(track_id=track_id, **fresh)
+        .on_conflict_do_update(index_elements=["track_id"], set_=fresh)
+    )
+    await session.commit()
 
 
 @dataclass(frozen=True, slots=True)
