@@ -12,8 +12,11 @@ lookup hls.js does: cumulative durations, bisect), GET its init and media segmen
 signed links (following the presigned redirect on S3), and decode the first frame with PyAV.
 The total is printed with and without the playlist (a seek in a recording the player has
 open: hls.js keeps the playlist it loaded), beside the server's CPU time per seek. The first
-seek (the warm-up, one sample) is printed apart: it renders the playlist, which the server
-then keeps while the stopped recording is unchanged (court/playback_cache.py). The same
+seek (the warm-up, one sample) is printed apart: it renders the playlist (the bench indexes
+the recording itself, so no stop stored its entries), which the server then keeps while the
+stopped recording is unchanged (court/playback_cache.py) and stores in the index
+(court/stored_playlists.py). The server is then restarted and one first seek timed again:
+what every stopped recording's first seek costs after a restart or in another worker. The same
 is done in the same run on a 10-minute recording (300 segments): the baseline.
 """
 

@@ -42,6 +42,7 @@ from court.principals import Principal
 from court.program import PROGRAM
 from court.publications import Publications
 from court.sealing import seal_recording
+from court.stored_playlists import store_recording_playlists
 from court.visibility import require_courtroom, visible_recording
 from recorder.retention import RetentionClass
 from recorder.session import RecordingSession
@@ -260,6 +261,7 @@ class Recordings:
         await seal_recording(
             db=self._db, store=self._store, keyring=self._keyring, recording_id=recording_id
         )
+        await store_recording_playlists(self._db, recording_id)  # its first seek renders nothing
 
     async def abandon(self, recording_id: str) -> dict[str, tuple[int, int]]:
         """Stop recording here without ending the recording (another node goes on with it):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from court.playback import playlist_items
 from court.playback_cache import LINK_QUERY, SizedCache
+from court.playlist_entries import playlist_items
 from court.replays import Cut, off_record_periods, replay_track
 from storage.models import Hearing, Recording
 from storage.playlists import listed_inits, segments_version

@@ -61,7 +61,7 @@ from court.live.live_hls import (
 )
 from court.live.live_parts import PartTrack
 from court.live.viewer_access import Access, judge_subject, require_program_or_camera
-from court.playback import playlist_items
+from court.playlist_entries import playlist_items
 from court.program import PROGRAM
 from court.runtime import Runtime
 from storage.models import Recording

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 import court.playback
+import court.stored_playlists
 from court.errors import NotFound
 from court.playback_cache import LINK_QUERY, PlaylistCache
+from court.stored_playlists import store_recording_playlists
 from storage.catalog import add_init_segment, add_segment
 from storage.db import Database
 from storage.models import Hearing, HearingAssignment, Recording, Token
@@ -39,9 +41,9 @@ def listings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield listed
 
 
-async def stored(db: Database, recording: Recording) -> StoredEntries | None:
+async def stored(db: Database, recording: Recording, camera: str = "bench") -> StoredEntries | None:
     async with db.session() as session:
-        return await stored_entries(session, recording_id=recording.id, camera="bench")
+        return await stored_entries(session, recording_id=recording.id, camera=camera)
 
 
 async def test_a_process_started_later_serves_the_stored_entries_without_listing_a_segment(
@@ -93,7 +95,7 @@ async def test_entries_stored_by_another_rendering_are_rendered_again(
 ) -> None:
     recording = await stopped_recording(db, "3")
     with monkeypatch.context() as older_release:
-        older_release.setattr(court.playback, "_RENDERING", "an older release's entries")
+        older_release.setattr(court.stored_playlists, "_RENDERING", "an older release's entries")
         await playlist(db, PlaylistCache(), recording)
     older = await stored(db, recording)
     served = await playlist(db, PlaylistCache(), recording)
@@ -156,3 +158,18 @@ async def test_a_sealed_hearings_stored_entries_stay_hidden_from_the_unassigned(
 
     with pytest.raises(NotFound):
         await playlist(db, PlaylistCache(), recording, CLERK)
+
+
+async def test_a_recording_stored_once_sealed_is_served_at_its_first_seek_without_a_listing(
+    db: Database, listings: list[str]
+) -> None:
+    recording = await stopped_recording(db, "8")
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "dock", 1))  # no segment yet
+    await store_recording_playlists(db, recording.id)
+    first = await playlist(db, PlaylistCache(), recording)
+    dock = await stored(db, recording, "dock")
+
+    assert listings == []
+    assert dock is not None and dock.entries == ""  # an init and no segment: nothing listed
+    assert first == await afresh(db, recording)

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from storage.audit import KEYED, LEGACY, entry_fields, keyed_hash, plain_hash
 from storage.audit_models import AuditEvent
-from storage.db import Database, sqlite_url
 from tests.integration.test_audit import audit_verify
 from tests.support.fixtures_api import create_courtroom
 from tests.support.server import RunningServer, running_server
@@ -37,15 +36,9 @@ async def act(server: RunningServer, times: int) -> None:
             await create_courtroom(client, ["bench"])
 
 
-def index(server: RunningServer) -> Database:
-    """The server's index, opened the way someone with database access could."""
-    url = server.env.get("COURTCAST_DATABASE_URL")
-    return Database(url or sqlite_url(server.data_dir / "index.sqlite3"))
-
-
 async def rewrite(server: RunningServer, sequence: int, hasher: Hasher, chain: str) -> int:
     """Edit one entry and recompute every hash after it with `hasher`; the last sequence."""
-    db = index(server)
+    db = server.index()
     try:
         async with db.session() as session:
             events = list(await session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)))
@@ -225,7 +218,7 @@ async def test_entries_from_before_the_keyed_chain_are_counted_and_the_chain_con
 ) -> None:
     """An installation upgraded with a plain SHA-256 log keeps it as the chain's start."""
     server.stop()  # migrated, nothing logged yet
-    db = index(server)
+    db = server.index()
     try:
         async with db.session() as session:
             previous = "0" * 64

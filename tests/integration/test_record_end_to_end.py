@@ -13,7 +13,10 @@ from pathlib import Path
 
 import av
 import pytest
+from sqlalchemy import select
 
+from storage.models import Track
+from storage.playlist_models import KeptPlaylist
 from tests.support.archive import decode, fetch_track, is_contiguous_run, source_slice_nals
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -37,6 +40,22 @@ def occurs_in_order(needle: list[bytes], haystack: list[bytes]) -> bool:
         return False
     width = len(needle)
     return any(haystack[start : start + width] == needle for start in range(len(haystack)))
+
+
+async def stored_playlists(server: RunningServer, recording_id: str) -> list[str]:
+    """The cameras whose playlist entries the index keeps for the recording."""
+    db = server.index()
+    try:
+        async with db.session() as session:
+            kept = await session.scalars(
+                select(Track.camera)
+                .join(KeptPlaylist, KeptPlaylist.track_id == Track.id)
+                .where(Track.recording_id == recording_id)
+                .order_by(Track.camera)
+            )
+            return list(kept)
+    finally:
+        await db.close()
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +98,8 @@ async def test_two_cameras_recorded_and_played_back(
 
         tracks = stopped.json()["tracks"]
         assert sorted(track["camera"] for track in tracks) == ["bench", "witness"], tracks
+        # stored once sealed: the playlists fetched below are read from the index, not rendered
+        assert await stored_playlists(server, recording["id"]) == ["bench", "witness"]
         source_nals = source_slice_nals(str(clip))
         source_opus = opus_packets(clip.read_bytes())
         for track in tracks:

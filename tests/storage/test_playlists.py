@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from court.live.signed_urls import UrlSigner
-from court.playback import archive_playlist, playlist_items, segments_path
+from court.playback import archive_playlist, segments_path
 from court.playback_cache import PlaylistCache
+from court.playlist_entries import playlist_items
 from court.principals import Principal
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, track_prefix

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from storage.db import sqlite_url
+from storage.db import Database, sqlite_url
 
 
 def free_port() -> int:
@@ -38,6 +38,11 @@ class RunningServer:
     def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def index(self) -> Database:
+        """The server's index, opened the way someone with database access could."""
+        url = self.env.get("COURTCAST_DATABASE_URL")
+        return Database(url or sqlite_url(self.data_dir / "index.sqlite3"))
 
     def index_dump(self) -> bytes:
         """Every byte the index holds (the SQLite files, or a dump of the PostgreSQL database)."""

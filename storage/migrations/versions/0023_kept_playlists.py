@@ -1,5 +1,6 @@
 """Kept playlists: `kept_playlists`, a stopped track's archive playlist entries as rendered
-text, so the first seek after a server start reads one row instead of rendering every segment.
+text (zlib), so the first seek after a server start reads one row instead of rendering every
+segment.
 
 A new table only: no table rebuild on SQLite.
 
@@ -23,7 +24,7 @@ def upgrade() -> None:
         "kept_playlists",
         sa.Column("track_id", sa.String(length=32), nullable=False),
         sa.Column("basis", sa.String(length=64), nullable=False),
-        sa.Column("entries", sa.Text(), nullable=False),
+        sa.Column("entries", sa.LargeBinary(), nullable=False),
         sa.Column("target_s", sa.Integer(), nullable=True),
         sa.Column("current_map", sa.Text(), nullable=True),
         sa.Column("kept_at", sa.DateTime(timezone=True), nullable=False),
