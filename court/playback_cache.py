@@ -26,8 +26,9 @@ from storage.playlists import SegmentsVersion
 from streaming.hls import RenderedSegments
 
 # Stands for a link's query in kept text. RFC 8216 section 4.1 forbids control characters
-# in a playlist, so nothing else in a valid body can be mistaken for it.
-LINK_QUERY = "\x00"
+# in a playlist, so nothing else in a valid body can be mistaken for it. SUB, not NUL: a
+# stopped track's entries are stored in the index, and PostgreSQL's text cannot hold NUL.
+LINK_QUERY = "\x1a"
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # about 100 four-hour tracks
 
