@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.archiving import Archive
@@ -261,7 +262,10 @@ class Recordings:
         await seal_recording(
             db=self._db, store=self._store, keyring=self._keyring, recording_id=recording_id
         )
-        await store_recording_playlists(self._db, recording_id)  # its first seek renders nothing
+        try:  # so that even its first seek renders nothing
+            await store_recording_playlists(self._db, recording_id)
+        except SQLAlchemyError:  # only a head start: the first seek renders them instead
+            log.warning("recording %s: playlists not stored", recording_id, exc_info=True)
 
     async def abandon(self, recording_id: str) -> dict[str, tuple[int, int]]:
         """Stop recording here without ending the recording (another node goes on with it):

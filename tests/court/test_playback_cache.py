@@ -166,10 +166,8 @@ async def test_a_segment_indexed_later_by_spool_recovery_appears_at_once(db: Dat
     assert after == await afresh(db, recording)
 
 
-async def test_a_sealed_hearings_cached_playlist_stays_hidden_from_the_unassigned(
-    db: Database,
-) -> None:
-    recording = await stopped_recording(db, "5")
+async def seal_for_the_judge(db: Database, recording: Recording) -> None:
+    """Seal the recording's hearing, assigned to JUDGE alone."""
     async with db.session() as session, session.begin():
         hearing = await session.get(Hearing, recording.hearing_id)
         assert hearing is not None
@@ -177,6 +175,13 @@ async def test_a_sealed_hearings_cached_playlist_stays_hidden_from_the_unassigne
         session.add(Token(id="tok-judge", name="judge", role="judge", secret_hash="h" * 64))
         await session.flush()
         session.add(HearingAssignment(hearing_id=hearing.id, token_id="tok-judge"))
+
+
+async def test_a_sealed_hearings_cached_playlist_stays_hidden_from_the_unassigned(
+    db: Database,
+) -> None:
+    recording = await stopped_recording(db, "5")
+    await seal_for_the_judge(db, recording)
     cache = PlaylistCache()
     assert links(await playlist(db, cache, recording, JUDGE))  # the assigned judge's: cached
     assert len(cache) == 1

@@ -6,21 +6,41 @@ the stored text came from. What is stored carries nobody's signature."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import court.playback
+import court.recordings
 import court.stored_playlists
+from court.archiving import Archive
 from court.errors import NotFound
+from court.monitoring.metrics import Timings
 from court.playback_cache import LINK_QUERY, PlaylistCache
+from court.publications import Publications
+from court.recordings import Recordings, SegmentPlan
 from court.stored_playlists import store_recording_playlists
 from storage.catalog import add_init_segment, add_segment
 from storage.db import Database
-from storage.models import Hearing, HearingAssignment, Recording, Token
+from storage.keyring import KeyRing
+from storage.local import LocalObjectStore
+from storage.models import Recording
 from storage.playlist_models import KeptPlaylist
-from storage.playlists import StoredEntries, store_entries, stored_entries
-from tests.court.test_playback_cache import CLERK, JUDGE, afresh, links, playlist, stopped_recording
+from storage.playlists import ListedSegment, StoredEntries, store_entries, stored_entries
+from streaming.hub import HubRegistry
+from tests.court.test_playback_cache import (
+    CLERK,
+    JUDGE,
+    afresh,
+    links,
+    playlist,
+    seal_for_the_judge,
+    stopped_recording,
+)
 from tests.storage.test_leases import recording_in
 from tests.storage.test_playlists import init, segment
 
@@ -31,7 +51,14 @@ def listings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     listed: list[str] = []
     real = court.playback.listed_segments
 
-    async def counted(session, *, recording_id, camera, after=None, through=None):  # type: ignore[no-untyped-def]
+    async def counted(
+        session: AsyncSession,
+        *,
+        recording_id: str,
+        camera: str,
+        after: int | None = None,
+        through: int | None = None,
+    ) -> list[ListedSegment]:
         listed.append(camera)
         return await real(
             session, recording_id=recording_id, camera=camera, after=after, through=through
@@ -146,13 +173,7 @@ async def test_a_sealed_hearings_stored_entries_stay_hidden_from_the_unassigned(
     db: Database,
 ) -> None:
     recording = await stopped_recording(db, "7")
-    async with db.session() as session, session.begin():
-        hearing = await session.get(Hearing, recording.hearing_id)
-        assert hearing is not None
-        hearing.visibility = "sealed"
-        session.add(Token(id="tok-judge", name="judge", role="judge", secret_hash="h" * 64))
-        await session.flush()
-        session.add(HearingAssignment(hearing_id=hearing.id, token_id="tok-judge"))
+    await seal_for_the_judge(db, recording)
     assert links(await playlist(db, PlaylistCache(), recording, JUDGE))
     assert await stored(db, recording) is not None
 
@@ -173,3 +194,55 @@ async def test_a_recording_stored_once_sealed_is_served_at_its_first_seek_withou
     assert listings == []
     assert dock is not None and dock.entries == ""  # an init and no segment: nothing listed
     assert first == await afresh(db, recording)
+
+
+def recordings_service(db: Database, data: Path) -> Recordings:
+    """The court's recordings on a local directory, as the runtime wires them."""
+    hubs, timings = HubRegistry(), Timings(CollectorRegistry())
+    return Recordings(
+        db=db,
+        store=LocalObjectStore(data / "objects"),
+        keyring=KeyRing.create(data / "keys"),
+        hubs=hubs,
+        publications=Publications(hubs, timings),
+        archive=Archive(db, timings, fence_for=lambda _courtroom: None),
+        plan=SegmentPlan(data / "spool", 2.0, 0.4, 1 << 30),
+        timings=timings,
+    )
+
+
+async def test_stopping_a_recording_stores_its_playlists_once_it_is_sealed(
+    db: Database, tmp_path: Path
+) -> None:
+    recording = await recording_in(db, "10")
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_segment(session, segment(recording, "bench", 1, 1))
+    await recordings_service(db, tmp_path).stop_recording(recording.id)
+
+    kept = await stored(db, recording)
+    assert kept is not None and "seg-00000001.m4s" in kept.entries
+    async with db.session() as session:
+        sealed = await session.get(Recording, recording.id)
+    assert sealed is not None and sealed.status == "stopped" and sealed.manifest_key
+
+
+async def test_a_store_the_index_refuses_does_not_fail_the_stop(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    recording = await recording_in(db, "11")
+    async with db.session() as session, session.begin():
+        await add_init_segment(session, init(recording, "bench", 1))
+        await add_segment(session, segment(recording, "bench", 1, 1))
+
+    async def refused(*_: object) -> None:
+        raise OperationalError("INSERT INTO kept_playlists", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(court.recordings, "store_recording_playlists", refused)
+    await recordings_service(db, tmp_path).stop_recording(recording.id)
+
+    async with db.session() as session:
+        sealed = await session.get(Recording, recording.id)
+    assert sealed is not None and sealed.status == "stopped" and sealed.manifest_key
+    assert await stored(db, recording) is None
+    assert f"recording {recording.id}: playlists not stored" in caplog.text
