@@ -144,14 +144,19 @@ async def stored_entries(
     if row is None:
         return None
     basis, entries, target_s, current_map = row
-    return StoredEntries(basis, zlib.decompress(entries).decode(), target_s, current_map)
+    try:
+        text = zlib.decompress(entries).decode()
+    except (zlib.error, UnicodeDecodeError):  # a damaged row is as good as none: rendered again
+        return None
+    return StoredEntries(basis, text, target_s, current_map)
 
 
 async def store_entries(
     session: AsyncSession, stored: StoredEntries, *, recording_id: str, camera: str
 ) -> None:
-    """Keep `stored` for the camera's track in place of what was kept, and commit. Two
-    processes storing at once both store what the same rows render to: the last one stays."""
+    """Keep `stored` for the camera's track in place of what was kept, and commit. Of two
+    processes storing at once the last one stays; if it rendered fewer rows than the index now
+    has, its digest no longer matches and the next reader renders and stores again."""
     track_id = await session.scalar(
         select(Track.id).where(Track.recording_id == recording_id, Track.camera == camera)
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,6 +143,18 @@ async def test_text_stored_under_a_basis_that_does_not_match_is_never_served(
 
     assert "elsewhere" not in served
     assert served == await afresh(db, recording)
+
+
+async def test_a_damaged_stored_row_is_rendered_again_and_replaced(db: Database) -> None:
+    recording = await stopped_recording(db, "12")
+    first = await playlist(db, PlaylistCache(), recording)
+    async with db.session() as session, session.begin():
+        await session.execute(update(KeptPlaylist).values(entries=b"not what zlib wrote"))
+    served = await playlist(db, PlaylistCache(), recording)
+    replaced = await stored(db, recording)
+
+    assert served == first
+    assert replaced is not None and "seg-00000006.m4s" in replaced.entries
 
 
 async def test_a_running_recording_and_a_camera_without_footage_store_nothing(
