@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -372,12 +373,31 @@ async def measure(base_url: str, token: str, found: dict[str, Any], runs: int) -
         await timed(client, worst_cases(), runs)
 
 
+POSTGRES_SCRIPTS = Path(__file__).parents[1] / "tests" / "fixtures" / "postgres"
+
+
 def start_postgres(directory: Path) -> tuple[str, dict[str, str]]:
-    script = Path(__file__).parents[1] / "tests" / "fixtures" / "postgres" / "start-postgres.sh"
+    script = POSTGRES_SCRIPTS / "start-postgres.sh"
     env = {**os.environ, "PG_DIR": str(directory), "PG_PORT": str(free_port())}
     out = subprocess.run([str(script)], env=env, check=True, capture_output=True, text=True)
     url = out.stdout.strip().removeprefix("export DATABASE_URL=")
     return url.replace("postgresql://", "postgresql+asyncpg://"), env
+
+
+@contextlib.contextmanager
+def index_url(database: str, directory: Path) -> Iterator[str]:
+    """An empty index of the kind asked for in `directory`: an SQLite file, or a PostgreSQL
+    cluster of its own on loopback, stopped when the block ends."""
+    if database != "postgresql":
+        yield sqlite_url(directory / "index.sqlite3")
+        return
+    directory.chmod(0o755)  # the cluster runs as 'postgres' when we are root
+    url, postgres_env = start_postgres(directory / "pg")
+    try:
+        yield url
+    finally:
+        stop = POSTGRES_SCRIPTS / "stop-postgres.sh"
+        subprocess.run([str(stop)], env=postgres_env, check=False, capture_output=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,13 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="courtcast-search-") as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
-        postgres_env = None
-        if args.database == "postgresql":
-            Path(tmp).chmod(0o755)  # the cluster runs as 'postgres' when we are root
-            url, postgres_env = start_postgres(Path(tmp) / "pg")
-        else:
-            url = sqlite_url(data / "index.sqlite3")
-        try:
+        with index_url(args.database, Path(tmp)) as url:
             started = time.monotonic()
             what = f"{args.hearings:,} hearings and {args.segments:,} segments"
             print(f"seeding {what} ({args.database})")
@@ -406,16 +420,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seeded in {time.monotonic() - started:.0f} s")
             with running_server(data, {"COURTCAST_DATABASE_URL": url}) as server:
                 asyncio.run(measure(server.base_url, server.admin_token, found, args.runs))
-        finally:
-            if postgres_env is not None:
-                stop = (
-                    Path(__file__).parents[1]
-                    / "tests"
-                    / "fixtures"
-                    / "postgres"
-                    / "stop-postgres.sh"
-                )
-                subprocess.run([str(stop)], env=postgres_env, check=False)
     return 0
 
 

@@ -40,6 +40,7 @@ class Archive:
         self._fence_for = fence_for
         self._courtrooms: dict[str, str] = {}  # recording -> courtroom, recorded on this node
         self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
+        self._tracks: dict[tuple[str, str], str] = {}  # (recording, camera) -> its track's id
 
     def follow(self, recording_id: str, courtroom_id: str) -> None:
         """The recording is recorded here: its index writes carry its courtroom's fence from
@@ -52,21 +53,25 @@ class Archive:
         a recording never recorded by this process is indexed without a fence."""
         courtroom_id = self._courtrooms.get(record.recording_id)
         fence = self._fence_for(courtroom_id) if courtroom_id else None
+        track = (record.recording_id, record.camera)
         async with self._db.session() as session:
             if isinstance(record, InitRecord):
                 await add_init_segment(session, record, fence)
             else:
-                await add_segment(session, record, fence)
-                gap = (record.recording_id, record.camera)
-                if gap in self._open_gaps and record.discontinuity:
+                track_id = await add_segment(
+                    session, record, fence, track_id=self._tracks.get(track)
+                )
+                if track in self._open_gaps and record.discontinuity:
                     await close_gaps(
                         session,
                         recording_id=record.recording_id,
                         camera=record.camera,
                         at=record.started_at,
                     )
-                    self._open_gaps.discard(gap)
+                    self._open_gaps.discard(track)
             await session.commit()
+        if isinstance(record, SegmentRecord):  # kept once committed: a track made here exists
+            self._tracks[track] = track_id
         self._timings.indexed(record)
 
     async def protection(self, recording_id: str) -> ObjectProtection | None:
@@ -112,3 +117,4 @@ class Archive:
         """The recording ended: every gap still open ends with it (in the caller's commit)."""
         await close_gaps(session, recording_id=recording_id, at=at)
         self._open_gaps = {gap for gap in self._open_gaps if gap[0] != recording_id}
+        self._tracks = {key: track for key, track in self._tracks.items() if key[0] != recording_id}

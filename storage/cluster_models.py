@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Interval,
     String,
+    Table,
     UniqueConstraint,
     false,
     func,
@@ -87,7 +88,7 @@ def db_time(session: AsyncSession, after_s: float = 0.0) -> ColumnElement[dateti
     return literal(datetime.now(UTC) + timedelta(seconds=after_s), UTCDateTime())
 
 
-def insert(session: AsyncSession, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+def insert(session: AsyncSession, model: type[Base] | Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the dialect of the session's database."""
     if dialect(session) == "postgresql":
         return postgresql.insert(model)

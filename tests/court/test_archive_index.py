@@ -1,0 +1,114 @@
+"""What the uploader hands the archive once the store confirmed an object: every segment lands
+on its own camera's track, once, and only while the node holds the courtroom (SQLite, and
+PostgreSQL with COURTCAST_TEST_DATABASE)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client import CollectorRegistry
+from sqlalchemy import select
+
+import storage.catalog
+from court.archiving import Archive
+from court.monitoring.metrics import Timings
+from storage.db import Database
+from storage.leases import Fence, Fenced, acquire
+from storage.models import Recording, Segment, Track
+from tests.storage.test_leases import AFTER_SHORT, SHORT, recording_in
+from tests.storage.test_playlists import init, segment
+
+
+def archive_of(db: Database, fences: dict[str, Fence] | None = None) -> Archive:
+    """The archive as a node wires it: index writes carry its courtroom's fence, if any."""
+    return Archive(db, Timings(CollectorRegistry()), fence_for=(fences or {}).get)
+
+
+async def indexed(db: Database, recording: Recording, camera: str) -> list[tuple[int, str | None]]:
+    """(sequence, version) of the camera's segment rows, in sequence order."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Segment.sequence, Segment.version_id)
+            .join(Track, Track.id == Segment.track_id)
+            .where(Track.recording_id == recording.id, Track.camera == camera)
+            .order_by(Segment.sequence)
+        )
+        return [(sequence, version) for sequence, version in rows]
+
+
+def counted_track_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The cameras whose track the catalog looked up, in order."""
+    looked_up: list[str] = []
+    track_for: Callable[..., Awaitable[Track]] = storage.catalog.track_for
+
+    async def counting(session: object, *, recording_id: str, camera: str) -> Track:
+        looked_up.append(camera)
+        return await track_for(session, recording_id=recording_id, camera=camera)
+
+    monkeypatch.setattr(storage.catalog, "track_for", counting)
+    return looked_up
+
+
+async def test_every_segment_lands_on_its_own_cameras_track_looked_up_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = await recording_in(db, "1"), await recording_in(db, "2")
+    archive = archive_of(db)
+    for recording in (first, second):
+        archive.follow(recording.id, recording.courtroom_id)
+    looked_up = counted_track_lookups(monkeypatch)
+
+    for sequence in (1, 2, 3):  # the uploader interleaves cameras and recordings
+        for recording in (first, second):
+            for camera in ("bench", "witness"):
+                await archive.index(segment(recording, camera, 1, sequence))
+
+    for recording in (first, second):
+        for camera in ("bench", "witness"):
+            assert [s for s, _ in await indexed(db, recording, camera)] == [1, 2, 3]
+    assert sorted(looked_up) == ["bench", "bench", "witness", "witness"]
+
+    async with db.session() as session:  # the first recording stops: its tracks are forgotten
+        await archive.close_recording_gaps(session, first.id, datetime.now(UTC))
+        await session.commit()
+    await archive.index(segment(first, "bench", 1, 4))  # recovered later from the spool
+    await archive.index(segment(second, "bench", 1, 4))
+    assert looked_up[4:] == ["bench"]
+    assert [s for s, _ in await indexed(db, first, "bench")] == [1, 2, 3, 4]
+
+
+async def test_a_segment_indexed_again_keeps_the_version_the_store_first_confirmed(
+    db: Database,
+) -> None:
+    recording = await recording_in(db, "3")
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    await archive.index(init(recording, "bench", 1))
+    stored = segment(recording, "bench", 1, 1)
+    await archive.index(replace(stored, version_id="v-first"))
+    # an upload retried after a crash between the put and the release of its spool copy
+    await archive.index(replace(stored, version_id="v-again"))
+    await archive.index(replace(segment(recording, "bench", 1, 2), version_id="v-next"))
+
+    assert await indexed(db, recording, "bench") == [(1, "v-first"), (2, "v-next")]
+
+
+async def test_a_node_that_lost_the_courtroom_indexes_nothing_more(db: Database) -> None:
+    recording = await recording_in(db, "4")
+    room = recording.courtroom_id
+    held = await acquire(db, room, "a", ttl_s=SHORT)
+    assert held is not None
+    archive = archive_of(db, {room: Fence(room, "a", held.fence)})
+    archive.follow(recording.id, room)
+    await archive.index(segment(recording, "bench", 1, 1))  # the track is known from here on
+
+    await asyncio.sleep(AFTER_SHORT)
+    assert await acquire(db, room, "b") is not None
+    with pytest.raises(Fenced, match="node a no longer holds"):
+        await archive.index(segment(recording, "bench", 1, 2))
+
+    assert [s for s, _ in await indexed(db, recording, "bench")] == [1]
