@@ -82,12 +82,12 @@ def batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 async def load(connection: AsyncConnection, table: Table, rows: Iterator[dict[str, Any]]) -> int:
     """Bulk insert: COPY on PostgreSQL, executemany on SQLite (its triggers fill the FTS)."""
     count = 0
-    columns = [c.name for c in table.columns]
     raw = None
     if connection.dialect.name == "postgresql":
         raw = (await connection.get_raw_connection()).driver_connection
     for batch in batches(rows):
-        if raw is not None:
+        if raw is not None:  # the columns the rows name: the others keep their defaults (NULL)
+            columns = [c.name for c in table.columns if c.name in batch[0]]
             records = [tuple(row[c] for c in columns) for row in batch]
             await raw.copy_records_to_table(table.name, records=records, columns=columns)
         else:
