@@ -155,7 +155,7 @@ class Runtime:
         watchdog = Watchdog(recordings, alarms)
         watchdog.start()
         metrics.watch(publications, recordings, alarms, viewers)
-        broadcasts = BroadcastDesk(hubs, viewers)
+        broadcasts = BroadcastDesk(hubs, viewers, bus)
         live_guard = LiveGuard(
             db=db,
             viewers=viewers,

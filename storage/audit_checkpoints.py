@@ -9,7 +9,8 @@ against the store, so removed entries and a deleted checkpoint are both named. E
 checkpoint names the one before it, so deleting an older one breaks the next one's link.
 
 A key is made per write (entry count and time) and never written over. Processes sharing
-one database may both checkpoint the same head, which is harmless; a round that failed
+one PostgreSQL (worker processes, nodes) take turns at a round, so two never checkpoint the
+same head side by side: each object is kept under retention for years. A round that failed
 retries with the very same bytes and key, so a store that took the object while the
 database refused its row gets no second one.
 """
@@ -19,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.audit import audit_head, has_keyed_entries, legacy_entries
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 PREFIX = "audit/checkpoints/"
 FORMAT = "courtcast-audit-checkpoint/1"
 SHUTDOWN_TIMEOUT_S = 15.0  # a store that does not answer must not hold the shutdown
+ROUND_LOCK_KEY = 0x43686B7074  # "Chkpt": the PostgreSQL advisory lock of a checkpoint round
 
 
 def checkpoint_key(entries: int, at: datetime) -> str:
@@ -178,12 +180,14 @@ class CheckpointWriter:
             log.exception("audit checkpoint not written, retrying in %.0f s", self._interval_s)
 
     async def write_if_moved(self) -> AuditCheckpoint | None:
-        """Store and index a checkpoint of the head if none names it yet (a failed one first)."""
+        """Store and index a checkpoint of the head if none names it yet (a failed one first);
+        None also when another process is at its own round."""
         written = None
-        while (prepared := self._pending or await self._prepare()) is not None:
-            self._pending = prepared
-            written = await self._record(prepared)
-            self._pending = None
+        async with _round_of_one(self._db) as ours:
+            while ours and (prepared := self._pending or await self._prepare()) is not None:
+                self._pending = prepared
+                written = await self._record(prepared)
+                self._pending = None
         return written
 
     async def _prepare(self) -> _Prepared | None:
@@ -242,3 +246,21 @@ class CheckpointWriter:
             except IntegrityError:  # an earlier commit went through but its answer was lost
                 await session.rollback()
         return row
+
+
+@contextlib.asynccontextmanager
+async def _round_of_one(db: Database) -> AsyncIterator[bool]:
+    """Whether this process may hold a round now: on PostgreSQL, unless another process of
+    the installation holds the round's advisory lock (released at the round's end, or with
+    its connection should it die); an SQLite index has one process."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with db.engine.connect() as connection:
+        key = {"key": ROUND_LOCK_KEY}
+        ours = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key))
+        try:
+            yield ours
+        finally:
+            if ours:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)

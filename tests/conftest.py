@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from storage.db import Database
-from tests.support.server import RunningServer, running_server, scratch_index_url
+from tests.support.server import RunningServer, migrated_index, running_server, scratch_index_url
 
 if TYPE_CHECKING:  # the plugin module must be imported by pytest first, for assertion rewriting
     from tests.fixtures.s3_server import S3Server
@@ -31,12 +31,8 @@ def s3_env(s3: S3Server, bucket: str) -> dict[str, str]:
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """An empty index at the latest schema, on the database the suite runs on."""
-    database = Database(scratch_index_url(tmp_path))
-    await database.migrate()
-    try:
+    async with migrated_index(scratch_index_url(tmp_path)) as database:
         yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture

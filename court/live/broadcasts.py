@@ -9,6 +9,11 @@ The recording never passes through here.
 A new delay's lines start filling the moment the court sets it, for every camera
 the public watched: the watch page, which keeps its last picture while it
 rejoins, then gets pictures `delay_s` after the change, not after it rejoined.
+
+Each process keeps the states it read, since every viewer's request and the live guard's
+every second ask for them. A change is made where the courtroom is held and told to every
+other node and worker process on the cluster bus, which drop their copy: a worker that
+refused a public viewer while the feed was cut must not go on refusing once it is back.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court.cluster_bus import ClusterBus
 from court.live.viewers import ViewerRegistry
 from storage.models import Broadcast
 from streaming.delay_line import DelayLine
 from streaming.hub import Hub, HubRegistry
 
 MAX_DELAY_S = 60.0
+BUS_KIND = "broadcast.changed"  # body: {"hearing_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +43,14 @@ DEFAULT = BroadcastState(on=True, delay_s=0.0)
 
 
 class BroadcastDesk:
-    def __init__(self, hubs: HubRegistry, viewers: ViewerRegistry) -> None:
+    def __init__(self, hubs: HubRegistry, viewers: ViewerRegistry, bus: ClusterBus) -> None:
         self._hubs = hubs
         self._viewers = viewers
+        self._bus = bus
         self._states: dict[str, BroadcastState] = {}
+        self._forgotten = 0  # copies dropped so far: a read begun before a drop is not kept
+        bus.subscribe(BUS_KIND, lambda _node, body: self._forget(body.get("hearing_id")))
+        bus.on_connect(lambda: self._forget(None))  # changes told meanwhile were lost
         self._lines: dict[tuple[str, str], DelayLine] = {}
         # (hearing, camera) -> the live hub its public viewers were given, to refill a new delay
         self._watched: dict[tuple[str, str], Hub] = {}
@@ -47,10 +58,20 @@ class BroadcastDesk:
     async def state(self, session: AsyncSession, hearing_id: str) -> BroadcastState:
         cached = self._states.get(hearing_id)
         if cached is None:
+            forgotten = self._forgotten
             row = await session.get(Broadcast, hearing_id)
             cached = BroadcastState(row.on, row.delay_s) if row else DEFAULT
-            self._states[hearing_id] = cached
+            if forgotten == self._forgotten:  # else a change was told while this read ran
+                self._states[hearing_id] = cached
         return cached
+
+    def _forget(self, hearing_id: object) -> None:
+        """Another process changed `hearing_id`'s broadcast (None: perhaps any hearing's)."""
+        self._forgotten += 1
+        if hearing_id is None:
+            self._states.clear()
+        elif isinstance(hearing_id, str):
+            self._states.pop(hearing_id, None)
 
     async def change(
         self, session: AsyncSession, hearing_id: str, *, on: bool, delay_s: float, by: str
@@ -67,6 +88,7 @@ class BroadcastDesk:
         row.changed_at, row.changed_by = datetime.now(UTC), by
         await session.commit()
         state = self._states[hearing_id] = BroadcastState(on, delay_s)
+        await self._bus.publish(BUS_KIND, {"hearing_id": hearing_id})
         if state != before:
             watched = {k: hub for k, hub in self._watched.items() if k[0] == hearing_id}
             await self._restart_public(hearing_id)

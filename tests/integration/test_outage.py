@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import websockets
 
 from tests.conftest import s3_env
@@ -36,6 +37,15 @@ def segment_numbers(playlist: str) -> list[int]:
     return [int(name.split("seg-")[1].split(".")[0]) for name in names]
 
 
+async def metrics_where_held(client: httpx.AsyncClient, courtroom_id: str) -> httpx.Response:
+    """`/metrics`, as the administrator, of the node holding the courtroom: each node and
+    worker process has its own registry, so Prometheus scrapes each at its own URL (as
+    `GET /api/v1/nodes` lists them); the shared port answers for whichever took the call."""
+    nodes = (await client.get("/api/v1/nodes")).json()
+    url = next(node["url"] for node in nodes if courtroom_id in node["courtrooms"])
+    return await client.get(f"{url}/metrics")
+
+
 async def test_thirty_second_store_outage_loses_no_frame(
     s3_server: S3Server, s3_bucket: str, tmp_path: Path, clip: Path
 ) -> None:
@@ -51,7 +61,7 @@ async def test_thirty_second_store_outage_loses_no_frame(
                 await asyncio.sleep(OUTAGE_S)
                 during = await client.get(playlist_url)
                 health = await client.get("/healthz")
-                metrics = await client.get("/metrics")  # as the administrator
+                metrics = await metrics_where_held(client, recording.courtroom.id)
             finally:
                 s3_server.resume()
             await asyncio.sleep(AFTER_S)

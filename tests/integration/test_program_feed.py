@@ -22,6 +22,7 @@ from tests.support.archive import fetch_track
 from tests.support.camera import CameraPublisher, EncodingCamera
 from tests.support.clips import read_frame_number
 from tests.support.fixtures_api import create_hearing
+from tests.support.publisher import send_following_redirects
 from tests.support.server import RunningServer
 from tests.support.viewer import NUMBER_ROWS, WhepClient, wait_until
 
@@ -60,6 +61,16 @@ async def switch_to(
     return after
 
 
+async def public_whep(server: RunningServer, path: str) -> httpx.Response:
+    """A member of the public's WHEP POST (a stub offer), following a 307 to the worker
+    process holding the courtroom as a WHEP client does."""
+    response, _ = await send_following_redirects(
+        "POST", server.base_url + path, None, content=b"v=0",
+        headers={"Content-Type": "application/sdp"},
+    )  # fmt: skip
+    return response
+
+
 async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate_sends_nothing(
     server: RunningServer,
 ) -> None:
@@ -86,27 +97,18 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
                 )
                 await publisher.start()
                 publishers.append(publisher)
-            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as anyone:
-                early = await anyone.post(
-                    f"/whep/{hearing}/program",
-                    content=b"v=0",
-                    headers={"Content-Type": "application/sdp"},
-                )
-                assert (early.status_code, early.json()) == (
-                    404,
-                    {"detail": "the court shows no program feed of this hearing"},
-                )
+            early = await public_whep(server, f"/whep/{hearing}/program")
+            assert (early.status_code, early.json()) == (
+                404,
+                {"detail": "the court shows no program feed of this hearing"},
+            )
             chosen = await admin.put(f"/api/v1/courtrooms/{room}/program", json={"source": "bench"})
             assert chosen.status_code == 200, chosen.text
             await viewer.start()
             await wait_until(lambda: len(viewer.numbers) > 10, 15, "the bench on air")
+            picked = await public_whep(server, f"/whep/{hearing}/witness")
+            assert picked.status_code == 403, picked.text
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as anyone:
-                picked = await anyone.post(
-                    f"/whep/{hearing}/witness",
-                    content=b"v=0",
-                    headers={"Content-Type": "application/sdp"},
-                )
-                assert picked.status_code == 403, picked.text
                 facts = (await anyone.get(f"/api/v1/public/hearings/{hearing}")).json()
                 assert facts["program"] == {"on_air": "bench", "slate": None}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from tests.support.archive import decode, fetch_track, is_contiguous_run, source_slice_nals
 from tests.support.clips import make_clip
 from tests.support.fixtures_api import create_courtroom, create_hearing
-from tests.support.publisher import WhipPublisher
+from tests.support.publisher import WhipPublisher, send_following_redirects
 from tests.support.server import RunningServer
 
 FPS = 30
@@ -28,11 +29,12 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def sdp_request(
     base: str, path: str, body: bytes, token: str | None, content_type: str = "application/sdp"
-) -> httpx.Request:
-    headers = {"Content-Type": content_type}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.Request("POST", base + path, content=body, headers=headers)
+) -> Awaitable[tuple[httpx.Response, list[str]]]:
+    """A WHIP POST sent as a WHIP client sends it: a 307 to the node or worker process holding
+    the courtroom is followed with the same body and token (RFC 9725)."""
+    return send_following_redirects(
+        "POST", base + path, token, content=body, headers={"Content-Type": content_type}
+    )
 
 
 async def test_bad_whip_requests_are_refused_while_a_recording_continues(
@@ -86,14 +88,13 @@ async def test_bad_whip_requests_are_refused_while_a_recording_continues(
                     409,
                 ),
             ]
-            async with httpx.AsyncClient(timeout=30) as raw:
-                for name, request, expected in cases:
-                    response = await raw.send(request)
-                    assert response.status_code == expected, (name, response.text)
-                    assert response.headers["content-type"].startswith("application/json"), name
-                    assert (
-                        isinstance(response.json()["detail"], str) and response.json()["detail"]
-                    ), name
+            for name, request, expected in cases:
+                response, _ = await request
+                assert response.status_code == expected, (name, response.text)
+                assert response.headers["content-type"].startswith("application/json"), name
+                assert isinstance(response.json()["detail"], str) and response.json()["detail"], (
+                    name
+                )
             health = await client.get("/healthz")
             assert health.status_code == 200
             await asyncio.sleep(4)

@@ -21,14 +21,15 @@ from storage.db import Database
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
 from storage.objects import ObjectProtection, ObjectStoreUnavailable, StoredObject
+from tests.conftest import ON_POSTGRES
 from tests.support.server import scratch_index_url
 
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = T0
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
@@ -91,17 +92,24 @@ async def installation(tmp_path: Path) -> AsyncIterator[Installation]:
     await db.migrate()
     store = FlakyStore(tmp_path / "objects")
     keyring = KeyRing.create(tmp_path / "keys")
-    writer = CheckpointWriter(
+    writer = writer_of(db, store, keyring)
+    yield Installation(db, store, keyring, AuditLog(b"k" * 32), writer, tmp_path / "objects")
+    await db.close()
+
+
+def writer_of(
+    db: Database, store: FlakyStore, keyring: KeyRing, clock: Clock | None = None
+) -> CheckpointWriter:
+    """One process's checkpoint writer."""
+    return CheckpointWriter(
         db=db,
         store=store,
         keyring=keyring,
         interval_s=0.05,
         retention=timedelta(days=30),
         mode="GOVERNANCE",
-        clock=Clock(),
+        clock=clock or Clock(),
     )
-    yield Installation(db, store, keyring, AuditLog(b"k" * 32), writer, tmp_path / "objects")
-    await db.close()
 
 
 def test_a_checkpoint_round_trips_and_refuses_what_is_not_one() -> None:
@@ -148,6 +156,29 @@ async def test_a_checkpoint_is_written_only_when_the_head_moved(installation: In
     findings = await installation.check()
     assert findings.problems == [] and findings.count == 2
     assert findings.newest_at == signed.at
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="an SQLite index has one process")
+async def test_processes_sharing_the_index_checkpoint_each_head_once(
+    installation: Installation,
+) -> None:
+    other_process = Database(installation.db.url)  # a worker process of its own: its own pool
+    other_writer = writer_of(
+        other_process, installation.store, installation.keyring, Clock(T0 + timedelta(seconds=1))
+    )  # its own clock: its checkpoint of a head would be an object of its own
+    try:
+        for moved_by in (2, 1):
+            await installation.append(moved_by)
+            for _ in range(2):  # both at their round at once, twice
+                await asyncio.gather(
+                    installation.writer.write_if_moved(), other_writer.write_if_moved()
+                )
+    finally:
+        await other_process.close()
+
+    assert [row.entries for row in await installation.rows()] == [2, 3]
+    findings = await installation.check()
+    assert findings.problems == [] and findings.count == 2
 
 
 async def test_a_store_outage_costs_rounds_and_the_retry_writes_the_same_checkpoint(

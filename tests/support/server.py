@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,6 +165,17 @@ def fresh_postgres_database(address: str) -> str:
         timeout=30,
     )
     return f"postgresql+asyncpg://postgres@{address}/{name}"
+
+
+@asynccontextmanager
+async def migrated_index(url: str) -> AsyncIterator[Database]:
+    """The index at `url` at the latest schema, closed when the block ends."""
+    database = Database(url)
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 def scratch_index_url(directory: Path) -> str:
