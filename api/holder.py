@@ -13,10 +13,12 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import RuntimeDep, SessionDep, VisibleHearing, VisibleRecording
 from api.forwarded_client import CLIENT_HEADER, client_claim
 from court.errors import Unavailable
+from court.live.public_hearings import LISTED
 from court.runtime import Runtime
 from storage.models import Hearing
 
@@ -90,10 +92,29 @@ async def restricted_hearing_at_holder(
     request: Request, runtime: RuntimeDep, session: SessionDep, hearing_id: str
 ) -> None:
     """A family's code is judged where the courtroom's viewers are counted (its device limit
-    and wrong-code windows live there); any other hearing is answered here, so a sealed one
-    looks exactly like an unknown one."""
+    and wrong-code windows live there)."""
+    await _held_if(request, runtime, session, hearing_id, ("restricted",))
+
+
+async def listed_hearing_at_holder(
+    request: Request, runtime: RuntimeDep, session: SessionDep, hearing_id: str
+) -> None:
+    """What the public page says of a listed hearing (the cameras publishing, the program on
+    air) is known where its courtroom is held."""
+    await _held_if(request, runtime, session, hearing_id, LISTED)
+
+
+async def _held_if(
+    request: Request,
+    runtime: Runtime,
+    session: AsyncSession,
+    hearing_id: str,
+    visibilities: tuple[str, ...],
+) -> None:
+    """Forward to the holder a hearing of one of these visibilities; any other is answered
+    here, so a sealed one looks exactly like an unknown one."""
     hearing = await session.get(Hearing, hearing_id)
-    if hearing is not None and hearing.visibility == "restricted":
+    if hearing is not None and hearing.visibility in visibilities:
         await at_holder(request, runtime, hearing.courtroom_id, redirect=False, take=False)
 
 
@@ -102,6 +123,7 @@ HearingAtHolder = Annotated[None, Depends(hearing_at_holder)]
 RecordingAtHolder = Annotated[None, Depends(recording_at_holder)]
 CourtroomAtHolder = Annotated[None, Depends(courtroom_at_holder)]
 RestrictedHearingAtHolder = Annotated[None, Depends(restricted_hearing_at_holder)]
+ListedHearingAtHolder = Annotated[None, Depends(listed_hearing_at_holder)]
 
 
 def install_holder_handler(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from api.deps import RuntimeDep, SessionDep, SettingsDep
+from api.holder import ListedHearingAtHolder
 from api.schemas.courtrooms import camera_labels
 from api.schemas.public import PublicDay, PublicHearing, PublicProgram
 from api.schemas.screens import RunningOrderOut
@@ -71,7 +72,11 @@ async def hearings_of_the_day(
 
 @router.get("/hearings/{hearing_id}", response_model=PublicHearing)
 async def public_hearing(
-    hearing_id: str, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
+    hearing_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    _: ListedHearingAtHolder,
 ) -> PublicHearing:
     """With the running order of the sitting it is held in, for a family waiting for its case
     (each hearing still to be held with an estimated start)."""

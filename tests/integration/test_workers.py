@@ -17,7 +17,9 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil  # type: ignore[import-untyped]
 import pytest
 
@@ -52,12 +54,18 @@ WORKERS_ENV = {
 }
 
 
-async def workers_view(server: RunningServer) -> dict[str, list[str]]:
-    """Live worker node id -> the courtrooms it holds (GET /api/v1/nodes on the shared port)."""
+async def nodes_of(server: RunningServer) -> list[dict[str, Any]]:
+    """The live worker nodes (GET /api/v1/nodes on the shared port)."""
     async with server.client(timeout=5) as client:
         response = await client.get("/api/v1/nodes")
     assert response.status_code == 200, response.text
-    return {node["id"]: node["courtrooms"] for node in response.json()}
+    nodes: list[dict[str, Any]] = response.json()
+    return nodes
+
+
+async def workers_view(server: RunningServer) -> dict[str, list[str]]:
+    """Live worker node id -> the courtrooms it holds."""
+    return {node["id"]: node["courtrooms"] for node in await nodes_of(server)}
 
 
 def worker_pid(server: RunningServer, node_id: str) -> int:
@@ -99,6 +107,14 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
         assert sorted(len(rooms) for rooms in view.values()) == [1, 1], view
         victim_room = recordings[0].courtroom.id
         victim = holder[victim_room]
+
+        async with httpx.AsyncClient(timeout=10) as anyone:  # the public, on either worker
+            for node in await nodes_of(server):
+                for recording in recordings:
+                    page = await anyone.get(
+                        f"{node['url']}/api/v1/public/hearings/{recording.hearing_id}"
+                    )
+                    assert page.json()["live_cameras"] == ["bench"], (node["id"], page.text)
 
         viewer = WhepClient(f"{server.base_url}/whep/{recordings[0].hearing_id}/bench", token)
         await viewer.start()  # following the 307 to the worker holding the courtroom
