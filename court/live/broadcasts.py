@@ -88,12 +88,13 @@ class BroadcastDesk:
         row.changed_at, row.changed_by = datetime.now(UTC), by
         await session.commit()
         state = self._states[hearing_id] = BroadcastState(on, delay_s)
-        await self._bus.publish(BUS_KIND, {"hearing_id": hearing_id})
         if state != before:
             watched = {k: hub for k, hub in self._watched.items() if k[0] == hearing_id}
             await self._restart_public(hearing_id)
             if state.on and state.delay_s > 0:
                 self._fill_lines(watched, state.delay_s)
+        # only then: a bus slow to answer must not hold back the cut of this process's viewers
+        await self._bus.publish(BUS_KIND, {"hearing_id": hearing_id})
         return state
 
     def public_hub(
