@@ -4,7 +4,8 @@ Gaining a courtroom continues its running recording here and puts its program fe
 air; losing it stops recording it here (without ending the recording) and switching its
 program, and hangs up its cameras and viewers, who reconnect to the new holder. Each renewal
 reserves numbers beyond those used so far, so a node taking over never writes an object key
-this one may still hold in its spool.
+this one may still hold in its spool, and says what the public sees live of each room
+(court/live/shown_rooms.py), for the processes that answer the public list without holding it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 
 from court.archiving import Archive
 from court.crash_resume import RecoveredSpool, continue_recording
+from court.live.shown_rooms import shown_here
 from court.live.viewers import ViewerRegistry
 from court.program import ProgramDesk
 from court.publications import Publications
@@ -110,6 +114,13 @@ class CourtroomCustody:
 
     def cameras(self) -> int:
         return self._publications.count()
+
+    def shown(self, courtroom_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """What the public sees live of each of these rooms held here, as lease rows keep it."""
+        return {
+            room: shown_here(self._publications, self._program, room).to_json()
+            for room in courtroom_ids
+        }
 
 
 def _ahead(numbered: dict[str, tuple[int, int]]) -> dict[str, list[int]]:

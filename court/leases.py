@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from court.errors import Unavailable
 from court.placement import least_loaded
@@ -66,6 +66,8 @@ class Custody(Protocol):
     def reservations(self) -> dict[str, Reservation]: ...
 
     def cameras(self) -> int: ...
+
+    def shown(self, courtroom_ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
 
 
 class CourtroomLeases:
@@ -257,7 +259,8 @@ class CourtroomLeases:
         draining = await nodes.heartbeat(self._db, self.node.id, custody.cameras())
         renewing = dict(self._held)
         reserved = custody.reservations()
-        still = await leases.renew(self._db, self.node.id, renewing, reserved)
+        shown = custody.shown(renewing) if self.shared else None  # one node reads its own
+        still = await leases.renew(self._db, self.node.id, renewing, reserved, shown=shown)
         for courtroom_id in still:
             if self._held.get(courtroom_id) == renewing[courtroom_id]:
                 self._good_until[courtroom_id] = sent + CUT_OFF_AFTER_S

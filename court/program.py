@@ -32,6 +32,7 @@ from streaming.program import ProgramSwitch
 
 PROGRAM = "program"  # the program's name where a camera's would be (WHEP, hubs); no camera's
 RECESS = "recess"
+OFF_RECORD_MARKERS = ("off_record_start", "off_record_end")
 PROGRAM_END = "program_end"  # the marker of a program's end: the public picks cameras again
 Slate = Literal["recess", "off_record"]
 
@@ -121,13 +122,17 @@ class ProgramDesk:
         if switch is not None:
             switch.close()
 
-    def follow_marker(self, courtroom_id: str, kind: str) -> None:
-        """An off-record period started or ended in the room: the program follows it."""
-        state = self._states.get(courtroom_id)
-        if state is None or kind not in ("off_record_start", "off_record_end"):
+    async def follow_record(self, session: AsyncSession, courtroom_id: str) -> None:
+        """An off-record marker was written in the room: the program shows what the room's
+        running recording's latest such marker (by its time) says. A marker on an earlier
+        recording, or one dated before a later one, changes nothing."""
+        if courtroom_id not in self._states:
             return
-        self._states[courtroom_id] = replace(state, off_record=kind == "off_record_start")
-        self._apply(courtroom_id)
+        off_record = await _off_record_now(session, courtroom_id)
+        state = self._states.get(courtroom_id)  # chosen again, or ended, meanwhile
+        if state is not None and state.off_record != off_record:
+            self._states[courtroom_id] = replace(state, off_record=off_record)
+            self._apply(courtroom_id)
 
     def close(self) -> None:
         for courtroom_id in list(self._switches):
@@ -160,7 +165,7 @@ async def _off_record_now(session: AsyncSession, courtroom_id: str) -> bool:
         select(Marker.kind)
         .where(
             Marker.recording_id == recording.id,
-            Marker.kind.in_(("off_record_start", "off_record_end")),
+            Marker.kind.in_(OFF_RECORD_MARKERS),
         )
         .order_by(Marker.at.desc(), Marker.created_at.desc())
         .limit(1)

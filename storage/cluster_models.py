@@ -64,6 +64,9 @@ class CourtroomLease(Base):
     reserved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # released by its holder (a drain) rather than lapsed: the next holder's gap says why
     handed_over: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # what the holder shows the public of the room (court/live/shown_rooms.py), as of its last
+    # renewal; cleared when another fence is granted
+    shown: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class LeaseGrant(Base):

@@ -125,6 +125,7 @@ async def acquire(
                 fence=fence,
                 expires_at=db_time(session, ttl_s),
                 handed_over=row.handed_over and fence == row.fence,
+                shown=row.shown if fence == row.fence else None,  # the last holder's is gone
             )
             .returning(CourtroomLease)
             .execution_options(populate_existing=True)
@@ -139,9 +140,11 @@ async def renew(
     held: dict[str, int],
     reserved: dict[str, Reservation],
     ttl_s: float = LEASE_TTL_S,
+    shown: dict[str, dict[str, Any]] | None = None,
 ) -> set[str]:
     """Extend the leases `held` (courtroom -> fence) that this node still holds unexpired, and
-    store each courtroom's reservation given in `reserved`; the courtrooms still held.
+    store each courtroom's reservation given in `reserved` and what it shows the public given
+    in `shown`; the courtrooms still held.
 
     One transaction: the reservations are stored exactly when the leases are extended.
     """
@@ -152,6 +155,8 @@ async def renew(
             values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
             if courtroom_id in reserved:
                 values["reserved"] = reserved[courtroom_id]
+            if shown is not None and courtroom_id in shown:
+                values["shown"] = shown[courtroom_id]
             found = await session.scalar(
                 update(CourtroomLease)
                 .where(
@@ -189,6 +194,20 @@ async def release(
             )
             .values(expires_at=db_time(session), handed_over=True, **values)
         )
+
+
+async def shown_by_holders(session: AsyncSession, courtroom_ids: set[str]) -> dict[str, Any]:
+    """Courtroom -> what its holder last said it shows the public, for the given courtrooms
+    held unexpired (by any node) and whose holder said so."""
+    if not courtroom_ids:
+        return {}
+    rows = await session.execute(
+        select(CourtroomLease.courtroom_id, CourtroomLease.shown).where(
+            CourtroomLease.courtroom_id.in_(sorted(courtroom_ids)),
+            CourtroomLease.expires_at > db_time(session),
+        )
+    )
+    return {courtroom_id: shown for courtroom_id, shown in rows if shown is not None}
 
 
 async def orphaned_recordings(db: Database) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, OperatedCourtroom, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
 from api.schemas.courtrooms import (
@@ -15,24 +16,32 @@ from api.schemas.courtrooms import (
 )
 from court import courtrooms as rooms
 from court.courtrooms import CameraSpec, DefaultCourt
+from court.live.shown_rooms import shown_rooms
 from court.runtime import Runtime
 from storage.models import Courtroom
 
 router = APIRouter(prefix="/api/v1/courtrooms", tags=["courtrooms"])
 
 
-def courtroom_out(courtroom: Courtroom, runtime: Runtime) -> CourtroomOut:
-    return CourtroomOut(
-        id=courtroom.id,
-        court_id=courtroom.court_id,
-        name=courtroom.name,
-        kind=courtroom.kind,
-        cameras=[camera.name for camera in courtroom.cameras],
-        camera_labels=camera_labels(courtroom.cameras),
-        evidence_sources=[camera.name for camera in courtroom.cameras if camera.kind == "evidence"],
-        publishing=runtime.publications.publishing_cameras(courtroom.id),
-        created_at=courtroom.created_at,
-    )
+async def courtrooms_out(
+    session: AsyncSession, runtime: Runtime, courtrooms: list[Courtroom]
+) -> list[CourtroomOut]:
+    """Each with the cameras publishing now, wherever its room is held."""
+    shown = await shown_rooms(session, runtime, {courtroom.id for courtroom in courtrooms})
+    return [
+        CourtroomOut(
+            id=courtroom.id,
+            court_id=courtroom.court_id,
+            name=courtroom.name,
+            kind=courtroom.kind,
+            cameras=[camera.name for camera in courtroom.cameras],
+            camera_labels=camera_labels(courtroom.cameras),
+            evidence_sources=[c.name for c in courtroom.cameras if c.kind == "evidence"],
+            publishing=shown[courtroom.id].cameras,
+            created_at=courtroom.created_at,
+        )
+        for courtroom in courtrooms
+    ]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CourtroomOut)
@@ -54,19 +63,22 @@ async def create_courtroom(
             for name, label in zip(body.cameras, labels, strict=True)
         ],
     )
-    return courtroom_out(courtroom, runtime)
+    (out,) = await courtrooms_out(session, runtime, [courtroom])
+    return out
 
 
 @router.get("", response_model=list[CourtroomOut])
 async def list_courtrooms(session: SessionDep, runtime: RuntimeDep, _: Staff) -> list[CourtroomOut]:
-    return [courtroom_out(courtroom, runtime) for courtroom in await rooms.list_courtrooms(session)]
+    return await courtrooms_out(session, runtime, list(await rooms.list_courtrooms(session)))
 
 
 @router.get("/{courtroom_id}", response_model=CourtroomOut)
 async def get_courtroom(
     courtroom_id: str, session: SessionDep, runtime: RuntimeDep, _: Staff
 ) -> CourtroomOut:
-    return courtroom_out(await rooms.find_courtroom(session, courtroom_id), runtime)
+    courtroom = await rooms.find_courtroom(session, courtroom_id)
+    (out,) = await courtrooms_out(session, runtime, [courtroom])
+    return out
 
 
 @router.put("/{courtroom_id}/cameras", response_model=CourtroomOut)
@@ -82,4 +94,5 @@ async def set_cameras(
     adding another, and a camera with recorded footage cannot be removed (409)."""
     wishes = [CameraSpec(camera.name, camera.zh, camera.en, camera.kind) for camera in body.cameras]
     await rooms.set_cameras(session, courtroom, wishes)
-    return courtroom_out(courtroom, runtime)
+    (out,) = await courtrooms_out(session, runtime, [courtroom])
+    return out

@@ -9,37 +9,39 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import PrincipalDep, RuntimeDep, SessionDep
-from api.routes.courtrooms import courtroom_out
-from api.schemas.courtrooms import CourtroomOut
+from api.deps import PrincipalDep, SessionDep
+from api.schemas.courtrooms import camera_labels
 from api.schemas.me import MeOut, UsableCourtroom
 from court.principals import Principal
 from court.tokens import usable_courtrooms
+from storage.models import Courtroom
 
 router = APIRouter(prefix="/api/v1/me", tags=["tokens"])
 
 
-def usable(principal: Principal, courtroom: CourtroomOut) -> UsableCourtroom:
+def usable(principal: Principal, courtroom: Courtroom) -> UsableCourtroom:
     """The courtroom as the token sees it: a camera token sees its own camera only."""
-    cameras = courtroom.cameras
-    if principal.role == "camera":
-        cameras = [name for name in cameras if name == principal.camera]
+    cameras = [
+        camera
+        for camera in courtroom.cameras
+        if principal.role != "camera" or camera.name == principal.camera
+    ]
     return UsableCourtroom(
         id=courtroom.id,
         name=courtroom.name,
-        cameras=cameras,
-        camera_labels={name: courtroom.camera_labels[name] for name in cameras},
-        evidence_sources=[name for name in courtroom.evidence_sources if name in cameras],
+        cameras=[camera.name for camera in cameras],
+        camera_labels=camera_labels(cameras),
+        evidence_sources=[camera.name for camera in cameras if camera.kind == "evidence"],
     )
 
 
 @router.get("", response_model=MeOut)
-async def whoami(principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> MeOut:
+async def whoami(principal: PrincipalDep, session: SessionDep) -> MeOut:
     courtrooms = await usable_courtrooms(session, principal)
     return MeOut(
         role=principal.role,
         name=principal.name,
         courtroom_ids=sorted(principal.courtroom_ids) or None,
         camera=principal.camera,
-        courtrooms=[usable(principal, courtroom_out(room, runtime)) for room in courtrooms],
+        courtrooms=[usable(principal, room) for room in courtrooms],
     )

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.archive_links import HLS, stored_object_response
 from api.deps import Marking, Operator, RuntimeDep, SessionDep, SettingsDep, Staff
-from api.holder import RecordingAtHolder
+from api.holder import RecordingAtHolder, at_holder
 from api.recording_view import recording_out
 from api.schemas.recordings import (
     MarkerIn,
@@ -22,9 +22,9 @@ from api.search_params import SearchQuery, run_search
 from court import markers
 from court.playback import archive_playlist, segments_path
 from court.principals import STAFF_ROLES, bearer_secret, link_or_bearer_principal
+from court.program import OFF_RECORD_MARKERS
 from court.recordings import stop_for
 from court.visibility import visible_recording
-from storage.models import Recording
 from storage.search import search_recordings
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
@@ -122,15 +122,22 @@ async def recording_object(
     "/{recording_id}/markers", status_code=status.HTTP_201_CREATED, response_model=MarkerOut
 )
 async def add_marker(
-    recording_id: str, body: MarkerIn, session: SessionDep, runtime: RuntimeDep, principal: Marking
+    recording_id: str,
+    body: MarkerIn,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Marking,
 ) -> MarkerOut:
-    """An off-record marker also puts the room's program feed on the slate, or takes it off."""
+    """An off-record marker also puts the room's program feed on the slate, or takes it off:
+    it is written where the room is held, which is where the program is switched."""
+    recording = await visible_recording(session, principal, recording_id)
+    await at_holder(request, runtime, recording.courtroom_id, redirect=False, take=False)
     marker = await markers.add_marker(
-        session, principal, recording_id, at=body.at, kind=body.kind, text=body.text
+        session, principal, recording.id, at=body.at, kind=body.kind, text=body.text
     )
-    recording = await session.get(Recording, marker.recording_id)
-    if recording is not None:
-        runtime.program.follow_marker(recording.courtroom_id, marker.kind)
+    if marker.kind in OFF_RECORD_MARKERS:
+        await runtime.program.follow_record(session, recording.courtroom_id)
     return MarkerOut.model_validate(marker, from_attributes=True)
 
 

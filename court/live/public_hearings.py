@@ -3,7 +3,9 @@
 Public and restricted hearings are listed (a restricted one still needs its access code to be
 watched); sealed hearings never appear, and asking for one by id is refused exactly as an
 unknown id is. A restricted hearing is shown only by its courtroom, time and state: its case
-number, case title and hearing title are blank (they can name a minor or a family).
+number, case title and hearing title are blank (they can name a minor or a family). Which
+cameras are live, and the program, are those of a room held elsewhere as its holder last said
+(court/live/shown_rooms.py).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court.errors import NotFound
 from court.in_session import hearing_in_session
 from court.live.broadcasts import BroadcastState
+from court.live.shown_rooms import ShownProgram, ShownRoom, shown_rooms
 from court.live.viewer_access import NOT_FOUND
-from court.program import ProgramState
 from court.runtime import Runtime
 from storage.models import Camera, Case, Courtroom, Hearing
 
@@ -36,11 +38,13 @@ class PublicFacts:
     cameras: list[Camera]
     broadcast: BroadcastState
     live_cameras: list[str]  # publishing now, and only through the room's hearing in session
-    program: ProgramState | None  # what the court shows the public, when it chooses
+    program: ShownProgram | None  # what the court shows the public, when it chooses
 
 
-async def public_facts(session: AsyncSession, runtime: Runtime, hearing: Hearing) -> PublicFacts:
-    """What the public list says of one listed hearing."""
+async def public_facts(
+    session: AsyncSession, runtime: Runtime, hearing: Hearing, shown: ShownRoom
+) -> PublicFacts:
+    """What the public list says of one listed hearing whose room shows `shown`."""
     case = await session.get(Case, hearing.case_id)
     courtroom = await session.get(Courtroom, hearing.courtroom_id)
     assert case is not None and courtroom is not None  # foreign keys
@@ -55,8 +59,8 @@ async def public_facts(session: AsyncSession, runtime: Runtime, hearing: Hearing
         cameras=list(courtroom.cameras),
         broadcast=await runtime.broadcasts.state(session, hearing.id),
         # another hearing's cameras stay dark
-        live_cameras=runtime.publications.publishing_cameras(courtroom.id) if in_session else [],
-        program=runtime.program.state(courtroom.id) if in_session else None,
+        live_cameras=shown.cameras if in_session else [],
+        program=shown.program if in_session else None,
     )
 
 
@@ -74,7 +78,12 @@ async def hearings_of_the_day(
         .order_by(Hearing.scheduled_start, Hearing.id)
         .limit(DAY_LIMIT)
     )
-    return [await public_facts(session, runtime, hearing) for hearing in rows]
+    hearings = list(rows)
+    shown = await shown_rooms(session, runtime, {hearing.courtroom_id for hearing in hearings})
+    return [
+        await public_facts(session, runtime, hearing, shown[hearing.courtroom_id])
+        for hearing in hearings
+    ]
 
 
 async def listed_hearing(session: AsyncSession, runtime: Runtime, hearing_id: str) -> PublicFacts:
@@ -82,4 +91,5 @@ async def listed_hearing(session: AsyncSession, runtime: Runtime, hearing_id: st
     hearing = await session.get(Hearing, hearing_id)
     if hearing is None or hearing.visibility not in LISTED:
         raise NotFound(NOT_FOUND)
-    return await public_facts(session, runtime, hearing)
+    shown = await shown_rooms(session, runtime, {hearing.courtroom_id})
+    return await public_facts(session, runtime, hearing, shown[hearing.courtroom_id])

@@ -4,7 +4,9 @@ node was lost (court/leases.py), on a real index with the custody calls written 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,7 @@ class Custody:
     gained_log: list[tuple[str, str, Lease | None]] = field(default_factory=list)
     lost_log: list[tuple[str, str]] = field(default_factory=list)
     reserved: dict[str, dict[str, dict[str, list[int]]]] = field(default_factory=dict)
+    showing: dict[str, dict[str, Any]] = field(default_factory=dict)  # what rooms show live
 
     async def gained(self, courtroom_id: str, reason: str, previous: Lease | None) -> None:
         self.gained_log.append((courtroom_id, reason, previous))
@@ -37,6 +40,9 @@ class Custody:
 
     def cameras(self) -> int:
         return 0
+
+    def shown(self, courtroom_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {room: self.showing[room] for room in courtroom_ids if room in self.showing}
 
 
 async def node(db: Database, name: str, exclusive: str | None = None) -> CourtroomLeases:

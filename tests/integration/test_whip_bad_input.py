@@ -6,6 +6,7 @@ import asyncio
 import itertools
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -53,43 +54,53 @@ async def test_bad_whip_requests_are_refused_while_a_recording_continues(
             token = server.admin_token
             base = server.base_url
             witness = f"/whip/{courtroom.id}/witness"
-            cases = [
-                ("garbage SDP", sdp_request(base, witness, b"hello, court", token), 400),
-                ("empty SDP", sdp_request(base, witness, b"", token), 400),
+            cases = [  # each request made when its turn comes
+                ("garbage SDP", partial(sdp_request, base, witness, b"hello, court", token), 400),
+                ("empty SDP", partial(sdp_request, base, witness, b"", token), 400),
                 (
                     "SDP without media",
-                    sdp_request(
-                        base, witness, b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", token
+                    partial(
+                        sdp_request,
+                        base,
+                        witness,
+                        b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+                        token,
                     ),
                     400,
                 ),
-                ("not UTF-8", sdp_request(base, witness, b"\xff\xfe\x00v=0", token), 400),
+                ("not UTF-8", partial(sdp_request, base, witness, b"\xff\xfe\x00v=0", token), 400),
                 (
                     "wrong content type",
-                    sdp_request(base, witness, good_offer, token, "application/json"),
+                    partial(sdp_request, base, witness, good_offer, token, "application/json"),
                     415,
                 ),
-                ("oversized body", sdp_request(base, witness, b"a=x\r\n" * 40_000, token), 413),
+                (
+                    "oversized body",
+                    partial(sdp_request, base, witness, b"a=x\r\n" * 40_000, token),
+                    413,
+                ),
                 (
                     "unknown courtroom",
-                    sdp_request(base, "/whip/nope/bench", good_offer, token),
+                    partial(sdp_request, base, "/whip/nope/bench", good_offer, token),
                     404,
                 ),
                 (
                     "unknown camera",
-                    sdp_request(base, f"/whip/{courtroom.id}/ceiling", good_offer, token),
+                    partial(sdp_request, base, f"/whip/{courtroom.id}/ceiling", good_offer, token),
                     404,
                 ),
-                ("no token", sdp_request(base, witness, good_offer, None), 401),
-                ("invalid token", sdp_request(base, witness, good_offer, "forged"), 401),
+                ("no token", partial(sdp_request, base, witness, good_offer, None), 401),
+                ("invalid token", partial(sdp_request, base, witness, good_offer, "forged"), 401),
                 (
                     "camera already publishing",
-                    sdp_request(base, "/whip/" + courtroom.id + "/bench", good_offer, token),
+                    partial(
+                        sdp_request, base, "/whip/" + courtroom.id + "/bench", good_offer, token
+                    ),
                     409,
                 ),
             ]
             for name, request, expected in cases:
-                response, _ = await request
+                response, _ = await request()  # sent only now: one at a time
                 assert response.status_code == expected, (name, response.text)
                 assert response.headers["content-type"].startswith("application/json"), name
                 assert isinstance(response.json()["detail"], str) and response.json()["detail"], (

@@ -16,8 +16,10 @@ import socket
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psutil  # type: ignore[import-untyped]
@@ -68,6 +70,40 @@ async def workers_view(server: RunningServer) -> dict[str, list[str]]:
     return {node["id"]: node["courtrooms"] for node in await nodes_of(server)}
 
 
+async def off_record_marked_through_the_other_worker(server: RunningServer) -> None:
+    """An off-record marker sent to the worker not holding the room still puts the room's
+    program on the slate, and its end takes it off: the marker is written where the program
+    is switched."""
+    async with server.client() as staff, httpx.AsyncClient(timeout=10) as anyone:
+        recording = await start_recording(staff, cameras=CAMERAS[:1])
+        await open_hearing(staff, recording.hearing_id)
+        room = recording.courtroom.id
+        holder = {
+            room: node for node, rooms in (await workers_view(server)).items() for room in rooms
+        }
+        (other,) = [n["url"] for n in await nodes_of(server) if n["id"] != holder[room]]
+        markers = f"{other}/api/v1/recordings/{recording.id}/markers"
+        page = f"{other}/api/v1/public/hearings/{recording.hearing_id}"
+        chosen = await staff.put(f"/api/v1/courtrooms/{room}/program", json={"source": "bench"})
+        assert chosen.status_code == 200, chosen.text
+        for kind, text, shown in (
+            ("off_record_start", "调解", {"on_air": None, "slate": "off_record"}),
+            ("off_record_end", "", {"on_air": "bench", "slate": None}),
+        ):
+            at = datetime.now(UTC).isoformat()
+            marked = await staff.post(markers, json={"at": at, "kind": kind, "text": text})
+            assert marked.status_code == 201, marked.text
+            assert (await anyone.get(page)).json()["program"] == shown, kind
+        stopped = await staff.post(f"/api/v1/recordings/{recording.id}/stop")
+        assert stopped.status_code == 200, stopped.text
+
+
+def court_day(scheduled_start: str) -> str:
+    """The court day (the default zone, Asia/Shanghai) a hearing's start falls in."""
+    start = datetime.fromisoformat(scheduled_start)
+    return start.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
 def worker_pid(server: RunningServer, node_id: str) -> int:
     """The process of worker `<node>.w<i>`: the supervisor's child told it is worker i (0:
     none now)."""
@@ -108,6 +144,7 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
         victim_room = recordings[0].courtroom.id
         victim = holder[victim_room]
 
+        admin = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(timeout=10) as anyone:  # the public, on either worker
             for node in await nodes_of(server):
                 for recording in recordings:
@@ -115,6 +152,26 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
                         f"{node['url']}/api/v1/public/hearings/{recording.hearing_id}"
                     )
                     assert page.json()["live_cameras"] == ["bench"], (node["id"], page.text)
+            day = court_day(page.json()["scheduled_start"])
+            listed: dict[str, list[list[str]]] = {}
+            both = [["bench"], ["bench"]] * 2  # in the public's day list, then in the staff's
+
+            async def every_worker_lists_both_cameras() -> bool:
+                """The holder says what it shows at its next lease renewal (each second)."""
+                for node in await nodes_of(server):
+                    day_list = await anyone.get(f"{node['url']}/api/v1/public/hearings?date={day}")
+                    rooms = await anyone.get(f"{node['url']}/api/v1/courtrooms", headers=admin)
+                    assert day_list.status_code == rooms.status_code == 200, day_list.text
+                    live = {item["id"]: item["live_cameras"] for item in day_list.json()["items"]}
+                    publishing = {room["id"]: room["publishing"] for room in rooms.json()}
+                    listed[node["id"]] = [live.get(r.hearing_id, []) for r in recordings] + [
+                        publishing[r.courtroom.id] for r in recordings
+                    ]
+                return all(cameras == both for cameras in listed.values())
+
+            with contextlib.suppress(AssertionError):  # the lists seen last say what failed
+                await until("every worker lists both cameras", every_worker_lists_both_cameras, 10)
+            assert all(cameras == both for cameras in listed.values()), listed
 
         viewer = WhepClient(f"{server.base_url}/whep/{recordings[0].hearing_id}/bench", token)
         await viewer.start()  # following the 307 to the worker holding the courtroom
@@ -163,6 +220,7 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
                 (track,) = body["tracks"]
                 archived = await fetch_track(client, track["playlist"])
                 assert plays_back_whole(archived, source, epochs) == track["frames"], track
+        await off_record_marked_through_the_other_worker(server)
 
 
 def serve_until_it_exits(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -26,6 +26,7 @@ from storage.leases import (
     previous_lease,
     release,
     renew,
+    shown_by_holders,
 )
 from storage.models import Case, Court, Courtroom, Hearing, Recording, Segment
 
@@ -124,6 +125,34 @@ async def test_the_reservation_survives_the_holder(db: Database) -> None:
     assert await renew(db, "b", {"room": 2}, {"room": mine}) == {"room"}
     assert (await previous_lease(db, "room")) == await current_lease(db, "room")
     assert await previous_lease(db, "never") is None
+
+
+async def shown(db: Database, *rooms: str) -> dict[str, object]:
+    async with db.session() as session:
+        return await shown_by_holders(session, set(rooms))
+
+
+async def test_what_a_holder_shows_is_read_while_it_holds_and_never_by_its_successor(
+    db: Database,
+) -> None:
+    bench = {"cameras": ["bench"], "program": None}
+    held = await acquire(db, "room", "a", ttl_s=SHORT)
+    assert held is not None and await acquire(db, "other", "a") is not None
+    assert await shown(db, "room", "other") == {}  # nothing said yet
+    assert await renew(db, "a", {"room": 1}, {}, ttl_s=SHORT, shown={"room": bench}) == {"room"}
+    assert await shown(db, "room", "other", "never") == {"room": bench}
+    assert await shown(db, "other") == {}  # asked only for the rooms named
+    assert await acquire(db, "room", "a", ttl_s=SHORT) is not None  # extended: still said
+    assert await shown(db, "room") == {"room": bench}
+    await asyncio.sleep(AFTER_SHORT)
+    assert await shown(db, "room") == {}  # lapsed: its cameras may be gone with it
+    taken = await acquire(db, "room", "b")
+    assert taken is not None and taken.fence == 2
+    assert await shown(db, "room") == {}  # the new holder says its own, not a's
+    dark = {"cameras": [], "program": {"on_air": None, "slate": "recess"}}
+    assert await renew(db, "b", {"room": 2}, {}, shown={"room": dark}) == {"room"}
+    assert await renew(db, "a", {"room": 1}, {}, shown={"room": bench}) == set()  # fenced
+    assert await shown(db, "room") == {"room": dark}
 
 
 async def test_held_leases_lists_the_unexpired(db: Database) -> None:
