@@ -39,7 +39,8 @@ class Archive:
         self._timings = timings
         self._fence_for = fence_for
         self._courtrooms: dict[str, str] = {}  # recording -> courtroom, recorded on this node
-        self._open_gaps: set[tuple[str, str]] = set()  # (recording, camera) awaiting footage
+        # (recording, camera) -> when each of its gaps opened here began, awaiting footage
+        self._open_gaps: dict[tuple[str, str], list[datetime]] = {}
         self._tracks: dict[tuple[str, str], str] = {}  # (recording, camera) -> its track's id
 
     def follow(self, recording_id: str, courtroom_id: str) -> None:
@@ -53,45 +54,69 @@ class Archive:
         a recording never recorded by this process is indexed without a fence."""
         courtroom_id = self._courtrooms.get(record.recording_id)
         fence = self._fence_for(courtroom_id) if courtroom_id else None
-        track = (record.recording_id, record.camera)
-        async with self._db.session() as session:
-            if isinstance(record, InitRecord):
+        if isinstance(record, InitRecord):
+            async with self._db.session() as session:
                 await add_init_segment(session, record, fence)
-            else:
-                track_id = await add_segment(
-                    session, record, fence, track_id=self._tracks.get(track)
-                )
-                if track in self._open_gaps and record.discontinuity:
-                    await close_gaps(
-                        session,
-                        recording_id=record.recording_id,
-                        camera=record.camera,
-                        at=record.started_at,
-                    )
-                    self._open_gaps.discard(track)
-            await session.commit()
-        if isinstance(record, SegmentRecord):  # kept once committed: a track made here exists
-            self._tracks[track] = track_id
+                await session.commit()
+        else:
+            await self._index_segment(record, fence)
         self._timings.indexed(record)
+
+    async def _index_segment(self, record: SegmentRecord, fence: Fence | None) -> None:
+        """The segment's row, and, when it starts a new epoch, the end of its camera's gaps
+        that began before it. What this process keeps of it (the track id, the gaps no longer
+        awaited) is kept once committed: a write that failed is retried whole, and its gap
+        must still close where the footage came back, not stay open until the recording
+        stops."""
+        track = (record.recording_id, record.camera)
+        closes = record.discontinuity and any(
+            started <= record.started_at for started in self._open_gaps.get(track, ())
+        )
+        async with self._db.session() as session:
+            track_id = await add_segment(session, record, fence, track_id=self._tracks.get(track))
+            if closes:
+                await close_gaps(
+                    session,
+                    recording_id=record.recording_id,
+                    camera=record.camera,
+                    at=record.started_at,
+                )
+            await session.commit()
+        self._tracks[track] = track_id
+        if closes:  # a gap opened meanwhile began after this footage: still awaited
+            later = [t for t in self._open_gaps.pop(track, []) if t > record.started_at]
+            if later:
+                self._open_gaps[track] = later
 
     async def protection(self, recording_id: str) -> ObjectProtection | None:
         """Not cached: a legal hold placed mid-recording must reach the next segment."""
         async with self._db.session() as session:
             return await recording_protection(session, recording_id=recording_id)
 
-    async def open_gap(self, recording_id: str, camera: str, reason: str) -> None:
-        """Footage stops here for `reason`; the gap runs until the camera's next segment."""
+    async def open_gap(
+        self, recording_id: str, camera: str, reason: str, *, after_footage: bool
+    ) -> None:
+        """Footage stops here for `reason`; the gap runs until the camera's next segment.
+
+        `after_footage` (the camera was recorded since its last gap opened): a new gap, even
+        while the last one is still open in the index, since the footage between them, which
+        closes that one, may not be stored yet. Otherwise the gap open goes on, if any (the
+        spool filled while the camera was away)."""
+        at = datetime.now(UTC)
+        detail = GAP_DETAILS[reason]
         async with self._db.session() as session:
-            await open_gap(
-                session,
-                recording_id=recording_id,
-                camera=camera,
-                reason=reason,
-                at=datetime.now(UTC),
-                detail=GAP_DETAILS[reason],
-            )
+            if after_footage:
+                add_gap(
+                    session, recording_id=recording_id, camera=camera, reason=reason, at=at,
+                    detail=detail,
+                )  # fmt: skip
+            else:
+                await open_gap(
+                    session, recording_id=recording_id, camera=camera, reason=reason, at=at,
+                    detail=detail,
+                )  # fmt: skip
             await session.commit()
-        self._open_gaps.add((recording_id, camera))
+        self._open_gaps.setdefault((recording_id, camera), []).append(at)
 
     async def open_break_gaps(
         self, recording_id: str, ends: dict[str, datetime], reason: str
@@ -108,13 +133,16 @@ class Archive:
                     at=at,
                     detail=GAP_DETAILS[reason],
                 )
-                self._open_gaps.add((recording_id, camera))
             await session.commit()
+        for camera, at in ends.items():
+            self._open_gaps.setdefault((recording_id, camera), []).append(at)
 
     async def close_recording_gaps(
         self, session: AsyncSession, recording_id: str, at: datetime
     ) -> None:
         """The recording ended: every gap still open ends with it (in the caller's commit)."""
         await close_gaps(session, recording_id=recording_id, at=at)
-        self._open_gaps = {gap for gap in self._open_gaps if gap[0] != recording_id}
+        self._open_gaps = {
+            key: starts for key, starts in self._open_gaps.items() if key[0] != recording_id
+        }
         self._tracks = {key: track for key, track in self._tracks.items() if key[0] != recording_id}

@@ -203,7 +203,9 @@ class Recordings:
             fragment_s=self.plan.fragment_s,
             numbered_until=numbered_until,
             accepting=lambda: self.uploader.backlog_bytes < self.plan.spool_max_bytes,
-            on_held_back=lambda camera: self._spawn_gap(recording.id, camera, "spool_full"),
+            on_held_back=lambda camera, ended: self._spawn_gap(
+                recording.id, camera, "spool_full", after_footage=ended
+            ),
             live=self.live_parts.sink(recording.id),
         )
         active = ActiveRecording(
@@ -229,16 +231,21 @@ class Recordings:
                 subscription.close()
                 return
             if isinstance(item, SourceEnded):
-                active.session.camera_left(camera)
+                ended = active.session.camera_left(camera)
                 if camera == PROGRAM:
                     continue  # the slate: nothing was to be shown, so nothing is missing
                 reason = self._publications.end_reason(active.courtroom_id, camera)
-                await self._archive.open_gap(active.recording_id, camera, reason)
+                await self._archive.open_gap(
+                    active.recording_id, camera, reason, after_footage=ended
+                )
             else:
                 await active.session.write(camera, item)  # waits only while its disk lags
 
-    def _spawn_gap(self, recording_id: str, camera: str, reason: str) -> None:
-        task = asyncio.create_task(self._archive.open_gap(recording_id, camera, reason))
+    def _spawn_gap(
+        self, recording_id: str, camera: str, reason: str, *, after_footage: bool
+    ) -> None:
+        gap = self._archive.open_gap(recording_id, camera, reason, after_footage=after_footage)
+        task = asyncio.create_task(gap)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

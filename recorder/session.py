@@ -136,10 +136,11 @@ class TrackRecorder:
             self._refused.add(reason)
             log.error("camera %s: frames not recorded: %s", self._camera, reason)
 
-    def source_ended(self) -> None:
-        """The publisher left: finish its last segment so it is stored without waiting."""
+    def source_ended(self) -> bool:
+        """The publisher left: finish its last segment so it is stored without waiting. False
+        when nothing was recorded since it last left (no footage ended here)."""
         if self._segmenter is None:
-            return
+            return False
         self._handle(self._segmenter.finish())
         if self._segmenter.drops:
             log.warning(
@@ -152,6 +153,7 @@ class TrackRecorder:
         self._epoch_base = self._last_epoch
         self._sequence_base = self._last_sequence
         self._resumed = self._last_sequence > 0
+        return True
 
     @property
     def writes_behind(self) -> int:
@@ -295,11 +297,12 @@ class RecordingSession:
         fragment_s: float,
         numbered_until: dict[str, tuple[int, int]] | None = None,
         accepting: Callable[[], bool] = lambda: True,
-        on_held_back: Callable[[str], None] = lambda camera: None,
+        on_held_back: Callable[[str, bool], None] = lambda camera, ended: None,
         live: LiveSink = NO_LIVE_SINK,
     ) -> None:
         """`accepting` says whether the spool may grow; while it may not, frames are not
-        recorded and `on_held_back(camera)` is told once, so the gap is on record. `live`
+        recorded and `on_held_back(camera, footage_ended)` is told once, so the gap is on
+        record (`camera_left` says what `footage_ended` means). `live`
         hears every chunk of every camera as it is made."""
         self._live = live
         self.recording_id = recording_id
@@ -322,8 +325,8 @@ class RecordingSession:
             self.frames_held_back += 1
             if camera not in self._held_back:
                 self._held_back.add(camera)
-                self.camera_left(camera)  # close the segment; the next starts on a keyframe
-                self._on_held_back(camera)
+                ended = self.camera_left(camera)  # the next segment starts on a keyframe
+                self._on_held_back(camera, ended)
             return
         self._held_back.discard(camera)
         track = self._tracks.get(camera)
@@ -352,10 +355,12 @@ class RecordingSession:
         numbers.update((camera, track.numbered) for camera, track in self._tracks.items())
         return numbers
 
-    def camera_left(self, camera: str) -> None:
+    def camera_left(self, camera: str) -> bool:
+        """Close the camera's segment. True when footage ended here: the camera was recorded
+        since it last left, so a gap that opens now is a new one, not the last one going on
+        (which the footage between them closes once it is stored)."""
         track = self._tracks.get(camera)
-        if track is not None:
-            track.source_ended()
+        return track is not None and track.source_ended()
 
     async def stop(self) -> None:
         """Finish every open segment and wait for every camera's disk; the caller then drains

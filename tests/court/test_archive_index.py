@@ -7,18 +7,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import storage.catalog
 from court.archiving import Archive
 from court.monitoring.metrics import Timings
+from storage.archive import SegmentRecord
 from storage.db import Database
 from storage.leases import Fence, Fenced, acquire
-from storage.models import Recording, Segment, Track
+from storage.models import Gap, Recording, Segment, Track
 from tests.storage.test_leases import AFTER_SHORT, SHORT, recording_in
 from tests.storage.test_playlists import init, segment
 
@@ -112,3 +114,72 @@ async def test_a_node_that_lost_the_courtroom_indexes_nothing_more(db: Database)
         await archive.index(segment(recording, "bench", 1, 2))
 
     assert [s for s, _ in await indexed(db, recording, "bench")] == [1]
+
+
+async def gaps_of(db: Database, recording: Recording) -> list[tuple[datetime, datetime | None]]:
+    """(start, end) of the recording's gaps, in time order."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Gap.started_at, Gap.ended_at)
+            .where(Gap.recording_id == recording.id)
+            .order_by(Gap.started_at)
+        )
+        return [(started, ended) for started, ended in rows]
+
+
+def first_of_epoch(recording: Recording, epoch: int, sequence: int, at: datetime) -> SegmentRecord:
+    """The first segment of one of the bench camera's epochs after the first, starting `at`."""
+    return replace(segment(recording, "bench", epoch, sequence), started_at=at, discontinuity=True)
+
+
+async def test_a_gap_closes_where_the_footage_came_back_even_if_that_write_failed_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = await recording_in(db, "9")
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    for sequence in (1, 2):
+        await archive.index(segment(recording, "bench", 1, sequence))
+    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    (opened,) = await gaps_of(db, recording)
+    failures: list[Exception] = []
+    commit = AsyncSession.commit
+
+    async def failing_once(session: AsyncSession) -> None:
+        if failures:
+            raise failures.pop()  # the index went away as the write was committed
+        await commit(session)
+
+    monkeypatch.setattr(AsyncSession, "commit", failing_once)
+    came_back = first_of_epoch(recording, 2, 3, opened[0] + timedelta(seconds=1))
+    failures.append(ConnectionError("the index went away"))
+    with pytest.raises(ConnectionError):
+        await archive.index(came_back)
+    assert await gaps_of(db, recording) == [opened]  # still open, the segment not indexed
+    await archive.index(came_back)  # the uploader's retry
+    assert await gaps_of(db, recording) == [(opened[0], came_back.started_at)]
+    assert [s for s, _ in await indexed(db, recording, "bench")] == [1, 2, 3]
+
+
+async def test_a_camera_that_drops_again_before_its_return_is_stored_gets_a_second_gap(
+    db: Database,
+) -> None:
+    """It came back and left again within a segment or two: the footage between the drops,
+    which closes the first gap, is still on its way to the store when the second opens."""
+    recording = await recording_in(db, "10")
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    await archive.index(segment(recording, "bench", 1, 1))
+    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    await asyncio.sleep(0.01)  # back, recorded, and gone again
+    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    # the spool filled while it was away: the same gap goes on
+    await archive.open_gap(recording.id, "bench", "spool_full", after_footage=False)
+    (first, _), (second, _) = await gaps_of(db, recording)
+
+    between = first_of_epoch(recording, 2, 2, first + (second - first) / 2)
+    await archive.index(between)
+    assert await gaps_of(db, recording) == [(first, between.started_at), (second, None)]
+    back = first_of_epoch(recording, 3, 3, second + timedelta(seconds=1))
+    await archive.index(back)
+    assert await gaps_of(db, recording) == [(first, between.started_at), (second, back.started_at)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from tests.support.archive import decode, fetch_track
@@ -12,6 +13,10 @@ from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
 
 FPS = 30
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 clip = clip_fixture("camera.ts", seconds=10, width=640, height=360, fps=FPS, gop=30)
@@ -54,3 +59,31 @@ async def test_hang_up_and_lost_network_both_continue_the_track(
     names = [line for line in archived.playlist.splitlines() if line.startswith("segments/seg-")]
     sequences = [int(name.split("seg-")[1].split(".")[0]) for name in names]
     assert sequences == list(range(1, len(sequences) + 1)), "segment numbers continue, none reused"
+
+
+async def test_a_camera_back_for_a_moment_gets_a_gap_for_each_time_it_dropped(
+    server: RunningServer, clip: Path
+) -> None:
+    """It drops again before the footage of its return (which ends the first gap) is stored:
+    both absences are on record, each ending where the camera's footage came back."""
+    async with server.client() as client:
+        recording = await start_recording(client)
+        url = recording.whip_url(server.base_url)
+        for seconds in (3, 1.2):  # recorded, then back for a moment
+            camera = WhipPublisher(clip, url, server.admin_token)
+            await camera.start()
+            await asyncio.sleep(seconds)
+            await camera.close()
+        back = WhipPublisher(clip, url, server.admin_token)
+        await back.start()  # back for good
+        await asyncio.sleep(3)
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
+        await back.close()
+    assert stop.status_code == 200, stop.text
+    body = stop.json()
+    gaps = [(gap["reason"], at(gap["started_at"]), at(gap["ended_at"])) for gap in body["gaps"]]
+    assert [reason for reason, _, _ in gaps] == ["publisher_left"] * 2, body["gaps"]
+    (_, first_start, first_end), (_, second_start, second_end) = gaps
+    assert first_start < first_end < second_start < second_end, body["gaps"]
+    assert second_end < at(body["stopped_at"]) - timedelta(seconds=2), body["gaps"]
+    assert body["tracks"][0]["epochs"] == 3, body["tracks"]
