@@ -11,8 +11,6 @@ claim, a client's own included, is ignored.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from court.live.signed_urls import UrlSigner
@@ -31,14 +29,7 @@ def claimed_address(
     signer: UrlSigner, claim: str, path: str, *, now: float | None = None
 ) -> str | None:
     """The address a valid, unexpired claim for `path` states; None for anything else."""
-    fields = parse_qs(claim)
-
-    def one(name: str) -> str | None:
-        values = fields.get(name)
-        return values[0] if values and len(values) == 1 else None
-
-    address = signer.subject(_CLAIM_PATH + path, one("exp"), one("sub"), one("sig"), now=now)
-    return address or None
+    return signer.claimant(_CLAIM_PATH + path, claim, now=now)
 
 
 class ForwardedClient:

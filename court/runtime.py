@@ -18,6 +18,7 @@ from court.leases import CourtroomLeases, NodeIdentity
 from court.live.access_codes import AccessCodeDesk
 from court.live.broadcasts import BroadcastDesk
 from court.live.guard import LiveGuard
+from court.live.mirrors import MirrorDesk
 from court.live.record_watch import RecordWatch
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry
@@ -86,6 +87,7 @@ class Runtime:
     viewers: ViewerRegistry
     viewing_log: ViewingLog  # who watched live, for oversight figures
     broadcasts: BroadcastDesk
+    mirrors: MirrorDesk  # public viewers served here of cameras held elsewhere, and feeds
     alarms: AlarmBoard
     watchdog: Watchdog
     live_guard: LiveGuard
@@ -155,7 +157,8 @@ class Runtime:
         watchdog = Watchdog(recordings, alarms)
         watchdog.start()
         metrics.watch(publications, recordings, alarms, viewers)
-        broadcasts = BroadcastDesk(hubs, viewers, bus)
+        broadcasts = BroadcastDesk(viewers, bus)
+        signer = UrlSigner(secret)
         live_guard = LiveGuard(
             db=db,
             viewers=viewers,
@@ -177,7 +180,8 @@ class Runtime:
         return cls(
             db=db,
             store=store,
-            signer=UrlSigner(secret),
+            signer=signer,
+            mirrors=MirrorDesk(hubs, leases, signer, viewers),
             hubs=hubs,
             publications=publications,
             archive=archive,
@@ -226,6 +230,7 @@ class Runtime:
         await self.live_guard.close()
         self.program.close()
         await self.watchdog.close()
+        await self.mirrors.close()  # feeds from other processes end before their viewers
         await self.viewers.close()
         await self.viewing_log.drain()  # the viewers' ends are written before the index closes
         await self.live_record.close()

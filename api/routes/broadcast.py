@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Response, status
 
 from api.code_view import code_out, new_code_out
@@ -25,15 +27,17 @@ async def broadcast_state(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Operator,
-    __: OperatedHearing,
+    hearing: OperatedHearing,
     ___: HearingAtHolder,
 ) -> BroadcastOut:
+    """`viewers` counts every public and code viewer, those other processes serve too."""
     state = await runtime.broadcasts.state(session, hearing_id)
+    here = Counter(runtime.viewers.counts(hearing_id))
     return BroadcastOut(
         hearing_id=hearing_id,
         on=state.on,
         delay_s=state.delay_s,
-        viewers=runtime.viewers.counts(hearing_id),
+        viewers=dict(here + runtime.mirrors.audience_elsewhere(hearing.courtroom_id)),
     )
 
 

@@ -6,10 +6,11 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.admission import AdmissionDep, client_address
 from api.deps import RuntimeDep, SessionDep, SettingsDep
-from api.holder import at_holder, resource_url
+from api.holder import resource_url
 from api.sdp_offer import SDP, read_offer, require_sdp
 from api.viewer_access import renew_ticket, viewer_access
-from court.live.viewer_access import require_camera, require_program_or_camera
+from api.viewer_source import viewer_source
+from court.live.viewer_access import require_camera
 from court.live.viewers import Watching
 from court.program import PROGRAM
 
@@ -27,7 +28,8 @@ async def watch(
     admission: AdmissionDep,
 ) -> Response:
     """Only through the courtroom's hearing in session (court/in_session.py); the live guard hangs
-    the viewer up within a second of that ceasing to be true."""
+    the viewer up within a second of that ceasing to be true. The public is served by whichever
+    process takes the request (api/viewer_source.py); anyone else by the courtroom's holder."""
     access = await viewer_access(
         request, session, runtime, hearing_id, admin_token=settings.admin_token, hls=False
     )
@@ -35,16 +37,15 @@ async def watch(
     require_sdp(request)
     if camera != PROGRAM:
         await require_camera(session, hearing, camera)
-    await at_holder(request, runtime, hearing.courtroom_id, redirect=True, take=True)
-    require_program_or_camera(runtime.program, access, camera)  # where the program runs
+    live, mirrored = await viewer_source(request, session, runtime, access, camera)
     offer = await read_offer(request, settings.max_sdp_bytes)
     address = client_address(request)
     slot = admission.admit_whep(address, hearing_id)
     if access.real_time:
-        hub = runtime.hubs.hub(hearing.courtroom_id, camera)
+        hub = live
     else:
         state = await runtime.broadcasts.state(session, hearing_id)
-        hub = runtime.broadcasts.public_hub(hearing_id, hearing.courtroom_id, camera, state)
+        hub = runtime.broadcasts.public_hub(hearing_id, live, camera, state)
     await session.close()  # no connection held through ICE and DTLS negotiation
     try:
         viewer = await runtime.viewers.watch(
@@ -61,6 +62,7 @@ async def watch(
                 code_id=access.code_id,
                 device_id=access.code_pass.device_id if access.code_pass else None,
                 address=address,
+                mirrored=mirrored,
             ),
         )
     except ValueError as bad_offer:

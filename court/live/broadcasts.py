@@ -18,6 +18,7 @@ refused a public viewer while the feed was cut must not go on refusing once it i
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,7 +28,7 @@ from court.cluster_bus import ClusterBus
 from court.live.viewers import ViewerRegistry
 from storage.models import Broadcast
 from streaming.delay_line import DelayLine
-from streaming.hub import Hub, HubRegistry
+from streaming.hub import Hub
 
 MAX_DELAY_S = 60.0
 BUS_KIND = "broadcast.changed"  # body: {"hearing_id"}
@@ -43,12 +44,12 @@ DEFAULT = BroadcastState(on=True, delay_s=0.0)
 
 
 class BroadcastDesk:
-    def __init__(self, hubs: HubRegistry, viewers: ViewerRegistry, bus: ClusterBus) -> None:
-        self._hubs = hubs
+    def __init__(self, viewers: ViewerRegistry, bus: ClusterBus) -> None:
         self._viewers = viewers
         self._bus = bus
         self._states: dict[str, BroadcastState] = {}
         self._forgotten = 0  # copies dropped so far: a read begun before a drop is not kept
+        self._restarts: set[asyncio.Task[None]] = set()
         bus.subscribe(BUS_KIND, lambda _node, body: self._forget(body.get("hearing_id")))
         bus.on_connect(lambda: self._forget(None))  # changes told meanwhile were lost
         self._lines: dict[tuple[str, str], DelayLine] = {}
@@ -66,12 +67,23 @@ class BroadcastDesk:
         return cached
 
     def _forget(self, hearing_id: object) -> None:
-        """Another process changed `hearing_id`'s broadcast (None: perhaps any hearing's)."""
+        """Another process changed `hearing_id`'s broadcast (None: perhaps any hearing's).
+        Public viewers served here (court/live/mirrors.py) and delay lines run here are
+        restarted as the holder restarts its own: they come back under the new state, so a
+        longer delay is never skipped by those watching through this process."""
         self._forgotten += 1
         if hearing_id is None:
             self._states.clear()
+            hearings = {w.hearing_id for w in self._viewers.all()} | self.delayed_hearings()
         elif isinstance(hearing_id, str):
             self._states.pop(hearing_id, None)
+            hearings = {hearing_id}
+        else:
+            return
+        for hearing in hearings:
+            task = asyncio.ensure_future(self._restart_public(hearing))
+            self._restarts.add(task)
+            task.add_done_callback(self._restarts.discard)
 
     async def change(
         self, session: AsyncSession, hearing_id: str, *, on: bool, delay_s: float, by: str
@@ -97,11 +109,9 @@ class BroadcastDesk:
         await self._bus.publish(BUS_KIND, {"hearing_id": hearing_id})
         return state
 
-    def public_hub(
-        self, hearing_id: str, courtroom_id: str, camera: str, state: BroadcastState
-    ) -> Hub:
-        """Where a public viewer of this camera reads from under the current state."""
-        live = self._hubs.hub(courtroom_id, camera)
+    def public_hub(self, hearing_id: str, live: Hub, camera: str, state: BroadcastState) -> Hub:
+        """Where a public viewer of this camera (its `live` hub: the camera's, or a mirror of
+        it) reads from under the current state."""
         key = (hearing_id, camera)
         self._watched[key] = live
         if state.delay_s <= 0:

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import hmac
 import time
-from urllib.parse import quote_plus
+from urllib.parse import parse_qs, quote_plus
 
 _quoted = functools.lru_cache(maxsize=1024)(quote_plus)  # a playlist's links share one subject
 
@@ -55,3 +55,14 @@ class UrlSigner:
         if int(exp) < (now if now is not None else time.time()):
             return None
         return sub if hmac.compare_digest(self._mac(path, int(exp), sub), sig) else None
+
+    def claimant(self, path: str, claim: str, *, now: float | None = None) -> str | None:
+        """Who a query made by `query` for `path` names, sent whole as one value (a header):
+        None unless it is valid, unexpired, and names someone."""
+        fields = parse_qs(claim)
+
+        def one(name: str) -> str | None:
+            values = fields.get(name)
+            return values[0] if values and len(values) == 1 else None
+
+        return self.subject(path, one("exp"), one("sub"), one("sig"), now=now) or None

@@ -156,8 +156,13 @@ async def judge_subject(
 
 def require_program_or_camera(program: ProgramDesk, access: Access, camera: str) -> None:
     """While the room has a program feed, viewers who are not staff watch it and no camera;
-    without one there is no program to watch."""
-    has_program = program.state(access.hearing.courtroom_id) is not None
+    without one there is no program to watch (judged where the program runs)."""
+    require_watchable(program.state(access.hearing.courtroom_id) is not None, access, camera)
+
+
+def require_watchable(has_program: bool, access: Access, camera: str) -> None:
+    """`require_program_or_camera` where the room's program is known from its holder's word
+    (court/live/shown_rooms.py), in a process that does not hold the room."""
     if camera == PROGRAM and not has_program:
         raise NotFound("the court shows no program feed of this hearing")
     if camera != PROGRAM and has_program and not access.real_time:

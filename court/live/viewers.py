@@ -32,6 +32,7 @@ class Watching:
     code_id: str | None = None
     address: str = ""  # the client's, for the per-address cap
     device_id: str | None = None  # a code holder's device (court/live/access_codes.py CodePass)
+    mirrored: bool = False  # served here from another process's camera (court/live/mirrors.py)
 
     @property
     def real_time(self) -> bool:

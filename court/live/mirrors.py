@@ -1,0 +1,183 @@
+"""Public viewers watch from whichever worker process or node they reach.
+
+A courtroom's cameras publish into the process holding it, and so far every viewer of a
+camera was sent there: one event loop encrypted and sent to the whole audience. Now a
+process that does not hold the courtroom serves a public viewer itself, from a mirror of the
+camera's hub (streaming/mirror.py) fed over one websocket from the holder, however many
+viewers it has. The live rule is judged here exactly as at the holder (court/live/guard.py
+judges this process's viewers every half second: a sealed hearing, one no longer in session,
+a cut feed hang them up), the broadcast delay runs here on the mirror, and the kill switch
+reaches here on the cluster bus. Viewers with an access code, staff and screens still go to
+the holder, where a code's device limit and a token's checks are counted in one place.
+
+The holder serves a feed only to a process that proves it is one of the installation's own:
+a claim signed with the key every node shares, for that courtroom and camera, a few seconds
+long. An anonymous client gets nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import quote
+
+from court.leases import CourtroomLeases
+from court.live.signed_urls import UrlSigner
+from court.live.viewers import ViewerRegistry, Watching
+from streaming.hub import Hub, HubRegistry
+from streaming.mirror import Mirror, send_feed
+
+FEED_PATH = "/internal/feed/{courtroom_id}/{camera}"
+FEED_HEADER = "X-Courtcast-Feed"
+CLAIM_S = 30  # the claim is checked once, when the feed's websocket opens
+IDLE_S = 10.0  # a mirror without viewers this long hangs up on the holder
+REAP_EVERY_S = 2.0
+_CLAIM_PATH = "feed:"
+
+
+def feed_claim(signer: UrlSigner, node_id: str, courtroom_id: str, camera: str) -> str:
+    """The header a mirror presents: node `node_id` asks for this camera's feed."""
+    return signer.query(
+        f"{_CLAIM_PATH}{courtroom_id}/{camera}", subject=node_id, lifetime_s=CLAIM_S
+    )
+
+
+def feed_claimant(
+    signer: UrlSigner, claim: str | None, courtroom_id: str, camera: str
+) -> str | None:
+    """The node a valid, unexpired claim for this camera names; None for anything else."""
+    return (
+        None if claim is None else signer.claimant(f"{_CLAIM_PATH}{courtroom_id}/{camera}", claim)
+    )
+
+
+class MirrorDesk:
+    """This process's mirrors of cameras held elsewhere, and the feeds it serves to others."""
+
+    def __init__(
+        self,
+        hubs: HubRegistry,
+        leases: CourtroomLeases,
+        signer: UrlSigner,
+        viewers: ViewerRegistry,
+    ) -> None:
+        self._hubs = hubs
+        self._leases = leases
+        self._signer = signer
+        self._viewers = viewers
+        self._mirrors: dict[tuple[str, str], Mirror] = {}
+        self._idle_since: dict[tuple[str, str], float] = {}
+        self._audiences: dict[tuple[str, str], dict[int, int]] = {}  # by feed served
+        self._feed_ids = itertools.count()
+        self._hang_ups: set[asyncio.Task[int]] = set()
+        self._reaper: asyncio.Task[None] | None = None
+
+    def hub(self, courtroom_id: str, camera: str) -> Hub:
+        """The mirror of a camera (or program) held by another process, started on first use."""
+        key = (courtroom_id, camera)
+        mirror = self._mirrors.get(key)
+        if mirror is None:
+            mirror = self._mirrors[key] = Mirror(
+                lambda: self._locate(courtroom_id, camera),
+                audience=lambda: self._served_here(courtroom_id, camera),
+                on_gone=lambda: self._gone(key, mirror),
+            )
+        if self._reaper is None:
+            self._reaper = asyncio.create_task(self._reap_forever(), name="mirror reaper")
+        return mirror.hub
+
+    async def _locate(self, courtroom_id: str, camera: str) -> tuple[str, dict[str, str]] | None:
+        holder = await self._leases.holder_url(courtroom_id)
+        if holder is None:
+            return None
+        path = FEED_PATH.format(
+            courtroom_id=quote(courtroom_id, safe=""), camera=quote(camera, safe="")
+        )
+        url = "ws" + holder.removeprefix("http") + path
+        claim = feed_claim(self._signer, self._leases.node.id, courtroom_id, camera)
+        return url, {FEED_HEADER: claim}
+
+    def _served_here(self, courtroom_id: str, camera: str) -> int:
+        return sum(
+            1
+            for w in self._viewers.all()
+            if w.mirrored and (w.courtroom_id, w.camera) == (courtroom_id, camera)
+        )
+
+    def _gone(self, key: tuple[str, str], mirror: Mirror | None) -> None:
+        """The camera is no longer held elsewhere: its viewers here come back to where it is."""
+        if self._mirrors.get(key) is not mirror:
+            return  # closed for want of viewers, or replaced by a newer mirror
+        del self._mirrors[key]
+        self._idle_since.pop(key, None)
+
+        def mirrored_by(w: Watching) -> bool:
+            return w.mirrored and (w.courtroom_id, w.camera) == key
+
+        task = asyncio.ensure_future(self._viewers.close_where(mirrored_by))
+        self._hang_ups.add(task)
+        task.add_done_callback(self._hang_ups.discard)
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REAP_EVERY_S)
+            now = time.monotonic()
+            for key, mirror in list(self._mirrors.items()):
+                if mirror.hub.subscribers:
+                    self._idle_since.pop(key, None)
+                    continue
+                if now - self._idle_since.setdefault(key, now) >= IDLE_S:
+                    del self._mirrors[key]
+                    del self._idle_since[key]
+                    await mirror.close()
+
+    async def serve(
+        self,
+        courtroom_id: str,
+        camera: str,
+        send: Callable[[bytes], Awaitable[None]],
+        messages: AsyncIterator[bytes],
+    ) -> None:
+        """Feed another process's mirror of a camera this process holds, while it holds it."""
+        key = (courtroom_id, camera)
+        feed_id = next(self._feed_ids)
+        audiences = self._audiences.setdefault(key, {})
+
+        def told(count: int) -> None:
+            audiences[feed_id] = count
+
+        try:
+            await send_feed(
+                self._hubs.hub(courtroom_id, camera),
+                send,
+                messages,
+                held=lambda: self._leases.holds(courtroom_id),
+                on_audience=told,
+            )
+        finally:
+            audiences.pop(feed_id, None)
+            if not audiences:
+                self._audiences.pop(key, None)
+
+    def audience_elsewhere(self, courtroom_id: str) -> Counter[str]:
+        """Viewers of each camera of a courtroom held here that other processes serve."""
+        return Counter(
+            {
+                camera: sum(counts.values())
+                for (room, camera), counts in self._audiences.items()
+                if room == courtroom_id
+            }
+        )
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for mirror in list(self._mirrors.values()):
+            await mirror.close()
+        self._mirrors.clear()

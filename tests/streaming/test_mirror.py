@@ -1,0 +1,145 @@
+"""A camera's hub copied into another process over a real websocket on 127.0.0.1: viewers of
+the mirror get the camera's frames from a keyframe on, their keyframe asks reach the camera,
+the holder hears how many they are, and a feed cut off ends the publication they watch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from websockets.asyncio.server import ServerConnection, serve
+
+from streaming.frames import SourceEnded
+from streaming.hub import Hub, HubItem
+from streaming.mirror import Mirror, send_feed
+from tests.streaming.test_hub import frame
+
+
+class Holder:
+    """The holding process's side: one camera hub served as a feed while `held`."""
+
+    def __init__(self) -> None:
+        self.camera = Hub()
+        self.asked = 0
+        self.camera.attach_publisher(self._ask)
+        self.audience: list[int] = []
+        self.held = True
+        self.feeds = 0
+
+    def _ask(self) -> None:
+        self.asked += 1
+
+    async def serve(self, link: ServerConnection) -> None:
+        self.feeds += 1
+
+        async def messages() -> AsyncIterator[bytes]:
+            async for message in link:
+                assert isinstance(message, bytes)
+                yield message
+
+        await send_feed(
+            self.camera,
+            link.send,
+            messages(),
+            held=lambda: self.held,
+            on_audience=self.audience.append,
+        )
+
+
+async def until(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def take(subscription: AsyncIterator[HubItem], count: int) -> list[HubItem]:
+    async with asyncio.timeout(5):
+        return [await anext(subscription) for _ in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def mirrored(holder: Holder, viewers: list[int]) -> AsyncIterator[tuple[Mirror, list[str]]]:
+    gone: list[str] = []
+    where: list[tuple[str, dict[str, str]] | None] = []
+    async with serve(holder.serve, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        where.append((f"ws://127.0.0.1:{port}/feed", {}))
+
+        async def locate() -> tuple[str, dict[str, str]] | None:
+            return where[-1]
+
+        mirror = Mirror(locate, audience=lambda: viewers[-1], on_gone=lambda: gone.append("gone"))
+        try:
+            yield mirror, gone
+        finally:
+            await mirror.close()
+
+
+async def test_viewers_of_a_mirror_get_the_camera_from_its_next_keyframe() -> None:
+    holder = Holder()
+    async with mirrored(holder, [0]) as (mirror, _):
+        viewer = mirror.hub.subscribe(100)
+        await until(lambda: holder.camera.subscribers == 1)
+        for n in range(7):
+            holder.camera.publish(frame(n, keyframe=n == 3))
+        got = await take(viewer, 4)
+        assert got == [frame(n, keyframe=n == 3) for n in range(3, 7)]  # 0-2 decode to nothing
+        assert holder.asked >= 1  # the feed asks the camera for a keyframe at once
+
+
+async def test_a_viewers_keyframe_ask_and_the_audience_reach_the_holder() -> None:
+    holder = Holder()
+    viewers = [0]
+    async with mirrored(holder, viewers) as (mirror, _):
+        mirror.hub.subscribe(100)
+        await until(lambda: holder.audience == [0])
+        asked = holder.asked
+        await asyncio.sleep(0.6)  # past the camera hub's own half-second throttle
+        mirror.hub.request_keyframe()
+        await until(lambda: holder.asked == asked + 1)
+        viewers.append(3)
+        await until(lambda: holder.audience == [0, 3])
+
+
+async def test_a_feed_that_ends_ends_the_publication_and_the_mirror_looks_again() -> None:
+    holder = Holder()
+    async with mirrored(holder, [1]) as (mirror, gone):
+        viewer = mirror.hub.subscribe(100)
+        await until(lambda: holder.camera.subscribers == 1)
+        holder.camera.publish(frame(0, keyframe=True))
+        assert await take(viewer, 1) == [frame(0, keyframe=True)]
+        holder.held = False  # the courtroom moved: the holder stops feeding
+        assert await take(viewer, 1) == [SourceEnded("pub")]
+        await until(lambda: holder.feeds == 2)  # the mirror asked the holder again
+        assert not gone
+
+
+async def test_a_mirror_whose_camera_is_held_nowhere_else_hangs_up_its_viewers() -> None:
+    gone: list[str] = []
+
+    async def nowhere() -> None:
+        return None
+
+    mirror = Mirror(nowhere, audience=lambda: 0, on_gone=lambda: gone.append("gone"))
+    await until(lambda: gone == ["gone"])
+    await mirror.close()
+
+
+async def test_a_feed_sending_garbage_is_cut_and_its_viewers_see_the_publication_end() -> None:
+    async def garbage(link: ServerConnection) -> None:
+        await link.send(b"v" + b"\x00" * 40)  # a header that lies: clock rate 0
+        await link.wait_closed()
+
+    async with serve(garbage, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+
+        async def locate() -> tuple[str, dict[str, str]]:
+            return f"ws://127.0.0.1:{port}/", {}
+
+        mirror = Mirror(locate, audience=lambda: 0, on_gone=lambda: None)
+        viewer = mirror.hub.subscribe(10)
+        try:
+            assert await take(viewer, 1) == [SourceEnded("mirror")]
+        finally:
+            await mirror.close()
