@@ -29,6 +29,6 @@ async def viewer_source(
             raise
         shown = (await shown_rooms(session, runtime, {courtroom_id}))[courtroom_id]
         require_watchable(shown.program is not None, access, camera)
-        return runtime.mirrors.hub(courtroom_id, camera), True
+        return runtime.mirrors.hub(access.hearing.id, courtroom_id, camera), True
     require_program_or_camera(runtime.program, access, camera)  # where the program runs
     return runtime.hubs.hub(courtroom_id, camera), False

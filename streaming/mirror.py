@@ -34,7 +34,6 @@ FEED_QUEUE_FRAMES = 300  # about 3 s of video and audio: a slow mirror skips to 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a keyframe of a high-bitrate camera, with room
 TELL_EVERY_S = 1.0  # a mirror's audience count and pending keyframe asks, at most this late
 RETRY_S = 1.0
-HELD_CHECK_S = 1.0
 
 Locate = Callable[[], Awaitable[tuple[str, dict[str, str]] | None]]
 
@@ -44,16 +43,19 @@ async def send_feed(
     send: Callable[[bytes], Awaitable[None]],
     messages: AsyncIterator[bytes],
     *,
-    held: Callable[[], bool],
+    stop: asyncio.Event,
     on_audience: Callable[[int], None],
 ) -> None:
     """The holder's side: `hub`'s frames from its next keyframe on, until the mirror hangs up
-    or this process no longer holds the camera (`held`); the mirror's asks reach the hub."""
+    or `stop` is set (the kill switch, the courtroom gone from here): then at once, with
+    nothing still queued sent after it. The mirror's asks reach the hub."""
     subscription = hub.subscribe(FEED_QUEUE_FRAMES, from_keyframe=True)
     hub.request_keyframe()
 
     async def frames() -> None:
         async for item in subscription:
+            if stop.is_set():
+                return  # already queued, yet not to be sent once the feed is hung up
             await send(encode(item))
 
     async def asks() -> None:
@@ -63,11 +65,7 @@ async def send_feed(
             elif message[:1] == AUDIENCE and message[1:].isdigit() and len(message) < 12:
                 on_audience(int(message[1:]))
 
-    async def still_held() -> None:
-        while held():
-            await asyncio.sleep(HELD_CHECK_S)
-
-    tasks = [asyncio.ensure_future(job()) for job in (frames, asks, still_held)]
+    tasks = [asyncio.ensure_future(job) for job in (frames(), asks(), stop.wait())]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -27,7 +27,7 @@ async def broadcast_state(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Operator,
-    hearing: OperatedHearing,
+    __: OperatedHearing,
     ___: HearingAtHolder,
 ) -> BroadcastOut:
     """`viewers` counts every public and code viewer, those other processes serve too."""
@@ -37,7 +37,7 @@ async def broadcast_state(
         hearing_id=hearing_id,
         on=state.on,
         delay_s=state.delay_s,
-        viewers=dict(here + runtime.mirrors.audience_elsewhere(hearing.courtroom_id)),
+        viewers=dict(here + runtime.mirrors.audience_elsewhere(hearing_id)),
     )
 
 

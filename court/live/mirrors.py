@@ -19,40 +19,48 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import quote
 
+from court.errors import Unavailable
 from court.leases import CourtroomLeases
 from court.live.signed_urls import UrlSigner
 from court.live.viewers import ViewerRegistry, Watching
 from streaming.hub import Hub, HubRegistry
 from streaming.mirror import Mirror, send_feed
 
-FEED_PATH = "/internal/feed/{courtroom_id}/{camera}"
+FEED_PATH = "/internal/feed/{hearing_id}/{camera}"
 FEED_HEADER = "X-Courtcast-Feed"
 CLAIM_S = 30  # the claim is checked once, when the feed's websocket opens
 IDLE_S = 10.0  # a mirror without viewers this long hangs up on the holder
 REAP_EVERY_S = 2.0
+HELD_CHECK_S = 0.5
 _CLAIM_PATH = "feed:"
 
 
-def feed_claim(signer: UrlSigner, node_id: str, courtroom_id: str, camera: str) -> str:
+def feed_claim(signer: UrlSigner, node_id: str, hearing_id: str, camera: str) -> str:
     """The header a mirror presents: node `node_id` asks for this camera's feed."""
-    return signer.query(
-        f"{_CLAIM_PATH}{courtroom_id}/{camera}", subject=node_id, lifetime_s=CLAIM_S
-    )
+    return signer.query(f"{_CLAIM_PATH}{hearing_id}/{camera}", subject=node_id, lifetime_s=CLAIM_S)
 
 
-def feed_claimant(
-    signer: UrlSigner, claim: str | None, courtroom_id: str, camera: str
-) -> str | None:
+def feed_claimant(signer: UrlSigner, claim: str | None, hearing_id: str, camera: str) -> str | None:
     """The node a valid, unexpired claim for this camera names; None for anything else."""
-    return (
-        None if claim is None else signer.claimant(f"{_CLAIM_PATH}{courtroom_id}/{camera}", claim)
-    )
+    return None if claim is None else signer.claimant(f"{_CLAIM_PATH}{hearing_id}/{camera}", claim)
+
+
+class FeedViewer:
+    """A feed served to another process, as the holder's viewer registry sees it: one public
+    viewer of the hearing, hung up (`close`) by whatever hangs up the public here."""
+
+    def __init__(self) -> None:
+        self.id = secrets.token_urlsafe(16)
+        self.stopped = asyncio.Event()
+
+    async def close(self) -> None:
+        self.stopped.set()
 
 
 class MirrorDesk:
@@ -69,44 +77,45 @@ class MirrorDesk:
         self._leases = leases
         self._signer = signer
         self._viewers = viewers
-        self._mirrors: dict[tuple[str, str], Mirror] = {}
+        self._mirrors: dict[tuple[str, str], Mirror] = {}  # by (hearing, camera)
         self._idle_since: dict[tuple[str, str], float] = {}
-        self._audiences: dict[tuple[str, str], dict[int, int]] = {}  # by feed served
-        self._feed_ids = itertools.count()
+        self._audiences: dict[tuple[str, str], dict[str, int]] = {}  # by feed served
         self._hang_ups: set[asyncio.Task[int]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
-    def hub(self, courtroom_id: str, camera: str) -> Hub:
-        """The mirror of a camera (or program) held by another process, started on first use."""
-        key = (courtroom_id, camera)
+    def hub(self, hearing_id: str, courtroom_id: str, camera: str) -> Hub:
+        """The mirror of the camera (or program) a public viewer of the hearing watches here,
+        the courtroom being held by another process; started on first use."""
+        key = (hearing_id, camera)
         mirror = self._mirrors.get(key)
         if mirror is None:
             mirror = self._mirrors[key] = Mirror(
-                lambda: self._locate(courtroom_id, camera),
-                audience=lambda: self._served_here(courtroom_id, camera),
+                lambda: self._locate(hearing_id, courtroom_id, camera),
+                audience=lambda: self._served_here(key),
                 on_gone=lambda: self._gone(key, mirror),
             )
         if self._reaper is None:
             self._reaper = asyncio.create_task(self._reap_forever(), name="mirror reaper")
         return mirror.hub
 
-    async def _locate(self, courtroom_id: str, camera: str) -> tuple[str, dict[str, str]] | None:
-        holder = await self._leases.holder_url(courtroom_id)
+    async def _locate(
+        self, hearing_id: str, courtroom_id: str, camera: str
+    ) -> tuple[str, dict[str, str]] | None:
+        try:
+            holder = await self._leases.holder_url(courtroom_id)
+        except Unavailable:
+            return None  # its holder is gone: the viewers here come back to whoever takes it
         if holder is None:
             return None
         path = FEED_PATH.format(
-            courtroom_id=quote(courtroom_id, safe=""), camera=quote(camera, safe="")
+            hearing_id=quote(hearing_id, safe=""), camera=quote(camera, safe="")
         )
         url = "ws" + holder.removeprefix("http") + path
-        claim = feed_claim(self._signer, self._leases.node.id, courtroom_id, camera)
+        claim = feed_claim(self._signer, self._leases.node.id, hearing_id, camera)
         return url, {FEED_HEADER: claim}
 
-    def _served_here(self, courtroom_id: str, camera: str) -> int:
-        return sum(
-            1
-            for w in self._viewers.all()
-            if w.mirrored and (w.courtroom_id, w.camera) == (courtroom_id, camera)
-        )
+    def _served_here(self, key: tuple[str, str]) -> int:
+        return sum(1 for w in self._viewers.all() if w.mirrored and (w.hearing_id, w.camera) == key)
 
     def _gone(self, key: tuple[str, str], mirror: Mirror | None) -> None:
         """The camera is no longer held elsewhere: its viewers here come back to where it is."""
@@ -116,7 +125,7 @@ class MirrorDesk:
         self._idle_since.pop(key, None)
 
         def mirrored_by(w: Watching) -> bool:
-            return w.mirrored and (w.courtroom_id, w.camera) == key
+            return w.mirrored and (w.hearing_id, w.camera) == key
 
         task = asyncio.ensure_future(self._viewers.close_where(mirrored_by))
         self._hang_ups.add(task)
@@ -137,39 +146,52 @@ class MirrorDesk:
 
     async def serve(
         self,
+        hearing_id: str,
         courtroom_id: str,
         camera: str,
         send: Callable[[bytes], Awaitable[None]],
         messages: AsyncIterator[bytes],
     ) -> None:
-        """Feed another process's mirror of a camera this process holds, while it holds it."""
-        key = (courtroom_id, camera)
-        feed_id = next(self._feed_ids)
+        """Feed another process's mirror of a camera this process holds, for the public of a
+        hearing judged watchable by the caller: until the mirror hangs up, this process lets
+        the courtroom go, or the feed is hung up here as the hearing's public viewers are."""
+        key = (hearing_id, camera)
+        viewer = FeedViewer()
         audiences = self._audiences.setdefault(key, {})
 
         def told(count: int) -> None:
-            audiences[feed_id] = count
+            audiences[viewer.id] = count
 
+        async def while_held() -> None:
+            while self._leases.holds(courtroom_id):
+                await asyncio.sleep(HELD_CHECK_S)
+            viewer.stopped.set()
+
+        watch = Watching(hearing_id, courtroom_id, camera, viewer, kind="public", feed=True)
+        self._viewers.add_feed(watch)
+        held = asyncio.create_task(while_held())
         try:
             await send_feed(
                 self._hubs.hub(courtroom_id, camera),
                 send,
                 messages,
-                held=lambda: self._leases.holds(courtroom_id),
+                stop=viewer.stopped,
                 on_audience=told,
             )
         finally:
-            audiences.pop(feed_id, None)
+            held.cancel()
+            self._viewers.remove_feed(viewer.id)
+            audiences.pop(viewer.id, None)
             if not audiences:
                 self._audiences.pop(key, None)
 
-    def audience_elsewhere(self, courtroom_id: str) -> Counter[str]:
-        """Viewers of each camera of a courtroom held here that other processes serve."""
+    def audience_elsewhere(self, hearing_id: str) -> Counter[str]:
+        """Viewers of each camera of the hearing that other processes serve from here."""
         return Counter(
             {
                 camera: sum(counts.values())
-                for (room, camera), counts in self._audiences.items()
-                if room == courtroom_id
+                for (hearing, camera), counts in self._audiences.items()
+                if hearing == hearing_id
             }
         )
 

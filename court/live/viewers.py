@@ -21,18 +21,29 @@ from streaming.relay import FrameRelay
 from streaming.whep import WhepViewer
 
 
+class LiveViewer(Protocol):
+    """What the registry needs of a viewer: a WHEP peer, or another process's feed."""
+
+    @property
+    def id(self) -> str: ...
+
+    async def close(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Watching:
     hearing_id: str
     courtroom_id: str
     camera: str
-    viewer: WhepViewer
+    viewer: LiveViewer
     kind: ViewerKind  # staff: never cut or delayed by the broadcast controls
     principal: Principal | None = None  # staff and screens, judged again by their token
     code_id: str | None = None
     address: str = ""  # the client's, for the per-address cap
     device_id: str | None = None  # a code holder's device (court/live/access_codes.py CodePass)
     mirrored: bool = False  # served here from another process's camera (court/live/mirrors.py)
+    # The feed of another process's mirror, judged and cut as one public viewer: no audience
+    feed: bool = False
 
     @property
     def real_time(self) -> bool:
@@ -87,6 +98,14 @@ class ViewerRegistry:
     def all(self) -> list[Watching]:
         return list(self._viewers.values())
 
+    def add_feed(self, watching: Watching) -> None:
+        """Another process's mirror, judged again and cut like the public viewers here (by
+        the live guard, the kill switch), though nobody watches it here."""
+        self._viewers[watching.viewer.id] = watching
+
+    def remove_feed(self, viewer_id: str) -> None:
+        self._viewers.pop(viewer_id, None)
+
     async def close_public(self, hearing_id: str) -> None:
         """Hang up everyone but staff watching the hearing (the kill switch)."""
         await self.close_where(lambda w: w.hearing_id == hearing_id and not w.real_time)
@@ -111,7 +130,7 @@ class ViewerRegistry:
         return True
 
     def total(self) -> int:
-        return len(self._viewers)
+        return sum(1 for w in self._viewers.values() if not w.feed)
 
     def counts(self, hearing_id: str) -> dict[str, int]:
         """The audience per camera of one hearing (for the broadcast console): public and
@@ -121,7 +140,7 @@ class ViewerRegistry:
             Counter(
                 w.camera
                 for w in self._viewers.values()
-                if w.hearing_id == hearing_id and w.kind != "staff"
+                if w.hearing_id == hearing_id and w.kind != "staff" and not w.feed
             )
         )
 

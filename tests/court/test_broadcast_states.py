@@ -17,7 +17,7 @@ from court.live.broadcasts import BroadcastDesk, BroadcastState
 from court.live.viewers import ViewerRegistry
 from storage.db import Database
 from storage.models import Broadcast
-from streaming.hub import HubRegistry
+from streaming.hub import Hub
 from tests.court.test_cluster_bus import WAIT_S, cut_connections, heard_by
 from tests.storage.test_leases import recording_in
 from tests.support.server import fresh_postgres_database, migrated_index
@@ -67,7 +67,7 @@ async def processes(index_url: str) -> AsyncIterator[tuple[Process, Process]]:
     pair = []
     for node in ("node.w0", "node.w1"):
         bus = PostgresBus(index_url, node)
-        pair.append(Process(BroadcastDesk(HubRegistry(), ViewerRegistry(), bus), bus))
+        pair.append(Process(BroadcastDesk(ViewerRegistry(), bus), bus))
     try:
         for process in pair:
             await process.bus.start()
@@ -140,3 +140,26 @@ async def test_a_read_that_began_before_a_change_was_told_is_not_kept(
         held.release.set()
         assert await read == ON  # what that request saw, as it began before the change
     assert await other.state(db, hearing_id) == CUT
+
+
+async def test_a_delay_line_run_for_public_viewers_elsewhere_restarts_on_a_change(
+    db: Database, processes: tuple[Process, Process]
+) -> None:
+    """A process serving the public from a mirror of the camera (court/live/mirrors.py) runs
+    its own delay line: a change made at the holder discards it there too, so a new delay
+    is never skipped by the viewers of that process (they rejoin under the new state)."""
+    holder, other = processes
+    hearing_id = (await recording_in(db, "4")).hearing_id
+    delayed = BroadcastState(on=True, delay_s=30.0)
+    await holder.change(db, hearing_id, delayed)
+    await sees(other, db, hearing_id, delayed)
+    mirror = Hub()
+    line = other.desk.public_hub(hearing_id, mirror, "bench", delayed)
+    assert line is not mirror and other.desk.delayed_hearings() == {hearing_id}
+
+    await holder.change(db, hearing_id, BroadcastState(on=True, delay_s=60.0))
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while other.desk.delayed_hearings():
+        assert asyncio.get_running_loop().time() < deadline, "the old delay line still runs"
+        await asyncio.sleep(0.05)
+    assert mirror.subscribers == 0  # what it held is gone with it

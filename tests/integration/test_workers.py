@@ -98,6 +98,50 @@ async def off_record_marked_through_the_other_worker(server: RunningServer) -> N
         assert stopped.status_code == 200, stopped.text
 
 
+async def public_served_by_the_other_worker(
+    server: RunningServer, hearing_id: str, room: str
+) -> None:
+    """A member of the public who reaches the worker not holding the courtroom is served
+    there (no 307), from that worker's mirror of the camera; the console at the holder counts
+    them, and the court's kill switch hangs them up there and refuses them again."""
+    holder = {r: node for node, rooms in (await workers_view(server)).items() for r in rooms}
+    (other,) = [n["url"] for n in await nodes_of(server) if n["id"] != holder[room]]
+    public = WhepClient(f"{other}/whep/{hearing_id}/bench")
+    await public.start()
+    broadcast = f"/api/v1/hearings/{hearing_id}/broadcast"
+    counted: list[dict[str, int]] = []
+    async with server.client() as staff:
+
+        async def counted_as(viewers: dict[str, int]) -> bool:
+            counted.append((await staff.get(broadcast)).json()["viewers"])
+            return counted[-1] == viewers
+
+        try:
+            assert public.resource_url is not None
+            assert public.resource_url.startswith(f"{other}/whep/"), public.resource_url
+
+            async def frames_seen() -> bool:
+                return public.video_frames >= 30
+
+            await until(f"the public viewer decodes frames\n{server.log_tail()}", frames_seen, 15)
+            await until(
+                "the holder's console counts the viewer", lambda: counted_as({"bench": 1}), 10
+            )
+            cut = await staff.put(broadcast, json={"on": False, "delay_s": 0})
+            assert cut.status_code == 200, cut.text
+            await until("the other worker hung the viewer up", lambda: counted_as({}), 10)
+            seen = public.video_frames
+            await asyncio.sleep(1.5)
+            assert public.video_frames - seen <= 2, "frames still reach a viewer after the cut"
+            again = WhepClient(f"{other}/whep/{hearing_id}/bench")
+            with pytest.raises(RuntimeError, match="403"):
+                await again.start()
+        finally:
+            await public.close()
+            back = await staff.put(broadcast, json={"on": True, "delay_s": 0})
+            assert back.status_code == 200, back.text
+
+
 def court_day(scheduled_start: str) -> str:
     """The court day (the default zone, Asia/Shanghai) a hearing's start falls in."""
     start = datetime.fromisoformat(scheduled_start)
@@ -183,6 +227,9 @@ async def test_two_workers_share_the_courtrooms_and_one_killed_comes_back(
             await until("a viewer through the shared port decodes frames", frames_seen, 15)
         finally:
             await viewer.close()
+        await public_served_by_the_other_worker(
+            server, recordings[0].hearing_id, recordings[0].courtroom.id
+        )
         await asyncio.sleep(3)  # both workers record
 
         old_pid = worker_pid(server, victim)

@@ -17,14 +17,14 @@ from tests.streaming.test_hub import frame
 
 
 class Holder:
-    """The holding process's side: one camera hub served as a feed while `held`."""
+    """The holding process's side: one camera hub served as a feed until `stop`."""
 
     def __init__(self) -> None:
         self.camera = Hub()
         self.asked = 0
         self.camera.attach_publisher(self._ask)
         self.audience: list[int] = []
-        self.held = True
+        self.stop = asyncio.Event()
         self.feeds = 0
 
     def _ask(self) -> None:
@@ -42,7 +42,7 @@ class Holder:
             self.camera,
             link.send,
             messages(),
-            held=lambda: self.held,
+            stop=self.stop,
             on_audience=self.audience.append,
         )
 
@@ -109,8 +109,10 @@ async def test_a_feed_that_ends_ends_the_publication_and_the_mirror_looks_again(
         await until(lambda: holder.camera.subscribers == 1)
         holder.camera.publish(frame(0, keyframe=True))
         assert await take(viewer, 1) == [frame(0, keyframe=True)]
-        holder.held = False  # the courtroom moved: the holder stops feeding
-        assert await take(viewer, 1) == [SourceEnded("pub")]
+        holder.stop.set()  # the kill switch at the holder
+        holder.camera.publish(frame(1))
+        assert await take(viewer, 1) == [SourceEnded("pub")]  # and not frame 1
+        holder.stop.clear()
         await until(lambda: holder.feeds == 2)  # the mirror asked the holder again
         assert not gone
 
