@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,6 +206,25 @@ def report(runs: list[Run]) -> None:
     )
 
 
+@contextlib.contextmanager
+def postgres_if(wanted: bool) -> Iterator[None]:
+    """A PostgreSQL of its own on loopback for the block's servers, when `wanted` (worker
+    processes need one), stopped and removed after it."""
+    if not wanted:
+        yield
+        return
+    base = Path(tempfile.mkdtemp(prefix="courtcast-bench-pg-"))
+    base.chmod(0o755)  # the PostgreSQL cluster runs as 'postgres' when we are root
+    _, postgres_env = start_postgres(base / "pg")
+    os.environ["COURTCAST_TEST_POSTGRES"] = f"127.0.0.1:{postgres_env['PG_PORT']}"
+    try:
+        yield
+    finally:
+        os.environ.pop("COURTCAST_TEST_POSTGRES", None)
+        subprocess.run([str(STOP_POSTGRES)], env=postgres_env, check=False, capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--publishers", default="1,8,32", help="comma-separated counts")
@@ -218,12 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     clip = clip_for(args.warmup + args.seconds + CLIP_MARGIN_S)
     print(describe_clip(clip))
     print(f"machine: {psutil.cpu_count()} logical CPUs; python {sys.version.split()[0]}")
-    base = Path(tempfile.mkdtemp(prefix="courtcast-capacity-pg-"))
-    base.chmod(0o755)  # the PostgreSQL cluster runs as 'postgres' when we are root
-    _, postgres_env = start_postgres(base / "pg")
-    os.environ["COURTCAST_TEST_POSTGRES"] = f"127.0.0.1:{postgres_env['PG_PORT']}"
     runs = []
-    try:
+    with postgres_if(True):
         for streams in counts:
             for workers in worker_counts:
                 print(f"N={streams}, {workers} worker(s) ...", flush=True)
@@ -233,9 +249,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  failed: {failed}", flush=True)
                     continue
                 print(f"{HEADER}\n{row(runs[-1])}", flush=True)
-    finally:
-        subprocess.run([str(STOP_POSTGRES)], env=postgres_env, check=False, capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
     report(runs)
     return 0
 

@@ -1,6 +1,7 @@
 """WHEP relay benchmark: server CPU per viewer of one camera, and glass-to-glass latency.
 
-Run: `.venv/bin/python -m bench.relay` (about 2 minutes; `--viewers 10,50,100`)
+Run: `.venv/bin/python -m bench.relay` (about 2 minutes; `--viewers 10,50,100`;
+`--workers 1,2` also runs each count on `serve --workers 2`, on a PostgreSQL started here)
 
 For each viewer count N a fresh Courtcast server gets one 720p30 ~2.5 Mbit/s camera (the
 ingest benchmark's clip, published untouched from a separate process). The server's CPU
@@ -20,6 +21,11 @@ payload type), which shows whether the server kept up.
 One more viewer decodes (aiortc's decoder) and reads the frame number drawn in each
 picture; the publisher notes the wall-clock time it hands each frame to its RTP sender.
 Glass-to-glass latency on loopback = decode time - send time of the same frame number.
+With worker processes the viewers are spread over the workers' URLs (one viewer process
+each, in turn), as the shared port spreads browsers: those reaching a worker not holding the
+courtroom are served there from its mirror of the camera (court/live/mirrors.py); the decoding
+viewer always watches through such a worker. Server CPU is then the supervisor's and every
+worker's, and the busiest process is printed beside it.
 Nothing asserts: it prints figures beside their goals.
 """
 
@@ -41,6 +47,7 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
+from bench.capacity import postgres_if
 from bench.ingest import clip_for, describe_clip
 from bench.ingest_peers import Clip, Publisher
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -78,7 +85,7 @@ async def _publish(clip: Path, url: str, token: str, control: Connection) -> Non
 
     video.recv = timed_recv
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/sdp"}
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:  # to the holder
         response = await client.post(
             url, content=(await publisher.offer()).encode(), headers=headers
         )
@@ -252,8 +259,10 @@ def viewer_process(url: str, count: int, decode: bool, control: Connection) -> N
 @dataclass
 class Round:
     viewers: int
+    workers: int
     idle_cpu_percent: float
     cpu_percent: float
+    busiest_percent: float  # the busiest server process: near 100 it is saturated
     fps_per_viewer: list[float]
     latencies_ms: list[float]
     connect_s: list[float]
@@ -276,40 +285,68 @@ def _expect(control: Connection, what: str, timeout: float = CONNECT_TIMEOUT_S) 
     return message
 
 
-def _cpu_percent(process: psutil.Process, seconds: float) -> float:
-    times = process.cpu_times()
-    before, started = times.user + times.system, time.monotonic()
+def _cpu_percent(process: psutil.Process, seconds: float) -> tuple[float, float]:
+    """% of a core the server used over `seconds`: all of it (the supervisor and each worker
+    process with `--workers`), and its busiest process."""
+    tree = [process, *process.children(recursive=True)]
+
+    def cpu() -> list[float]:
+        times = []
+        for member in tree:
+            try:
+                used = member.cpu_times()
+                times.append(used.user + used.system)
+            except psutil.Error:  # a worker gone meanwhile: the run says so by its frames
+                times.append(0.0)
+        return times
+
+    before, started = cpu(), time.monotonic()
     time.sleep(seconds)
-    times = process.cpu_times()
-    return 100.0 * (times.user + times.system - before) / (time.monotonic() - started)
+    after, elapsed = cpu(), time.monotonic() - started
+    used = [100.0 * (b - a) / elapsed for a, b in zip(before, after, strict=True)]
+    return sum(used), max(used)
 
 
-async def _prepare(server: RunningServer) -> tuple[str, str]:
+async def _prepare(server: RunningServer, workers: int) -> tuple[str, str, list[str]]:
+    """The camera's WHIP URL, the hearing's WHEP path, and each worker's URL (the server's
+    own with one process): viewers are spread over them, as a shared port spreads browsers."""
     async with server.client() as client:
+        deadline = time.monotonic() + 60
+        while len(nodes := (await client.get("/api/v1/nodes")).json()) < workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the workers did not all start:\n{server.log_tail()}")
+            await asyncio.sleep(0.2)
         courtroom = await create_courtroom(client, ["bench"])
         hearing_id = await create_hearing(client, courtroom.id)
         # viewers watch a hearing in session: its courtroom's feeds are its own
         opened = await client.patch(f"/api/v1/hearings/{hearing_id}", json={"status": "in_session"})
         if opened.status_code != 200:
             raise RuntimeError(f"opening the hearing answered {opened.status_code}: {opened.text}")
-    return (
-        f"{server.base_url}/whip/{courtroom.id}/bench",
-        f"{server.base_url}/whep/{hearing_id}/bench",
-    )
+    urls = [node["url"] for node in nodes] if workers > 1 else [server.base_url]
+    return f"{server.base_url}/whip/{courtroom.id}/bench", f"/whep/{hearing_id}/bench", urls
 
 
-def measure(clip: Path, viewers: int) -> Round:
+async def _holder_last(server: RunningServer, courtroom_of: str, urls: list[str]) -> list[str]:
+    """The worker URLs, the one holding the camera's courtroom last (the decoding viewer,
+    given the first, then watches through a mirror: the longer way)."""
+    async with server.client() as client:
+        nodes = (await client.get("/api/v1/nodes")).json()
+    holding = {node["url"] for node in nodes if courtroom_of in node["courtrooms"]}
+    return sorted(urls, key=lambda url: url in holding)
+
+
+def measure(clip: Path, viewers: int, workers: int) -> Round:
     context = multiprocessing.get_context("spawn")
+    env = {"COURTCAST_MAX_WHEP_PER_ADDRESS": str(viewers + 1)}  # every viewer is 127.0.0.1
+    if workers > 1:
+        env |= {"COURTCAST_WORKERS": str(workers), "COURTCAST_WORKER_PORT": "0"}
     with (
         tempfile.TemporaryDirectory(prefix="courtcast-relay-") as tmp,
-        # every viewer comes from 127.0.0.1: lift the per-address cap (64) above the count
-        running_server(
-            Path(tmp) / "data", {"COURTCAST_MAX_WHEP_PER_ADDRESS": str(viewers + 1)}
-        ) as server,
+        running_server(Path(tmp) / "data", env) as server,
     ):
         assert server.process is not None
         watched = psutil.Process(server.process.pid)
-        whip_url, whep_url = asyncio.run(_prepare(server))
+        whip_url, whep_path, urls = asyncio.run(_prepare(server, workers))
         publisher_control, child = context.Pipe()
         children = [
             context.Process(
@@ -322,16 +359,20 @@ def measure(clip: Path, viewers: int) -> Round:
         viewer_controls: list[Connection] = []
         try:
             _expect(publisher_control, "publisher")
+            courtroom_id = whip_url.rsplit("/", 2)[1]
+            urls = asyncio.run(_holder_last(server, courtroom_id, urls))
             time.sleep(WARMUP_S)
-            idle = _cpu_percent(watched, IDLE_WINDOW_S)
+            idle, _ = _cpu_percent(watched, IDLE_WINDOW_S)
             lean = viewers - 1
             sizes = [lean // math.ceil(lean / LEAN_PER_PROCESS)] * math.ceil(
                 lean / LEAN_PER_PROCESS
             )
             for index in range(lean - sum(sizes)):
                 sizes[index] += 1
-            for count, decode in [(1, True), *((size, False) for size in sizes)]:
+            groups = [(1, True), *((size, False) for size in sizes)]
+            for index, (count, decode) in enumerate(groups):
                 control, child = context.Pipe()
+                whep_url = urls[index % len(urls)] + whep_path
                 process = context.Process(
                     target=viewer_process, args=(whep_url, count, decode, control), daemon=True
                 )
@@ -344,7 +385,7 @@ def measure(clip: Path, viewers: int) -> Round:
             time.sleep(WARMUP_S)
             before = _counts(viewer_controls)
             started = time.monotonic()
-            cpu = _cpu_percent(watched, WINDOW_S)
+            cpu, busiest = _cpu_percent(watched, WINDOW_S)
             after = _counts(viewer_controls)
             elapsed = time.monotonic() - started
             numbers: list[tuple[int, float]] = []
@@ -365,8 +406,10 @@ def measure(clip: Path, viewers: int) -> Round:
     ]
     return Round(
         viewers=viewers,
+        workers=workers,
         idle_cpu_percent=idle,
         cpu_percent=cpu,
+        busiest_percent=busiest,
         fps_per_viewer=[(b - a) / elapsed for a, b in zip(before, after, strict=True)],
         latencies_ms=latencies,
         connect_s=connect_s,
@@ -389,8 +432,9 @@ def report(result: Round) -> None:
     connect = result.connect_s
     connect_median = statistics.median(connect) if connect else math.nan
     print(
-        f"{result.viewers:>4} viewers | server {result.cpu_percent:6.1f}% "
-        f"(no viewer {result.idle_cpu_percent:4.1f}%) | "
+        f"{result.viewers:>4} viewers, {result.workers} worker(s) | "
+        f"server {result.cpu_percent:6.1f}% (busiest process {result.busiest_percent:5.1f}%, "
+        f"no viewer {result.idle_cpu_percent:4.1f}%) | "
         f"{result.per_viewer:5.2f}%/viewer, marginal {result.marginal_per_viewer:5.2f}% "
         f"-> {100 / result.marginal_per_viewer:5.0f} viewers/core | "
         f"fps sent per viewer min {min(fps):4.1f} median {statistics.median(fps):4.1f} | "
@@ -403,6 +447,9 @@ def report(result: Round) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", default="10,50,100")
+    parser.add_argument(
+        "--workers", default="1", help="comma-separated worker process counts (2+: PostgreSQL)"
+    )
     args = parser.parse_args()
     clip = clip_for(CLIP_S)
     print(describe_clip(clip), flush=True)
@@ -412,8 +459,11 @@ def main() -> None:
         f"glass-to-glass <= {GOAL_LATENCY_MS:.0f} ms; {psutil.cpu_count()} cores",
         flush=True,
     )
-    for viewers in (int(n) for n in args.viewers.split(",")):
-        report(measure(clip, viewers))
+    worker_counts = [int(n) for n in args.workers.split(",")]
+    with postgres_if(any(workers > 1 for workers in worker_counts)):
+        for viewers in (int(n) for n in args.viewers.split(",")):
+            for workers in worker_counts:
+                report(measure(clip, viewers, workers))
 
 
 if __name__ == "__main__":
