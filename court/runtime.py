@@ -181,7 +181,7 @@ class Runtime:
             db=db,
             store=store,
             signer=signer,
-            mirrors=MirrorDesk(hubs, leases, signer, viewers),
+            mirrors=MirrorDesk(hubs, leases, signer, viewers, broadcasts.restart_public),
             hubs=hubs,
             publications=publications,
             archive=archive,

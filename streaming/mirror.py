@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
 
 from streaming.frame_wire import decode, encode
 from streaming.frames import SourceEnded
@@ -34,6 +35,8 @@ FEED_QUEUE_FRAMES = 300  # about 3 s of video and audio: a slow mirror skips to 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a keyframe of a high-bitrate camera, with room
 TELL_EVERY_S = 1.0  # a mirror's audience count and pending keyframe asks, at most this late
 RETRY_S = 1.0
+REFUSED = 4403  # the close code of a feed the holder hung up: its public may not watch now
+REFUSED_STATUS = 403  # the handshake's answer to a feed refused from the start
 
 Locate = Callable[[], Awaitable[tuple[str, dict[str, str]] | None]]
 
@@ -82,16 +85,26 @@ class Mirror:
 
     `locate` says where the holder's feed is (its URL and the headers proving who asks), or
     None once this process holds the camera itself or nobody does: the mirror then ends and
-    `on_gone` hangs up its viewers, who come back to wherever the camera is now.
+    `on_gone` hangs up its viewers, who come back to wherever the camera is now. A holder
+    that refuses the feed, or hangs it up as it hangs up the public (the kill switch, a
+    hearing no longer watchable), says so (`REFUSED`), and `on_refused` hangs up the viewers
+    here at once, and drops what a delay line here still holds, whether or not word of the
+    change has come another way.
     """
 
     def __init__(
-        self, locate: Locate, audience: Callable[[], int], on_gone: Callable[[], None]
+        self,
+        locate: Locate,
+        *,
+        audience: Callable[[], int],
+        on_gone: Callable[[], None],
+        on_refused: Callable[[], None],
     ) -> None:
         self.hub = Hub()
         self._locate = locate
         self._audience = audience
         self._on_gone = on_gone
+        self._on_refused = on_refused
         self._ask = asyncio.Event()
         self._source: str | None = None
         self._task = asyncio.create_task(self._run(), name="mirror")
@@ -100,15 +113,21 @@ class Mirror:
         try:
             while (where := await self._locate()) is not None:
                 url, headers = where
+                link: ClientConnection | None = None
                 try:
                     async with connect(
                         url, additional_headers=headers, max_size=MAX_MESSAGE_BYTES
                     ) as link:
                         await self._follow(link)
+                except InvalidStatus as refusal:
+                    if refusal.response.status_code == REFUSED_STATUS:
+                        self._on_refused()
                 except (OSError, websockets.WebSocketException, ValueError) as cut:
                     log.info("mirror of %s cut off: %s", url, cut)
                 finally:
                     self._ended()
+                if link is not None and link.close_code == REFUSED:
+                    self._on_refused()
                 await asyncio.sleep(RETRY_S)
         finally:
             self._on_gone()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, WebSocket, status
+from starlette.websockets import WebSocketState
 
 from court.errors import CourtError
 from court.live.mirrors import FEED_HEADER, FEED_PATH, feed_claimant
@@ -24,6 +25,7 @@ from court.live.viewer_access import (
 )
 from court.program import PROGRAM
 from court.runtime import Runtime
+from streaming.mirror import REFUSED
 
 router = APIRouter(tags=["internal"], include_in_schema=False)
 
@@ -39,9 +41,11 @@ async def feed(websocket: WebSocket, hearing_id: str, camera: str) -> None:
         await websocket.close(status.WS_1008_POLICY_VIOLATION)  # refused: never accepted
         return
     await websocket.accept()
-    await runtime.mirrors.serve(
+    refused = await runtime.mirrors.serve(
         hearing_id, courtroom_id, camera, websocket.send_bytes, _binary(websocket)
     )
+    if refused and websocket.client_state == WebSocketState.CONNECTED:
+        await websocket.close(REFUSED)  # the mirror hangs up its viewers too
 
 
 async def _public_may_watch(runtime: Runtime, hearing_id: str, camera: str) -> str | None:

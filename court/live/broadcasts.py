@@ -81,7 +81,7 @@ class BroadcastDesk:
         else:
             return
         for hearing in hearings:
-            task = asyncio.ensure_future(self._restart_public(hearing))
+            task = asyncio.ensure_future(self.restart_public(hearing))
             self._restarts.add(task)
             task.add_done_callback(self._restarts.discard)
 
@@ -102,7 +102,7 @@ class BroadcastDesk:
         state = self._states[hearing_id] = BroadcastState(on, delay_s)
         if state != before:
             watched = {k: hub for k, hub in self._watched.items() if k[0] == hearing_id}
-            await self._restart_public(hearing_id)
+            await self.restart_public(hearing_id)
             if state.on and state.delay_s > 0:
                 self._fill_lines(watched, state.delay_s)
         # only then: a bus slow to answer must not hold back the cut of this process's viewers
@@ -129,7 +129,9 @@ class BroadcastDesk:
             self._lines[key] = DelayLine(live, delay_s)
             live.request_keyframe()
 
-    async def _restart_public(self, hearing_id: str) -> None:
+    async def restart_public(self, hearing_id: str) -> None:
+        """Hang up the hearing's public here and drop its delay lines: they come back under
+        the state as it stands (a change, or a holder refusing this process a camera's feed)."""
         await self._viewers.close_public(hearing_id)
         await self.discard_lines(hearing_id)
 

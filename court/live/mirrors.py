@@ -10,9 +10,12 @@ a cut feed hang them up), the broadcast delay runs here on the mirror, and the k
 reaches here on the cluster bus. Viewers with an access code, staff and screens still go to
 the holder, where a code's device limit and a token's checks are counted in one place.
 
-The holder serves a feed only to a process that proves it is one of the installation's own:
-a claim signed with the key every node shares, for that courtroom and camera, a few seconds
-long. An anonymous client gets nothing.
+The holder serves a feed only to a process that proves it is one of the installation's own
+(a claim signed with the key every node shares, for that hearing and camera, a few seconds
+long: an anonymous client gets nothing), and only while the hearing's public may watch that
+camera, judged there: the feed is one public viewer of the hearing in the holder's registry,
+so the kill switch and the live guard hang it up at the holder at once, and the mirror, told
+so, hangs up its own viewers and drops its delay lines without waiting for the bus.
 """
 
 from __future__ import annotations
@@ -58,8 +61,10 @@ class FeedViewer:
     def __init__(self) -> None:
         self.id = secrets.token_urlsafe(16)
         self.stopped = asyncio.Event()
+        self.refused = False  # hung up as the public is: the mirror must hang up its viewers
 
     async def close(self) -> None:
+        self.refused = True
         self.stopped.set()
 
 
@@ -72,15 +77,17 @@ class MirrorDesk:
         leases: CourtroomLeases,
         signer: UrlSigner,
         viewers: ViewerRegistry,
+        restart_public: Callable[[str], Awaitable[None]],
     ) -> None:
         self._hubs = hubs
+        self._restart_public = restart_public
         self._leases = leases
         self._signer = signer
         self._viewers = viewers
         self._mirrors: dict[tuple[str, str], Mirror] = {}  # by (hearing, camera)
         self._idle_since: dict[tuple[str, str], float] = {}
         self._audiences: dict[tuple[str, str], dict[str, int]] = {}  # by feed served
-        self._hang_ups: set[asyncio.Task[int]] = set()
+        self._hang_ups: set[asyncio.Future[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
     def hub(self, hearing_id: str, courtroom_id: str, camera: str) -> Hub:
@@ -93,6 +100,7 @@ class MirrorDesk:
                 lambda: self._locate(hearing_id, courtroom_id, camera),
                 audience=lambda: self._served_here(key),
                 on_gone=lambda: self._gone(key, mirror),
+                on_refused=lambda: self._spawn(self._restart_public(hearing_id)),
             )
         if self._reaper is None:
             self._reaper = asyncio.create_task(self._reap_forever(), name="mirror reaper")
@@ -127,7 +135,10 @@ class MirrorDesk:
         def mirrored_by(w: Watching) -> bool:
             return w.mirrored and (w.hearing_id, w.camera) == key
 
-        task = asyncio.ensure_future(self._viewers.close_where(mirrored_by))
+        self._spawn(self._viewers.close_where(mirrored_by))
+
+    def _spawn(self, hang_up: Awaitable[object]) -> None:
+        task = asyncio.ensure_future(hang_up)
         self._hang_ups.add(task)
         task.add_done_callback(self._hang_ups.discard)
 
@@ -151,10 +162,11 @@ class MirrorDesk:
         camera: str,
         send: Callable[[bytes], Awaitable[None]],
         messages: AsyncIterator[bytes],
-    ) -> None:
+    ) -> bool:
         """Feed another process's mirror of a camera this process holds, for the public of a
         hearing judged watchable by the caller: until the mirror hangs up, this process lets
-        the courtroom go, or the feed is hung up here as the hearing's public viewers are."""
+        the courtroom go, or the feed is hung up here as the hearing's public viewers are
+        (then True: the mirror is told to hang up its viewers too)."""
         key = (hearing_id, camera)
         viewer = FeedViewer()
         audiences = self._audiences.setdefault(key, {})
@@ -184,6 +196,7 @@ class MirrorDesk:
             audiences.pop(viewer.id, None)
             if not audiences:
                 self._audiences.pop(key, None)
+        return viewer.refused
 
     def audience_elsewhere(self, hearing_id: str) -> Counter[str]:
         """Viewers of each camera of the hearing that other processes serve from here."""

@@ -19,6 +19,7 @@ from court.live.signed_urls import UrlSigner
 from storage.keyring import SECRET_FILE
 from streaming.frame_wire import decode
 from streaming.frames import EncodedFrame
+from streaming.mirror import REFUSED
 from tests.integration.test_broadcast import clip
 from tests.support.fixtures_api import create_hearing, start_recording
 from tests.support.publisher import WhipPublisher
@@ -60,9 +61,11 @@ async def frames_from(link: ClientConnection, count: int) -> list[EncodedFrame]:
 
 
 async def hung_up(link: ClientConnection) -> None:
-    """The holder closes the feed within a second, having sent what was on its way."""
+    """The holder closes the feed within a second, saying the mirror must hang up its own
+    viewers too."""
     async with asyncio.timeout(1.0):
         await link.wait_closed()
+    assert link.close_code == REFUSED
 
 
 async def test_only_the_installation_gets_a_feed_and_only_while_the_public_may_watch(

@@ -86,6 +86,20 @@ async def off_record_marked_through_the_other_worker(server: RunningServer) -> N
         page = f"{other}/api/v1/public/hearings/{recording.hearing_id}"
         chosen = await staff.put(f"/api/v1/courtrooms/{room}/program", json={"source": "bench"})
         assert chosen.status_code == 200, chosen.text
+
+        async def camera_refused_to_the_public() -> bool:
+            """The worker not holding the room knows the court now shows a program (from its
+            holder's word, within a second or so) and refuses the public a camera."""
+            viewer = WhepClient(f"{other}/whep/{recording.hearing_id}/bench")
+            try:
+                await viewer.start()
+            except RuntimeError as refused:
+                assert "403" in str(refused), refused
+                return True
+            await viewer.close()
+            return False
+
+        await until("a camera refused while the program runs", camera_refused_to_the_public, 10)
         for kind, text, shown in (
             ("off_record_start", "调解", {"on_air": None, "slate": "off_record"}),
             ("off_record_end", "", {"on_air": "bench", "slate": None}),

@@ -9,10 +9,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 from streaming.frames import SourceEnded
 from streaming.hub import Hub, HubItem
-from streaming.mirror import Mirror, send_feed
+from streaming.mirror import REFUSED, Mirror, send_feed
 from tests.streaming.test_hub import frame
 
 
@@ -69,7 +70,12 @@ async def mirrored(holder: Holder, viewers: list[int]) -> AsyncIterator[tuple[Mi
         async def locate() -> tuple[str, dict[str, str]] | None:
             return where[-1]
 
-        mirror = Mirror(locate, audience=lambda: viewers[-1], on_gone=lambda: gone.append("gone"))
+        mirror = Mirror(
+            locate,
+            audience=lambda: viewers[-1],
+            on_gone=lambda: gone.append("gone"),
+            on_refused=lambda: gone.append("refused"),
+        )
         try:
             yield mirror, gone
         finally:
@@ -123,7 +129,9 @@ async def test_a_mirror_whose_camera_is_held_nowhere_else_hangs_up_its_viewers()
     async def nowhere() -> None:
         return None
 
-    mirror = Mirror(nowhere, audience=lambda: 0, on_gone=lambda: gone.append("gone"))
+    mirror = Mirror(
+        nowhere, audience=lambda: 0, on_gone=lambda: gone.append("gone"), on_refused=list
+    )
     await until(lambda: gone == ["gone"])
     await mirror.close()
 
@@ -139,9 +147,43 @@ async def test_a_feed_sending_garbage_is_cut_and_its_viewers_see_the_publication
         async def locate() -> tuple[str, dict[str, str]]:
             return f"ws://127.0.0.1:{port}/", {}
 
-        mirror = Mirror(locate, audience=lambda: 0, on_gone=lambda: None)
+        mirror = Mirror(locate, audience=lambda: 0, on_gone=list, on_refused=list)
         viewer = mirror.hub.subscribe(10)
         try:
             assert await take(viewer, 1) == [SourceEnded("mirror")]
         finally:
             await mirror.close()
+
+
+async def test_a_feed_the_holder_refuses_or_hangs_up_as_the_public_hangs_up_its_viewers_here() -> (
+    None
+):
+    """The holder's word, in the handshake (403) or the close code: the viewers here are hung
+    up without waiting for the cluster bus; a feed merely cut is no such word."""
+    attempts: list[int] = []
+    refusals: list[int] = []
+
+    def handshake(link: ServerConnection, request: Request) -> Response | None:
+        attempts.append(len(attempts) + 1)
+        return link.respond(403, "no\n") if attempts[-1] in (1, 4) else None
+
+    async def holder(link: ServerConnection) -> None:
+        await link.close(REFUSED if attempts[-1] == 2 else 1011)  # 3, 5: merely cut
+
+    async with serve(holder, "127.0.0.1", 0, process_request=handshake) as server:
+        port = server.sockets[0].getsockname()[1]
+
+        async def locate() -> tuple[str, dict[str, str]]:
+            return f"ws://127.0.0.1:{port}/", {}
+
+        mirror = Mirror(
+            locate,
+            audience=lambda: 0,
+            on_gone=list,
+            on_refused=lambda: refusals.append(attempts[-1]),
+        )
+        try:
+            await until(lambda: len(attempts) >= 5, 10)
+        finally:
+            await mirror.close()
+    assert refusals == [1, 2, 4]
