@@ -164,6 +164,7 @@ class Runtime:
             viewers=viewers,
             broadcasts=broadcasts,
             publications=publications,
+            program=program,
             admin_token_set=config.admin_token_set,
         )
         live_guard.start()

@@ -66,6 +66,7 @@ async def choose(
     keyframe; a marker records the switch."""
     await at_holder(request, runtime, courtroom.id, redirect=False, take=True)
     state = await runtime.program.choose(session, principal, courtroom, body.source.strip())
+    await runtime.live_guard.check_now()  # the public watching a camera of the room is cut
     return ProgramOut.of(state)
 
 

@@ -4,8 +4,11 @@ Admission checks a viewer once; this guard checks every running WHEP viewer,
 WHIP publication and broadcast delay line again every half second, and at
 once when the process itself changed something (`check_now`): when the
 courtroom's hearing in session changes or ends, when a hearing is sealed or
-its broadcast cut, when a token or access code is revoked or expires. Whoever
-is no longer allowed, or would now be admitted differently, is hung up.
+its broadcast cut, when a token or access code is revoked or expires, when the
+court puts a program on air (the public then watches it, and no camera of the
+room: a mirror's feed of a camera is hung up here, and with it the viewers the
+mirror serves). Whoever is no longer allowed, or would now be admitted
+differently, is hung up.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from court.in_session import facts_about, hearings_in_session, live_verdict, val
 from court.live.broadcasts import BroadcastDesk
 from court.live.viewers import ViewerRegistry, Watching
 from court.principals import Principal, principals_by_id
+from court.program import PROGRAM, ProgramDesk
 from court.publications import Publications
 from storage.db import Database
 from storage.models import Hearing, HearingAssignment
@@ -39,9 +43,11 @@ class LiveGuard:
         viewers: ViewerRegistry,
         broadcasts: BroadcastDesk,
         publications: Publications,
+        program: ProgramDesk,
         admin_token_set: bool,
     ) -> None:
         self._db = db
+        self._program = program
         self._viewers = viewers
         self._broadcasts = broadcasts
         self._publications = publications
@@ -101,6 +107,8 @@ class LiveGuard:
             hearing = hearings.get(w.hearing_id)
             if hearing is None:
                 return False
+            if not w.real_time and w.camera != PROGRAM and self._program.state(w.courtroom_id):
+                return False  # the court now chooses what the public sees (court/program.py)
             principal = self._current(w.principal, principals)
             verdict = live_verdict(
                 facts_about(

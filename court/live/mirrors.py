@@ -64,7 +64,8 @@ class FeedViewer:
         self.refused = False  # hung up as the public is: the mirror must hang up its viewers
 
     async def close(self) -> None:
-        self.refused = True
+        if not self.stopped.is_set():  # already ending (this process shutting down): not said
+            self.refused = True
         self.stopped.set()
 
 
@@ -87,6 +88,7 @@ class MirrorDesk:
         self._mirrors: dict[tuple[str, str], Mirror] = {}  # by (hearing, camera)
         self._idle_since: dict[tuple[str, str], float] = {}
         self._audiences: dict[tuple[str, str], dict[str, int]] = {}  # by feed served
+        self._served: dict[str, FeedViewer] = {}
         self._hang_ups: set[asyncio.Future[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
@@ -181,6 +183,7 @@ class MirrorDesk:
 
         watch = Watching(hearing_id, courtroom_id, camera, viewer, kind="public", feed=True)
         self._viewers.add_feed(watch)
+        self._served[viewer.id] = viewer
         held = asyncio.create_task(while_held())
         try:
             await send_feed(
@@ -193,6 +196,7 @@ class MirrorDesk:
         finally:
             held.cancel()
             self._viewers.remove_feed(viewer.id)
+            del self._served[viewer.id]
             audiences.pop(viewer.id, None)
             if not audiences:
                 self._audiences.pop(key, None)
@@ -209,6 +213,10 @@ class MirrorDesk:
         )
 
     async def close(self) -> None:
+        """Stop mirroring and serving; a feed ended by a shutdown is not a refusal, so its
+        mirror looks for the courtroom's next holder with its viewers still on."""
+        for served in self._served.values():
+            served.stopped.set()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -117,7 +117,8 @@ async def test_only_the_installation_gets_a_feed_and_only_while_the_public_may_w
                 await hung_up(link)  # its public sees nothing more of the room
             opened = await staff.patch(f"/api/v1/hearings/{sealed}", json={"status": "in_session"})
             assert opened.status_code == 200, opened.text
-            for hearing_id in (hearing, sealed):
+            unknown = "0" * len(hearing)  # a sealed hearing is refused as an unknown one is
+            for hearing_id in (hearing, sealed, unknown):
                 claim = feed_claim(signer, node, hearing_id, "bench")
                 await refused(server, hearing_id, "bench", claim)
         finally:

@@ -1,10 +1,11 @@
 """The program feed: the court switches what the public sees between two cameras and the
 evidence source, and the public viewer gets continuous, decodable frames of the chosen source
-within one GOP of each switch (each camera draws numbers of its own range); an off-record period
-puts the program on the slate (no frame goes out) while the archive keeps every frame; every
-switch is a marker; a public viewer may not pick a camera while the program runs. Live HLS
-follows the program too (the recording's `program` track, one epoch per source on air, nothing
-over the slate), and the archive keeps it beside every camera's frames."""
+within one GOP of each switch (each camera draws numbers of its own range), while one who
+watched a camera before the program began is hung up; an off-record period puts the program
+on the slate (no frame goes out) while the archive keeps every frame; every switch is a
+marker; a public viewer may not pick a camera while the program runs. Live HLS follows the
+program too (the recording's `program` track, one epoch per source on air, nothing over the
+slate), and the archive keeps it beside every camera's frames."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
         assert started.status_code == 201, started.text
         recording = started.json()["id"]
         viewer = WhepClient(f"{server.base_url}/whep/{hearing}/program", read_numbers=True)
+        watching_camera = WhepClient(f"{server.base_url}/whep/{hearing}/witness")
         try:
             for name, camera in cameras.items():
                 publisher = CameraPublisher(
@@ -102,8 +104,13 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
                 404,
                 {"detail": "the court shows no program feed of this hearing"},
             )
+            # a member of the public watching a camera before the court chose a program
+            await watching_camera.start()
+            await wait_until(lambda: watching_camera.video_frames > 10, 15, "the witness camera")
+            chosen_at = time.monotonic()
             chosen = await admin.put(f"/api/v1/courtrooms/{room}/program", json={"source": "bench"})
             assert chosen.status_code == 200, chosen.text
+            await frames_stop_within(watching_camera, chosen_at, CUT_WITHIN_S)  # the court chooses
             await viewer.start()
             await wait_until(lambda: len(viewer.numbers) > 10, 15, "the bench on air")
             picked = await public_whep(server, f"/whep/{hearing}/witness")
@@ -152,6 +159,7 @@ async def test_the_program_follows_the_court_s_choice_at_keyframes_and_the_slate
             )
         finally:
             await viewer.close()
+            await watching_camera.close()
             for publisher in publishers:
                 await publisher.close()
         stopped = await admin.post(f"/api/v1/recordings/{recording}/stop")
