@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -69,10 +70,22 @@ async def test_a_camera_back_for_a_moment_gets_a_gap_for_each_time_it_dropped(
     async with server.client() as client:
         recording = await start_recording(client)
         url = recording.whip_url(server.base_url)
-        for seconds in (3, 1.2):  # recorded, then back for a moment
+        feeds = f"/api/v1/courtrooms/{recording.courtroom.id}/feeds"
+
+        async def frames_taken() -> int:
+            """The camera's frames the server has taken in (its recorder takes each)."""
+            (feed,) = (await client.get(feeds)).json()["feeds"]
+            return int(feed["frames"])
+
+        for seconds in (3, 0):  # recorded, then back for a moment
+            before = await frames_taken()
             camera = WhipPublisher(clip, url, server.admin_token)
             await camera.start()
             await asyncio.sleep(seconds)
+            deadline = time.monotonic() + 15
+            while await frames_taken() < before + FPS:  # its first keyframe and what follows
+                assert time.monotonic() < deadline, "the camera's frames never arrived"
+                await asyncio.sleep(0.05)
             await camera.close()
         back = WhipPublisher(clip, url, server.admin_token)
         await back.start()  # back for good
