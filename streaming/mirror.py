@@ -111,7 +111,7 @@ class Mirror:
 
     async def _run(self) -> None:
         try:
-            while (where := await self._locate()) is not None:
+            while (where := await self._where()) is not None:
                 url, headers = where
                 link: ClientConnection | None = None
                 try:
@@ -131,6 +131,16 @@ class Mirror:
                 await asyncio.sleep(RETRY_S)
         finally:
             self._on_gone()
+
+    async def _where(self) -> tuple[str, dict[str, str]] | None:
+        """Where the feed is; asked again while the question cannot be answered (an index
+        out of reach for a moment), since the holder may well be there all the same."""
+        while True:
+            try:
+                return await self._locate()
+            except Exception:
+                log.exception("a mirror could not learn where its camera is held; asking again")
+                await asyncio.sleep(RETRY_S)
 
     async def _follow(self, link: ClientConnection) -> None:
         self.hub.attach_publisher(self._ask.set)

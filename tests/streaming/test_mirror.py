@@ -187,3 +187,30 @@ async def test_a_feed_the_holder_refuses_or_hangs_up_as_the_public_hangs_up_its_
         finally:
             await mirror.close()
     assert refusals == [1, 2, 4]
+
+
+async def test_a_mirror_that_cannot_learn_where_the_camera_is_asks_again() -> None:
+    """An index out of reach for a moment is no reason to hang up the viewers here."""
+    holder = Holder()
+    asked: list[int] = []
+    gone: list[str] = []
+    async with serve(holder.serve, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+
+        async def locate() -> tuple[str, dict[str, str]]:
+            asked.append(1)
+            if len(asked) == 1:
+                raise ConnectionError("the index is out of reach")
+            return f"ws://127.0.0.1:{port}/", {}
+
+        mirror = Mirror(
+            locate, audience=lambda: 1, on_gone=lambda: gone.append("gone"), on_refused=list
+        )
+        viewer = mirror.hub.subscribe(10)
+        try:
+            await until(lambda: holder.camera.subscribers == 1)
+            holder.camera.publish(frame(0, keyframe=True))
+            assert await take(viewer, 1) == [frame(0, keyframe=True)]
+            assert not gone
+        finally:
+            await mirror.close()
