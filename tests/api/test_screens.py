@@ -73,3 +73,36 @@ async def test_a_screen_sees_its_own_state_and_names_only_what_it_may_show(
     assert state["sitting"]["upcoming"]["hearing_id"] == public
     starts = [e["estimated_start"] for e in entries]
     assert starts[0] is not None and starts[1] is not None and starts[0] < starts[1]
+
+
+async def test_a_screen_watches_the_program_while_the_court_shows_one(
+    api_server: RunningServer,
+) -> None:
+    """A screen is shown what the public is: while the court shows a program it is told to
+    watch `program` (a camera would be refused it, and one it watched is hung up), and the
+    cameras again once the program ends."""
+    async with api_server.client() as admin:
+        room = (await create_courtroom(admin, ["bench", "dock"])).id
+        hearing = await create_hearing(admin, room)
+        opened = await admin.patch(f"/api/v1/hearings/{hearing}", json={"status": "in_session"})
+        assert opened.status_code == 200, opened.text
+        made = await screen_token(
+            admin, courtroom_ids=[room], place="cell_block", visibilities=["public"]
+        )
+        screen_id, secret = made.json()["id"], made.json()["token"]
+        async with api_server.client(secret) as screen:
+
+            async def cameras() -> list[str]:
+                state = (await screen.get(f"/api/v1/screens/{screen_id}")).json()
+                assert state["hearing"]["id"] == hearing, state
+                return list(state["hearing"]["cameras"])
+
+            assert await cameras() == ["bench", "dock"]
+            chosen = await admin.put(
+                f"/api/v1/courtrooms/{room}/program", json={"source": "recess"}
+            )
+            assert chosen.status_code == 200, chosen.text
+            assert await cameras() == ["program"]
+            ended = await admin.delete(f"/api/v1/courtrooms/{room}/program")
+            assert ended.status_code == 204, ended.text
+            assert await cameras() == ["bench", "dock"]
