@@ -62,6 +62,10 @@ class FeedViewer:
         self.id = secrets.token_urlsafe(16)
         self.stopped = asyncio.Event()
         self.refused = False  # hung up as the public is: the mirror must hang up its viewers
+        self.audience = 0  # the viewers the mirror says it serves from this feed
+
+    def told(self, audience: int) -> None:
+        self.audience = audience
 
     async def close(self) -> None:
         if not self.stopped.is_set():  # already ending (this process shutting down): not said
@@ -87,8 +91,6 @@ class MirrorDesk:
         self._viewers = viewers
         self._mirrors: dict[tuple[str, str], Mirror] = {}  # by (hearing, camera)
         self._idle_since: dict[tuple[str, str], float] = {}
-        self._audiences: dict[tuple[str, str], dict[str, int]] = {}  # by feed served
-        self._served: dict[str, FeedViewer] = {}
         self._hang_ups: set[asyncio.Future[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
@@ -169,12 +171,7 @@ class MirrorDesk:
         hearing judged watchable by the caller: until the mirror hangs up, this process lets
         the courtroom go, or the feed is hung up here as the hearing's public viewers are
         (then True: the mirror is told to hang up its viewers too)."""
-        key = (hearing_id, camera)
         viewer = FeedViewer()
-        audiences = self._audiences.setdefault(key, {})
-
-        def told(count: int) -> None:
-            audiences[viewer.id] = count
 
         async def while_held() -> None:
             while self._leases.holds(courtroom_id):
@@ -183,7 +180,6 @@ class MirrorDesk:
 
         watch = Watching(hearing_id, courtroom_id, camera, viewer, kind="public", feed=True)
         self._viewers.add_feed(watch)
-        self._served[viewer.id] = viewer
         held = asyncio.create_task(while_held())
         try:
             await send_feed(
@@ -191,32 +187,30 @@ class MirrorDesk:
                 send,
                 messages,
                 stop=viewer.stopped,
-                on_audience=told,
+                on_audience=viewer.told,
             )
         finally:
             held.cancel()
             self._viewers.remove_feed(viewer.id)
-            del self._served[viewer.id]
-            audiences.pop(viewer.id, None)
-            if not audiences:
-                self._audiences.pop(key, None)
         return viewer.refused
 
     def audience_elsewhere(self, hearing_id: str) -> Counter[str]:
         """Viewers of each camera of the hearing that other processes serve from here."""
-        return Counter(
-            {
-                camera: sum(counts.values())
-                for (hearing, camera), counts in self._audiences.items()
-                if hearing == hearing_id
-            }
-        )
+        audience: Counter[str] = Counter()
+        for watching, feed in self._feeds():
+            if watching.hearing_id == hearing_id:
+                audience[watching.camera] += feed.audience
+        return audience
+
+    def _feeds(self) -> list[tuple[Watching, FeedViewer]]:
+        """The feeds this process serves, each one public viewer in its registry."""
+        return [(w, w.viewer) for w in self._viewers.all() if isinstance(w.viewer, FeedViewer)]
 
     async def close(self) -> None:
         """Stop mirroring and serving; a feed ended by a shutdown is not a refusal, so its
         mirror looks for the courtroom's next holder with its viewers still on."""
-        for served in self._served.values():
-            served.stopped.set()
+        for _, feed in self._feeds():
+            feed.stopped.set()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
