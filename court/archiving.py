@@ -2,21 +2,25 @@
 
 The uploader calls `index` once an object is stored (never before: the index must not name
 bytes the store lacks); gaps open when footage stops for a reason and close at the camera's
-next segment, which starts a new epoch (`discontinuity`).
+first segment numbered past the footage before the gap (a new epoch). Numbers, not stamps,
+say which footage came after: the stamps come from the camera's clock, which may run behind
+the server's that dated the gap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.monitoring.metrics import Timings
+from recorder.session import Departure
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
-from storage.gaps import add_gap, close_gaps, open_gap
+from storage.gaps import add_gap, close_gaps, end_gaps, open_gap
 from storage.leases import Fence
 from storage.objects import ObjectProtection
 
@@ -30,6 +34,14 @@ GAP_DETAILS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _AwaitedGap:
+    """A gap opened here, open until its camera's first segment of an epoch past `last_epoch`."""
+
+    gap_id: str
+    last_epoch: int
+
+
 class Archive:
     def __init__(
         self, db: Database, timings: Timings, fence_for: Callable[[str], Fence | None]
@@ -39,8 +51,8 @@ class Archive:
         self._timings = timings
         self._fence_for = fence_for
         self._courtrooms: dict[str, str] = {}  # recording -> courtroom, recorded on this node
-        # (recording, camera) -> when each of its gaps opened here began, awaiting footage
-        self._open_gaps: dict[tuple[str, str], list[datetime]] = {}
+        # (recording, camera) -> its gaps opened here, awaiting footage
+        self._open_gaps: dict[tuple[str, str], list[_AwaitedGap]] = {}
         self._tracks: dict[tuple[str, str], str] = {}  # (recording, camera) -> its track's id
 
     def follow(self, recording_id: str, courtroom_id: str) -> None:
@@ -63,28 +75,22 @@ class Archive:
         self._timings.indexed(record)
 
     async def _index_segment(self, record: SegmentRecord, fence: Fence | None) -> None:
-        """The segment's row, and, when it starts a new epoch, the end of its camera's gaps
-        that began before it. What this process keeps of it (the track id, the gaps no longer
-        awaited) is kept once committed: a write that failed is retried whole, and its gap
-        must still close where the footage came back, not stay open until the recording
-        stops."""
+        """The segment's row, and the end of its camera's gaps whose footage it brings back.
+        What this process keeps of it (the track id, the gaps no longer awaited) is kept
+        once committed: a write that failed is retried whole, and its gap must still close
+        where the footage came back, not stay open until the recording stops."""
         track = (record.recording_id, record.camera)
-        closes = record.discontinuity and any(
-            started <= record.started_at for started in self._open_gaps.get(track, ())
-        )
+        ending = [
+            gap.gap_id for gap in self._open_gaps.get(track, ()) if record.epoch > gap.last_epoch
+        ]
         async with self._db.session() as session:
             track_id = await add_segment(session, record, fence, track_id=self._tracks.get(track))
-            if closes:
-                await close_gaps(
-                    session,
-                    recording_id=record.recording_id,
-                    camera=record.camera,
-                    at=record.started_at,
-                )
+            if ending:
+                await end_gaps(session, ending, record.started_at)
             await session.commit()
         self._tracks[track] = track_id
-        if closes:  # a gap opened meanwhile began after this footage: still awaited
-            later = [t for t in self._open_gaps.pop(track, []) if t > record.started_at]
+        if ending:  # a gap opened meanwhile awaits later footage
+            later = [gap for gap in self._open_gaps.pop(track, []) if gap.gap_id not in ending]
             if later:
                 self._open_gaps[track] = later
 
@@ -94,38 +100,43 @@ class Archive:
             return await recording_protection(session, recording_id=recording_id)
 
     async def open_gap(
-        self, recording_id: str, camera: str, reason: str, *, after_footage: bool
+        self, recording_id: str, camera: str, reason: str, departure: Departure
     ) -> None:
-        """Footage stops here for `reason`; the gap runs until the camera's next segment.
+        """Footage stops here for `reason`; the gap runs until the camera's next footage.
 
-        `after_footage` (the camera was recorded since its last gap opened): a new gap, even
+        After footage (the camera was recorded since its last gap opened): a new gap, even
         while the last one is still open in the index, since the footage between them, which
         closes that one, may not be stored yet. Otherwise the gap open goes on, if any (the
         spool filled while the camera was away)."""
         at = datetime.now(UTC)
         detail = GAP_DETAILS[reason]
         async with self._db.session() as session:
-            if after_footage:
-                add_gap(
+            if departure.footage_ended:
+                gap_id = add_gap(
                     session, recording_id=recording_id, camera=camera, reason=reason, at=at,
                     detail=detail,
                 )  # fmt: skip
             else:
-                await open_gap(
+                gap_id = await open_gap(
                     session, recording_id=recording_id, camera=camera, reason=reason, at=at,
                     detail=detail,
                 )  # fmt: skip
             await session.commit()
-        self._open_gaps.setdefault((recording_id, camera), []).append(at)
+        self._await(recording_id, camera, _AwaitedGap(gap_id, departure.last_epoch))
 
     async def open_break_gaps(
-        self, recording_id: str, ends: dict[str, datetime], reason: str
+        self,
+        recording_id: str,
+        ends: dict[str, datetime],
+        reason: str,
+        numbered_until: dict[str, tuple[int, int]],
     ) -> None:
         """Each camera's footage of a recording another process left (`reason`: crash,
-        node_lost, handover) ended at `ends[camera]`."""
+        node_lost, handover) ended at `ends[camera]`, numbered up to (epoch, sequence)
+        `numbered_until[camera]`, which the footage after the break goes past."""
         async with self._db.session() as session:
-            for camera, at in ends.items():
-                add_gap(
+            opened = {
+                camera: add_gap(
                     session,
                     recording_id=recording_id,
                     camera=camera,
@@ -133,9 +144,17 @@ class Archive:
                     at=at,
                     detail=GAP_DETAILS[reason],
                 )
+                for camera, at in ends.items()
+            }
             await session.commit()
-        for camera, at in ends.items():
-            self._open_gaps.setdefault((recording_id, camera), []).append(at)
+        for camera, gap_id in opened.items():
+            epoch = numbered_until.get(camera, (0, 0))[0]
+            self._await(recording_id, camera, _AwaitedGap(gap_id, epoch))
+
+    def _await(self, recording_id: str, camera: str, gap: _AwaitedGap) -> None:
+        awaited = self._open_gaps.setdefault((recording_id, camera), [])
+        if all(known.gap_id != gap.gap_id for known in awaited):  # a gap going on is known
+            awaited.append(gap)
 
     async def close_recording_gaps(
         self, session: AsyncSession, recording_id: str, at: datetime

@@ -86,7 +86,7 @@ async def continue_recording(
         ends = [t.recorded_until for t in known if t.recorded_until]
         if ends:
             footage_ends[camera] = max(ends)
-    await archive.open_break_gaps(recording.id, footage_ends, reason)
+    await archive.open_break_gaps(recording.id, footage_ends, reason, numbered_until)
     log.warning("recording %s goes on here after a break (%s)", recording.id, reason)
     await recordings.start_recording(recording, cameras=cameras, numbered_until=numbered_until)
 

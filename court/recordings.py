@@ -46,7 +46,7 @@ from court.sealing import seal_recording
 from court.stored_playlists import store_recording_playlists
 from court.visibility import require_courtroom, visible_recording
 from recorder.retention import RetentionClass
-from recorder.session import RecordingSession
+from recorder.session import Departure, RecordingSession
 from recorder.uploader import Uploader, unprotected
 from storage.catalog import track_prefix
 from storage.db import Database
@@ -203,8 +203,8 @@ class Recordings:
             fragment_s=self.plan.fragment_s,
             numbered_until=numbered_until,
             accepting=lambda: self.uploader.backlog_bytes < self.plan.spool_max_bytes,
-            on_held_back=lambda camera, ended: self._spawn_gap(
-                recording.id, camera, "spool_full", after_footage=ended
+            on_held_back=lambda camera, departure: self._spawn_gap(
+                recording.id, camera, "spool_full", departure
             ),
             live=self.live_parts.sink(recording.id),
         )
@@ -231,20 +231,16 @@ class Recordings:
                 subscription.close()
                 return
             if isinstance(item, SourceEnded):
-                ended = active.session.camera_left(camera)
+                departure = active.session.camera_left(camera)
                 if camera == PROGRAM:
                     continue  # the slate: nothing was to be shown, so nothing is missing
                 reason = self._publications.end_reason(active.courtroom_id, camera)
-                await self._archive.open_gap(
-                    active.recording_id, camera, reason, after_footage=ended
-                )
+                await self._archive.open_gap(active.recording_id, camera, reason, departure)
             else:
                 await active.session.write(camera, item)  # waits only while its disk lags
 
-    def _spawn_gap(
-        self, recording_id: str, camera: str, reason: str, *, after_footage: bool
-    ) -> None:
-        gap = self._archive.open_gap(recording_id, camera, reason, after_footage=after_footage)
+    def _spawn_gap(self, recording_id: str, camera: str, reason: str, departure: Departure) -> None:
+        gap = self._archive.open_gap(recording_id, camera, reason, departure)
         task = asyncio.create_task(gap)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

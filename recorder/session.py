@@ -45,6 +45,18 @@ CONTAINERS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A camera's footage stopped here (its publisher left, or the spool took no more).
+
+    `footage_ended`: it was recorded since it last stopped, so a gap opening now is a new
+    one. `last_epoch`: the highest epoch its footage has used; the footage after the gap is
+    the first numbered past it, whatever its stamps (from the camera's clock) say."""
+
+    footage_ended: bool
+    last_epoch: int
+
+
 class LiveSink(Protocol):
     """Hears every chunk as it is made, before it is stored (court/live/live_parts.py serves
     the open segment's fragments as LL-HLS parts). Epochs and sequences are the recording's."""
@@ -297,12 +309,12 @@ class RecordingSession:
         fragment_s: float,
         numbered_until: dict[str, tuple[int, int]] | None = None,
         accepting: Callable[[], bool] = lambda: True,
-        on_held_back: Callable[[str, bool], None] = lambda camera, ended: None,
+        on_held_back: Callable[[str, Departure], None] = lambda camera, departure: None,
         live: LiveSink = NO_LIVE_SINK,
     ) -> None:
         """`accepting` says whether the spool may grow; while it may not, frames are not
-        recorded and `on_held_back(camera, footage_ended)` is told once, so the gap is on
-        record (`camera_left` says what `footage_ended` means). `live`
+        recorded and `on_held_back(camera, departure)` is told once, so the gap is on
+        record (`camera_left` gives the departure). `live`
         hears every chunk of every camera as it is made."""
         self._live = live
         self.recording_id = recording_id
@@ -325,8 +337,8 @@ class RecordingSession:
             self.frames_held_back += 1
             if camera not in self._held_back:
                 self._held_back.add(camera)
-                ended = self.camera_left(camera)  # the next segment starts on a keyframe
-                self._on_held_back(camera, ended)
+                departure = self.camera_left(camera)  # the next segment starts on a keyframe
+                self._on_held_back(camera, departure)
             return
         self._held_back.discard(camera)
         track = self._tracks.get(camera)
@@ -355,12 +367,14 @@ class RecordingSession:
         numbers.update((camera, track.numbered) for camera, track in self._tracks.items())
         return numbers
 
-    def camera_left(self, camera: str) -> bool:
-        """Close the camera's segment. True when footage ended here: the camera was recorded
-        since it last left, so a gap that opens now is a new one, not the last one going on
+    def camera_left(self, camera: str) -> Departure:
+        """Close the camera's segment. Footage ended here when the camera was recorded since
+        it last left, so a gap that opens now is a new one, not the last one going on
         (which the footage between them closes once it is stored)."""
         track = self._tracks.get(camera)
-        return track is not None and track.source_ended()
+        ended = track is not None and track.source_ended()
+        epoch = track.numbered[0] if track else self._numbered_until.get(camera, (0, 0))[0]
+        return Departure(ended, epoch)
 
     async def stop(self) -> None:
         """Finish every open segment and wait for every camera's disk; the caller then drains

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Gap
+from storage.models import Gap, new_id
 
 
 async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
@@ -24,36 +24,52 @@ async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Ga
 
 async def open_gap(
     session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
-) -> None:
-    """Start a gap for a camera, unless one is already open."""
+) -> str:
+    """Start a gap for a camera, unless one is already open; the id of the gap open."""
     already = await session.scalar(
         select(Gap.id).where(
             Gap.recording_id == recording_id, Gap.camera == camera, Gap.ended_at.is_(None)
         )
     )
-    if already is None:
-        add_gap(
-            session, recording_id=recording_id, camera=camera, reason=reason, at=at, detail=detail
-        )
+    if already is not None:
+        return already
+    return add_gap(
+        session, recording_id=recording_id, camera=camera, reason=reason, at=at, detail=detail
+    )
 
 
 def add_gap(
     session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
-) -> None:
-    """Start a gap whatever else is open: a crash ends footage even inside another gap."""
+) -> str:
+    """Start a gap whatever else is open (a crash ends footage even inside another gap);
+    its id."""
+    gap_id = new_id()
     session.add(
-        Gap(recording_id=recording_id, camera=camera, reason=reason, started_at=at, detail=detail)
+        Gap(
+            id=gap_id,
+            recording_id=recording_id,
+            camera=camera,
+            reason=reason,
+            started_at=at,
+            detail=detail,
+        )
     )
+    return gap_id
 
 
-async def close_gaps(
-    session: AsyncSession, *, recording_id: str, at: datetime, camera: str | None = None
-) -> None:
-    """End the open gaps (of one camera, or all) that began before `at`."""
-    query = select(Gap).where(
-        Gap.recording_id == recording_id, Gap.ended_at.is_(None), Gap.started_at <= at
-    )
-    if camera is not None:
-        query = query.where(Gap.camera == camera)
-    for gap in await session.scalars(query):
-        gap.ended_at = at
+async def end_gaps(session: AsyncSession, gap_ids: list[str], at: datetime) -> None:
+    """End these gaps where their camera's footage came back, `at` by the camera's clock."""
+    await _end(session, select(Gap).where(Gap.id.in_(gap_ids)), at)
+
+
+async def close_gaps(session: AsyncSession, *, recording_id: str, at: datetime) -> None:
+    """The recording stopped at `at`: every gap of it still open ends there."""
+    await _end(session, select(Gap).where(Gap.recording_id == recording_id), at)
+
+
+async def _end(session: AsyncSession, gaps: Select[Gap], at: datetime) -> None:
+    """End the open ones of `gaps` at `at`, never before one began: a camera whose clock runs
+    behind the server's stamps its footage earlier than the server saw it leave, and such a
+    gap is kept on record with no length rather than left open or running backwards."""
+    for gap in await session.scalars(gaps.where(Gap.ended_at.is_(None))):
+        gap.ended_at = max(at, gap.started_at)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import storage.catalog
 from court.archiving import Archive
 from court.monitoring.metrics import Timings
+from recorder.session import Departure
 from storage.archive import SegmentRecord
 from storage.db import Database
 from storage.leases import Fence, Fenced, acquire
@@ -140,7 +141,7 @@ async def test_a_gap_closes_where_the_footage_came_back_even_if_that_write_faile
     archive.follow(recording.id, recording.courtroom_id)
     for sequence in (1, 2):
         await archive.index(segment(recording, "bench", 1, sequence))
-    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
     (opened,) = await gaps_of(db, recording)
     failures: list[Exception] = []
     commit = AsyncSession.commit
@@ -170,11 +171,11 @@ async def test_a_camera_that_drops_again_before_its_return_is_stored_gets_a_seco
     archive = archive_of(db)
     archive.follow(recording.id, recording.courtroom_id)
     await archive.index(segment(recording, "bench", 1, 1))
-    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
     await asyncio.sleep(0.01)  # back, recorded, and gone again
-    await archive.open_gap(recording.id, "bench", "publisher_left", after_footage=True)
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 2))
     # the spool filled while it was away: the same gap goes on
-    await archive.open_gap(recording.id, "bench", "spool_full", after_footage=False)
+    await archive.open_gap(recording.id, "bench", "spool_full", Departure(False, 2))
     (first, _), (second, _) = await gaps_of(db, recording)
 
     between = first_of_epoch(recording, 2, 2, first + (second - first) / 2)
@@ -183,3 +184,45 @@ async def test_a_camera_that_drops_again_before_its_return_is_stored_gets_a_seco
     back = first_of_epoch(recording, 3, 3, second + timedelta(seconds=1))
     await archive.index(back)
     assert await gaps_of(db, recording) == [(first, between.started_at), (second, back.started_at)]
+
+
+async def test_a_gap_closes_where_a_camera_whose_clock_runs_behind_came_back(
+    db: Database,
+) -> None:
+    """The server dates the gap by its own clock; the footage that comes back is stamped by
+    the camera's, here five seconds behind: it is still the footage after the gap (its
+    numbers say so), and the gap ends there with no length, not at the recording's stop."""
+    recording = await recording_in(db, "11")
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    await archive.index(segment(recording, "bench", 1, 1))
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
+    ((left, _),) = await gaps_of(db, recording)
+
+    late_clock = timedelta(seconds=5)
+    await archive.index(replace(segment(recording, "bench", 1, 2), started_at=left - late_clock))
+    assert await gaps_of(db, recording) == [(left, None)]  # footage from before it left
+    back = first_of_epoch(recording, 2, 3, left - late_clock + timedelta(seconds=2))
+    await archive.index(back)
+    assert await gaps_of(db, recording) == [(left, left)]
+    await archive.index(first_of_epoch(recording, 3, 4, left + timedelta(seconds=9)))
+    assert await gaps_of(db, recording) == [(left, left)]  # nothing else was awaited
+
+
+async def test_a_recording_stopped_before_a_gap_began_by_the_cameras_clock_closes_it(
+    db: Database,
+) -> None:
+    """A node that took the recording over dated the break by the camera's clock, ahead of
+    the server's that stops the recording: the gap still ends, where it began."""
+    recording = await recording_in(db, "12")
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    stopped = datetime.now(UTC)
+    footage_end = stopped + timedelta(seconds=3)
+    await archive.open_break_gaps(recording.id, {"bench": footage_end}, "crash", {"bench": (4, 9)})
+    await archive.index(first_of_epoch(recording, 4, 9, footage_end))  # spool recovered late
+    assert await gaps_of(db, recording) == [(footage_end, None)]
+    async with db.session() as session:
+        await archive.close_recording_gaps(session, recording.id, stopped)
+        await session.commit()
+    assert await gaps_of(db, recording) == [(footage_end, footage_end)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from recorder.session import RecordingSession
+from recorder.session import Departure, RecordingSession
 from recorder.uploader import Uploader
 from storage.archive import ObjectRecord
 from storage.keys import TrackPrefix
@@ -27,7 +27,7 @@ class Spool:
     """Whether the spool takes frames, and what the session said when it stopped taking them."""
 
     accepting: bool = True
-    held_back: list[tuple[str, bool]] = field(default_factory=list)
+    held_back: list[tuple[str, Departure]] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ async def recording(tmp_path: Path) -> AsyncIterator[tuple[RecordingSession, Spo
         target_segment_s=2.0,
         fragment_s=0.4,
         accepting=lambda: spool.accepting,
-        on_held_back=lambda camera, ended: spool.held_back.append((camera, ended)),
+        on_held_back=lambda camera, departure: spool.held_back.append((camera, departure)),
     )
     yield session, spool
     await session.stop()
@@ -70,15 +70,15 @@ async def test_footage_ends_only_where_the_camera_was_recorded_since_its_last_ga
         for frame in part:
             await session.write("bench", frame)
 
-    assert session.camera_left("bench") is False  # never recorded at all
+    assert session.camera_left("bench") == Departure(False, 0)  # never recorded at all
     await record(frames[:second])
-    assert session.camera_left("bench") is True  # its footage ends here
-    assert session.camera_left("bench") is False  # the same absence goes on
-    await record(frames[second : 2 * second])  # back, from its next keyframe
+    assert session.camera_left("bench") == Departure(True, 1)  # its footage ends here
+    assert session.camera_left("bench") == Departure(False, 1)  # the same absence goes on
+    await record(frames[second : 2 * second])  # back, from its next keyframe: epoch 2
     spool.accepting = False
     await record(frames[2 * second : 3 * second])
-    assert spool.held_back == [("bench", True)]  # told once, as the footage ended
-    assert session.camera_left("bench") is False  # and it left while nothing was recorded
+    assert spool.held_back == [("bench", Departure(True, 2))]  # told once, as footage ended
+    assert session.camera_left("bench") == Departure(False, 2)  # it left, nothing recorded
     spool.accepting = True
     await record(frames[3 * second :])
-    assert session.camera_left("bench") is True
+    assert session.camera_left("bench") == Departure(True, 3)
