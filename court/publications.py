@@ -38,6 +38,14 @@ class Publications:
             if room == courtroom_id and publication is not None
         )
 
+    def clock_offsets(self, courtroom_id: str) -> dict[str, float]:
+        """How far each publishing camera's clock is from the server's (0 when trusted)."""
+        return {
+            camera: publication.clock_offset_s
+            for (room, camera), publication in self._publications.items()
+            if room == courtroom_id and publication is not None
+        }
+
     def count(self) -> int:
         return sum(1 for p in self._publications.values() if p is not None)
 

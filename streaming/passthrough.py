@@ -27,7 +27,7 @@ from streaming.aiortc_hooks import (
     watch_rtcp,
 )
 from streaming.frames import EncodedFrame
-from streaming.rtp_clock import RtpClock
+from streaming.rtp_clock import CourtClock, RtpClock
 
 FrameSink = Callable[[EncodedFrame], None]
 
@@ -39,9 +39,16 @@ def media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:
 
 
 def tap_receiver(
-    receiver: RTCRtpReceiver, *, kind: MediaKind, source_id: str, sink: FrameSink
+    receiver: RTCRtpReceiver,
+    *,
+    kind: MediaKind,
+    source_id: str,
+    sink: FrameSink,
+    court_clock: CourtClock,
 ) -> None:
-    """Route the receiver's encoded frames to `sink` with wall-clock times (before it starts)."""
+    """Route the receiver's encoded frames to `sink` with wall-clock times (before it starts):
+    the publisher's capture times, on the server's clock by `court_clock`, which every
+    receiver of the publication shares."""
     clock: RtpClock | None = None
     pending_report: RtcpSrPacket | None = None  # a report that came before the first frame
 
@@ -55,7 +62,10 @@ def tap_receiver(
             clock = RtpClock(codec.clockRate)
             if pending_report is not None:
                 _apply_report(clock, pending_report)
-        pts, wallclock = clock.on_frame(jitter_frame.timestamp, arrival=time.time())
+        arrival = time.time()
+        pts, wallclock = clock.on_frame(jitter_frame.timestamp, arrival=arrival)
+        if clock.synchronized:  # the publisher's clock, not the server's
+            wallclock = court_clock.court_time(wallclock, arrival)
         sink(
             EncodedFrame(
                 kind=kind,

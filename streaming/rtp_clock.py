@@ -83,3 +83,51 @@ class RtpClock:
             self._anchor.unix_time + (extended - self._anchor.extended_rtp) / self.clock_rate
         )
         return extended - self._first, wallclock
+
+
+CLOCK_TOLERANCE_S = 2.0  # a camera clock this close to the server's is trusted as it is
+CLOCK_STEP_S = 2.0  # a later change must last this long (arrival time) to be followed
+
+
+class CourtClock:
+    """A publisher's capture times on the server's clock, one offset for all its streams.
+
+    Sender reports put a publisher's audio and video on one line (lip sync), but on its own
+    wall clock, which a hardware encoder never set or a phone on the wrong time may have
+    minutes off, or step in mid-hearing; the archive's times are the court's record of when
+    things happened. A capture time within CLOCK_TOLERANCE_S of the frame's arrival is kept
+    (it is the more precise); beyond, the publisher's clock is moved onto the server's, for
+    every stream of the publication alike, so its streams stay together.
+
+    The first frame on the publisher's clock decides at once, so its footage never jumps to
+    the camera's time. After that only a difference lasting CLOCK_STEP_S is followed, by the
+    smallest one seen meanwhile (a delay only ever adds to it): a stalled event loop or a
+    burst of late frames must not move the footage back and forth.
+    """
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0  # added to the publisher's clock
+        self._decided = False
+        self._off_since: float | None = None  # arrival of the first frame past the tolerance
+        self._least_skew = 0.0  # the smallest arrival - capture since then
+
+    def court_time(self, capture: float, arrival: float) -> float:
+        """The server's time of a frame captured at `capture` by the publisher's clock."""
+        skew = arrival - capture
+        if not self._decided:
+            self._decided = True
+            self.offset_s = _offset_for(skew)
+        elif abs(skew - self.offset_s) <= CLOCK_TOLERANCE_S:
+            self._off_since = None
+        elif self._off_since is None:
+            self._off_since, self._least_skew = arrival, skew
+        else:
+            self._least_skew = min(self._least_skew, skew)
+            if arrival - self._off_since >= CLOCK_STEP_S:
+                self.offset_s = _offset_for(self._least_skew)
+                self._off_since = None
+        return capture + self.offset_s
+
+
+def _offset_for(skew: float) -> float:
+    return skew if abs(skew) > CLOCK_TOLERANCE_S else 0.0

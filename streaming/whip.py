@@ -23,6 +23,7 @@ from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
 from streaming.peer import HubPeer, answer, apply_offer
 from streaming.receive_path import install_receive_path
+from streaming.rtp_clock import CourtClock
 from streaming.sdp import offered_kinds, with_bitrate_hints
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class WhipPublication(HubPeer):
         super().__init__(hub, on_ended, pc)
         self._created_at = time.monotonic()
         self._video_receiver: RTCRtpReceiver | None = None
+        self._court_clock = CourtClock()  # the publisher's one clock, whatever streams it sends
 
     @classmethod
     async def create(
@@ -66,7 +68,13 @@ class WhipPublication(HubPeer):
             kind = cast(MediaKind, transceiver.kind)
             if kind == "video" and self._video_receiver is None:
                 self._video_receiver = transceiver.receiver
-            tap_receiver(transceiver.receiver, kind=kind, source_id=self.id, sink=self._publish)
+            tap_receiver(
+                transceiver.receiver,
+                kind=kind,
+                source_id=self.id,
+                sink=self._publish,
+                court_clock=self._court_clock,
+            )
         self.answer_sdp = with_bitrate_hints(without_bandwidth_estimation(await answer(pc)))
         install_receive_path(transceiver.receiver.transport for transceiver in negotiated)
         self._hub.attach_publisher(self.request_keyframe)
@@ -99,6 +107,11 @@ class WhipPublication(HubPeer):
         """RTCP PLI to the publisher (the hub throttles callers)."""
         if self._video_receiver is not None and not self._closed:
             self._tasks.spawn(request_keyframe(self._video_receiver))
+
+    @property
+    def clock_offset_s(self) -> float:
+        """How far the publisher's clock is moved onto the server's (0: it is trusted)."""
+        return self._court_clock.offset_s
 
     def is_stale(self, silent_for_s: float | None) -> bool:
         """Whether a new publisher may take over: this one connected, then went silent."""

@@ -44,12 +44,13 @@ async def courtroom_feeds(
     courtroom: OperatedCourtroom,
     _: CourtroomAtHolder,
 ) -> FeedsOut:
-    publishing = set(runtime.publications.publishing_cameras(courtroom.id))
+    clocks = runtime.publications.clock_offsets(courtroom.id)  # by publishing camera
     feeds = [
         figures(
             camera.name,
             runtime.hubs.hub(courtroom.id, camera.name),
-            publishing=camera.name in publishing,
+            publishing=camera.name in clocks,
+            clock_offset_s=clocks.get(camera.name, 0.0),
         )
         for camera in courtroom.cameras
     ]

@@ -28,7 +28,7 @@ BACKLOG_SAMPLES = 10  # the spool backlog grew at each of this many samples: an 
 BACKLOG_SAMPLE_S = 0.9  # samples at least this far apart (the console polls every second)
 
 Connection = Literal["live", "stalled", "offline"]
-NoteKind = Literal["keyframe", "noAudio"]
+NoteKind = Literal["keyframe", "noAudio", "clock"]
 AlarmKind = Literal["lost", "noAudio", "backlog"]
 
 
@@ -81,7 +81,10 @@ class FeedFigures:
 
 
 def tile_notes(
-    publishing: bool, last_keyframe_age_s: float | None, audio_silent_s: float | None
+    publishing: bool,
+    last_keyframe_age_s: float | None,
+    audio_silent_s: float | None,
+    clock_offset_s: float = 0.0,
 ) -> list[FeedNote]:
     """What a tile says beyond its rates, in the tile's order (only while publishing)."""
     if not publishing:
@@ -92,11 +95,14 @@ def tile_notes(
         notes.append(FeedNote("keyframe", _whole(age)))
     if audio_silent_s is not None and audio_silent_s > NO_AUDIO_NOTE_S:
         notes.append(FeedNote("noAudio", _whole(audio_silent_s)))
+    if clock_offset_s:  # its footage is dated by the server's clock: worth setting the camera's
+        notes.append(FeedNote("clock", _whole(abs(clock_offset_s))))
     return notes
 
 
-def figures(camera: str, hub: Hub, *, publishing: bool) -> FeedFigures:
-    """A hub's figures, rounded as the console shows them."""
+def figures(camera: str, hub: Hub, *, publishing: bool, clock_offset_s: float = 0.0) -> FeedFigures:
+    """A hub's figures, rounded as the console shows them; `clock_offset_s`: how far the
+    publisher's clock is from the server's, when past the tolerance (streaming/rtp_clock.py)."""
     rates = hub.rates()
     silent = hub.seconds_since_last_frame()
     keyframe_age = _rounded(hub.seconds_since_keyframe())
@@ -115,7 +121,7 @@ def figures(camera: str, hub: Hub, *, publishing: bool) -> FeedFigures:
         audio_silent_s=audio_silent,
         video_codec=hub.video_codec,
         subscribers=hub.subscribers,
-        notes=tile_notes(publishing, keyframe_age, audio_silent),
+        notes=tile_notes(publishing, keyframe_age, audio_silent, clock_offset_s),
     )
 
 

@@ -66,6 +66,13 @@ def test_the_tile_notes_a_late_keyframe_and_missing_audio_in_whole_seconds() -> 
     assert tile_notes(False, 5.0, 2.5) == []
 
 
+def test_the_tile_notes_a_camera_clock_moved_onto_the_servers_behind_or_ahead() -> None:
+    assert tile_notes(True, None, None, -180.4) == [FeedNote("clock", 180)]
+    assert tile_notes(True, 5.0, None, 61.5) == [FeedNote("keyframe", 5), FeedNote("clock", 62)]
+    assert tile_notes(True, None, None, 0.0) == []  # trusted: nothing to say
+    assert tile_notes(False, None, None, 180.0) == []
+
+
 def test_a_camera_that_sent_pictures_and_stopped_while_recording_is_lost() -> None:
     stalled = replace(LIVE, connection="stalled", silent_s=3.0)
     assert stalled.alarms(recording=True) == [FeedAlarm("lost", "bench")]

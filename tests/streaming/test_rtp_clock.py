@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streaming.rtp_clock import NTP_UNIX_OFFSET, RtpClock, RtpUnwrapper, ntp_to_unix
+from streaming.rtp_clock import NTP_UNIX_OFFSET, CourtClock, RtpClock, RtpUnwrapper, ntp_to_unix
 
 VIDEO_RATE = 90_000
 
@@ -80,3 +80,48 @@ def test_sender_report_across_wraparound() -> None:
     ticks, wallclock = clock.on_frame(90_000, arrival=0.0)  # two seconds later, wrapped
     assert ticks == 180_000
     assert wallclock == pytest.approx(1002.0)
+
+
+def test_a_camera_clock_within_the_tolerance_keeps_its_capture_times() -> None:
+    court = CourtClock()
+    assert court.court_time(1_000.000, arrival=1_000.300) == 1_000.000
+    assert court.court_time(1_000.033, arrival=1_000.010) == 1_000.033  # ahead, a little
+    assert court.court_time(1_001.000, arrival=1_002.900) == 1_001.000  # late, a while
+    assert court.offset_s == 0.0
+
+
+def test_a_camera_clock_minutes_off_is_moved_onto_the_servers_for_all_its_streams() -> None:
+    court = CourtClock()
+    behind = 180.0
+    first = court.court_time(1_000.0 - behind, arrival=1_000.2)  # at once: no jump back
+    assert first == pytest.approx(1_000.2)
+    # the camera's spacing is kept, and its audio, captured with the video, stays with it
+    video = court.court_time(1_000.5 - behind, arrival=1_000.9)
+    audio = court.court_time(1_000.5 - behind, arrival=1_000.6)
+    assert video == audio == pytest.approx(first + 0.5)
+    assert court.offset_s == pytest.approx(behind + 0.2)
+
+
+def test_a_stalled_server_does_not_move_a_trusted_clock() -> None:
+    """Frames held up 3 s by a busy event loop come out in a burst, then on time again."""
+    court = CourtClock()
+    court.court_time(3_000.0, arrival=3_000.1)
+    for frame in range(90):  # 3 s of frames, all delivered in the same 0.1 s
+        capture = 3_000.0 + frame / 30
+        assert court.court_time(capture, arrival=3_003.1 + frame / 900) == capture
+    assert court.court_time(3_003.1, arrival=3_003.2) == 3_003.1
+    assert court.offset_s == 0.0
+
+
+def test_a_camera_clock_stepped_mid_hearing_is_followed_once_the_step_lasts() -> None:
+    court = CourtClock()
+    assert court.court_time(2_000.0 + 3_600, arrival=2_000.1) == pytest.approx(2_000.1)
+    # its clock is set right: for CLOCK_STEP_S the old offset still holds, then it is trusted
+    assert court.court_time(2_001.0, arrival=2_001.2) == pytest.approx(2_001.0 - 3_599.9)
+    assert court.court_time(2_002.0, arrival=2_002.5) == pytest.approx(2_002.0 - 3_599.9)
+    assert court.court_time(2_003.0, arrival=2_003.3) == 2_003.0
+    assert court.offset_s == 0.0
+    # stepped again, 30 s back, and followed by the least difference seen meanwhile
+    for second in range(4):
+        court.court_time(1_974.0 + second, arrival=2_004.0 + second + 0.1 * (second % 2))
+    assert court.offset_s == pytest.approx(30.0)

@@ -294,6 +294,7 @@ export default {
   "console.health.keyframe": "picture not fully refreshed for {s} s",
   "console.health.loss": "loss {pct}%",
   "console.health.noAudio": "no audio for {s} s",
+  "console.health.clock": "camera clock {s} s off (footage dated by the server)",
   "console.health.offline": "not publishing",
   "console.backlog": "Recording waiting to upload: {spool} (room for {max} here), {segments} parts",
   "console.backlog.clear": "All recording uploaded",

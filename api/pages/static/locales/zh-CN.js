@@ -294,6 +294,7 @@ export default {
   "console.health.keyframe": "画面已 {s} 秒未完整刷新",
   "console.health.loss": "丢包 {pct}%",
   "console.health.noAudio": "无声音 {s} 秒",
+  "console.health.clock": "机位时钟偏差 {s} 秒（录像按服务器时间记录）",
   "console.health.offline": "未推流",
   "console.backlog": "待上传录像 {spool}（本机最多暂存 {max}），{segments} 段",
   "console.backlog.clear": "录像已全部上传",
