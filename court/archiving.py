@@ -107,8 +107,8 @@ class Archive:
         After footage (the camera was recorded since its last gap opened): a new gap, even
         while the last one is still open in the index, since the footage between them, which
         closes that one, may not be stored yet. Otherwise the gap open goes on, if any (the
-        spool filled while the camera was away)."""
-        at = datetime.now(UTC)
+        spool filled while the camera was away). It begins where the footage ended."""
+        at = departure.recorded_until or datetime.now(UTC)
         detail = GAP_DETAILS[reason]
         async with self._db.session() as session:
             if departure.footage_ended:

@@ -50,11 +50,14 @@ class Departure:
     """A camera's footage stopped here (its publisher left, or the spool took no more).
 
     `footage_ended`: it was recorded since it last stopped, so a gap opening now is a new
-    one. `last_epoch`: the highest epoch its footage has used; the footage after the gap is
-    the first numbered past it, whatever its stamps (from the camera's clock) say."""
+    one, from `recorded_until` (the end of its last segment: a publisher lost without a
+    word is noticed seconds after its last frame). `last_epoch`: the highest epoch its
+    footage has used; the footage after the gap is the first numbered past it, whatever
+    its stamps say."""
 
     footage_ended: bool
     last_epoch: int
+    recorded_until: datetime | None = None
 
 
 class LiveSink(Protocol):
@@ -116,6 +119,7 @@ class TrackRecorder:
         self._resumed = self._sequence_base > 0  # the next segment follows a break
         self._video_tracks: dict[int, tuple[int, int]] = {}  # epoch -> (track id, timescale)
         self._open: OpeningRecord | None = None  # the segment growing in the spool
+        self._recorded_until: datetime | None = None  # of the footage since it last left
 
     @property
     def numbered(self) -> tuple[int, int]:
@@ -148,24 +152,25 @@ class TrackRecorder:
             self._refused.add(reason)
             log.error("camera %s: frames not recorded: %s", self._camera, reason)
 
-    def source_ended(self) -> bool:
-        """The publisher left: finish its last segment so it is stored without waiting. False
-        when nothing was recorded since it last left (no footage ended here)."""
-        if self._segmenter is None:
-            return False
-        self._handle(self._segmenter.finish())
-        if self._segmenter.drops:
-            log.warning(
-                "recording %s camera %s: frames not recorded: %s",
-                self._recording_id,
-                self._camera,
-                dict(self._segmenter.drops),
-            )
-        self._segmenter = None
-        self._epoch_base = self._last_epoch
-        self._sequence_base = self._last_sequence
-        self._resumed = self._last_sequence > 0
-        return True
+    def source_ended(self) -> datetime | None:
+        """The publisher left: finish its last segment so it is stored without waiting. The
+        end of the footage recorded since it last left; None when none was (no footage ended
+        here)."""
+        if self._segmenter is not None:
+            self._handle(self._segmenter.finish())
+            if self._segmenter.drops:
+                log.warning(
+                    "recording %s camera %s: frames not recorded: %s",
+                    self._recording_id,
+                    self._camera,
+                    dict(self._segmenter.drops),
+                )
+            self._segmenter = None
+            self._epoch_base = self._last_epoch
+            self._sequence_base = self._last_sequence
+            self._resumed = self._last_sequence > 0
+        until, self._recorded_until = self._recorded_until, None
+        return until
 
     @property
     def writes_behind(self) -> int:
@@ -255,6 +260,7 @@ class TrackRecorder:
         self._writer.submit(job)
 
     def _store_segment(self, closed: SegmentClosed, live: Effect) -> None:
+        self._recorded_until = datetime.fromtimestamp(closed.started_at + closed.duration_s, UTC)
         name = self._segment_name(closed.sequence + self._sequence_base)
         opening, self._open, self._resumed = self._open, None, False
         assert opening is not None  # the spool had the segment open, so it began here
@@ -372,9 +378,10 @@ class RecordingSession:
         it last left, so a gap that opens now is a new one, not the last one going on
         (which the footage between them closes once it is stored)."""
         track = self._tracks.get(camera)
-        ended = track is not None and track.source_ended()
-        epoch = track.numbered[0] if track else self._numbered_until.get(camera, (0, 0))[0]
-        return Departure(ended, epoch)
+        if track is None:
+            return Departure(False, self._numbered_until.get(camera, (0, 0))[0])
+        until = track.source_ended()
+        return Departure(until is not None, track.numbered[0], until)
 
     async def stop(self) -> None:
         """Finish every open segment and wait for every camera's disk; the caller then drains

@@ -100,3 +100,53 @@ async def test_a_camera_back_for_a_moment_gets_a_gap_for_each_time_it_dropped(
     assert first_start < first_end < second_start < second_end, body["gaps"]
     assert second_end < at(body["stopped_at"]) - timedelta(seconds=2), body["gaps"]
     assert body["tracks"][0]["epochs"] == 3, body["tracks"]
+
+
+def segment_times(playlist: str) -> list[tuple[datetime, float, bool]]:
+    """(program date-time, duration, after a discontinuity) of every segment listed."""
+    segments: list[tuple[datetime, float, bool]] = []
+    stamp, discontinuity = None, False
+    for line in playlist.splitlines():
+        if line == "#EXT-X-DISCONTINUITY":
+            discontinuity = True
+        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            stamp = at(line.split(":", 1)[1])
+        elif line.startswith("#EXTINF:"):
+            assert stamp is not None, playlist
+            segments.append((stamp, float(line[8:].split(",")[0]), discontinuity))
+            stamp, discontinuity = None, False
+    return segments
+
+
+async def test_a_gap_begins_where_the_footage_ended_though_the_loss_was_noticed_later(
+    server: RunningServer, clip: Path
+) -> None:
+    """The network goes without a word: the server learns it seconds later, when the camera
+    is taken over or found silent. The gap is the time with no footage, from its last frame."""
+    async with server.client() as client:
+        recording = await start_recording(client)
+        url = recording.whip_url(server.base_url)
+        lost = WhipPublisher(clip, url, server.admin_token)
+        await lost.start()
+        await asyncio.sleep(3)
+        lost.go_silent()
+        await asyncio.sleep(2.5)
+        back = WhipPublisher(clip, url, server.admin_token)
+        await back.start()  # takes over from the silent publication: only now it ends
+        await asyncio.sleep(3)
+        stop = await client.post(f"/api/v1/recordings/{recording.id}/stop")
+        await back.close()
+        await lost.close(hang_up=False)
+        assert stop.status_code == 200, stop.text
+        archived = await fetch_track(client, stop.json()["tracks"][0]["playlist"])
+    ((reason, started, ended),) = [
+        (gap["reason"], at(gap["started_at"]), at(gap["ended_at"])) for gap in stop.json()["gaps"]
+    ]
+    segments = segment_times(archived.playlist)
+    (returned,) = [index for index, (_, _, after_gap) in enumerate(segments) if after_gap]
+    last_stamp, last_duration, _ = segments[returned - 1]
+    footage_end = last_stamp + timedelta(seconds=last_duration)
+    assert reason == "publisher_left"
+    assert abs(started - footage_end) < timedelta(milliseconds=50), (started, footage_end)
+    assert abs(ended - segments[returned][0]) < timedelta(milliseconds=1)  # stamps in ms
+    assert ended - started >= timedelta(seconds=2), (started, ended)  # away 2.5 s, then connecting

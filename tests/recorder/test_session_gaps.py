@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ from streaming.frames import EncodedFrame
 from tests.support.clips import make_clip
 from tests.support.encoded import read_clip
 
+FPS = 30
+
 
 @dataclass
 class Spool:
@@ -33,7 +35,7 @@ class Spool:
 @pytest.fixture(scope="module")
 def frames(tmp_path_factory: pytest.TempPathFactory) -> list[EncodedFrame]:
     path = tmp_path_factory.mktemp("clips") / "gop.ts"
-    make_clip(path, seconds=4, width=320, height=180, fps=30, gop=30)
+    make_clip(path, seconds=4, width=320, height=180, fps=FPS, gop=30)
     return read_clip(path)
 
 
@@ -70,15 +72,31 @@ async def test_footage_ends_only_where_the_camera_was_recorded_since_its_last_ga
         for frame in part:
             await session.write("bench", frame)
 
+    def footage_end(part: list[EncodedFrame]) -> datetime:
+        """Where the footage of `part` ends: its last picture's time, plus one frame."""
+        last = max(frame.wallclock for frame in part if frame.kind == "video")
+        return datetime.fromtimestamp(last + 1 / FPS, UTC)
+
+    def left(epoch: int, part: list[EncodedFrame]) -> None:
+        departure = session.camera_left("bench")
+        assert departure.footage_ended and departure.last_epoch == epoch
+        assert departure.recorded_until is not None
+        assert abs(departure.recorded_until - footage_end(part)) < timedelta(milliseconds=1)
+
     assert session.camera_left("bench") == Departure(False, 0)  # never recorded at all
     await record(frames[:second])
-    assert session.camera_left("bench") == Departure(True, 1)  # its footage ends here
+    left(1, frames[:second])  # its footage ends here
     assert session.camera_left("bench") == Departure(False, 1)  # the same absence goes on
+    pictureless = [f for f in frames[:second] if f.kind == "video" and not f.keyframe][:10]
+    await record(pictureless)  # back, but gone again before its first keyframe
+    assert session.camera_left("bench") == Departure(False, 1)  # nothing was recorded
     await record(frames[second : 2 * second])  # back, from its next keyframe: epoch 2
     spool.accepting = False
     await record(frames[2 * second : 3 * second])
-    assert spool.held_back == [("bench", Departure(True, 2))]  # told once, as footage ended
+    ((camera, held_back),) = spool.held_back  # told once, as the footage ended
+    assert (camera, held_back.footage_ended, held_back.last_epoch) == ("bench", True, 2)
+    assert held_back.recorded_until == footage_end(frames[second : 2 * second])
     assert session.camera_left("bench") == Departure(False, 2)  # it left, nothing recorded
     spool.accepting = True
     await record(frames[3 * second :])
-    assert session.camera_left("bench") == Departure(True, 3)
+    left(3, frames[3 * second :])

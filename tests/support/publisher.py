@@ -134,6 +134,14 @@ class WhipPublisher:
         finally:
             await self._close_peer()
 
+    def go_silent(self) -> None:
+        """Stop sending media without a word to the server (no DELETE, no RTCP BYE, the
+        connection kept): what a frozen encoder or a lost network looks like from there."""
+        if self._player is not None:
+            for track in (self._player.video, self._player.audio):
+                if track is not None:
+                    track.stop()
+
     async def _close_peer(self) -> None:
         if self._pc is not None:
             await self._pc.close()
