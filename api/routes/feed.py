@@ -33,6 +33,7 @@ router = APIRouter(tags=["internal"], include_in_schema=False)
 @router.websocket(FEED_PATH)
 async def feed(websocket: WebSocket, hearing_id: str, camera: str) -> None:
     runtime: Runtime = websocket.app.state.runtime
+    admitted_at = runtime.viewers.public_mark(hearing_id)  # before judging (court/live/viewers)
     claim = websocket.headers.get(FEED_HEADER)
     courtroom_id = None
     if feed_claimant(runtime.signer, claim, hearing_id, camera) is not None:
@@ -42,7 +43,7 @@ async def feed(websocket: WebSocket, hearing_id: str, camera: str) -> None:
         return
     await websocket.accept()
     refused = await runtime.mirrors.serve(
-        hearing_id, courtroom_id, camera, websocket.send_bytes, _binary(websocket)
+        hearing_id, courtroom_id, camera, websocket.send_bytes, _binary(websocket), admitted_at
     )
     if refused and websocket.client_state == WebSocketState.CONNECTED:
         await websocket.close(REFUSED)  # the mirror hangs up its viewers too

@@ -29,7 +29,10 @@ async def watch(
 ) -> Response:
     """Only through the courtroom's hearing in session (court/in_session.py); the live guard hangs
     the viewer up within a second of that ceasing to be true. The public is served by whichever
-    process takes the request (api/viewer_source.py); anyone else by the courtroom's holder."""
+    process takes the request (api/viewer_source.py); anyone else by the courtroom's holder.
+    A restart of the hearing's public (the kill switch, a new delay) while the viewer is
+    judged and negotiated is a 409: it joins again under the new state."""
+    admitted_at = runtime.viewers.public_mark(hearing_id)  # before judging (court/live/viewers)
     access = await viewer_access(
         request, session, runtime, hearing_id, admin_token=settings.admin_token, hls=False
     )
@@ -52,6 +55,7 @@ async def watch(
             on_ended=slot.release,
             relay=runtime.hubs.relay(hub),
             offer_sdp=offer,
+            admitted_at=admitted_at,
             watching=lambda viewer: Watching(
                 hearing_id=hearing_id,
                 courtroom_id=hearing.courtroom_id,

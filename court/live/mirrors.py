@@ -31,7 +31,7 @@ from urllib.parse import quote
 from court.errors import Unavailable
 from court.leases import CourtroomLeases
 from court.live.signed_urls import UrlSigner
-from court.live.viewers import ViewerRegistry, Watching
+from court.live.viewers import PublicRestarted, ViewerRegistry, Watching
 from streaming.hub import Hub, HubRegistry
 from streaming.mirror import Mirror, send_feed
 
@@ -166,11 +166,13 @@ class MirrorDesk:
         camera: str,
         send: Callable[[bytes], Awaitable[None]],
         messages: AsyncIterator[bytes],
+        admitted_at: int,
     ) -> bool:
         """Feed another process's mirror of a camera this process holds, for the public of a
-        hearing judged watchable by the caller: until the mirror hangs up, this process lets
-        the courtroom go, or the feed is hung up here as the hearing's public viewers are
-        (then True: the mirror is told to hang up its viewers too)."""
+        hearing judged watchable by the caller (from `public_mark` `admitted_at` on): until
+        the mirror hangs up, this process lets the courtroom go, or the feed is hung up here
+        as the hearing's public viewers are (then True: the mirror is told to hang up its
+        viewers too, and so if the public was restarted while the caller judged it)."""
         viewer = FeedViewer()
 
         async def while_held() -> None:
@@ -179,7 +181,10 @@ class MirrorDesk:
             viewer.stopped.set()
 
         watch = Watching(hearing_id, courtroom_id, camera, viewer, kind="public", feed=True)
-        self._viewers.add_feed(watch)
+        try:
+            self._viewers.add_feed(watch, admitted_at)
+        except PublicRestarted:
+            return True
         held = asyncio.create_task(while_held())
         try:
             await send_feed(

@@ -5,6 +5,13 @@ Kept apart from the control room, which owns publications and recordings:
 viewers come and go by the hundred and never touch the archive. Each viewer
 keeps who it was admitted as (its token, its access code) so the guard can
 judge it again when a token is revoked or the courtroom's hearing changes.
+
+A viewer is judged, then negotiated, then registered; the kill switch or a new delay that
+restarts the hearing's public in between would miss it, and it would watch on under the state
+it was judged by (live, while the court had just set a delay; until the guard's next pass, a
+broadcast just cut). So each restart of a hearing's public is counted, admission takes the
+count before it judges, and a public viewer registered after a restart is hung up and told
+to join again.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from court.errors import Conflict
 from court.in_session import ViewerKind
 from court.principals import Principal
 from streaming.relay import FrameRelay
@@ -50,6 +58,14 @@ class Watching:
         return self.kind == "staff"
 
 
+class PublicRestarted(Conflict):
+    """The hearing's public was restarted (its broadcast cut or its delay changed) while this
+    viewer was admitted: it joins again, under the state as it stands."""
+
+    def __init__(self) -> None:
+        super().__init__("the hearing's broadcast changed while this viewer joined: join again")
+
+
 class Audience(Protocol):
     """Hears every viewer come and go (the viewing log)."""
 
@@ -68,6 +84,14 @@ class ViewerRegistry:
         self._viewers: dict[str, Watching] = {}
         self._on_joined = on_joined
         self._audience = audience
+        self._public_restarts: Counter[str] = Counter()  # by hearing
+
+    def public_mark(self, hearing_id: str) -> int:
+        """Taken by admission before it judges a viewer of the hearing (see the module)."""
+        return self._public_restarts[hearing_id]
+
+    def _restarted_since(self, watching: Watching, mark: int) -> bool:
+        return not watching.real_time and self._public_restarts[watching.hearing_id] != mark
 
     async def watch(
         self,
@@ -75,9 +99,11 @@ class ViewerRegistry:
         relay: FrameRelay,
         offer_sdp: str,
         watching: Callable[[WhepViewer], Watching],
+        admitted_at: int,
         on_ended: Callable[[], None] | None = None,
     ) -> WhepViewer:
-        """Answer a WHEP offer; raises ValueError (bad offer). `on_ended` runs once it is gone."""
+        """Answer a WHEP offer; raises ValueError (bad offer), PublicRestarted (the public was
+        restarted since `public_mark` gave `admitted_at`). `on_ended` runs once it is gone."""
 
         def ended(viewer: WhepViewer) -> None:
             gone = self._viewers.pop(viewer.id, None)
@@ -88,7 +114,11 @@ class ViewerRegistry:
 
         offered = time.monotonic()
         viewer = await WhepViewer.create(offer_sdp, relay, on_ended=ended)
-        joined = self._viewers[viewer.id] = watching(viewer)
+        joined = watching(viewer)
+        if self._restarted_since(joined, admitted_at):
+            await viewer.close()
+            raise PublicRestarted
+        self._viewers[viewer.id] = joined
         if self._audience is not None:
             self._audience.joined(joined)
         if self._on_joined is not None:
@@ -98,16 +128,21 @@ class ViewerRegistry:
     def all(self) -> list[Watching]:
         return list(self._viewers.values())
 
-    def add_feed(self, watching: Watching) -> None:
+    def add_feed(self, watching: Watching, admitted_at: int) -> None:
         """Another process's mirror, judged again and cut like the public viewers here (by
-        the live guard, the kill switch), though nobody watches it here."""
+        the live guard, the kill switch), though nobody watches it here; raises
+        PublicRestarted as `watch` does."""
+        if self._restarted_since(watching, admitted_at):
+            raise PublicRestarted
         self._viewers[watching.viewer.id] = watching
 
     def remove_feed(self, viewer_id: str) -> None:
         self._viewers.pop(viewer_id, None)
 
     async def close_public(self, hearing_id: str) -> None:
-        """Hang up everyone but staff watching the hearing (the kill switch)."""
+        """Hang up everyone but staff watching the hearing (the kill switch), and those being
+        admitted meanwhile."""
+        self._public_restarts[hearing_id] += 1
         await self.close_where(lambda w: w.hearing_id == hearing_id and not w.real_time)
 
     async def close_code(self, code_id: str) -> None:

@@ -21,6 +21,7 @@ from streaming.frame_wire import decode
 from streaming.frames import EncodedFrame
 from streaming.mirror import REFUSED
 from tests.integration.test_broadcast import clip
+from tests.integration.test_workers import nodes_of
 from tests.support.fixtures_api import create_hearing, start_recording
 from tests.support.publisher import WhipPublisher
 from tests.support.server import RunningServer
@@ -33,19 +34,27 @@ def signer_of(server: RunningServer) -> UrlSigner:
     return UrlSigner((server.data_dir / SECRET_FILE).read_bytes())
 
 
+async def holder_url(server: RunningServer, courtroom_id: str) -> str:
+    """The URL of the process holding the courtroom: with worker processes on, the shared
+    port would hand a feed's websocket to either, and only the holder serves feeds."""
+    (url,) = [n["url"] for n in await nodes_of(server) if courtroom_id in n["courtrooms"]]
+    assert isinstance(url, str)
+    return url
+
+
 @asynccontextmanager
 async def feed(
-    server: RunningServer, hearing_id: str, camera: str, claim: str | None
+    holder: str, hearing_id: str, camera: str, claim: str | None
 ) -> AsyncIterator[ClientConnection]:
-    url = "ws" + server.base_url.removeprefix("http") + f"/internal/feed/{hearing_id}/{camera}"
+    url = "ws" + holder.removeprefix("http") + f"/internal/feed/{hearing_id}/{camera}"
     headers = {FEED_HEADER: claim} if claim is not None else {}
     async with connect(url, additional_headers=headers, max_size=None) as link:
         yield link
 
 
-async def refused(server: RunningServer, hearing_id: str, camera: str, claim: str | None) -> None:
+async def refused(holder: str, hearing_id: str, camera: str, claim: str | None) -> None:
     with pytest.raises(InvalidStatus) as refusal:
-        async with feed(server, hearing_id, camera, claim):
+        async with feed(holder, hearing_id, camera, claim):
             pass
     assert refusal.value.response.status_code == 403
 
@@ -78,17 +87,18 @@ async def test_only_the_installation_gets_a_feed_and_only_while_the_public_may_w
         hearing = recording.hearing_id
         publisher = WhipPublisher(clip, recording.whip_url(server.base_url), server.admin_token)
         await publisher.start()
+        holder = await holder_url(server, recording.courtroom.id)
         broadcast = f"/api/v1/hearings/{hearing}/broadcast"
         try:
-            await refused(server, hearing, "bench", None)
+            await refused(holder, hearing, "bench", None)
             await refused(
-                server, hearing, "bench", feed_claim(UrlSigner(b"x"), node, hearing, "bench")
+                holder, hearing, "bench", feed_claim(UrlSigner(b"x"), node, hearing, "bench")
             )
-            await refused(server, hearing, "bench", feed_claim(signer, node, hearing, "dock"))
-            await refused(server, hearing, "dock", feed_claim(signer, node, hearing, "dock"))
+            await refused(holder, hearing, "bench", feed_claim(signer, node, hearing, "dock"))
+            await refused(holder, hearing, "dock", feed_claim(signer, node, hearing, "dock"))
 
             async with feed(
-                server, hearing, "bench", feed_claim(signer, node, hearing, "bench")
+                holder, hearing, "bench", feed_claim(signer, node, hearing, "bench")
             ) as link:
                 frames = await frames_from(link, 30)
                 assert frames[0].kind == "video" and frames[0].keyframe, "from a keyframe"
@@ -104,13 +114,13 @@ async def test_only_the_installation_gets_a_feed_and_only_while_the_public_may_w
                 assert cut.status_code == 200, cut.text
                 await hung_up(link)
             assert await console() == {}
-            await refused(server, hearing, "bench", feed_claim(signer, node, hearing, "bench"))
+            await refused(holder, hearing, "bench", feed_claim(signer, node, hearing, "bench"))
             resumed = await staff.put(broadcast, json={"on": True})
             assert resumed.status_code == 200, resumed.text
 
             sealed = await create_hearing(staff, recording.courtroom.id, visibility="sealed")
             claim = feed_claim(signer, node, hearing, "bench")
-            async with feed(server, hearing, "bench", claim) as link:
+            async with feed(holder, hearing, "bench", claim) as link:
                 await frames_from(link, 1)
                 closed = await staff.patch(f"/api/v1/hearings/{hearing}", json={"status": "closed"})
                 assert closed.status_code == 200, closed.text
@@ -120,6 +130,6 @@ async def test_only_the_installation_gets_a_feed_and_only_while_the_public_may_w
             unknown = "0" * len(hearing)  # a sealed hearing is refused as an unknown one is
             for hearing_id in (hearing, sealed, unknown):
                 claim = feed_claim(signer, node, hearing_id, "bench")
-                await refused(server, hearing_id, "bench", claim)
+                await refused(holder, hearing_id, "bench", claim)
         finally:
             await publisher.close()
