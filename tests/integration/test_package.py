@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from storage import evidence_verifier
+from tests.integration.test_workers import nodes_of
 from tests.support.archive import decode
 from tests.support.cli import courtcast
 from tests.support.clips import clip_fixture, make_clip
@@ -222,9 +223,13 @@ async def test_only_judges_and_clerks_download_and_nothing_unfinished_or_unsigne
         sealed = await create_hearing(admin, running.courtroom.id, visibility="sealed")
         recorded = await record_hearing(server, admin, clip)
 
+    # one process: packages are built one at a time per worker process, and with worker
+    # processes on the shared port could hand the two concurrent requests to two of them
+    (one, *_) = [node["url"] for node in await nodes_of(server)]
+
     async def get(role: str, hearing_id: str) -> httpx.Response:
         async with server.client(tokens[role]["token"], timeout=120) as client:
-            return await client.get(f"/api/v1/hearings/{hearing_id}/package")
+            return await client.get(f"{one}/api/v1/hearings/{hearing_id}/package")
 
     assert (await get("operator", recorded)).status_code == 403
     assert (await get("clerk", recorded)).status_code == 200
