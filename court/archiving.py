@@ -20,7 +20,7 @@ from recorder.session import Departure
 from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
-from storage.gaps import add_gap, close_gaps, end_gaps, open_gap
+from storage.gaps import add_gap, close_gaps, end_gaps, open_gaps
 from storage.leases import Fence
 from storage.objects import ObjectProtection
 
@@ -32,6 +32,14 @@ GAP_DETAILS = {
     "node_lost": "the node recording this courtroom was lost; another node took the recording over",
     "handover": "the node recording this courtroom was drained and handed the recording over",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class FootageEnd:
+    """Where a camera's footage before a break ended, and the highest epoch it used."""
+
+    at: datetime
+    last_epoch: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,47 +117,64 @@ class Archive:
         closes that one, may not be stored yet. Otherwise the gap open goes on, if any (the
         spool filled while the camera was away). It begins where the footage ended."""
         at = departure.recorded_until or datetime.now(UTC)
-        detail = GAP_DETAILS[reason]
         async with self._db.session() as session:
-            if departure.footage_ended:
-                gap_id = add_gap(
-                    session, recording_id=recording_id, camera=camera, reason=reason, at=at,
-                    detail=detail,
-                )  # fmt: skip
-            else:
-                gap_id = await open_gap(
-                    session, recording_id=recording_id, camera=camera, reason=reason, at=at,
-                    detail=detail,
-                )  # fmt: skip
+            gap_id = await add_gap(
+                session,
+                recording_id=recording_id,
+                camera=camera,
+                reason=reason,
+                at=at,
+                detail=GAP_DETAILS[reason],
+                after_epoch=departure.last_epoch,
+                unless_open=not departure.footage_ended,
+            )
             await session.commit()
         self._await(recording_id, camera, _AwaitedGap(gap_id, departure.last_epoch))
 
     async def open_break_gaps(
         self,
         recording_id: str,
-        ends: dict[str, datetime],
+        footage: dict[str, FootageEnd],
         reason: str,
         numbered_until: dict[str, tuple[int, int]],
     ) -> None:
         """Each camera's footage of a recording another process left (`reason`: crash,
-        node_lost, handover) ended at `ends[camera]`, numbered up to (epoch, sequence)
-        `numbered_until[camera]`, which the footage after the break goes past."""
+        node_lost, handover) ended at `footage[camera]`; what this process records goes past
+        (epoch, sequence) `numbered_until[camera]`.
+
+        Every gap of the recording still open is awaited here, the ones the other process
+        opened too (a camera that left before the break): only that process knew them, and
+        they would otherwise stay open until the recording stops. A camera whose footage had
+        stopped before the break (nothing numbered past its open gap) gets no second gap."""
         async with self._db.session() as session:
-            opened = {
-                camera: add_gap(
+            already = await open_gaps(session, recording_id=recording_id)
+            awaiting = [(gap.id, gap.camera, gap.after_epoch) for gap in already]
+            for camera, end in footage.items():
+                if any(
+                    gap.camera == camera
+                    and gap.after_epoch is not None
+                    and gap.after_epoch >= end.last_epoch
+                    for gap in already
+                ):
+                    continue
+                epoch = numbered_until.get(camera, (0, 0))[0]
+                gap_id = await add_gap(
                     session,
                     recording_id=recording_id,
                     camera=camera,
                     reason=reason,
-                    at=at,
+                    at=end.at,
                     detail=GAP_DETAILS[reason],
+                    after_epoch=epoch,
                 )
-                for camera, at in ends.items()
-            }
+                awaiting.append((gap_id, camera, epoch))
             await session.commit()
-        for camera, gap_id in opened.items():
-            epoch = numbered_until.get(camera, (0, 0))[0]
-            self._await(recording_id, camera, _AwaitedGap(gap_id, epoch))
+        for gap_id, gap_camera, after_epoch in awaiting:
+            if gap_camera is None:
+                continue  # a gap of the whole recording: no camera's footage ends it
+            if after_epoch is None:  # opened before migration 0025: past the break, then
+                after_epoch = numbered_until.get(gap_camera, (0, 0))[0]
+            self._await(recording_id, gap_camera, _AwaitedGap(gap_id, after_epoch))
 
     def _await(self, recording_id: str, camera: str, gap: _AwaitedGap) -> None:
         awaited = self._open_gaps.setdefault((recording_id, camera), [])

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from court.archiving import Archive
+from court.archiving import Archive, FootageEnd
 from court.recordings import Recordings
 from recorder.recovery import RecoveredTrack, recover_track
 from recorder.uploader import UploadJob
@@ -75,7 +74,7 @@ async def continue_recording(
             )
         )
     numbered_until: dict[str, tuple[int, int]] = {}
-    footage_ends: dict[str, datetime] = {}
+    footage: dict[str, FootageEnd] = {}
     for camera in sorted(set(stored) | set(spooled) | set(reserved)):
         known = [t for t in (stored.get(camera), spooled.get(camera)) if t]
         epoch_reserved, sequence_reserved = reserved.get(camera, (0, 0))
@@ -85,8 +84,8 @@ async def continue_recording(
         )
         ends = [t.recorded_until for t in known if t.recorded_until]
         if ends:
-            footage_ends[camera] = max(ends)
-    await archive.open_break_gaps(recording.id, footage_ends, reason, numbered_until)
+            footage[camera] = FootageEnd(max(ends), max(t.last_epoch for t in known))
+    await archive.open_break_gaps(recording.id, footage, reason, numbered_until)
     log.warning("recording %s goes on here after a break (%s)", recording.id, reason)
     await recordings.start_recording(recording, cameras=cameras, numbered_until=numbered_until)
 

@@ -22,7 +22,8 @@ from court.courtrooms import list_courtrooms
 from court.oversight import held_hearings, viewing_sessions
 from court.principals import Principal
 from court.replays import off_record_periods
-from storage.models import Case, Court, Courtroom, Gap, Hearing, Recording
+from storage.gap_models import Gap
+from storage.models import Case, Court, Courtroom, Hearing, Recording
 from storage.viewing_models import ViewingSession
 
 Dimension = Literal["court", "courtroom", "judge", "case_type"]

@@ -49,15 +49,18 @@ CONTAINERS = {
 class Departure:
     """A camera's footage stopped here (its publisher left, or the spool took no more).
 
-    `footage_ended`: it was recorded since it last stopped, so a gap opening now is a new
-    one, from `recorded_until` (the end of its last segment: a publisher lost without a
-    word is noticed seconds after its last frame). `last_epoch`: the highest epoch its
-    footage has used; the footage after the gap is the first numbered past it, whatever
-    its stamps say."""
+    `last_epoch`: the highest epoch its footage has used; the footage after the gap is the
+    first numbered past it, whatever its stamps say. `recorded_until`: the end of the footage
+    recorded since it last stopped (a publisher lost without a word is noticed seconds after
+    its last frame), None when nothing was."""
 
-    footage_ended: bool
     last_epoch: int
     recorded_until: datetime | None = None
+
+    @property
+    def footage_ended(self) -> bool:
+        """Footage ended here, so a gap opening now is a new one, from `recorded_until`."""
+        return self.recorded_until is not None
 
 
 class LiveSink(Protocol):
@@ -379,9 +382,8 @@ class RecordingSession:
         (which the footage between them closes once it is stored)."""
         track = self._tracks.get(camera)
         if track is None:
-            return Departure(False, self._numbered_until.get(camera, (0, 0))[0])
-        until = track.source_ended()
-        return Departure(until is not None, track.numbered[0], until)
+            return Departure(self._numbered_until.get(camera, (0, 0))[0])
+        return Departure(track.numbered[0], track.source_ended())
 
     async def stop(self) -> None:
         """Finish every open segment and wait for every camera's disk; the caller then drains

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Gap, new_id
+from storage.gap_models import Gap
+from storage.models import new_id
 
 
 async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
@@ -22,27 +23,37 @@ async def recording_gaps(session: AsyncSession, *, recording_id: str) -> list[Ga
     )
 
 
-async def open_gap(
-    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
-) -> str:
-    """Start a gap for a camera, unless one is already open; the id of the gap open."""
-    already = await session.scalar(
-        select(Gap.id).where(
-            Gap.recording_id == recording_id, Gap.camera == camera, Gap.ended_at.is_(None)
+async def open_gaps(session: AsyncSession, *, recording_id: str) -> list[Gap]:
+    """The recording's gaps still open, whoever opened them."""
+    return list(
+        await session.scalars(
+            select(Gap).where(Gap.recording_id == recording_id, Gap.ended_at.is_(None))
         )
     )
-    if already is not None:
-        return already
-    return add_gap(
-        session, recording_id=recording_id, camera=camera, reason=reason, at=at, detail=detail
-    )
 
 
-def add_gap(
-    session: AsyncSession, *, recording_id: str, camera: str, reason: str, at: datetime, detail: str
+async def add_gap(
+    session: AsyncSession,
+    *,
+    recording_id: str,
+    camera: str,
+    reason: str,
+    at: datetime,
+    detail: str,
+    after_epoch: int,
+    unless_open: bool = False,
 ) -> str:
-    """Start a gap whatever else is open (a crash ends footage even inside another gap);
-    its id."""
+    """Start a gap for a camera (a crash ends footage even inside another gap); with
+    `unless_open`, the camera's gap already open goes on instead. The id of the gap open.
+    `after_epoch`: the camera's footage before the gap is numbered up to that epoch."""
+    if unless_open:
+        already = await session.scalar(
+            select(Gap.id).where(
+                Gap.recording_id == recording_id, Gap.camera == camera, Gap.ended_at.is_(None)
+            )
+        )
+        if already is not None:
+            return already
     gap_id = new_id()
     session.add(
         Gap(
@@ -52,6 +63,7 @@ def add_gap(
             reason=reason,
             started_at=at,
             detail=detail,
+            after_epoch=after_epoch,
         )
     )
     return gap_id

@@ -245,20 +245,6 @@ class Segment(Base):
     fence: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
-class Gap(Base):
-    """Time a camera (or the whole recording, camera None) was not recorded, and why."""
-
-    __tablename__ = "gaps"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
-    camera: Mapped[str | None] = mapped_column(String(64), default=None)
-    reason: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[datetime] = mapped_column()
-    ended_at: Mapped[datetime | None] = mapped_column(default=None)
-    detail: Mapped[str] = mapped_column(Text, default="")
-
-
 class Marker(Base):
     __tablename__ = "markers"
 

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import storage.catalog
-from court.archiving import Archive
+from court.archiving import Archive, FootageEnd
 from court.monitoring.metrics import Timings
 from recorder.session import Departure
 from storage.archive import SegmentRecord
 from storage.db import Database
+from storage.gap_models import Gap
 from storage.leases import Fence, Fenced, acquire
-from storage.models import Gap, Recording, Segment, Track
+from storage.models import Recording, Segment, Track
 from tests.storage.test_leases import AFTER_SHORT, SHORT, recording_in
 from tests.storage.test_playlists import init, segment
 
@@ -141,7 +142,7 @@ async def test_a_gap_closes_where_the_footage_came_back_even_if_that_write_faile
     archive.follow(recording.id, recording.courtroom_id)
     for sequence in (1, 2):
         await archive.index(segment(recording, "bench", 1, sequence))
-    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(1, datetime.now(UTC)))
     (opened,) = await gaps_of(db, recording)
     failures: list[Exception] = []
     commit = AsyncSession.commit
@@ -171,11 +172,11 @@ async def test_a_camera_that_drops_again_before_its_return_is_stored_gets_a_seco
     archive = archive_of(db)
     archive.follow(recording.id, recording.courtroom_id)
     await archive.index(segment(recording, "bench", 1, 1))
-    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(1, datetime.now(UTC)))
     await asyncio.sleep(0.01)  # back, recorded, and gone again
-    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 2))
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(2, datetime.now(UTC)))
     # the spool filled while it was away: the same gap goes on
-    await archive.open_gap(recording.id, "bench", "spool_full", Departure(False, 2))
+    await archive.open_gap(recording.id, "bench", "spool_full", Departure(2))
     (first, _), (second, _) = await gaps_of(db, recording)
 
     between = first_of_epoch(recording, 2, 2, first + (second - first) / 2)
@@ -196,7 +197,7 @@ async def test_a_gap_closes_where_a_camera_whose_clock_runs_behind_came_back(
     archive = archive_of(db)
     archive.follow(recording.id, recording.courtroom_id)
     await archive.index(segment(recording, "bench", 1, 1))
-    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(True, 1))
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(1, datetime.now(UTC)))
     ((left, _),) = await gaps_of(db, recording)
 
     late_clock = timedelta(seconds=5)
@@ -219,10 +220,89 @@ async def test_a_recording_stopped_before_a_gap_began_by_the_cameras_clock_close
     archive.follow(recording.id, recording.courtroom_id)
     stopped = datetime.now(UTC)
     footage_end = stopped + timedelta(seconds=3)
-    await archive.open_break_gaps(recording.id, {"bench": footage_end}, "crash", {"bench": (4, 9)})
+    ended = {"bench": FootageEnd(footage_end, 4)}
+    await archive.open_break_gaps(recording.id, ended, "crash", {"bench": (4, 9)})
     await archive.index(first_of_epoch(recording, 4, 9, footage_end))  # spool recovered late
     assert await gaps_of(db, recording) == [(footage_end, None)]
     async with db.session() as session:
         await archive.close_recording_gaps(session, recording.id, stopped)
         await session.commit()
     assert await gaps_of(db, recording) == [(footage_end, footage_end)]
+
+
+async def gaps_by_reason(
+    db: Database, recording: Recording
+) -> list[tuple[str, str, datetime, datetime | None]]:
+    """(camera, reason, start, end) of the recording's gaps, in time order."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Gap.camera, Gap.reason, Gap.started_at, Gap.ended_at)
+            .where(Gap.recording_id == recording.id)
+            .order_by(Gap.started_at, Gap.camera)
+        )
+        return [(camera, reason, started, ended) for camera, reason, started, ended in rows]
+
+
+async def bench_left(db: Database, number: str) -> tuple[Recording, datetime]:
+    """A recording whose bench camera was stored one segment and left, its gap opened by a
+    process that is then gone (lost, crashed); when it left."""
+    recording = await recording_in(db, number)
+    gone = archive_of(db)
+    gone.follow(recording.id, recording.courtroom_id)
+    await gone.index(segment(recording, "bench", 1, 1))
+    left = datetime.now(UTC)
+    await gone.open_gap(recording.id, "bench", "publisher_left", Departure(1, left))
+    return recording, left
+
+
+def taken_over(db: Database, recording: Recording) -> Archive:
+    """The archive of the process that goes on with the recording."""
+    archive = archive_of(db)
+    archive.follow(recording.id, recording.courtroom_id)
+    return archive
+
+
+async def test_a_node_taking_the_recording_over_closes_the_gaps_the_last_holder_opened(
+    db: Database,
+) -> None:
+    """The bench camera left while the last holder recorded (its gap open), then the holder
+    was lost: the new holder's first footage of that camera ends that gap, which is the only
+    one the camera gets; the witness camera, recording when the holder was lost, gets its
+    `node_lost` gap."""
+    recording, left = await bench_left(db, "13")
+    witness_end = left + timedelta(seconds=4)
+    taking_over = taken_over(db, recording)
+    ended = {"bench": FootageEnd(left, 1), "witness": FootageEnd(witness_end, 1)}
+    reserved = {"bench": (2, 9), "witness": (2, 9)}  # the lost holder's reservation
+    await taking_over.open_break_gaps(recording.id, ended, "node_lost", reserved)
+    assert await gaps_by_reason(db, recording) == [
+        ("bench", "publisher_left", left, None),
+        ("witness", "node_lost", witness_end, None),
+    ]
+    back = first_of_epoch(recording, 3, 10, left + timedelta(seconds=8))
+    await taking_over.index(back)
+    assert await gaps_by_reason(db, recording) == [
+        ("bench", "publisher_left", left, back.started_at),
+        ("witness", "node_lost", witness_end, None),
+    ]
+
+
+async def test_a_gap_from_before_a_crash_closes_at_the_recovered_footage_that_followed_it(
+    db: Database,
+) -> None:
+    """The bench camera left, came back (epoch 2, still in the spool) and the process
+    crashed: the recovered footage ends the first gap where it begins; the crash gap opens
+    where it ends and closes at the footage recorded after the restart."""
+    recording, left = await bench_left(db, "14")
+    spooled = first_of_epoch(recording, 2, 2, left + timedelta(seconds=3))
+    spool_end = spooled.started_at + timedelta(seconds=spooled.duration_s)
+    restarted = taken_over(db, recording)
+    ended = {"bench": FootageEnd(spool_end, 2)}
+    await restarted.open_break_gaps(recording.id, ended, "crash", {"bench": (2, 2)})
+    await restarted.index(spooled)  # the recovered spool is uploaded
+    after = first_of_epoch(recording, 3, 3, spool_end + timedelta(seconds=5))
+    await restarted.index(after)
+    assert await gaps_by_reason(db, recording) == [
+        ("bench", "publisher_left", left, spooled.started_at),
+        ("bench", "crash", spool_end, after.started_at),
+    ]

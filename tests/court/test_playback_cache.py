@@ -149,13 +149,14 @@ async def test_a_segment_indexed_later_by_spool_recovery_appears_at_once(db: Dat
     async with db.session() as session, session.begin():
         await add_segment(session, segment(recording, "bench", 1, 3))
         await add_segment(session, segment(recording, "bench", 1, 5))  # after the kept ones
-        add_gap(
+        await add_gap(
             session,
             recording_id=recording.id,
             camera="bench",
             reason="crash",
             at=START,
             detail="",
+            after_epoch=1,
         )
     after = await playlist(db, cache, recording)
 

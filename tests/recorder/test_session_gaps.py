@@ -83,20 +83,20 @@ async def test_footage_ends_only_where_the_camera_was_recorded_since_its_last_ga
         assert departure.recorded_until is not None
         assert abs(departure.recorded_until - footage_end(part)) < timedelta(milliseconds=1)
 
-    assert session.camera_left("bench") == Departure(False, 0)  # never recorded at all
+    assert session.camera_left("bench") == Departure(0)  # never recorded at all
     await record(frames[:second])
     left(1, frames[:second])  # its footage ends here
-    assert session.camera_left("bench") == Departure(False, 1)  # the same absence goes on
+    assert session.camera_left("bench") == Departure(1)  # the same absence goes on
     pictureless = [f for f in frames[:second] if f.kind == "video" and not f.keyframe][:10]
     await record(pictureless)  # back, but gone again before its first keyframe
-    assert session.camera_left("bench") == Departure(False, 1)  # nothing was recorded
+    assert session.camera_left("bench") == Departure(1)  # nothing was recorded
     await record(frames[second : 2 * second])  # back, from its next keyframe: epoch 2
     spool.accepting = False
     await record(frames[2 * second : 3 * second])
     ((camera, held_back),) = spool.held_back  # told once, as the footage ended
     assert (camera, held_back.footage_ended, held_back.last_epoch) == ("bench", True, 2)
     assert held_back.recorded_until == footage_end(frames[second : 2 * second])
-    assert session.camera_left("bench") == Departure(False, 2)  # it left, nothing recorded
+    assert session.camera_left("bench") == Departure(2)  # it left, nothing recorded
     spool.accepting = True
     await record(frames[3 * second :])
     left(3, frames[3 * second :])
