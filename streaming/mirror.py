@@ -75,9 +75,9 @@ async def send_feed(
         subscription.close()
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task  # a hung-up mirror's errors end its feed and nothing else
+        # a hung-up mirror's errors end its feed and nothing else; a cancellation of the
+        # feed itself goes on out
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class Mirror:
@@ -158,8 +158,9 @@ class Mirror:
                     self.hub.publish(item)
         finally:
             teller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await teller
+            # not `suppress(CancelledError)`: a close() landing here would be swallowed with
+            # the teller's, and the mirror would go on connecting while close() waits for it
+            await asyncio.gather(teller, return_exceptions=True)
 
     async def _tell(self, link: ClientConnection) -> None:
         """Send the keyframe asks of viewers here, and the audience count when it changes."""
@@ -182,6 +183,6 @@ class Mirror:
         self._source = None
 
     async def close(self) -> None:
+        """Hang up and wait until the mirror ended (a cancelled close() is not waited out)."""
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.gather(self._task, return_exceptions=True)

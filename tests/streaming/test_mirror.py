@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
@@ -214,3 +215,41 @@ async def test_a_mirror_that_cannot_learn_where_the_camera_is_asks_again() -> No
             assert not gone
         finally:
             await mirror.close()
+
+
+async def test_a_mirror_closed_as_its_feed_ends_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """close() lands while the mirror waits for its teller to stop (the feed just ended): the
+    mirror ends, rather than taking the cancellation for the teller's and connecting again
+    while close() waits for it forever (seen once in CI: a 300 s hang)."""
+    stopping = asyncio.Event()
+
+    async def slow_to_stop(self: Mirror, link: object) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopping.set()
+            await asyncio.sleep(1)  # still stopping when close() comes
+            raise
+
+    monkeypatch.setattr(Mirror, "_tell", slow_to_stop)
+
+    connections: list[int] = []
+
+    async def cut(link: ServerConnection) -> None:
+        connections.append(1)
+        await link.close(1011)
+
+    async with serve(cut, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+
+        async def locate() -> tuple[str, dict[str, str]]:
+            return f"ws://127.0.0.1:{port}/", {}
+
+        gone: list[str] = []
+        mirror = Mirror(
+            locate, audience=lambda: 0, on_gone=lambda: gone.append("gone"), on_refused=list
+        )
+        await until(stopping.is_set)
+        await asyncio.wait_for(mirror.close(), 5)
+    assert gone == ["gone"]
+    assert len(connections) == 1  # closed means no connecting again
