@@ -64,6 +64,7 @@ class FragmentedMp4Writer:
         fragment_s: float,
     ) -> None:
         self._rates: dict[MediaKind, int] = {"video": video_rate}
+        self._clocks: dict[MediaKind, Fraction] = {"video": Fraction(1, video_rate)}
         self._sink = MemorySink()
         self._held: dict[MediaKind, _Held] = {}
         self._delta: dict[MediaKind, int] = {}
@@ -96,6 +97,7 @@ class FragmentedMp4Writer:
             audio.time_base = Fraction(1, audio_rate)
             self._streams["audio"] = audio
             self._rates["audio"] = audio_rate
+            self._clocks["audio"] = Fraction(1, audio_rate)
         self._container.start_encoding()
 
     @property
@@ -132,7 +134,7 @@ class FragmentedMp4Writer:
         """A video pts (clock units) in the muxer's video timescale, as tfdt carries it."""
         time_base = self._streams["video"].time_base
         assert time_base is not None, "the muxer sets every stream's time base"
-        return round(pts * Fraction(1, self._rates["video"]) / time_base)
+        return round(pts * self._clocks["video"] / time_base)
 
     def take(self) -> tuple[bytes | None, list[Fragment]]:
         """The init segment (once, when complete) and every complete fragment so far."""
@@ -177,7 +179,7 @@ class FragmentedMp4Writer:
     def _mux(self, kind: MediaKind, held: _Held, duration: int) -> None:
         packet = av.Packet(held.data)
         packet.stream = self._streams[kind]
-        packet.time_base = Fraction(1, self._rates[kind])
+        packet.time_base = self._clocks[kind]  # one Fraction per stream, not per packet
         packet.pts = packet.dts = held.pts
         packet.duration = max(1, duration)
         packet.is_keyframe = held.keyframe

@@ -163,7 +163,7 @@ class Uploader:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, self._retry_max_s)
                 continue
-            release(job.path)
+            await asyncio.to_thread(release, job.path)  # unlinking may block: off the loop
             return
 
     async def close(self) -> None:

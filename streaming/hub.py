@@ -90,8 +90,14 @@ class Subscription:
     """A consumer's view of a hub: an async iterator of frames that ends when closed."""
 
     def __init__(self, hub: Hub, maxsize: int, *, from_keyframe: bool = False) -> None:
+        if maxsize < 1:
+            raise ValueError("a subscription holds at least one frame")
         self._hub = hub
-        self._queue: asyncio.Queue[HubItem | None] = asyncio.Queue(maxsize)
+        # a bounded queue with one reader: a deque and the reader's waiter, since every frame
+        # of every camera passes here (asyncio.Queue costs a few Python calls more per frame)
+        self._queue: deque[HubItem | None] = deque()
+        self._maxsize = maxsize
+        self._waiter: asyncio.Future[None] | None = None
         self._skipping = from_keyframe
         self._closed = False
         self.dropped = 0
@@ -108,17 +114,17 @@ class Subscription:
             self._skipping = False
         if self.first_frame is None:
             self.first_frame = frame
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self._queue) >= self._maxsize:
             self._skipping = True
             self.dropped += 1
             self._hub.request_keyframe()
+            return
+        self._put(frame)
 
     def end_of_source(self, marker: SourceEnded) -> None:
         """Tell the reader a publication ended (dropped if the queue is full: it is catching up)."""
-        if not self._closed and not self._queue.full():
-            self._queue.put_nowait(marker)
+        if not self._closed and len(self._queue) < self._maxsize:
+            self._put(marker)
 
     def close(self) -> None:
         """Stop taking frames; the reader still gets what is queued, then the iteration ends."""
@@ -126,20 +132,29 @@ class Subscription:
             return
         self._closed = True
         self._hub.unsubscribe(self)
-        if not self._queue.full():
-            self._queue.put_nowait(None)
+        if len(self._queue) < self._maxsize:
+            self._put(None)
+
+    def _put(self, item: HubItem | None) -> None:
+        self._queue.append(item)
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():  # done: its reader was cancelled
+            waiter.set_result(None)
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        return len(self._queue)
 
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> HubItem:
-        if self._closed and self._queue.empty():
+        if self._closed and not self._queue:
             raise StopAsyncIteration
-        frame = await self._queue.get()
+        while not self._queue:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        frame = self._queue.popleft()
         if frame is None:
             raise StopAsyncIteration
         return frame

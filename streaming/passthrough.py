@@ -51,13 +51,16 @@ def tap_receiver(
     receiver of the publication shares."""
     clock: RtpClock | None = None
     pending_report: RtcpSrPacket | None = None  # a report that came before the first frame
+    named: tuple[RTCRtpCodecParameters, str] | None = None  # `name` parses the MIME type
 
     def deliver(codec: RTCRtpCodecParameters, jitter_frame: JitterFrame) -> None:
-        name = codec.name.lower()
         data: bytes = jitter_frame.data
         if not data:
             return
-        nonlocal clock
+        nonlocal clock, named
+        if named is None or named[0] is not codec:
+            named = (codec, codec.name.lower())
+        name = named[1]
         if clock is None:
             clock = RtpClock(codec.clockRate)
             if pending_report is not None:

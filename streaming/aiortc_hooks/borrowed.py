@@ -10,6 +10,8 @@ key handed over.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import pylibsrtp
 from aiortc.rtcrtpreceiver import StreamStatistics
 from pylibsrtp._binding import ffi, lib
@@ -35,20 +37,32 @@ def _function(name: str) -> int:
     return int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
 
 
-def set_stream_statistics(
-    stats: StreamStatistics,
-    *,
-    packets: int,
-    base_seq: int,
-    max_seq: int,
-    cycles: int,
-    jitter_q4: int,
-    last_arrival: int,
-    last_timestamp: int,
-) -> None:
-    """Counters kept in C, copied where aiortc's receiver reports read them."""
-    stats.packets_received = packets
-    stats.base_seq, stats.max_seq, stats.cycles = base_seq, max_seq, cycles
-    stats._jitter_q4 = jitter_q4
-    stats._last_arrival = last_arrival
-    stats._last_timestamp = last_timestamp
+# aiortc's fields of `StreamStatistics` (receiver reports and getStats read them) -> C's counter
+_COUNTED_IN_C = {
+    "packets_received": "packets",
+    "base_seq": "base_seq",
+    "max_seq": "max_seq",
+    "cycles": "cycles",
+    "_jitter_q4": "jitter_q4",
+    "_last_arrival": "last_arrival",
+    "_last_timestamp": "last_timestamp",
+}
+
+
+class StatisticsCountedInC(StreamStatistics):
+    """aiortc's receive statistics of a stream whose counters C keeps, read from C whenever
+    aiortc reads them (a receiver report a second, getStats): never copied per frame, and
+    never stale. The loss interval (`fraction_lost`) is aiortc's own, kept here."""
+
+    def __init__(self, clockrate: int, counters: Callable[[], Mapping[str, int]]) -> None:
+        # not StreamStatistics.__init__: the counted fields must stay unset for __getattr__
+        self._counters = counters
+        self._clockrate = clockrate
+        self._expected_prior = 0
+        self._received_prior = 0
+
+    def __getattr__(self, name: str) -> int:
+        counter = _COUNTED_IN_C.get(name)
+        if counter is None:
+            raise AttributeError(name)
+        return self._counters()[counter]

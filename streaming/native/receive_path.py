@@ -11,6 +11,7 @@ receiver to aiortc's own handler.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -21,7 +22,6 @@ from aiortc.codecs import is_rtx
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpreceiver import StreamStatistics
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
 from streaming.aiortc_hooks import (
@@ -31,7 +31,7 @@ from streaming.aiortc_hooks import (
     send_nack,
     send_pli,
 )
-from streaming.aiortc_hooks.borrowed import set_stream_statistics
+from streaming.aiortc_hooks.borrowed import StatisticsCountedInC
 from streaming.native.rx import H264, OPUS, Rx
 from streaming.receive_path import _Receiver
 
@@ -78,10 +78,13 @@ class NativeReceivePath:
 
     def frame(self, ssrc: int, payload_type: int, timestamp: int, data: bytes) -> None:
         stream = self._streams[ssrc]
-        # synchronization sources are read by the second, receiver reports per RTCP interval:
-        # once per frame is enough for both
+        # synchronization sources are read by the second: once per frame is enough
         stream.state.active_ssrc[ssrc] = clock.current_datetime()
-        self._copy_statistics(ssrc, stream)
+        if ssrc not in stream.state.remote_streams:  # aiortc's, from the stream's first frame
+            counters = functools.partial(self._rx.stream_stats, ssrc)
+            stream.state.remote_streams[ssrc] = StatisticsCountedInC(
+                stream.codec.clockRate, counters
+            )
         stream.put_frame((stream.codec, JitterFrame(data=data, timestamp=timestamp)))
 
     def nack(self, ssrc: int, lost: list[int]) -> None:
@@ -168,23 +171,6 @@ class NativeReceivePath:
         self._streams[packet.ssrc] = _Stream(receiver, state, codec)
         self._rx.feed_plain(data)
         return True
-
-    def _copy_statistics(self, ssrc: int, stream: _Stream) -> None:
-        remote = stream.state.remote_streams
-        stats = remote.get(ssrc)
-        if stats is None:
-            stats = remote[ssrc] = StreamStatistics(stream.codec.clockRate)
-        counters = self._rx.stream_stats(ssrc)
-        set_stream_statistics(
-            stats,
-            packets=counters["packets"],
-            base_seq=counters["base_seq"],
-            max_seq=counters["max_seq"],
-            cycles=counters["cycles"],
-            jitter_q4=counters["jitter_q4"],
-            last_arrival=counters["last_arrival"],
-            last_timestamp=counters["last_timestamp"],
-        )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coroutine)

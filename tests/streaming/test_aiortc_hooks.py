@@ -335,24 +335,26 @@ def test_a_borrowed_srtp_session_decrypts_through_its_c_function() -> None:
     )
 
 
-def test_statistics_kept_elsewhere_land_where_receiver_reports_read_them() -> None:
+def test_statistics_counted_in_c_read_as_receiver_reports_read_them() -> None:
     from aiortc.rtcrtpreceiver import StreamStatistics
 
     reference = StreamStatistics(90000)
-    for seq in (65534, 65535, 0, 2):
+    counted = {"packets": 0, "base_seq": 0, "max_seq": 0, "cycles": 0}
+    counted |= {"jitter_q4": 0, "last_arrival": 0, "last_timestamp": 0}
+    read = hooks.borrowed.StatisticsCountedInC(90000, lambda: counted)
+    for seq in (65534, 65535, 0, 2, 3):
         reference.add(RtpPacket(sequence_number=seq, timestamp=3000 * seq))
-    copied = StreamStatistics(90000)
-    hooks.borrowed.set_stream_statistics(
-        copied,
-        packets=reference.packets_received,
-        base_seq=reference.base_seq or 0,
-        max_seq=reference.max_seq or 0,
-        cycles=reference.cycles,
-        jitter_q4=reference._jitter_q4,
-        last_arrival=reference._last_arrival or 0,
-        last_timestamp=reference._last_timestamp or 0,
-    )
-    assert vars(copied) == vars(reference), moved(
-        "borrowed.set_stream_statistics", "StreamStatistics keeps other fields"
-    )
-    assert (copied.packets_lost, copied.jitter) == (1, reference.jitter)
+        counted |= {"packets": reference.packets_received, "base_seq": reference.base_seq}
+        counted |= {"max_seq": reference.max_seq, "cycles": reference.cycles}
+        counted |= {"jitter_q4": reference._jitter_q4, "last_arrival": reference._last_arrival}
+        counted["last_timestamp"] = reference._last_timestamp or 0
+        for name in vars(reference):  # every field aiortc keeps reads the same, on every packet
+            assert getattr(read, name, None) == getattr(reference, name), moved(
+                "borrowed.StatisticsCountedInC", f"StreamStatistics.{name} is not counted in C"
+            )
+        # what a receiver report reads: the loss since the last report, the jitter
+        assert (read.fraction_lost, read.packets_lost, read.jitter) == (
+            reference.fraction_lost,
+            reference.packets_lost,
+            reference.jitter,
+        )

@@ -58,6 +58,26 @@ async def test_publisher_leaving_is_seen_after_its_last_frame() -> None:
     assert not hub.publishing
 
 
+async def test_a_reader_waiting_for_frames_wakes_on_each_and_a_cancelled_one_loses_none() -> None:
+    hub = Hub()
+    viewer = hub.subscribe(maxsize=10)
+    waiting = asyncio.ensure_future(anext(viewer))
+    await asyncio.sleep(0)  # it waits: nothing is queued
+    waiting.cancel()  # its reader goes away while it waits
+    await asyncio.gather(waiting, return_exceptions=True)
+    hub.publish(frame(0, keyframe=True))  # wakes nobody: that waiter is gone
+    reader = asyncio.ensure_future(anext(viewer))
+    await asyncio.sleep(0)
+    assert reader.done() and reader.result().pts == 0  # type: ignore[union-attr]
+    reader = asyncio.ensure_future(anext(viewer))  # waits, then wakes on the next frame
+    await asyncio.sleep(0)
+    assert not reader.done()
+    hub.publish(frame(1))
+    assert (await reader).pts == 3000  # type: ignore[union-attr]
+    viewer.close()
+    assert [item async for item in viewer] == []
+
+
 def test_keyframe_requests_are_throttled() -> None:
     now = [100.0]
     hub = Hub(clock=lambda: now[0])

@@ -27,8 +27,8 @@ class Watcher:
 
     def taken(self) -> list[bytes]:
         got = []
-        while not self.subscription._queue.empty():
-            item = self.subscription._queue.get_nowait()
+        while self.subscription._queue:
+            item = self.subscription._queue.popleft()
             if isinstance(item, EncodedFrame):
                 got.append(item.data)
         return got
@@ -121,7 +121,7 @@ def test_the_program_is_published_only_while_a_source_is_on_air() -> None:
     program.choose(None)
     assert not program.output.publishing
     items = []
-    while not recorder._queue.empty():
-        item = recorder._queue.get_nowait()
+    while recorder._queue:
+        item = recorder._queue.popleft()
         items.append(item.data if isinstance(item, EncodedFrame) else item)
     assert items == [b"b0", b"w0", b"w1", SourceEnded("w")]
