@@ -404,9 +404,20 @@ def report(rows: Sequence[tuple[Measurement, Measurement]], window_s: float) -> 
             continue
         print(
             f"  N={server.streams}: per stream {per_stream:.2f} % "
-            f"{_verdict(per_stream <= GOAL_CPU_PER_STREAM)}; "
-            f"ratio {ratio:.2f} {_verdict(ratio <= GOAL_RATIO)}"
+            f"{_verdict(per_stream <= GOAL_CPU_PER_STREAM)}; {_ratio_verdict(ratio, baseline)}"
         )
+
+
+def _ratio_verdict(ratio: float, baseline: Measurement) -> str:
+    """A decoding receiver that could not keep up spent less than decoding every frame costs:
+    the ratio is then only an upper bound, which meets the goal or shows nothing."""
+    if baseline.fps_per_stream >= VALID_SHARE * FPS:
+        return f"ratio {ratio:.2f} {_verdict(ratio <= GOAL_RATIO)}"
+    bound = (
+        f"ratio at most {ratio:.2f} (the decoding receiver kept up with only "
+        f"{baseline.fps_per_stream:.1f} of {FPS} fps, so its CPU undercounts decoding them all)"
+    )
+    return f"{bound} {'met' if ratio <= GOAL_RATIO else 'NOT shown'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
