@@ -98,6 +98,8 @@ class Subscription:
         self._queue: deque[HubItem | None] = deque()
         self._maxsize = maxsize
         self._waiter: asyncio.Future[None] | None = None
+        # its reader's loop, asked once: asking costs a getpid() system call each time
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._skipping = from_keyframe
         self._closed = False
         self.dropped = 0
@@ -152,7 +154,9 @@ class Subscription:
         if self._closed and not self._queue:
             raise StopAsyncIteration
         while not self._queue:
-            self._waiter = asyncio.get_running_loop().create_future()
+            if self._loop is None:
+                self._loop = asyncio.get_running_loop()
+            self._waiter = self._loop.create_future()
             await self._waiter
         frame = self._queue.popleft()
         if frame is None:
