@@ -146,6 +146,11 @@ class Archive:
         opened too (a camera that left before the break): only that process knew them, and
         they would otherwise stay open until the recording stops. A camera whose footage had
         stopped before the break (nothing numbered past its open gap) gets no second gap."""
+
+        def break_epoch(camera: str) -> int:
+            """The epoch this process's footage of `camera` comes after."""
+            return numbered_until.get(camera, (0, 0))[0]
+
         async with self._db.session() as session:
             already = await open_gaps(session, recording_id=recording_id)
             awaiting = [(gap.id, gap.camera, gap.after_epoch) for gap in already]
@@ -157,7 +162,7 @@ class Archive:
                     for gap in already
                 ):
                     continue
-                epoch = numbered_until.get(camera, (0, 0))[0]
+                epoch = break_epoch(camera)
                 gap_id = await add_gap(
                     session,
                     recording_id=recording_id,
@@ -173,7 +178,7 @@ class Archive:
             if gap_camera is None:
                 continue  # a gap of the whole recording: no camera's footage ends it
             if after_epoch is None:  # opened before migration 0025: past the break, then
-                after_epoch = numbered_until.get(gap_camera, (0, 0))[0]
+                after_epoch = break_epoch(gap_camera)
             self._await(recording_id, gap_camera, _AwaitedGap(gap_id, after_epoch))
 
     def _await(self, recording_id: str, camera: str, gap: _AwaitedGap) -> None:
