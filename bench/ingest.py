@@ -136,7 +136,7 @@ def describe_clip(path: Path) -> str:
 # --- orchestration and measurement (the child processes are in bench/ingest_peers.py) ------
 
 
-def _cpu_s(process: psutil.Process) -> float:
+def cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
 
@@ -195,7 +195,7 @@ class Senders:
             control.send("go")
 
     def cpu_s(self) -> list[float]:
-        return [_cpu_s(psutil.Process(process.pid)) for process in self.processes]
+        return [cpu_seconds(psutil.Process(process.pid)) for process in self.processes]
 
     def stop(self) -> None:
         for control in self.controls:
@@ -204,7 +204,7 @@ class Senders:
             _finish(process)
 
 
-async def _prepare_recording(server: RunningServer, cameras: int) -> tuple[str, list[str], str]:
+async def prepare_recording(server: RunningServer, cameras: int) -> tuple[str, list[str], str]:
     """Courtroom with N cameras, a hearing, a running recording: (recording id, urls, room)."""
     async with server.client() as client:
         courtroom = await create_courtroom(client, [f"cam{i + 1}" for i in range(cameras)])
@@ -216,7 +216,7 @@ async def _prepare_recording(server: RunningServer, cameras: int) -> tuple[str, 
         return started.json()["id"], urls, courtroom.id
 
 
-def _stored_frames(client: httpx.Client, recording_id: str) -> list[int]:
+def stored_frames(client: httpx.Client, recording_id: str) -> list[int]:
     tracks = client.get(f"/api/v1/recordings/{recording_id}").json()["tracks"]
     return [int(track["frames"]) for track in tracks]
 
@@ -231,9 +231,9 @@ def _measure_window(
     """After the warm-up: (CPU s, window s, RSS at the end, frames per stream, sender CPU %)."""
     time.sleep(warmup_s)
     frames_before = frames()
-    cpu_before, senders_before, started = _cpu_s(watched), senders.cpu_s(), time.monotonic()
+    cpu_before, senders_before, started = cpu_seconds(watched), senders.cpu_s(), time.monotonic()
     time.sleep(window_s)
-    cpu_after, senders_after, ended = _cpu_s(watched), senders.cpu_s(), time.monotonic()
+    cpu_after, senders_after, ended = cpu_seconds(watched), senders.cpu_s(), time.monotonic()
     rss = int(watched.memory_info().rss)
     frames_after = frames()
     elapsed = ended - started
@@ -254,7 +254,7 @@ def measure_server(clip: Path, streams: int, warmup_s: float, window_s: float) -
         assert server.process is not None
         said = [line for line in server.log_tail(400).splitlines() if "receive path:" in line]
         print(f"  server receive path: {said[-1].rpartition(' ')[2] if said else 'not logged'}")
-        recording_id, urls, _ = asyncio.run(_prepare_recording(server, streams))
+        recording_id, urls, _ = asyncio.run(prepare_recording(server, streams))
         watched = psutil.Process(server.process.pid)
         idle_rss = int(watched.memory_info().rss)
         senders = Senders(clip, urls, server.admin_token, None, streams)
@@ -269,7 +269,7 @@ def measure_server(clip: Path, streams: int, warmup_s: float, window_s: float) -
                 cpu_s, elapsed, rss, frames, sender_cpu = _measure_window(
                     watched,
                     senders,
-                    lambda: _stored_frames(client, recording_id),
+                    lambda: stored_frames(client, recording_id),
                     warmup_s,
                     window_s,
                 )

@@ -34,6 +34,7 @@ class RunningServer:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    code: Path | None = None  # the checkout it runs from (bench.ingest_ab); None: this one
 
     def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
@@ -73,6 +74,7 @@ class RunningServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve"],
             env=self.env,
+            cwd=self.code,  # `-m` imports from the working directory first
             stdout=log,
             stderr=subprocess.STDOUT,
         )
