@@ -19,8 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -38,20 +38,7 @@ from bench.ingest import (
     prepare_recording,
     stored_frames,
 )
-from tests.support.server import RunningServer, configured_server
-
-
-@contextmanager
-def _server(data_dir: Path, token: str, code: Path | None) -> Iterator[RunningServer]:
-    """A server on its embedded defaults, run from `code` (None: this checkout)."""
-    server = configured_server(data_dir, {"COURTCAST_ADMIN_TOKEN": token})
-    server.code = code
-    server.start()
-    try:
-        yield server
-    finally:
-        if server.process is not None and server.process.poll() is None:
-            server.stop()
+from tests.support.server import running_server
 
 
 def _interleaved(first: list[str], second: list[str]) -> list[str]:
@@ -63,8 +50,11 @@ def one_round(clip: Path, against: Path, streams: int, warmup_s: float, window_s
     """Both servers over one window; prints their figures, returns this/against."""
     token = "bench-admin-token-" + str(time.monotonic_ns())
     with tempfile.TemporaryDirectory(prefix="courtcast-ab-") as tmp, ExitStack() as stack:
-        ours = stack.enter_context(_server(Path(tmp) / "ours", token, None))
-        theirs = stack.enter_context(_server(Path(tmp) / "theirs", token, against.resolve()))
+        admin = {"COURTCAST_ADMIN_TOKEN": token}  # one token: the senders serve both
+        ours = stack.enter_context(running_server(Path(tmp) / "ours", admin))
+        theirs = stack.enter_context(
+            running_server(Path(tmp) / "theirs", admin, code=against.resolve())
+        )
         servers = {"this checkout": ours, "--against": theirs}
         prepared = {name: asyncio.run(prepare_recording(s, streams)) for name, s in servers.items()}
         urls = _interleaved(prepared["this checkout"][1], prepared["--against"][1])

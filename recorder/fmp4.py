@@ -88,16 +88,15 @@ class FragmentedMp4Writer:
             video = self._container.add_stream_from_template(template)
             self.width: int | None = template.width or None
             self.height: int | None = template.height or None
-        video.time_base = Fraction(1, video_rate)
+        video.time_base = self._clocks["video"]
         self._streams: dict[MediaKind, av.stream.Stream] = {"video": video}
         if audio_rate is not None:
             # An opened libopus encoder only supplies the OpusHead; nothing is encoded.
             layout = "stereo" if audio_stereo else "mono"
             audio = self._container.add_stream("libopus", rate=audio_rate, layout=layout)
-            audio.time_base = Fraction(1, audio_rate)
+            audio.time_base = self._clocks["audio"] = Fraction(1, audio_rate)
             self._streams["audio"] = audio
             self._rates["audio"] = audio_rate
-            self._clocks["audio"] = Fraction(1, audio_rate)
         self._container.start_encoding()
 
     @property

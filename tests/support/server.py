@@ -109,14 +109,16 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    data_dir: Path, extra_env: dict[str, str] | None = None
+    data_dir: Path, extra_env: dict[str, str] | None = None, *, code: Path | None = None
 ) -> Iterator[RunningServer]:
+    """A started server; `code`: the checkout it runs from (None: this one)."""
     postgres = os.environ.get("COURTCAST_TEST_POSTGRES")
     database = {"COURTCAST_DATABASE_URL": fresh_postgres_database(postgres)} if postgres else {}
     path = os.environ.get("COURTCAST_RECEIVE_PATH")  # python: the servers receive in Python
     receive_path = {"COURTCAST_RECEIVE_PATH": path} if path else {}
     chosen = {**database, **workers_env(), **receive_path}
     server = configured_server(data_dir, {**chosen, **(extra_env or {})})
+    server.code = code
     server.start()
     try:
         yield server
