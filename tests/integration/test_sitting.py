@@ -25,8 +25,22 @@ from tests.support.server import RunningServer
 from tests.support.viewer import NUMBER_ROWS, WhepClient, wait_until
 
 FPS = 30
-GOP = 90  # 3 s: every switch falls mid-GOP, so only the keyframe it asks for can end it
-HELD_S = 1.5  # each hearing of the sitting lasts this long
+GOP = 90  # 3 s between the camera's own keyframes
+HELD_S = 1.5  # each hearing of the sitting lasts at least this long
+
+
+async def held_then_mid_gop(camera: EncodingCamera) -> None:
+    """Hold the hearing, then wait until the camera is early in a GOP.
+
+    A switch made then is two seconds or more before the camera's own next keyframe, so
+    the recording it starts can only begin at the keyframe the switch asks for.
+    """
+    await asyncio.sleep(HELD_S)
+    await wait_until(
+        lambda: GOP // 6 <= camera.since_keyframe <= GOP // 3,
+        2 * GOP / FPS,
+        "the camera early in a GOP",
+    )
 
 
 async def archived_numbers(client: httpx.AsyncClient, hearing_id: str) -> list[int]:
@@ -104,7 +118,7 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
                 404,
                 {"detail": "the hearing is not in session"},
             )
-            await asyncio.sleep(HELD_S)
+            await held_then_mid_gop(camera)
             switched_at = time.monotonic()
             moved = await admin.post(f"{url}/next")
             assert moved.status_code == 200, moved.text
@@ -128,7 +142,7 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
             )  # the case's code opens the case's hearing
             await family.start()
             await wait_until(lambda: family.video_frames > 10, 15, "the family's case live")
-            await asyncio.sleep(HELD_S)
+            await held_then_mid_gop(camera)
             switched_at = time.monotonic()
             moved = await admin.post(f"{url}/next")
             assert moved.status_code == 200, moved.text
@@ -183,4 +197,4 @@ async def test_a_sitting_switches_hearings_without_losing_or_repeating_a_frame(
     # each recording begins with the frame after the previous one's last
     assert runs[1][0] == runs[0][-1] + 1, (runs[0][-3:], runs[1][:3])
     assert runs[2][0] == runs[1][-1] + 1, (runs[1][-3:], runs[2][:3])
-    assert runs[1][0] % GOP != 0 and runs[2][0] % GOP != 0, "the switches asked for keyframes"
+    assert {runs[1][0], runs[2][0]} <= set(camera.forced_keyframes), "the switches asked for them"

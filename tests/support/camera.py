@@ -27,7 +27,12 @@ VIDEO_TIME_BASE = Fraction(1, 90_000)
 
 
 class EncodingCamera(MediaStreamTrack):
-    """Paced video track returning Annex-B H.264 packets; `keyframes` counts forced IDRs."""
+    """Paced video track returning Annex-B H.264 packets.
+
+    `forced_keyframes` lists the numbers drawn on the IDRs a keyframe request forced, and
+    `since_keyframe` counts the frames sent since the last IDR of either kind, so a test
+    can tell a keyframe it asked for from the camera's own.
+    """
 
     kind = "video"
 
@@ -37,7 +42,8 @@ class EncodingCamera(MediaStreamTrack):
         super().__init__()
         self.first_number = first_number  # cameras told apart by the numbers they draw
         self.fps = fps
-        self.keyframes_forced = 0
+        self.forced_keyframes: list[int] = []
+        self.since_keyframe = 0
         self._force = False
         self._number = 0
         self._started: float | None = None
@@ -67,13 +73,16 @@ class EncodingCamera(MediaStreamTrack):
         )
         frame.pts = self._number
         frame.time_base = Fraction(1, self.fps)
-        if self._force:
+        forced = self._force
+        if forced:
             frame.pict_type = av.video.frame.PictureType.I
             self._force = False
-            self.keyframes_forced += 1
         packets = self._encoder.encode(frame)
         assert len(packets) == 1, "zerolatency x264 emits one packet per picture"
         packet = packets[0]
+        if forced:
+            self.forced_keyframes.append(self.first_number + self._number)
+        self.since_keyframe = 0 if packet.is_keyframe else self.since_keyframe + 1
         packet.pts = self._number * 90_000 // self.fps
         packet.time_base = VIDEO_TIME_BASE
         self._number += 1
