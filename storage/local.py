@@ -3,6 +3,9 @@
 Each object is a file at `root/<key>`; its SHA-256 sits beside it in a hidden sidecar
 `.<name>.sha256`. Names starting with "." are never valid key parts, so sidecars and
 half-written temp files can never collide with, or be listed as, objects.
+
+A stored file (the spool's finished segments) becomes the object by a hard link where the file
+system allows it, so each recorded byte is written to the disk once, not copied a second time.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import secrets
 import shutil
 import stat as stat_mode
 import tempfile
@@ -93,6 +97,31 @@ def _write_atomic(target: Path, fill: Callable[[int], None]) -> os.stat_result:
     return written
 
 
+def _link_atomic(target: Path, source: Path) -> os.stat_result | None:
+    """Name `source`'s own inode `target` (a temp name renamed over it), copying nothing; owner
+    only, as a copy is. None where the file system cannot link (another device, no hard links)."""
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        os.link(source, tmp)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return None
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fchmod(fd, 0o600)
+            os.fdatasync(fd)  # costs nothing when the caller's bytes are on the disk already
+            written = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return written
+
+
 def _list_keys(root: Path, prefix: str) -> list[str]:
     base = prefix.rpartition("/")[0]
     if base and any(not part or part.startswith(".") for part in base.split("/")):
@@ -140,13 +169,19 @@ class LocalObjectStore:
         content_type: str,
         protection: ObjectProtection | None = None,
     ) -> StoredObject:
+        """The file becomes the object (a hard link, or a copy across file systems): it must
+        not change after this, as the spool's finished segments never do."""
         target = self._path(key)
 
         def copy(fd: int) -> None:
             with path.open("rb") as src, open(fd, "wb", closefd=False) as dst:
                 shutil.copyfileobj(src, dst, 1024 * 1024)
 
-        return await asyncio.to_thread(self._put, key, target, copy, sha256)
+        def link_or_copy() -> os.stat_result:
+            linked = _link_atomic(target, path)
+            return linked if linked is not None else _write_atomic(target, copy)
+
+        return await asyncio.to_thread(self._put, key, target, link_or_copy, sha256)
 
     async def put_bytes(
         self,
@@ -160,13 +195,20 @@ class LocalObjectStore:
 
         sha256 = hashlib.sha256(data).hexdigest()
         return await asyncio.to_thread(
-            self._put, key, target, lambda fd: _write_all(fd, data), sha256
+            self._put,
+            key,
+            target,
+            lambda: _write_atomic(target, lambda fd: _write_all(fd, data)),
+            sha256,
         )
 
     @staticmethod
-    def _put(key: str, target: Path, fill: Callable[[int], None], sha256: str) -> StoredObject:
+    def _put(
+        key: str, target: Path, write: Callable[[], os.stat_result], sha256: str
+    ) -> StoredObject:
+        """`write` puts the bytes at `target`; then the digest goes beside them, both durable."""
         _makedirs_durable(target.parent)
-        written = _write_atomic(target, fill)
+        written = write()
         # The sidecar names the inode it describes: after a crash between the two renames,
         # stat() sees the mismatch and recomputes instead of trusting a stale digest.
         record = f"{sha256} {written.st_ino} {written.st_size}\n".encode()
