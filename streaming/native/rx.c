@@ -517,7 +517,8 @@ int rx_read_fd(rx_ctx *ctx, int fd, int max_rounds) {
     return total;
 }
 
-/* One datagram, copied (the caller's bytes stay as they are); 0 if it was RX_EV_OTHER. */
+/* One datagram, copied (the caller's bytes stay as they are); 0 if it was RX_EV_OTHER, else
+ * 1 + the events it made, so the caller asks for events only when there are some. */
 static int feed_one(rx_ctx *ctx, const uint8_t *data, int len, int plain) {
     reset_output(ctx);
     ctx->now = wallclock();
@@ -525,7 +526,7 @@ static int feed_one(rx_ctx *ctx, const uint8_t *data, int len, int plain) {
     uint64_t other = ctx->st.other;
     memcpy(ctx->bufs[0], data, (size_t)len);
     process(ctx, ctx->bufs[0], len, NULL, plain);
-    return ctx->st.other == other;
+    return ctx->st.other == other ? 1 + ctx->nevents : 0;
 }
 
 int rx_feed(rx_ctx *ctx, const uint8_t *data, int len) { return feed_one(ctx, data, len, 0); }

@@ -60,8 +60,8 @@ int rx_remove_stream(rx_ctx *ctx, uint32_t ssrc);
 /* Drain fd with recvmmsg (MSG_DONTWAIT) until EAGAIN or max_rounds batches of 64.
  * Returns datagrams read, or -errno if the first call failed with something else than EAGAIN. */
 int rx_read_fd(rx_ctx *ctx, int fd, int max_rounds);
-/* One datagram (copied, the caller's buffer is left alone). Returns 1 if it was for us
- * (consumed or dropped), 0 if it is RX_EV_OTHER. */
+/* One datagram (copied, the caller's buffer is left alone). Returns 0 if it is RX_EV_OTHER,
+ * else (it was for us: consumed or dropped) 1 + the number of events it made. */
 int rx_feed(rx_ctx *ctx, const uint8_t *data, int len);
 /* A decrypted RTP packet (e.g. the first one of an SSRC, routed in Python, then registered). */
 int rx_feed_plain(rx_ctx *ctx, const uint8_t *data, int len);

@@ -58,10 +58,10 @@ class Rx:
 
     def feed(self, data: bytes) -> bool:
         """One datagram; False: not SRTP (the caller passes it on)."""
-        if not lib.rx_feed(self._ctx, data, len(data)):
-            return False
-        self._dispatch()
-        return True
+        taken: int = lib.rx_feed(self._ctx, data, len(data))  # 0, or 1 + the events it made
+        if taken > 1:  # most packets of a frame make none: no call to read them
+            self._dispatch()
+        return taken != 0
 
     def feed_plain(self, data: bytes) -> None:
         """A decrypted RTP packet (the first of a stream, routed in Python; an RTX packet
