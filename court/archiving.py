@@ -9,6 +9,7 @@ the server's that dated the gap.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +22,10 @@ from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
 from storage.gaps import add_gap, close_gaps, end_gaps, open_gaps
-from storage.leases import Fence
+from storage.leases import Fence, Fenced
 from storage.objects import ObjectProtection
+
+log = logging.getLogger(__name__)
 
 GAP_DETAILS = {
     "publisher_left": "the camera's WHIP publication ended",
@@ -72,8 +75,7 @@ class Archive:
         """Called by the uploader once the store confirmed an object (`record.version_id` is
         the version it wrote); the spool copy goes after. Footage recovered from a spool of
         a recording never recorded by this process is indexed without a fence."""
-        courtroom_id = self._courtrooms.get(record.recording_id)
-        fence = self._fence_for(courtroom_id) if courtroom_id else None
+        fence = self._fence(record.recording_id)
         if isinstance(record, InitRecord):
             async with self._db.session() as session:
                 await add_init_segment(session, record, fence)
@@ -81,6 +83,11 @@ class Archive:
         else:
             await self._index_segment(record, fence)
         self._timings.indexed(record)
+
+    def _fence(self, recording_id: str) -> Fence | None:
+        """The fence this node's index writes for the recording carry (None: not recorded here)."""
+        courtroom_id = self._courtrooms.get(recording_id)
+        return self._fence_for(courtroom_id) if courtroom_id else None
 
     async def _index_segment(self, record: SegmentRecord, fence: Fence | None) -> None:
         """The segment's row, and the end of its camera's gaps whose footage it brings back.
@@ -115,19 +122,28 @@ class Archive:
         After footage (the camera was recorded since its last gap opened): a new gap, even
         while the last one is still open in the index, since the footage between them, which
         closes that one, may not be stored yet. Otherwise the gap open goes on, if any (the
-        spool filled while the camera was away). It begins where the footage ended."""
+        spool filled while the camera was away). It begins where the footage ended.
+
+        Not once this node lost the courtroom: the node holding it now tells the break."""
         at = departure.recorded_until or datetime.now(UTC)
         async with self._db.session() as session:
-            gap_id = await add_gap(
-                session,
-                recording_id=recording_id,
-                camera=camera,
-                reason=reason,
-                at=at,
-                detail=GAP_DETAILS[reason],
-                after_epoch=departure.last_epoch,
-                unless_open=not departure.footage_ended,
-            )
+            try:
+                gap_id = await add_gap(
+                    session,
+                    recording_id=recording_id,
+                    camera=camera,
+                    reason=reason,
+                    at=at,
+                    detail=GAP_DETAILS[reason],
+                    after_epoch=departure.last_epoch,
+                    unless_open=not departure.footage_ended,
+                    fence=self._fence(recording_id),
+                )
+            except Fenced as fenced:
+                log.error(
+                    "the %s gap of %s/%s is not indexed: %s", reason, recording_id, camera, fenced
+                )
+                return
             await session.commit()
         self._await(recording_id, camera, _AwaitedGap(gap_id, departure.last_epoch))
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.gap_models import Gap
+from storage.leases import Fence, check_fence
 from storage.models import new_id
 
 
@@ -42,10 +43,14 @@ async def add_gap(
     detail: str,
     after_epoch: int,
     unless_open: bool = False,
+    fence: Fence | None = None,
 ) -> str:
     """Start a gap for a camera (a crash ends footage even inside another gap); with
     `unless_open`, the camera's gap already open goes on instead. The id of the gap open.
-    `after_epoch`: the camera's footage before the gap is numbered up to that epoch."""
+    `after_epoch`: the camera's footage before the gap is numbered up to that epoch. Fenced
+    as a segment's row is: a node that lost the courtroom says nothing more of its footage."""
+    if fence is not None:
+        await check_fence(session, fence)
     if unless_open:
         already = await session.scalar(
             select(Gap.id).where(

@@ -101,21 +101,46 @@ async def test_a_segment_indexed_again_keeps_the_version_the_store_first_confirm
     assert await indexed(db, recording, "bench") == [(1, "v-first"), (2, "v-next")]
 
 
-async def test_a_node_that_lost_the_courtroom_indexes_nothing_more(db: Database) -> None:
-    recording = await recording_in(db, "4")
+async def recorded_by_node_a(db: Database, name: str) -> tuple[Recording, Archive]:
+    """A recording whose courtroom node "a" holds under a short lease, and a's archive."""
+    recording = await recording_in(db, name)
     room = recording.courtroom_id
     held = await acquire(db, room, "a", ttl_s=SHORT)
     assert held is not None
     archive = archive_of(db, {room: Fence(room, "a", held.fence)})
     archive.follow(recording.id, room)
+    return recording, archive
+
+
+async def node_b_takes_over(db: Database, recording: Recording) -> None:
+    await asyncio.sleep(AFTER_SHORT)
+    assert await acquire(db, recording.courtroom_id, "b") is not None
+
+
+async def test_a_node_that_lost_the_courtroom_indexes_nothing_more(db: Database) -> None:
+    recording, archive = await recorded_by_node_a(db, "4")
     await archive.index(segment(recording, "bench", 1, 1))  # the track is known from here on
 
-    await asyncio.sleep(AFTER_SHORT)
-    assert await acquire(db, room, "b") is not None
+    await node_b_takes_over(db, recording)
     with pytest.raises(Fenced, match="node a no longer holds"):
         await archive.index(segment(recording, "bench", 1, 2))
 
     assert [s for s, _ in await indexed(db, recording, "bench")] == [1]
+
+
+async def test_a_node_that_lost_the_courtroom_opens_no_gap(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its camera left after another node took the recording over: that node tells the
+    break, so a gap from this one would say footage is missing that the other is recording."""
+    recording, archive = await recorded_by_node_a(db, "4b")
+    await archive.open_gap(recording.id, "witness", "publisher_left", Departure(1))
+    assert len(await gaps_of(db, recording)) == 1  # while it holds the courtroom
+
+    await node_b_takes_over(db, recording)
+    await archive.open_gap(recording.id, "bench", "publisher_left", Departure(1))
+    assert len(await gaps_of(db, recording)) == 1
+    assert "the publisher_left gap of" in caplog.text and "node a no longer holds" in caplog.text
 
 
 async def gaps_of(db: Database, recording: Recording) -> list[tuple[datetime, datetime | None]]:
