@@ -173,7 +173,7 @@ def complete_length(data: bytes) -> int:
 def video_track_of(init: bytes) -> tuple[int, int]:
     """(track id, timescale) of an fMP4 init segment's video track."""
     track_id = track_handlers(init)["vide"]
-    return track_id, _timescale(init, track_id)
+    return track_id, track_timescale(init, track_id)
 
 
 def video_timing(segment: bytes, track_id: int, timescale: int) -> tuple[int, float]:
@@ -197,7 +197,8 @@ def video_timing(segment: bytes, track_id: int, timescale: int) -> tuple[int, fl
     return frames, (end - first) / timescale
 
 
-def _timescale(init: bytes, track_id: int) -> int:
+def track_timescale(init: bytes, track_id: int) -> int:
+    """The timescale (mdhd) of a track of an init segment."""
     for trak in find_path(init, "moov/trak"):
         tkhd = find_path(init, "tkhd", trak.payload, trak.end)[0]
         if _track_id(init, tkhd) != track_id:

@@ -8,6 +8,7 @@ from recorder.bitstream import (
     annexb_nal_units,
     avc_codec_string,
     is_keyframe,
+    length_prefixed,
     nal_type,
     vp8_keyframe_size,
 )
@@ -30,11 +31,15 @@ VP8_INTER = b"\x51\x0b\x00" + bytes(20)
         (b"\x00\x00\x01" + SPS + b"\x00\x00\x01" + IDR, [SPS, IDR]),
         (b"\x00\x00\x01\x00\x00\x01" + IDR, [IDR]),  # an empty unit is skipped
         (b"\x00\x00\x01" + SLICE + b"\x00\x00\x01", [SLICE]),
+        (b"\x00\x00\x01" + SEI + b"\x00\x00\x00\x00\x01" + IDR, [SEI, IDR]),  # zero padding
+        (b"\x00\x00\x01" + IDR + b"\x00\x00", [IDR + b"\x00\x00"]),  # cabac_zero_words kept
         (SLICE, []),  # no start code: nothing to scan
     ],
 )
 def test_annexb_units(data: bytes, units: list[bytes]) -> None:
     assert annexb_nal_units(data) == units
+    # as an mp4 sample: the same units, each behind its 4-byte length
+    assert length_prefixed(data) == b"".join(len(u).to_bytes(4, "big") + u for u in units)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,104 @@
+"""How the fMP4 writer cuts fragments, read back from the boxes it wrote: a fragment that
+starts at a keyframe starts both tracks together, no fragment outgrows its duration, and
+every audio packet is in exactly one fragment."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from recorder import isobmff
+from recorder.segment_plan import Chunk, FragmentChunk, InitChunk
+from recorder.segmenter import Segmenter
+from streaming.frames import EncodedFrame
+from tests.support.clips import make_clip
+from tests.support.encoded import read_clip
+
+VIDEO_RATE, AUDIO_RATE = 90_000, 48_000
+FRAGMENT_S, GOP_S = 0.4, 2.0
+AUDIO_PACKET_S = 0.020
+
+
+AUDIO_AHEAD_S = 0.040  # audio packets overtake video frames (a frame is many packets)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> list[EncodedFrame]:
+    """5 s at 320x240 with Opus, a keyframe every 2 s; each audio packet arrives 40 ms before
+    the video frame captured with it, so audio from after a keyframe reaches the writer
+    before the keyframe does (a video frame is held until the next one gives its duration)."""
+    path = make_clip(tmp_path_factory.mktemp("clip") / "c.ts", seconds=5, width=320, height=240)
+    frames = read_clip(path)
+    return sorted(frames, key=lambda f: f.wallclock - (AUDIO_AHEAD_S if f.kind == "audio" else 0))
+
+
+class Track:
+    """One track of one fragment: where it starts and how long it lasts, in seconds."""
+
+    def __init__(self, fragment: bytes, track_id: int, rate: int) -> None:
+        times = isobmff.decode_times(fragment)
+        self.present = track_id in times
+        self.samples, self.length_s = isobmff.video_timing(fragment, track_id, rate)
+        self.start_s = times.get(track_id, 0) / rate
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.length_s
+
+
+def tracks(chunks: list[Chunk]) -> list[tuple[Track, Track]]:
+    """(video, audio) of every fragment, in order."""
+    init = next(c for c in chunks if isinstance(c, InitChunk))
+    handlers = isobmff.track_handlers(init.data)
+    return [
+        (
+            Track(chunk.data, handlers["vide"], VIDEO_RATE),
+            Track(chunk.data, handlers["soun"], AUDIO_RATE),
+        )
+        for chunk in chunks
+        if isinstance(chunk, FragmentChunk)
+    ]
+
+
+def recorded(frames: list[EncodedFrame]) -> list[Chunk]:
+    segmenter = Segmenter(target_segment_s=GOP_S, fragment_s=FRAGMENT_S)
+    chunks: list[Chunk] = []
+    for frame in frames:
+        chunks += segmenter.push(frame)
+    return chunks + segmenter.finish()
+
+
+def test_a_fragment_that_starts_at_a_keyframe_starts_its_audio_there(
+    clip: list[EncodedFrame],
+) -> None:
+    fragments = tracks(recorded(clip))
+    at_keyframes = [
+        index
+        for index, (video, _) in enumerate(fragments)
+        if index > 0 and video.present and video.start_s % GOP_S == 0
+    ]
+    assert len(at_keyframes) == 2  # 2 s and 4 s
+    for index in at_keyframes:
+        video, audio = fragments[index]
+        earlier_audio = [a for _, a in fragments[:index] if a.present][-1]
+        assert video.start_s <= audio.start_s < video.start_s + AUDIO_PACKET_S
+        assert earlier_audio.end_s == pytest.approx(audio.start_s, abs=1e-9)
+
+
+def test_no_fragment_outgrows_its_duration(clip: list[EncodedFrame]) -> None:
+    fragments = tracks(recorded(clip))
+    assert len(fragments) >= 5 / FRAGMENT_S
+    for video, audio in fragments:
+        assert video.length_s <= FRAGMENT_S + 1 / 30 + 1e-9
+        assert audio.length_s <= FRAGMENT_S + AUDIO_PACKET_S + 1e-9
+
+
+def test_every_audio_packet_is_in_one_fragment_in_order(clip: list[EncodedFrame]) -> None:
+    first_key = next(i for i, f in enumerate(clip) if f.kind == "video" and f.keyframe)
+    audio_sent = [f for f in clip[first_key:] if f.kind == "audio"]
+    fragments = tracks(recorded(clip))
+    audio = [a for _, a in fragments if a.present]
+    assert sum(a.samples for a in audio) == len(audio_sent)
+    for before, after in itertools.pairwise(audio):
+        assert before.end_s == pytest.approx(after.start_s, abs=1e-9)  # no gap, no overlap
