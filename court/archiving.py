@@ -22,7 +22,7 @@ from storage.archive import InitRecord, SegmentRecord
 from storage.catalog import add_init_segment, add_segment, recording_protection
 from storage.db import Database
 from storage.gaps import add_gap, close_gaps, end_gaps, open_gaps
-from storage.leases import Fence, Fenced
+from storage.leases import Fence, Fenced, check_fence
 from storage.objects import ObjectProtection
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,13 @@ class Archive:
         awaited = self._open_gaps.setdefault((recording_id, camera), [])
         if all(known.gap_id != gap.gap_id for known in awaited):  # a gap going on is known
             awaited.append(gap)
+
+    async def check_fence(self, session: AsyncSession, recording_id: str) -> None:
+        """Raise Fenced, in the caller's transaction, if this node recorded the recording and
+        has lost its courtroom since: then the node holding it ends it, not this one."""
+        fence = self._fence(recording_id)
+        if fence is not None:
+            await check_fence(session, fence)
 
     async def close_recording_gaps(
         self, session: AsyncSession, recording_id: str, at: datetime

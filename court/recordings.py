@@ -24,6 +24,7 @@ and no alarm, and live HLS of the program is served from it like a camera's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court.archiving import Archive
+from court.errors import Unavailable
 from court.hearings import begin_recording
 from court.live.guard import LiveGuard
 from court.live.live_parts import LiveParts
@@ -52,6 +54,7 @@ from storage.catalog import track_prefix
 from storage.db import Database
 from storage.keyring import KeyRing
 from storage.keys import TrackPrefix
+from storage.leases import Fenced
 from storage.models import Hearing, Recording
 from storage.objects import ObjectStore
 from streaming.frames import SourceEnded
@@ -254,14 +257,21 @@ class Recordings:
             await asyncio.gather(*active.pumps.values())
             await active.session.stop()
             await self.uploader.drain(recording_id)
-        async with self._db.session() as session:
-            recording = await session.get(Recording, recording_id)
-            if recording is None:
-                return
-            recording.status = status
-            recording.stopped_at = recording.stopped_at or datetime.now(UTC)
-            await self._archive.close_recording_gaps(session, recording_id, recording.stopped_at)
-            await session.commit()
+        try:
+            async with self._db.session() as session:
+                await self._archive.check_fence(session, recording_id)
+                recording = await session.get(Recording, recording_id)
+                if recording is None:
+                    return
+                recording.status = status
+                recording.stopped_at = recording.stopped_at or datetime.now(UTC)
+                await self._archive.close_recording_gaps(
+                    session, recording_id, recording.stopped_at
+                )
+                await session.commit()
+        except Fenced as fenced:  # what came here is stored; the holder ends and seals it
+            log.warning("recording %s not ended here: %s", recording_id, fenced)
+            raise Unavailable("another node records this courtroom now: ask again") from None
         await seal_recording(
             db=self._db, store=self._store, keyring=self._keyring, recording_id=recording_id
         )
@@ -330,7 +340,8 @@ class Recordings:
     async def close(self) -> None:
         """Graceful shutdown: open segments finished and uploaded, recordings interrupted."""
         for recording_id in list(self._running):
-            await self.stop_recording(recording_id, status="interrupted")
+            with contextlib.suppress(Unavailable):  # logged: the node holding it goes on
+                await self.stop_recording(recording_id, status="interrupted")
         await self.uploader.close()
 
 

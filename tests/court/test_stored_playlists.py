@@ -208,8 +208,9 @@ async def test_a_recording_stored_once_sealed_is_served_at_its_first_seek_withou
     assert first == await afresh(db, recording)
 
 
-def recordings_service(db: Database, data: Path) -> Recordings:
-    """The court's recordings on a local directory, as the runtime wires them."""
+def recordings_service(db: Database, data: Path, archive: Archive | None = None) -> Recordings:
+    """The court's recordings on a local directory, as the runtime wires them (on one node,
+    unless `archive` carries a node's fences)."""
     hubs, timings = HubRegistry(), Timings(CollectorRegistry())
     return Recordings(
         db=db,
@@ -217,7 +218,7 @@ def recordings_service(db: Database, data: Path) -> Recordings:
         keyring=KeyRing.create(data / "keys"),
         hubs=hubs,
         publications=Publications(hubs, timings),
-        archive=Archive(db, timings, fence_for=lambda _courtroom: None),
+        archive=archive or Archive(db, timings, fence_for=lambda _courtroom: None),
         plan=SegmentPlan(data / "spool", 2.0, 0.4, 1 << 30),
         timings=timings,
     )
