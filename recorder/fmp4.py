@@ -51,10 +51,11 @@ class _Held:
 class FragmentedMp4Writer:
     """H.264 (+ Opus) packets in, init segment and fragments out, all in memory.
 
-    A fragment is cut before each video keyframe (the audio from that moment on goes with
-    it, so both tracks of a segment start together) and when a track's samples span the
-    fragment duration. Each packet is held until the next one of its stream arrives, so
-    every sample gets its true duration.
+    The video cuts the fragments: before each keyframe, and before the sample that would
+    make them span more than the fragment duration; the audio from that moment on goes with
+    the next one, so both tracks of a fragment (and a segment) start together, however the
+    packets were interleaved. Audio cuts alone only when the video stalls. Each packet is
+    held until the next one of its stream arrives, so every sample gets its true duration.
     """
 
     def __init__(
@@ -142,21 +143,22 @@ class FragmentedMp4Writer:
     def _add(self, kind: MediaKind, held: _Held, duration: int) -> None:
         run = self._runs[kind]
         if run:
-            if kind == "video" and held.keyframe:
-                self._cut(keyframe_pts=held.pts)
-            elif held.pts - run.first_pts >= self._span[kind]:
-                self._cut()
+            if kind == "video":
+                if held.keyframe or held.pts - run.first_pts >= self._span[kind]:
+                    self._cut(at_video=held.pts)
+            elif held.pts - run.first_pts >= 2 * self._span[kind]:
+                self._cut()  # the video stalled: its audio is not held back for it
         # H.264 samples carry each NAL unit behind its 4-byte length, not a start code
         data = length_prefixed(held.data) if kind == "video" else held.data
         self._runs[kind].add(held.pts, duration, data, held.keyframe)  # a cut replaced `run`
 
-    def _cut(self, keyframe_pts: int | None = None) -> None:
-        """Pack what was gathered as one fragment. Before a keyframe, the audio that starts at
-        or after it waits for the keyframe's fragment."""
+    def _cut(self, at_video: int | None = None) -> None:
+        """Pack what was gathered as one fragment. At a video sample's time, the audio that
+        starts at or after it waits for the next fragment, so both tracks are cut together."""
         later: TrackRun | None = None
         audio = self._runs.get("audio")
-        if keyframe_pts is not None and audio is not None:
-            later = audio.split_at(keyframe_pts, self._rates["video"])
+        if at_video is not None and audio is not None:
+            later = audio.split_at(at_video, self._rates["video"])
         runs = list(self._runs.values())
         if any(runs):
             self._sequence += 1
