@@ -1,9 +1,9 @@
 """ISO-BMFF (ISO/IEC 14496-12) box parsing: init segments, fragments and what they time.
 
 Apart from the writer (`recorder.fmp4`) because its readers are many: the
-writer splits its own output at `moof` boundaries, the segmenter reads each
-fragment's `tfdt`, the session reads an init's video track, and crash
-recovery reads a partial segment's length, frames and duration back.
+writer reads the muxer's init (its tracks, their timescales, the avcC), the
+session reads an init's video track, the live parts time each fragment, and
+crash recovery reads a partial segment's length, frames and duration back.
 """
 
 from __future__ import annotations
@@ -144,18 +144,6 @@ def avc_configuration(init: bytes) -> bytes:
         if boxes:
             return init[boxes[0].payload : boxes[0].end]
     raise ValueError("init segment has no avcC box")
-
-
-def decode_times(moof: bytes) -> dict[int, int]:
-    """baseMediaDecodeTime of each track fragment in one moof, by track id."""
-    result: dict[int, int] = {}
-    for traf in find_path(moof, "moof/traf"):
-        tfhds = find_path(moof, "tfhd", traf.payload, traf.end)
-        tfdts = find_path(moof, "tfdt", traf.payload, traf.end)
-        if not tfhds or not tfdts:
-            raise ValueError("traf without tfhd or tfdt")
-        result[_track_id(moof, tfhds[0])] = _tfdt_time(moof, tfdts[0])
-    return result
 
 
 def complete_length(data: bytes) -> int:

@@ -1,10 +1,11 @@
 """One camera's H.264 (+ Opus) frames -> CMAF fMP4 init segments, fragments and segments.
 
-A passthrough remux with PyAV's mp4 muxer (`recorder.fmp4`): H.264 access
-units and Opus packets are copied into `mdat`s byte for byte, nothing is
-decoded or encoded. The cutting is the segment plan's; this container says
-what starts an epoch in H.264 (an IDR with its SPS and PPS) and opens the
-fMP4 writer. The component is pure of files, clocks and asyncio.
+A passthrough remux (`recorder.fmp4`: PyAV's mp4 muxer writes the init, the
+fragments are packed there): H.264 access units and Opus packets are copied
+into `mdat`s (start codes become lengths), nothing is decoded or encoded.
+The cutting is the segment plan's; this container says what starts an epoch
+in H.264 (an IDR with its SPS and PPS) and opens the fMP4 writer. The
+component is pure of files, clocks and asyncio.
 """
 
 from __future__ import annotations

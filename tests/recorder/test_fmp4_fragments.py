@@ -5,6 +5,7 @@ back only so long, and every audio packet is in exactly one fragment."""
 from __future__ import annotations
 
 import itertools
+import struct
 
 import pytest
 
@@ -33,11 +34,23 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> list[EncodedFrame]:
     return sorted(frames, key=lambda f: f.wallclock - (AUDIO_AHEAD_S if f.kind == "audio" else 0))
 
 
+def decode_times(fragment: bytes) -> dict[int, int]:
+    """Each track fragment's baseMediaDecodeTime (its tfdt, 64-bit as written), by track id."""
+    times: dict[int, int] = {}
+    for traf in isobmff.find_path(fragment, "moof/traf"):
+        tfhd = isobmff.find_path(fragment, "tfhd", traf.payload, traf.end)[0]
+        tfdt = isobmff.find_path(fragment, "tfdt", traf.payload, traf.end)[0]
+        assert fragment[tfdt.payload] == 1  # version 1
+        (track,) = struct.unpack_from(">I", fragment, tfhd.payload + 4)
+        (times[track],) = struct.unpack_from(">Q", fragment, tfdt.payload + 4)
+    return times
+
+
 class Track:
     """One track of one fragment: where it starts and how long it lasts, in seconds."""
 
     def __init__(self, fragment: bytes, track_id: int, rate: int) -> None:
-        times = isobmff.decode_times(fragment)
+        times = decode_times(fragment)
         self.present = track_id in times
         self.samples, self.length_s = isobmff.video_timing(fragment, track_id, rate)
         self.start_s = times.get(track_id, 0) / rate
