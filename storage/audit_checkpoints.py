@@ -193,8 +193,10 @@ class CheckpointWriter:
     async def _prepare(self) -> _Prepared | None:
         async with self._db.session() as session:
             head = await audit_head(session)
-            newest = await session.scalar(
-                select(AuditCheckpoint).order_by(AuditCheckpoint.at.desc()).limit(1)
+            newest = await session.scalar(  # by entries: another node's clock may run behind
+                select(AuditCheckpoint)
+                .order_by(AuditCheckpoint.entries.desc(), AuditCheckpoint.at.desc())
+                .limit(1)
             )
             if head["entries"] == 0 or (
                 newest is not None

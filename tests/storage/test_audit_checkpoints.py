@@ -176,7 +176,26 @@ async def test_processes_sharing_the_index_checkpoint_each_head_once(
     finally:
         await other_process.close()
 
-    assert [row.entries for row in await installation.rows()] == [2, 3]
+    assert sorted(row.entries for row in await installation.rows()) == [2, 3]
+    findings = await installation.check()
+    assert findings.problems == [] and findings.count == 2
+
+
+async def test_a_process_whose_clock_runs_behind_checkpoints_each_head_once(
+    installation: Installation,
+) -> None:
+    ahead = writer_of(
+        installation.db, installation.store, installation.keyring, Clock(T0 + timedelta(minutes=5))
+    )
+    behind = installation.writer  # its checkpoints are timed before the other's
+    await installation.append(2)
+    first = await ahead.write_if_moved()
+    await installation.append()
+    second = await behind.write_if_moved()
+    assert first is not None and second is not None and second.at < first.at
+    assert await ahead.write_if_moved() is None  # the newest names the most entries, not the latest
+    assert await behind.write_if_moved() is None
+    assert [row.entries for row in await installation.rows()] == [3, 2]
     findings = await installation.check()
     assert findings.problems == [] and findings.count == 2
 
