@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import audit_head, has_keyed_entries, legacy_entries
 from storage.audit_models import AuditCheckpoint
@@ -193,16 +194,13 @@ class CheckpointWriter:
     async def _prepare(self) -> _Prepared | None:
         async with self._db.session() as session:
             head = await audit_head(session)
+            if head["entries"] == 0 or await _checkpointed(session, head["entries"], head["head"]):
+                return None
             newest = await session.scalar(  # by entries: another node's clock may run behind
                 select(AuditCheckpoint)
                 .order_by(AuditCheckpoint.entries.desc(), AuditCheckpoint.at.desc())
                 .limit(1)
             )
-            if head["entries"] == 0 or (
-                newest is not None
-                and (newest.entries, newest.head) == (head["entries"], head["head"])
-            ):
-                return None
             legacy = self._legacy
             if legacy is None:
                 legacy = await legacy_entries(session)
@@ -248,6 +246,17 @@ class CheckpointWriter:
             except IntegrityError:  # an earlier commit went through but its answer was lost
                 await session.rollback()
         return row
+
+
+async def _checkpointed(session: AsyncSession, entries: int, head: str) -> bool:
+    """Whether some checkpoint names this very head: not only the newest, since a log cut
+    back below it has a head that only an older one, or none, names."""
+    found = await session.scalar(
+        select(AuditCheckpoint.object_key)
+        .where(AuditCheckpoint.entries == entries, AuditCheckpoint.head == head)
+        .limit(1)
+    )
+    return found is not None
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from storage.audit import AuditLog
 from storage.audit_checkpoint_check import CheckpointFindings, check_checkpoints
 from storage.audit_checkpoints import PREFIX, Checkpoint, CheckpointWriter, checkpoint_key
-from storage.audit_models import AuditCheckpoint
+from storage.audit_models import AuditCheckpoint, AuditEvent
 from storage.db import Database
 from storage.keyring import KeyRing
 from storage.local import LocalObjectStore
@@ -98,14 +98,18 @@ async def installation(tmp_path: Path) -> AsyncIterator[Installation]:
 
 
 def writer_of(
-    db: Database, store: FlakyStore, keyring: KeyRing, clock: Clock | None = None
+    db: Database,
+    store: FlakyStore,
+    keyring: KeyRing,
+    clock: Clock | None = None,
+    interval_s: float = 0.05,
 ) -> CheckpointWriter:
     """One process's checkpoint writer."""
     return CheckpointWriter(
         db=db,
         store=store,
         keyring=keyring,
-        interval_s=0.05,
+        interval_s=interval_s,
         retention=timedelta(days=30),
         mode="GOVERNANCE",
         clock=clock or Clock(),
@@ -200,6 +204,25 @@ async def test_a_process_whose_clock_runs_behind_checkpoints_each_head_once(
     assert findings.problems == [] and findings.count == 2
 
 
+async def test_a_log_cut_back_below_the_newest_checkpoint_is_checkpointed_once(
+    installation: Installation,
+) -> None:
+    await installation.append(3)
+    before = await installation.writer.write_if_moved()
+    assert before is not None and before.entries == 3
+    async with installation.db.session() as session:  # someone holding the database
+        await session.execute(delete(AuditEvent).where(AuditEvent.sequence == 3))
+        await session.commit()
+    cut = await asyncio.wait_for(installation.writer.write_if_moved(), 10)
+    assert cut is not None and cut.entries == 2
+    signed = Checkpoint.parse(
+        installation.keyring.open_sealed(installation.path(cut.object_key).read_bytes())[0]
+    )
+    assert (signed.previous_key, signed.previous_sha256) == (before.object_key, before.sha256)
+    assert await installation.writer.write_if_moved() is None
+    assert [row.entries for row in await installation.rows()] == [3, 2]
+
+
 async def test_a_store_outage_costs_rounds_and_the_retry_writes_the_same_checkpoint(
     installation: Installation,
 ) -> None:
@@ -224,9 +247,12 @@ async def test_a_store_outage_costs_rounds_and_the_retry_writes_the_same_checkpo
 
 
 async def test_close_writes_the_head_at_shutdown(installation: Installation) -> None:
-    installation.writer.start()
+    writer = writer_of(  # no round of its own comes before the shutdown's
+        installation.db, installation.store, installation.keyring, interval_s=3600
+    )
+    writer.start()
     await installation.append(4)
-    await installation.writer.close()
+    await writer.close()
     (row,) = await installation.rows()
     assert row.entries == 4
 
