@@ -197,7 +197,7 @@ async def test_a_process_whose_clock_runs_behind_checkpoints_each_head_once(
     await installation.append()
     second = await behind.write_if_moved()
     assert first is not None and second is not None and second.at < first.at
-    assert await ahead.write_if_moved() is None  # the newest names the most entries, not the latest
+    assert await ahead.write_if_moved() is None  # a checkpoint names this head, whatever its time
     assert await behind.write_if_moved() is None
     assert [row.entries for row in await installation.rows()] == [3, 2]
     findings = await installation.check()
