@@ -179,6 +179,11 @@ class TrackRecorder:
     def writes_behind(self) -> int:
         return self._writer.backlog
 
+    @property
+    def disk_behind(self) -> bool:
+        """Whether `room()` has anything to wait for."""
+        return self._writer.full
+
     async def room(self) -> None:
         """Wait while this camera's disk is too far behind (never the other cameras)."""
         await self._writer.room()
@@ -367,7 +372,8 @@ class RecordingSession:
             )
         if track.write(frame):
             self._request_keyframe(camera)
-        await track.room()
+        if track.disk_behind:
+            await track.room()
 
     def numbered(self) -> dict[str, tuple[int, int]]:
         """Per camera, the highest (epoch, sequence) used so far: what another node must not

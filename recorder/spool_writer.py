@@ -62,6 +62,12 @@ class SpoolWriter:
                 self._run(), name=f"spool {self._name}"
             )
 
+    @property
+    def full(self) -> bool:
+        """Whether `room()` would wait (or raise): asked per frame, so a coroutine is made
+        only when there is something to wait for."""
+        return self.backlog >= self._max_backlog or self.error is not None
+
     async def room(self) -> None:
         """Return once the backlog is under its bound; raises what made the disk work fail."""
         if self.backlog >= self._max_backlog and self.error is None:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 
 from aiortc import RTCRtpReceiver
-from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket
 
@@ -53,8 +52,7 @@ def tap_receiver(
     pending_report: RtcpSrPacket | None = None  # a report that came before the first frame
     named: tuple[RTCRtpCodecParameters, str] | None = None  # `name` parses the MIME type
 
-    def deliver(codec: RTCRtpCodecParameters, jitter_frame: JitterFrame) -> None:
-        data: bytes = jitter_frame.data
+    def deliver(codec: RTCRtpCodecParameters, timestamp: int, data: bytes) -> None:
         if not data:
             return
         nonlocal clock, named
@@ -66,7 +64,7 @@ def tap_receiver(
             if pending_report is not None:
                 _apply_report(clock, pending_report)
         arrival = time.time()
-        pts, wallclock = clock.on_frame(jitter_frame.timestamp, arrival=arrival)
+        pts, wallclock = clock.on_frame(timestamp, arrival=arrival)
         if clock.synchronized:  # the publisher's clock, not the server's
             wallclock = court_clock.court_time(wallclock, arrival)
         sink(

@@ -169,7 +169,7 @@ class _Receiver:
         assert state.frames is not None
         self.receiver = receiver
         self.state = state
-        self.put_frame = state.frames.put
+        self.put_frame = state.frames.frame
         self._by_payload_type: dict[int, tuple[RTCRtpCodecParameters, bool]] = {}
         capacity = state.jitter_buffer.capacity  # aiortc's: 512 for video, 16 for audio
         is_video = state.nack_generator is not None  # aiortc NACKs video only
@@ -214,7 +214,7 @@ class _Receiver:
             # synchronization sources are read by the second: once per frame is enough
             state.active_ssrc[packet.ssrc] = clock.current_datetime()
             for frame in frames:
-                self.put_frame((codec, frame))
+                self.put_frame(codec, frame.timestamp, frame.data)
 
 
 class PythonReceivePath:

@@ -10,7 +10,8 @@ key handed over.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import Any
 
 import pylibsrtp
 from aiortc.rtcrtpreceiver import StreamStatistics
@@ -54,7 +55,8 @@ class StatisticsCountedInC(StreamStatistics):
     aiortc reads them (a receiver report a second, getStats): never copied per frame, and
     never stale. The loss interval (`fraction_lost`) is aiortc's own, kept here."""
 
-    def __init__(self, clockrate: int, counters: Callable[[], Mapping[str, int]]) -> None:
+    def __init__(self, clockrate: int, counters: Callable[[], Any]) -> None:
+        """`counters`: a copy of C's counters now, each an attribute (named as in C)."""
         # not StreamStatistics.__init__: the counted fields must stay unset for __getattr__
         self._counters = counters
         self._clockrate = clockrate
@@ -65,4 +67,5 @@ class StatisticsCountedInC(StreamStatistics):
         counter = _COUNTED_IN_C.get(name)
         if counter is None:
             raise AttributeError(name)
-        return self._counters()[counter]
+        value: int = getattr(self._counters(), counter)
+        return value

@@ -38,7 +38,8 @@ NACK_GENERATOR = "_RTCRtpReceiver__nack_generator"
 JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 ACTIVE_SSRC = "_RTCRtpReceiver__active_ssrc"
 
-FrameDelivery = Callable[[RTCRtpCodecParameters, JitterFrame], None]
+FrameDelivery = Callable[[RTCRtpCodecParameters, int, bytes], None]
+"""(codec, the frame's RTP timestamp, its payload): one reassembled frame."""
 
 # RTCRtpReceiver: frames after reassembly, before the decoder (before `receive()` starts it)
 
@@ -60,8 +61,12 @@ class _FrameHandoff:
             self._stopped.set()
             return
         codec, jitter_frame = item
+        self.frame(codec, jitter_frame.timestamp, jitter_frame.data)
+
+    def frame(self, codec: RTCRtpCodecParameters, timestamp: int, data: bytes) -> None:
+        """One frame from a receive path of ours, with no `JitterFrame` made for it."""
         try:
-            self._deliver(codec, jitter_frame)
+            self._deliver(codec, timestamp, data)
         except Exception:  # one bad frame must not stop the receiver
             log.exception("dropped a %s frame that could not be handled", codec.name)
 

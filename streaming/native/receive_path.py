@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
+import time
 from collections.abc import Coroutine
 from typing import Any
 
 import pylibsrtp
 from aiortc import RTCRtpReceiver, clock
 from aiortc.codecs import is_rtx
-from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket, unwrap_rtx
@@ -36,6 +37,7 @@ from streaming.native.rx import H264, OPUS, Rx
 from streaming.receive_path import _Receiver
 
 NATIVE_CODECS = {"h264": H264, "opus": OPUS}
+SOURCE_NOTE_EVERY_S = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +49,8 @@ class _Stream:
     ) -> None:
         assert state.frames is not None
         self.receiver, self.state, self.codec = receiver, state, codec
-        self.put_frame = state.frames.put
+        self.put_frame = state.frames.frame
+        self.noted_until = -math.inf  # monotonic time until which its source note stands
 
 
 class NativeReceivePath:
@@ -78,14 +81,22 @@ class NativeReceivePath:
 
     def frame(self, ssrc: int, payload_type: int, timestamp: int, data: bytes) -> None:
         stream = self._streams[ssrc]
-        # synchronization sources are read by the second: once per frame is enough
+        now = time.monotonic()
+        if now >= stream.noted_until:
+            stream.noted_until = now + SOURCE_NOTE_EVERY_S
+            self._note_source(stream, ssrc)
+        stream.put_frame(stream.codec, timestamp, data)
+
+    def _note_source(self, stream: _Stream, ssrc: int) -> None:
+        """aiortc's synchronization source (read by the second, over 10 s: a `datetime` per
+        frame cost more than the rest of the frame's hand-off) and, from the stream's first
+        frame, its receive statistics (counted in C)."""
         stream.state.active_ssrc[ssrc] = clock.current_datetime()
-        if ssrc not in stream.state.remote_streams:  # aiortc's, from the stream's first frame
-            counters = functools.partial(self._rx.stream_stats, ssrc)
+        if ssrc not in stream.state.remote_streams:
+            counters = functools.partial(self._rx.stream_counters, ssrc)
             stream.state.remote_streams[ssrc] = StatisticsCountedInC(
                 stream.codec.clockRate, counters
             )
-        stream.put_frame((stream.codec, JitterFrame(data=data, timestamp=timestamp)))
 
     def nack(self, ssrc: int, lost: list[int]) -> None:
         self._spawn(send_nack(self._streams[ssrc].receiver, ssrc, lost))

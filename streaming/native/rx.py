@@ -4,7 +4,7 @@ a stream C does not assemble, or datagram that is not SRTP, never one per packet
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import pylibsrtp
 
@@ -109,10 +109,16 @@ class Rx:
                 handler.other(ffi.buffer(event.data, event.len)[:], addr)
 
     def stream_stats(self, ssrc: int) -> dict[str, int]:
+        counters = self.stream_counters(ssrc)
+        return {name: getattr(counters, name) for name in STREAM_STATS}
+
+    def stream_counters(self, ssrc: int) -> Any:
+        """A copy of the stream's counters (`rx_stream_stats`), read as attributes: aiortc
+        reads a handful per receiver report, and a dict of all of them per read cost more."""
         out = ffi.new("rx_stream_stats *")
         if lib.rx_stream_stats_get(self._ctx, ssrc, out) != 0:
             raise KeyError(ssrc)
-        return {name: getattr(out, name) for name in STREAM_STATS}
+        return out
 
     def stats(self) -> dict[str, int]:
         out = ffi.new("rx_ctx_stats *")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 from typing import Any
 
 import aioice
@@ -145,7 +146,7 @@ async def test_receiver_hands_over_frames_with_rtp_time_and_shows_rtcp(
     for _ in range(times):
         hooks.keep_sender_rtp_timestamps(receiver)
         hooks.divert_frames_before_decoder(
-            receiver, lambda codec, frame: frames.append((codec.name, frame.timestamp))
+            receiver, lambda codec, timestamp, data: frames.append((codec.name, timestamp))
         )
         hooks.watch_rtcp(receiver, reports.append)
     receiver._track = RemoteStreamTrack(kind="video")  # as setRemoteDescription does
@@ -341,7 +342,7 @@ def test_statistics_counted_in_c_read_as_receiver_reports_read_them() -> None:
     reference = StreamStatistics(90000)
     counted = {"packets": 0, "base_seq": 0, "max_seq": 0, "cycles": 0}
     counted |= {"jitter_q4": 0, "last_arrival": 0, "last_timestamp": 0}
-    read = hooks.borrowed.StatisticsCountedInC(90000, lambda: counted)
+    read = hooks.borrowed.StatisticsCountedInC(90000, lambda: SimpleNamespace(**counted))
     for seq in (65534, 65535, 0, 2, 3):
         reference.add(RtpPacket(sequence_number=seq, timestamp=3000 * seq))
         counted |= {"packets": reference.packets_received, "base_seq": reference.base_seq}

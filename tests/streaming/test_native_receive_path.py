@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import aioice
 import pytest
 from aiortc import RTCPeerConnection
-from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
     RTCRtpDecodingParameters,
@@ -78,9 +77,9 @@ async def receiving_with(
     receiver._send_rtcp_nack = nack  # type: ignore[method-assign]
     receiver._send_rtcp_pli = pli  # type: ignore[method-assign]
 
-    def deliver(codec: RTCRtpCodecParameters, frame: JitterFrame) -> None:
-        state.frames.append(frame.timestamp)
-        state.units.append(frame.data)
+    def deliver(codec: RTCRtpCodecParameters, timestamp: int, data: bytes) -> None:
+        state.frames.append(timestamp)
+        state.units.append(data)
 
     hooks.divert_frames_before_decoder(receiver, deliver)
     hooks.keep_sender_rtp_timestamps(receiver)

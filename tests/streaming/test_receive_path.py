@@ -82,7 +82,7 @@ async def receiving() -> AsyncIterator[Receiving]:
 
     receiver._send_rtcp_nack = nack  # type: ignore[method-assign]
     receiver._send_rtcp_pli = pli  # type: ignore[method-assign]
-    hooks.divert_frames_before_decoder(receiver, lambda c, f: state.frames.append(f.timestamp))
+    hooks.divert_frames_before_decoder(receiver, lambda c, ts, data: state.frames.append(ts))
     hooks.keep_sender_rtp_timestamps(receiver)
     receiver._track = RemoteStreamTrack(kind="video")
     encoding = RTCRtpDecodingParameters(
@@ -167,7 +167,7 @@ async def test_a_receiver_that_decodes_is_left_to_aiortc() -> None:
     receiver = pc.addTransceiver("video", direction="recvonly").receiver
     try:
         assert hooks.ReceiverState.of(receiver).frames is None
-        hooks.divert_frames_before_decoder(receiver, lambda c, f: None)
+        hooks.divert_frames_before_decoder(receiver, lambda c, ts, data: None)
         assert hooks.ReceiverState.of(receiver).frames is not None
     finally:
         await pc.close()

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender
-from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtcpSrPacket
 
@@ -85,8 +84,8 @@ async def peers(request: pytest.FixtureRequest) -> AsyncIterator[Peers]:
     def on_track(track: object) -> None:
         receiver = viewer.getTransceivers()[0].receiver
 
-        def deliver(codec: RTCRtpCodecParameters, frame: JitterFrame) -> None:
-            result.frames.append(frame.data)
+        def deliver(codec: RTCRtpCodecParameters, timestamp: int, data: bytes) -> None:
+            result.frames.append(data)
 
         hooks.divert_frames_before_decoder(receiver, deliver)
         hooks.watch_rtcp(
