@@ -256,11 +256,13 @@ class CourtroomLeases:
 
     async def _renew_once(self, sent: float) -> None:
         custody = self._require_custody()
-        draining = await nodes.heartbeat(self._db, self.node.id, custody.cameras())
         renewing = dict(self._held)
         reserved = custody.reservations()
         shown = custody.shown(renewing) if self.shared else None  # one node reads its own
-        still = await leases.renew(self._db, self.node.id, renewing, reserved, shown=shown)
+        round_ = await leases.keep_alive(
+            self._db, self.node.id, custody.cameras(), renewing, reserved, shown=shown
+        )
+        still = round_.held
         for courtroom_id in still:
             if self._held.get(courtroom_id) == renewing[courtroom_id]:
                 self._good_until[courtroom_id] = sent + CUT_OFF_AFTER_S
@@ -270,11 +272,11 @@ class CourtroomLeases:
                     await self._let_go(courtroom_id, "its lease was taken over")
                 else:
                     await self._retake(courtroom_id)
-        live = {n.id for n in await nodes.live_nodes(self._db)}
+        live = {n.id for n in round_.live}
         for gone in self._live - live:
             self.on_node_gone(gone)
         self._live = live
-        if draining and not self._draining:
+        if round_.draining and not self._draining:
             self._tasks.append(asyncio.create_task(self.drain(), name="drain"))
 
     async def _retake(self, courtroom_id: str) -> None:

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import nodes
 from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, dialect, insert
 from storage.db import Database
 from storage.models import Recording
+from storage.nodes import NodeRow
 
 LEASE_TTL_S = 3.0
 IDLE_LOCK_MS = 1500  # a transaction holding a lease row's lock, left idle (a cut-off node)
@@ -134,8 +136,35 @@ async def acquire(
         return _lease(renewed)
 
 
-async def renew(
+@dataclass(frozen=True, slots=True)
+class KeptAlive:
+    """What a node's round each second found."""
+
+    draining: bool  # it was told to hand its courtrooms over
+    held: set[str]  # the courtrooms it still holds
+    live: list[NodeRow]  # every node live now, itself included
+
+
+async def keep_alive(
     db: Database,
+    node_id: str,
+    cameras: int,
+    held: dict[str, int],
+    reserved: dict[str, Reservation],
+    shown: dict[str, dict[str, Any]] | None = None,
+) -> KeptAlive:
+    """A node's round each second, in one transaction (one round trip set where there were
+    three): its heartbeat, its leases renewed (`renew`), and the nodes live now."""
+    async with db.session() as session, session.begin():
+        await _bounded(session)
+        draining = await nodes.heartbeat(session, node_id, cameras)
+        kept = await renew(session, node_id, held, reserved, shown=shown)
+        live = await nodes.nodes_seen(session)
+    return KeptAlive(draining, kept, live)
+
+
+async def renew(
+    session: AsyncSession,
     node_id: str,
     held: dict[str, int],
     reserved: dict[str, Reservation],
@@ -146,30 +175,29 @@ async def renew(
     store each courtroom's reservation given in `reserved` and what it shows the public given
     in `shown`; the courtrooms still held.
 
-    One transaction: the reservations are stored exactly when the leases are extended.
+    In the caller's transaction: the reservations are stored exactly when the leases are
+    extended.
     """
     kept: set[str] = set()
-    async with db.session() as session, session.begin():
-        await _bounded(session)
-        for courtroom_id in sorted(held):
-            values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
-            if courtroom_id in reserved:
-                values["reserved"] = reserved[courtroom_id]
-            if shown is not None and courtroom_id in shown:
-                values["shown"] = shown[courtroom_id]
-            found = await session.scalar(
-                update(CourtroomLease)
-                .where(
-                    CourtroomLease.courtroom_id == courtroom_id,
-                    CourtroomLease.node_id == node_id,
-                    CourtroomLease.fence == held[courtroom_id],
-                    CourtroomLease.expires_at > db_time(session),
-                )
-                .values(**values)
-                .returning(CourtroomLease.courtroom_id)
+    for courtroom_id in sorted(held):
+        values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
+        if courtroom_id in reserved:
+            values["reserved"] = reserved[courtroom_id]
+        if shown is not None and courtroom_id in shown:
+            values["shown"] = shown[courtroom_id]
+        found = await session.scalar(
+            update(CourtroomLease)
+            .where(
+                CourtroomLease.courtroom_id == courtroom_id,
+                CourtroomLease.node_id == node_id,
+                CourtroomLease.fence == held[courtroom_id],
+                CourtroomLease.expires_at > db_time(session),
             )
-            if found is not None:
-                kept.add(found)
+            .values(**values)
+            .returning(CourtroomLease.courtroom_id)
+        )
+        if found is not None:
+            kept.add(found)
     return kept
 
 

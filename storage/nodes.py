@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cluster_models import Node, db_time, insert
 from storage.db import Database
@@ -37,35 +38,40 @@ async def announce(db: Database, node_id: str, url: str) -> None:
         )
 
 
-async def heartbeat(db: Database, node_id: str, cameras: int) -> bool:
-    """The node is still here with `cameras` publishing; whether it was told to drain (False
-    for a node that never announced itself or departed: it is not listed as live)."""
-    async with db.session() as session, session.begin():
-        draining = await session.scalar(
-            update(Node)
-            .where(Node.id == node_id)
-            .values(seen_at=db_time(session), cameras=cameras)
-            .returning(Node.draining)
-        )
-        return bool(draining)
+async def heartbeat(session: AsyncSession, node_id: str, cameras: int) -> bool:
+    """The node is still here with `cameras` publishing (in the caller's transaction, which
+    renews its leases too: storage/leases.keep_alive); whether it was told to drain (False for
+    a node that never announced itself or departed: it is not listed as live)."""
+    draining = await session.scalar(
+        update(Node)
+        .where(Node.id == node_id)
+        .values(seen_at=db_time(session), cameras=cameras)
+        .returning(Node.draining)
+    )
+    return bool(draining)
 
 
 async def live_nodes(db: Database, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
     """Every node seen within `ttl_s`, by id."""
     async with db.session() as session:
-        rows = await session.scalars(
-            select(Node).where(Node.seen_at > db_time(session, -ttl_s)).order_by(Node.id)
+        return await nodes_seen(session, ttl_s)
+
+
+async def nodes_seen(session: AsyncSession, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
+    """`live_nodes` in the caller's session."""
+    rows = await session.scalars(
+        select(Node).where(Node.seen_at > db_time(session, -ttl_s)).order_by(Node.id)
+    )
+    return [
+        NodeRow(
+            id=row.id,
+            url=row.url,
+            seen_at=row.seen_at,
+            draining=row.draining,
+            cameras=row.cameras,
         )
-        return [
-            NodeRow(
-                id=row.id,
-                url=row.url,
-                seen_at=row.seen_at,
-                draining=row.draining,
-                cameras=row.cameras,
-            )
-            for row in rows
-        ]
+        for row in rows
+    ]
 
 
 async def set_draining(db: Database, node_id: str) -> bool:

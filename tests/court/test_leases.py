@@ -88,13 +88,15 @@ async def test_a_running_recording_of_a_lost_node_goes_on_elsewhere_past_its_res
     custody_of(a).reserved = {recording.courtroom_id: {recording.id: {"bench": [9, 70]}}}
     fence = a.fence(recording.courtroom_id)
     assert fence is not None
-    await leases.renew(db, "a", {recording.courtroom_id: fence.number}, custody_of(a).reserved)
+    await leases.keep_alive(
+        db, "a", 0, {recording.courtroom_id: fence.number}, custody_of(a).reserved
+    )
     await nodes.depart(db, "a")  # a dies: no more renewals, no heartbeat
     b = await node(db, "b")
     await b.take_orphans()
     assert custody_of(b).gained_log == []  # a's lease has not lapsed yet
     await asyncio.sleep(LEASE_TTL_S + 0.2)
-    await nodes.heartbeat(db, "b", 0)  # b is alive (its renewal loop is not running here)
+    await leases.keep_alive(db, "b", 0, {}, {})  # b is alive (its renewal loop is not running)
     await b.take_orphans()
     [(room, why, previous)] = custody_of(b).gained_log
     assert (room, why) == (recording.courtroom_id, "node_lost")

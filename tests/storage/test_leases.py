@@ -7,10 +7,12 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from storage import leases, nodes
 from storage.archive import SegmentRecord
 from storage.catalog import add_segment
 from storage.cluster_models import LeaseGrant
@@ -25,13 +27,19 @@ from storage.leases import (
     orphaned_recordings,
     previous_lease,
     release,
-    renew,
     shown_by_holders,
 )
 from storage.models import Case, Court, Courtroom, Hearing, Recording, Segment
 
 SHORT = 0.3  # seconds: a lease that expires within the test
 AFTER_SHORT = 0.45
+
+
+async def renew(db: Database, node_id: str, *args: Any, **kwargs: Any) -> set[str]:
+    """`storage.leases.renew` in a transaction of its own (a node's round runs it with its
+    heartbeat: `keep_alive`)."""
+    async with db.session() as session, session.begin():
+        return await leases.renew(session, node_id, *args, **kwargs)
 
 
 async def grants(db: Database, courtroom_id: str) -> list[tuple[str, int]]:
@@ -79,6 +87,30 @@ async def test_renew_keeps_only_leases_held_unexpired_under_their_fence(db: Data
     assert retaken is not None and retaken.fence == held.fence + 1
     assert await renew(db, "a", {"room": held.fence}, {}) == set()  # a stale fence
     assert await renew(db, "a", {"room": retaken.fence, "gone": 7}, {}) == {"room"}
+
+
+async def test_a_round_beats_renews_and_lists_the_live_nodes_together(db: Database) -> None:
+    await nodes.announce(db, "a", "http://a")
+    await nodes.announce(db, "b", "http://b")
+    await nodes.set_draining(db, "b")
+    held = await acquire(db, "room", "a", ttl_s=SHORT)
+    assert held is not None
+    await asyncio.sleep(AFTER_SHORT)  # a's lease has lapsed; both nodes are live (NODE_TTL_S)
+    a = await leases.keep_alive(db, "a", 3, {"room": held.fence}, {}, shown=None)
+    assert (a.draining, a.held) == (False, set())  # expired: a round does not bring it back
+    assert [(n.id, n.cameras) for n in a.live] == [("a", 3), ("b", 0)]
+    retaken = await acquire(db, "room", "a", ttl_s=SHORT)
+    assert retaken is not None
+    a = await leases.keep_alive(db, "a", 4, {"room": retaken.fence}, {"room": {"r": {"c": [1, 2]}}})
+    assert a.held == {"room"}
+    lease = await current_lease(db, "room")
+    assert lease is not None and lease.reserved == {"r": {"c": [1, 2]}}
+    assert lease.expires_at > retaken.expires_at  # extended by LEASE_TTL_S, not SHORT
+    b = await leases.keep_alive(db, "b", 1, {}, {})
+    assert b.draining and [n.id for n in b.live] == ["a", "b"]
+    await nodes.depart(db, "b")
+    departed = await leases.keep_alive(db, "b", 1, {}, {})  # its heartbeat finds no row
+    assert not departed.draining and [n.id for n in departed.live] == ["a"]
 
 
 async def test_a_released_courtroom_can_be_taken_at_once(db: Database) -> None:
