@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, select, text, update
+from sqlalchemy import Table, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import nodes
@@ -28,6 +28,7 @@ LOCK_WAIT_MS = 1000  # waiting for a lease row's lock
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the expiry of a lease row no one has held yet
 
 Reservation = dict[str, dict[str, list[int]]]  # recording -> camera -> [epoch, sequence]
+_LEASES = cast(Table, CourtroomLease.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,15 +187,15 @@ async def renew(
         if shown is not None and courtroom_id in shown:
             values["shown"] = shown[courtroom_id]
         found = await session.scalar(
-            update(CourtroomLease)
+            update(_LEASES)  # the table: a node's round each second (storage/nodes._NODES)
             .where(
-                CourtroomLease.courtroom_id == courtroom_id,
-                CourtroomLease.node_id == node_id,
-                CourtroomLease.fence == held[courtroom_id],
-                CourtroomLease.expires_at > db_time(session),
+                _LEASES.c.courtroom_id == courtroom_id,
+                _LEASES.c.node_id == node_id,
+                _LEASES.c.fence == held[courtroom_id],
+                _LEASES.c.expires_at > db_time(session),
             )
             .values(**values)
-            .returning(CourtroomLease.courtroom_id)
+            .returning(_LEASES.c.courtroom_id)
         )
         if found is not None:
             kept.add(found)

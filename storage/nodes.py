@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cluster_models import Node, db_time, insert
 from storage.db import Database
 
 NODE_TTL_S = 3.0
+# The table, not the mapped class, in the statements of a node's round each second: an ORM
+# UPDATE or SELECT costs about half as much again, in Python, as the same statement on the table
+_NODES = cast(Table, Node.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +47,10 @@ async def heartbeat(session: AsyncSession, node_id: str, cameras: int) -> bool:
     renews its leases too: storage/leases.keep_alive); whether it was told to drain (False for
     a node that never announced itself or departed: it is not listed as live)."""
     draining = await session.scalar(
-        update(Node)
-        .where(Node.id == node_id)
+        update(_NODES)
+        .where(_NODES.c.id == node_id)
         .values(seen_at=db_time(session), cameras=cameras)
-        .returning(Node.draining)
+        .returning(_NODES.c.draining)
     )
     return bool(draining)
 
@@ -59,8 +63,8 @@ async def live_nodes(db: Database, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
 
 async def nodes_seen(session: AsyncSession, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
     """`live_nodes` in the caller's session."""
-    rows = await session.scalars(
-        select(Node).where(Node.seen_at > db_time(session, -ttl_s)).order_by(Node.id)
+    rows = await session.execute(
+        select(_NODES).where(_NODES.c.seen_at > db_time(session, -ttl_s)).order_by(_NODES.c.id)
     )
     return [
         NodeRow(
