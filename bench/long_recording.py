@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 
 import av
 
@@ -66,8 +65,7 @@ def run(hours: float) -> None:
     cpu_s: list[float] = []
     for index in range(passes):
         shifted = [
-            replace(
-                frame,
+            frame._replace(
                 pts=frame.pts + round(index * span * frame.clock_rate),
                 wallclock=frame.wallclock + index * span,
             )

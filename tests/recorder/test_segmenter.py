@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -311,7 +310,7 @@ def test_source_change_starts_a_new_epoch(clip: list[EncodedFrame], tmp_path: Pa
     first = [f for f in clip if f.wallclock < cut]
     rest = [f for f in clip if f.wallclock >= cut]
     origin = {kind: next(f.pts for f in rest if f.kind == kind) for kind in ("video", "audio")}
-    second = [dataclasses.replace(f, source_id="cam-1b", pts=f.pts - origin[f.kind]) for f in rest]
+    second = [f._replace(source_id="cam-1b", pts=f.pts - origin[f.kind]) for f in rest]
     chunks = run(Segmenter(), first + second)
     inits = [c for c in chunks if isinstance(c, InitChunk)]
     assert [i.epoch for i in inits] == [1, 2]
@@ -388,5 +387,5 @@ def test_video_key_reads_parameter_sets_of_idr_pictures_only(clip: list[EncodedF
     assert kind.video_key(idr) == (True, params)
     other = next(frame for frame in clip if frame.kind == "video" and not frame.keyframe)
     assert kind.video_key(other) == (False, None)
-    repeated = dataclasses.replace(other, data=b"\x00\x00\x00\x01" + params[0] + other.data)
+    repeated = other._replace(data=b"\x00\x00\x00\x01" + params[0] + other.data)
     assert kind.video_key(repeated) == (False, None)

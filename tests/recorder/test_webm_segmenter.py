@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
@@ -171,7 +170,7 @@ def test_late_audio_is_dropped_and_blocks_stay_in_time_order(
             return frame.wallclock + 0.06
         return max(frame.wallclock + 0.06, BASE + 2.7)  # 2.0-2.64 s arrive together at 2.7 s
 
-    late = [dataclasses.replace(f, wallclock=arrival(f)) for f in source]
+    late = [f._replace(wallclock=arrival(f)) for f in source]
     segmenter = WebmSegmenter()
     chunks = run(segmenter, sorted(late, key=lambda f: (f.wallclock, f.kind != "video")))
     assert set(segmenter.drops) == {"late_audio"}
