@@ -88,9 +88,9 @@ class NativeReceivePath:
         stream.put_frame(stream.codec, timestamp, data)
 
     def _note_source(self, stream: _Stream, ssrc: int) -> None:
-        """aiortc's synchronization source (read by the second, over 10 s: a `datetime` per
-        frame cost more than the rest of the frame's hand-off) and, from the stream's first
-        frame, its receive statistics (counted in C)."""
+        """aiortc's synchronization source (read over a 10 s window: a `datetime` made for
+        every frame, 0.25 us each, bought nothing) and, from the stream's first frame, its
+        receive statistics (counted in C)."""
         stream.state.active_ssrc[ssrc] = clock.current_datetime()
         if ssrc not in stream.state.remote_streams:
             counters = functools.partial(self._rx.stream_counters, ssrc)
