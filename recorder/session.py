@@ -1,9 +1,8 @@
 """A recording: the cameras of one courtroom, each segmented, spooled and handed to the uploader.
 
-Frames arrive per camera from whatever feeds the session (the control room
-pumps hub subscriptions in). Cameras may join late, leave and come back: a
-camera that comes back continues its track with a new init segment and a
-discontinuity, never overwriting what was recorded.
+Frames arrive per camera from whatever feeds the session (the control room pumps hub
+subscriptions in). Cameras may join late, leave and come back: a camera that comes back
+continues its track with a new init segment and a discontinuity, never overwriting anything.
 """
 
 from __future__ import annotations
@@ -180,8 +179,7 @@ class TrackRecorder:
         return self._writer.backlog
 
     @property
-    def disk_behind(self) -> bool:
-        """Whether `room()` has anything to wait for."""
+    def disk_behind(self) -> bool:  # whether `room()` has anything to wait for
         return self._writer.full
 
     async def room(self) -> None:
