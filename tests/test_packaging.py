@@ -124,19 +124,20 @@ def test_the_image_builds_the_native_receive_path() -> None:
         "the image installs no C compiler before `pip install`: streaming/native is not built"
     )
     checked = recipe[install:]
-    assert "streaming.native._rx" in checked and "streaming.native._tx" in checked, (
-        "the image does not check that both extensions were built"
-    )
+    for extension in ("streaming.native._rx", "streaming.native._tx", "recorder.native._avc"):
+        assert extension in checked, f"the image does not check that {extension} was built"
 
 
 def test_the_c_sources_are_installed_with_the_package() -> None:
     """An sdist or wheel build needs the C sources and headers (package data), as setup.py
     compiles them."""
     pyproject = tomllib.loads((TOP / "pyproject.toml").read_text(encoding="utf-8"))
-    data = pyproject["tool"]["setuptools"]["package-data"]["streaming"]
-    sources = sorted(
-        p.relative_to(TOP / "streaming").as_posix()
-        for p in (TOP / "streaming" / "native").glob("[rt]x.[ch]")
-    )
-    assert sources == ["native/rx.c", "native/rx.h", "native/tx.c", "native/tx.h"]
-    assert set(sources) <= set(data), f"pyproject.toml package-data misses {sources}"
+    for package, names in (("streaming", ["rx", "tx"]), ("recorder", ["avc"])):
+        data = pyproject["tool"]["setuptools"]["package-data"][package]
+        sources = sorted(
+            p.relative_to(TOP / package).as_posix()
+            for name in names
+            for p in (TOP / package / "native").glob(f"{name}.[ch]")
+        )
+        assert sources == [f"native/{name}.{ext}" for name in names for ext in "ch"]
+        assert set(sources) <= set(data), f"pyproject.toml package-data misses {sources}"
