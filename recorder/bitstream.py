@@ -7,7 +7,10 @@ recorder need to read from an encoded frame without decoding it.
 from __future__ import annotations
 
 import importlib
+import logging
 from types import ModuleType
+
+log = logging.getLogger(__name__)
 
 
 def _native_scan() -> ModuleType | None:
@@ -15,6 +18,7 @@ def _native_scan() -> ModuleType | None:
     try:
         return importlib.import_module("recorder.native._avc")
     except ImportError:
+        log.warning("the recorder's start-code scan is not built (no C compiler): Python")
         return None
 
 
