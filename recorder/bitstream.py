@@ -48,8 +48,8 @@ def annexb_nal_units(data: bytes) -> list[bytes]:
 def length_prefixed(data: bytes) -> bytes:
     """An Annex-B access unit with each start code replaced by its NAL unit's 4-byte length,
     as an avcC stream's samples carry them (ISO/IEC 14496-15 5.3.2). Every recorded video
-    frame passes here: in C where it was built (recorder/native), about 1 us for a 10 kB
-    frame against 6-10 us for `length_prefixed_python`'s scan, whose output it is."""
+    frame passes here: in C where it was built (recorder/native), 4.0 us for a 10.8 kB
+    frame against 10.4 us for `length_prefixed_python`'s scan, whose output it is."""
     if _avc is None:
         return length_prefixed_python(data)
     out = bytearray(len(data) + len(data) // 3 + 4)  # a length is at most one byte longer

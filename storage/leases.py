@@ -20,7 +20,6 @@ from storage import nodes
 from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, dialect, insert
 from storage.db import Database
 from storage.models import Recording
-from storage.nodes import NodeRow
 
 LEASE_TTL_S = 3.0
 IDLE_LOCK_MS = 1500  # a transaction holding a lease row's lock, left idle (a cut-off node)
@@ -143,7 +142,7 @@ class KeptAlive:
 
     draining: bool  # it was told to hand its courtrooms over
     held: set[str]  # the courtrooms it still holds
-    live: list[NodeRow]  # every node live now, itself included
+    live: list[nodes.NodeRow]  # every node live now, itself included
 
 
 async def keep_alive(
