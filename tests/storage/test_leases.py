@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from storage.catalog import add_segment
 from storage.cluster_models import LeaseGrant
 from storage.db import Database
 from storage.leases import (
+    LEASE_TTL_S,
     Fence,
     Fenced,
     acquire,
@@ -99,13 +100,14 @@ async def test_a_round_beats_renews_and_lists_the_live_nodes_together(db: Databa
     a = await leases.keep_alive(db, "a", 3, {"room": held.fence}, {}, shown=None)
     assert (a.draining, a.held) == (False, set())  # expired: a round does not bring it back
     assert [(n.id, n.cameras) for n in a.live] == [("a", 3), ("b", 0)]
-    retaken = await acquire(db, "room", "a", ttl_s=SHORT)
+    retaken = await acquire(db, "room", "a", ttl_s=1.0)  # a second for the round to reach it
     assert retaken is not None
     a = await leases.keep_alive(db, "a", 4, {"room": retaken.fence}, {"room": {"r": {"c": [1, 2]}}})
     assert a.held == {"room"}
     lease = await current_lease(db, "room")
     assert lease is not None and lease.reserved == {"r": {"c": [1, 2]}}
-    assert lease.expires_at > retaken.expires_at  # extended by LEASE_TTL_S, not SHORT
+    # extended by LEASE_TTL_S from the round, not by the second it was taken for
+    assert lease.expires_at - retaken.expires_at >= timedelta(seconds=LEASE_TTL_S - 1.0)
     b = await leases.keep_alive(db, "b", 1, {}, {})
     assert b.draining and [n.id for n in b.live] == ["a", "b"]
     await nodes.depart(db, "b")
