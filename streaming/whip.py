@@ -18,6 +18,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from storage.archive import MediaKind
+from streaming.aiortc_hooks import report_together
 from streaming.frames import EncodedFrame
 from streaming.hub import Hub
 from streaming.passthrough import request_keyframe, tap_receiver
@@ -77,6 +78,7 @@ class WhipPublication(HubPeer):
             )
         self.answer_sdp = with_bitrate_hints(without_bandwidth_estimation(await answer(pc)))
         install_receive_path(transceiver.receiver.transport for transceiver in negotiated)
+        report_together(transceiver.receiver for transceiver in negotiated)
         self._hub.attach_publisher(self.request_keyframe)
 
     def _start(self) -> None:

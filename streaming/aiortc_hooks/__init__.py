@@ -8,8 +8,8 @@ against aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 (pinned exactly in
 pyproject.toml), and tests/streaming/test_aiortc_hooks.py pins each one: an upgrade
 that moves a name fails there, naming the hook, instead of as a silent stall in a live
 hearing. Split by side: `process` (codec table, ICE, packetizers), `receiving`,
-`sending`, and `borrowed` (what the C receive path and send side borrow); callers import
-from here.
+`receiver_reports`, `sending`, and `borrowed` (what the C receive path and send side
+borrow); callers import from here.
 """
 
 from streaming.aiortc_hooks import borrowed
@@ -21,6 +21,7 @@ from streaming.aiortc_hooks.process import (
     set_opus_parameters,
     vp8_payloads,
 )
+from streaming.aiortc_hooks.receiver_reports import report_together
 from streaming.aiortc_hooks.receiving import (
     ACTIVE_SSRC,
     CODECS_BY_PT,
@@ -91,6 +92,7 @@ __all__ = [
     "keep_sender_rtp_timestamps",
     "python_writer",
     "replace_rtp_loop",
+    "report_together",
     "retransmission_ssrcs",
     "send_nack",
     "send_pli",

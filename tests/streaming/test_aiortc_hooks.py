@@ -33,6 +33,7 @@ from aiortc.rtp import (
 )
 
 from streaming import aiortc_hooks as hooks
+from streaming.aiortc_hooks import receiver_reports as reports
 
 LOOPBACK = "127.0.0.1"
 VP8_KEYFRAME = b"\x10\x02\x00\x9d\x01\x2a" + bytes(20)
@@ -215,6 +216,21 @@ async def test_receive_path_finds_aiortcs_state(video: RTCRtpTransceiver) -> Non
     require_source(type(transport)._recv_next, "self.transport._recv()", "take_datagrams")
     require(transport.transport, "_connection", "take_datagrams")
     assert hooks.ReceiverState.of(receiver).frames is None, "not diverted: aiortc decodes"
+
+
+def test_receiver_reports_find_what_aiortcs_rtcp_task_reads(video: RTCRtpTransceiver) -> None:
+    """tests/streaming/test_receiver_reports.py checks the reports a publisher gets."""
+    hook = "report_together (streaming/aiortc_hooks/receiver_reports.py)"
+    for name in (reports.LAST_SR, reports.LAST_SR_AT, reports.RTCP_SSRC):
+        require(video.receiver, name, hook)
+    for name in (reports.RTCP_STARTED, reports.RTCP_EXITED):
+        require(video.receiver, name, hook)
+    require_source(RTCRtpReceiver.receive, "asyncio.ensure_future(self._run_rtcp())", hook)
+    require_source(RTCRtpReceiver.stop, "await self.__rtcp_started.wait()", hook)
+    require_source(RTCRtpReceiver.stop, "await self.__rtcp_exited.wait()", hook)
+    for text in ("dlsr = int(delay * 65536)", "highest_sequence=stream.max_seq"):
+        require_source(RTCRtpReceiver._run_rtcp, text, hook)
+    require_source(RTCRtpReceiver._send_rtcp, "await self.transport._send_rtp(", hook)
 
 
 @ONCE_AND_TWICE
