@@ -121,9 +121,10 @@ class CourtroomLeases:
     def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self._renew_forever(), name="lease renewal"),
-            asyncio.create_task(self._cut_off_forever(), name="lease cut-off"),
             asyncio.create_task(self._take_orphans_forever(), name="orphan takeover"),
         ]
+        if self.shared:  # a single node has nobody to yield to: it retakes a lapsed lease
+            self._tasks.append(asyncio.create_task(self._cut_off_forever(), name="lease cut-off"))
 
     async def claim(self, courtroom_id: str) -> str | None:
         """None when this node holds the courtroom (taking it if it is free and this node is
@@ -289,8 +290,6 @@ class CourtroomLeases:
     async def _cut_off_forever(self) -> None:
         while True:
             await asyncio.sleep(CUT_OFF_CHECK_S)
-            if not self.shared:
-                continue
             now = time.monotonic()
             for courtroom_id, until in list(self._good_until.items()):
                 if now > until and courtroom_id in self._held:

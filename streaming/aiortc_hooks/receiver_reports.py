@@ -1,19 +1,22 @@
 """Receiver reports sent together: one RTCP RR per connection at aiortc's interval, with a
-report block for every stream its receivers get, instead of one RR per receiver.
+report block for every stream its receivers get, all connections' RRs in one wake-up.
 
 aiortc 1.16.0 runs a task per receiver (`RTCRtpReceiver._run_rtcp`) that sends an RR every
-0.5-1.5 s; a camera publishing video and audio over one bundled connection got two packets
-where one with two report blocks says the same (RFC 3550 6.4.2; libwebrtc and aiortc route
-each block to the sender it names). Each packet sent costs the event loop far more than its
-bytes: a recording server sending no receiver reports at all used 0.939x the CPU of one
-sending aiortc's (`bench.ingest_ab`, 8 cameras each, median of 3).
+0.5-1.5 s; a camera publishing video and audio over one bundled connection got two packets,
+each from its own timer, where one with two report blocks says the same (RFC 3550 6.4.2;
+libwebrtc and aiortc route each block to the sender it names). What each costs the event
+loop is far more than its bytes (the code runs cold, once a second): a recording server
+sending no receiver reports at all used 0.946-0.962x the CPU of one sending aiortc's
+(`bench.ingest_ab`, 8 cameras each).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -31,6 +34,42 @@ RTCP_SSRC = "_RTCRtpReceiver__rtcp_ssrc"
 RTCP_STARTED = "_RTCRtpReceiver__rtcp_started"
 RTCP_EXITED = "_RTCRtpReceiver__rtcp_exited"
 MAX_BLOCKS = 31  # an RR's report count is five bits
+log = logging.getLogger(__name__)
+
+
+class _Reporter:
+    """Every connection's RRs on one event loop, sent in one wake-up at aiortc's interval:
+    one timer a second for the process, not one per receiver."""
+
+    def __init__(self) -> None:
+        self._connections: list[_ConnectionReports] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, connection: _ConnectionReports) -> None:
+        self._connections.append(connection)
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="receiver reports")
+
+    def remove(self, connection: _ConnectionReports) -> None:
+        self._connections.remove(connection)
+        if not self._connections and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            # aiortc's interval: 0.5-1.5 times the 1 s it calculates (RFC 3550 6.3.1)
+            await asyncio.sleep(0.5 + random.random())
+            for connection in list(self._connections):
+                try:
+                    await connection.send()
+                except Exception:  # one connection's trouble must not end the others' reports
+                    log.exception("a receiver report could not be sent")
+
+
+_reporters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reporter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _ConnectionReports:
@@ -39,24 +78,16 @@ class _ConnectionReports:
     def __init__(self, transport: RTCDtlsTransport) -> None:
         self._transport = transport
         self._receivers: list[RTCRtpReceiver] = []
-        self._task: asyncio.Task[None] | None = None
 
     def join(self, receiver: RTCRtpReceiver) -> None:
         self._receivers.append(receiver)
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="receiver reports")
+        if len(self._receivers) == 1:
+            _reporters.setdefault(asyncio.get_running_loop(), _Reporter()).add(self)
 
     def leave(self, receiver: RTCRtpReceiver) -> None:
         self._receivers.remove(receiver)
-        if not self._receivers and self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            # aiortc's interval: 0.5-1.5 times the 1 s it calculates (RFC 3550 6.3.1)
-            await asyncio.sleep(0.5 + random.random())
-            await self.send()
+        if not self._receivers:
+            _reporters[asyncio.get_running_loop()].remove(self)
 
     async def send(self) -> None:
         """One RR (more past 31 streams) from the first receiver's RTCP SSRC."""

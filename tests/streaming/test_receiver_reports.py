@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -42,11 +42,11 @@ def watch_reports(sender: RTCRtpSender, seen: list[tuple[float, RtcpRrPacket]]) 
     sender._handle_rtcp_packet = noting  # type: ignore[method-assign]
 
 
-@pytest.fixture
-async def publishing() -> AsyncIterator[Publishing]:
+async def publish(number: int) -> tuple[Publishing, Callable[[], Awaitable[None]]]:
+    """A real publisher of video and audio, connected to a publication; and its hang-up."""
     install_codecs()
     install_host_addresses([LOOPBACK])
-    camera = EncodingCamera(320, 240, 30, gop=30)
+    camera = EncodingCamera(320, 240, 30, gop=30, first_number=1000 * number)
     publisher = RTCPeerConnection(rtc_configuration())
     video = publisher.addTransceiver(camera, direction="sendonly")
     capabilities = RTCRtpSender.getCapabilities("video")
@@ -64,12 +64,26 @@ async def publishing() -> AsyncIterator[Publishing]:
     await publisher.setRemoteDescription(
         RTCSessionDescription(sdp=publication.answer_sdp, type="answer")
     )
-    try:
-        yield state
-    finally:
+
+    async def hang_up() -> None:
         await publication.close()
         await publisher.close()
         camera.stop()
+
+    return state, hang_up
+
+
+def reporters() -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if t.get_name() == "receiver reports"]
+
+
+@pytest.fixture
+async def publishing() -> AsyncIterator[Publishing]:
+    state, hang_up = await publish(0)
+    try:
+        yield state
+    finally:
+        await hang_up()
 
 
 async def test_one_report_a_second_names_both_streams(publishing: Publishing) -> None:
@@ -95,4 +109,21 @@ async def test_reports_stop_with_the_publication(publishing: Publishing) -> None
     heard = len(publishing.reports)
     await asyncio.sleep(1.6)
     assert len(publishing.reports) == heard
-    assert not [t for t in asyncio.all_tasks() if t.get_name() == "receiver reports"]
+    assert not reporters()
+
+
+async def test_one_timer_reports_for_every_publication(publishing: Publishing) -> None:
+    other, hang_up = await publish(1)
+    try:
+        await asyncio.sleep(WATCHED_S)
+        assert len(reporters()) == 1
+        for state in (publishing, other):
+            named = {block.ssrc for _, packet in state.reports for block in packet.reports}
+            assert named == {state.video_ssrc, state.audio_ssrc}
+            assert 2 <= len(state.reports) <= WATCHED_S / 0.5 + 1
+    finally:
+        await hang_up()
+    await asyncio.sleep(1.6)
+    heard = len(publishing.reports)
+    await asyncio.sleep(1.6)
+    assert len(publishing.reports) > heard, "the other publication's end stopped these reports"
