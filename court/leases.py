@@ -82,6 +82,7 @@ class CourtroomLeases:
         self._draining = False
         self._lock = asyncio.Lock()  # one taking or letting go at a time
         self._tasks: list[asyncio.Task[None]] = []
+        self._taking: asyncio.Task[None] | None = None  # orphans being taken over
         self._live: set[str] = set()
         self.on_node_gone: Callable[[str], None] = lambda node_id: None  # its alarms go
 
@@ -119,10 +120,7 @@ class CourtroomLeases:
         await nodes.announce(self._db, self.node.id, self.node.url)
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._renew_forever(), name="lease renewal"),
-            asyncio.create_task(self._take_orphans_forever(), name="orphan takeover"),
-        ]
+        self._tasks = [asyncio.create_task(self._renew_forever(), name="lease renewal")]
         if self.shared:  # a single node has nobody to yield to: it retakes a lapsed lease
             self._tasks.append(asyncio.create_task(self._cut_off_forever(), name="lease cut-off"))
 
@@ -156,9 +154,11 @@ class CourtroomLeases:
             return None
         return _holder_url(lease, await nodes.live_nodes(self._db))
 
-    async def take_orphans(self) -> None:
-        """Take over the running recordings nobody holds, when this node is the least loaded."""
-        orphans = await leases.orphaned_recordings(self._db)
+    async def take_orphans(self, orphans: list[tuple[str, str]] | None = None) -> None:
+        """Take over the running recordings nobody holds (`orphans`, as the round found
+        them; else read now), when this node is the least loaded."""
+        if orphans is None:
+            orphans = await leases.orphaned_recordings(self._db)
         if not orphans or self._draining:
             return
         async with self._lock:
@@ -194,9 +194,10 @@ class CourtroomLeases:
 
     async def close(self) -> None:
         """Stop renewing; leases still held are released so a restart need not wait."""
-        for task in self._tasks:
+        tasks = [*self._tasks, *([self._taking] if self._taking is not None else [])]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         with contextlib.suppress(Exception):
@@ -246,14 +247,20 @@ class CourtroomLeases:
                 continue
             await asyncio.sleep(max(0.0, RENEW_EVERY_S - (time.monotonic() - sent)))
 
-    async def _take_orphans_forever(self) -> None:
-        """Apart from renewal: a takeover that waits for a lock must not delay our renewals."""
-        while True:
-            await asyncio.sleep(RENEW_EVERY_S)
-            try:
-                await self.take_orphans()
-            except Exception:
-                log.exception("could not take over the recordings no node holds")
+    def _take_orphans_apart(self, orphans: list[tuple[str, str]]) -> None:
+        """Apart from renewal: a takeover that waits for a lock must not delay our renewals
+        (one at a time; the next round finds what is still orphaned)."""
+        if not orphans or self._draining or self._taking is not None:
+            return
+        self._taking = asyncio.create_task(self._take_orphans_logged(orphans), name="orphans")
+
+    async def _take_orphans_logged(self, orphans: list[tuple[str, str]]) -> None:
+        try:
+            await self.take_orphans(orphans)
+        except Exception:
+            log.exception("could not take over the recordings no node holds")
+        finally:
+            self._taking = None
 
     async def _renew_once(self, sent: float) -> None:
         custody = self._require_custody()
@@ -279,6 +286,7 @@ class CourtroomLeases:
         self._live = live
         if round_.draining and not self._draining:
             self._tasks.append(asyncio.create_task(self.drain(), name="drain"))
+        self._take_orphans_apart(round_.orphans)
 
     async def _retake(self, courtroom_id: str) -> None:
         """A single node's lease lapsed (a stalled disk): nobody else can hold it; take it back."""

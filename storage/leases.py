@@ -143,6 +143,7 @@ class KeptAlive:
     draining: bool  # it was told to hand its courtrooms over
     held: set[str]  # the courtrooms it still holds
     live: list[nodes.NodeRow]  # every node live now, itself included
+    orphans: list[tuple[str, str]]  # (recording, courtroom) running with nobody holding it
 
 
 async def keep_alive(
@@ -154,13 +155,16 @@ async def keep_alive(
     shown: dict[str, dict[str, Any]] | None = None,
 ) -> KeptAlive:
     """A node's round each second, in one transaction (one round trip set where there were
-    three): its heartbeat, its leases renewed (`renew`), and the nodes live now."""
+    four): its heartbeat, its leases renewed (`renew`), the nodes live now, and the running
+    recordings nobody holds (`orphaned_recordings`), for the node to take if it is the
+    least loaded."""
     async with db.session() as session, session.begin():
         await _bounded(session)
         draining = await nodes.heartbeat(session, node_id, cameras)
         kept = await renew(session, node_id, held, reserved, shown=shown)
         live = await nodes.nodes_seen(session)
-    return KeptAlive(draining, kept, live)
+        orphans = await _orphans(session)
+    return KeptAlive(draining, kept, live, orphans)
 
 
 async def renew(
@@ -241,16 +245,20 @@ async def shown_by_holders(session: AsyncSession, courtroom_ids: set[str]) -> di
 async def orphaned_recordings(db: Database) -> list[tuple[str, str]]:
     """(recording, courtroom) of every running recording no node holds the courtroom of."""
     async with db.session() as session:
-        held = exists().where(
-            CourtroomLease.courtroom_id == Recording.courtroom_id,
-            CourtroomLease.expires_at > db_time(session),
-        )
-        rows = await session.execute(
-            select(Recording.id, Recording.courtroom_id)
-            .where(Recording.status == "recording", ~held)
-            .order_by(Recording.started_at, Recording.id)
-        )
-        return [(recording_id, courtroom_id) for recording_id, courtroom_id in rows]
+        return await _orphans(session)
+
+
+async def _orphans(session: AsyncSession) -> list[tuple[str, str]]:
+    held = exists().where(
+        CourtroomLease.courtroom_id == Recording.courtroom_id,
+        CourtroomLease.expires_at > db_time(session),
+    )
+    rows = await session.execute(
+        select(Recording.id, Recording.courtroom_id)
+        .where(Recording.status == "recording", ~held)
+        .order_by(Recording.started_at, Recording.id)
+    )
+    return [(recording_id, courtroom_id) for recording_id, courtroom_id in rows]
 
 
 async def check_fence(session: AsyncSession, fence: Fence) -> None:

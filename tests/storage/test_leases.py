@@ -223,7 +223,9 @@ async def recording_in(db: Database, courtroom_name: str, status: str = "recordi
     return recording
 
 
-async def test_orphaned_recordings_are_those_no_node_holds(db: Database) -> None:
+async def test_orphaned_recordings_are_those_no_node_holds_and_a_round_finds_them(
+    db: Database,
+) -> None:
     held = await recording_in(db, "1")
     orphan = await recording_in(db, "2")
     await recording_in(db, "3", status="stopped")
@@ -231,9 +233,11 @@ async def test_orphaned_recordings_are_those_no_node_holds(db: Database) -> None
     assert await acquire(db, held.courtroom_id, "a") is not None
     assert await acquire(db, lapsed.courtroom_id, "a", ttl_s=SHORT) is not None
     await asyncio.sleep(AFTER_SHORT)
-    assert sorted(await orphaned_recordings(db)) == sorted(
-        [(orphan.id, orphan.courtroom_id), (lapsed.id, lapsed.courtroom_id)]
-    )
+    expected = sorted([(orphan.id, orphan.courtroom_id), (lapsed.id, lapsed.courtroom_id)])
+    assert sorted(await orphaned_recordings(db)) == expected
+    # a node's round each second finds them too, in its own transaction
+    round_ = await leases.keep_alive(db, "b", 0, {}, {})
+    assert sorted(round_.orphans) == expected
 
 
 def segment(recording_id: str, sequence: int) -> SegmentRecord:
