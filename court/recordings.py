@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ from storage.keys import TrackPrefix
 from storage.leases import Fenced
 from storage.models import Hearing, Recording
 from storage.objects import ObjectStore
-from streaming.frames import SourceEnded
+from streaming.frames import EncodedFrame, SourceEnded
 from streaming.hub import PREROLL_MAX_AGE_S, HubRegistry, Subscription
 
 RECORDER_QUEUE_FRAMES = 30 * 60  # a minute of video: the recorder must never skip a frame
@@ -87,6 +88,11 @@ class ActiveRecording:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     # camera -> the subscription of the recording this one is handed over to
     successors: dict[str, Subscription] = field(default_factory=dict)
+
+    def write_at_once(self, camera: str, frame: EncodedFrame) -> bool:
+        """Write a frame as it arrives if the session can without waiting; never one of a
+        camera being handed over (its pump looks for the next recording's first frame)."""
+        return camera not in self.successors and self.session.write_at_once(camera, frame)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +233,9 @@ class Recordings:
 
     async def _pump(self, active: ActiveRecording, camera: str, subscription: Subscription) -> None:
         """Write the camera's frames until its subscription closes, or until the frame the
-        recording it is handed over to begins with."""
+        recording it is handed over to begins with. While it waits, a frame the session can
+        write at once is written as it arrives, without waking this task."""
+        subscription.take_at_once(functools.partial(active.write_at_once, camera))
         async for item in subscription:
             successor = active.successors.get(camera)
             if successor is not None and item is successor.first_frame:

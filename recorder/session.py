@@ -15,33 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from recorder.containers import CONTAINERS
 from recorder.isobmff import video_track_of
 from recorder.media import EncodedMedia
 from recorder.segment_plan import Chunk, FragmentChunk, InitChunk, SegmentClosed, SegmentPlan
-from recorder.segmenter import Segmenter
 from recorder.spool import SpooledFile, TrackSpool
 from recorder.spool_writer import Effect, SpoolWriter
 from recorder.uploader import Uploader, UploadJob
-from recorder.webm_segmenter import WebmSegmenter
 from storage.archive import InitRecord, ObjectRecord, OpeningRecord, SegmentRecord
 from storage.keys import TrackPrefix, parse_object_key
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    """How one video codec is archived: its segmenter and the file extensions it writes."""
-
-    segmenter: type[Segmenter | WebmSegmenter]
-    init_extension: str
-    segment_extension: str
-
-
-CONTAINERS = {
-    "h264": Container(Segmenter, "mp4", "m4s"),  # CMAF fMP4: plays in every HLS player
-    "vp8": Container(WebmSegmenter, "webm", "webm"),  # the mp4 muxer refuses VP8
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +326,18 @@ class RecordingSession:
         self._target_segment_s = target_segment_s
         self._fragment_s = fragment_s
         self._tracks: dict[str, TrackRecorder] = {}
+
+    def write_at_once(self, camera: str, frame: EncodedMedia) -> bool:
+        """Record one frame if nothing has to be awaited or told: the camera has its track,
+        the spool may grow and the camera's disk is not behind. False: `write` it instead."""
+        track = self._tracks.get(camera)
+        if track is None or track.disk_behind or camera in self._held_back:
+            return False
+        if not self._accepting():
+            return False
+        if track.write(frame):
+            self._request_keyframe(camera)
+        return True
 
     async def write(self, camera: str, frame: EncodedMedia) -> None:
         """Record one frame; waits only while this camera's disk is too far behind."""
