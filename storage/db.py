@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 
+from storage.sqlite_statements import one_trip_statements
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 POOL_SIZE = 10
 POOL_OVERFLOW = 40
@@ -80,6 +82,7 @@ class Database:
             pool_reset_on_return=None if sqlite else "rollback",
         )
         if sqlite:
+            event.listen(self.engine.sync_engine, "connect", one_trip_statements)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -5,32 +5,13 @@ driver's thread, and one that did not is never handed out with its write lock.""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import aiosqlite.core
-import pytest
 from sqlalchemy import func, select, text
 
 from storage.db import Database, sqlite_url
 from storage.models import Court
 from tests.support.server import migrated_index
-
-
-@pytest.fixture
-def driver_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Every call the driver ran on its thread, by name."""
-    calls: Counter[str] = Counter()
-    run = aiosqlite.core.Connection._execute
-
-    async def counted(
-        self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object
-    ) -> object:
-        calls[getattr(fn, "__name__", "?")] += 1
-        return await run(self, fn, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
-    yield calls
 
 
 async def test_a_session_that_ended_its_transaction_is_not_rolled_back_again(
