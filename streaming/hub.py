@@ -134,10 +134,11 @@ class Subscription:
         publisher's call; True: it took the frame, and the reader's task is not woken.
 
         Waking a task for every frame of every camera (a future, a callback, a turn of the
-        loop) cost about 5 % of the server's CPU recording 8 cameras. Whatever `taker`
-        declines is queued for the reader as before, in order: it is only asked while
-        everything before the frame has been read. A `taker` that raises is logged and not
-        asked again; that frame is lost, as it would have been to a reader that raised."""
+        loop) cost 3-5 % of the server's CPU recording 8 cameras (side by side: 0.968x and
+        0.951x). Whatever `taker` declines is queued for the reader as before, in order: it
+        is only asked while everything before the frame has been read. A `taker` that raises
+        is logged and not asked again; that frame is lost, as it would have been to a reader
+        that raised."""
         self._taker = taker
 
     def _reader_waits(self) -> bool:
