@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     false,
     func,
     literal,
@@ -89,6 +90,22 @@ def db_time(session: AsyncSession, after_s: float = 0.0) -> ColumnElement[dateti
         now = func.clock_timestamp() + literal(timedelta(seconds=after_s), Interval())
         return type_coerce(now, UTCDateTime())
     return literal(datetime.now(UTC) + timedelta(seconds=after_s), UTCDateTime())
+
+
+def clock(dialect_name: str, name: str) -> ColumnElement[datetime]:
+    """`db_time` with its offset (PostgreSQL) or its time (SQLite) left as the bound parameter
+    `name`: a statement of a node's round each second is built once per dialect instead of
+    once a second. Each execution gives `clock_value(dialect_name, after_s)` under `name`."""
+    if dialect_name == "postgresql":
+        now = func.clock_timestamp() + bindparam(name, type_=Interval())
+        return type_coerce(now, UTCDateTime())
+    return bindparam(name, type_=UTCDateTime())
+
+
+def clock_value(dialect_name: str, after_s: float = 0.0) -> datetime | timedelta:
+    """What `clock(dialect_name, name)` is given for now plus `after_s`."""
+    offset = timedelta(seconds=after_s)
+    return offset if dialect_name == "postgresql" else datetime.now(UTC) + offset
 
 
 def insert(session: AsyncSession, model: type[Base] | Table) -> postgresql.Insert | sqlite.Insert:

@@ -9,15 +9,24 @@ cut off) cannot write into a recording that another node now continues.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, exists, select, text, update
+from sqlalchemy import Select, Table, Update, bindparam, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import nodes
-from storage.cluster_models import CourtroomLease, LeaseGrant, db_time, dialect, insert
+from storage.cluster_models import (
+    CourtroomLease,
+    LeaseGrant,
+    clock,
+    clock_value,
+    db_time,
+    dialect,
+    insert,
+)
 from storage.db import Database
 from storage.models import Recording
 
@@ -28,6 +37,11 @@ NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the expiry of a lease row no one has
 
 Reservation = dict[str, dict[str, list[int]]]  # recording -> camera -> [epoch, sequence]
 _LEASES = cast(Table, CourtroomLease.__table__)
+_RECORDINGS = cast(Table, Recording.__table__)
+_BOUNDS = (  # PostgreSQL: see _bounded
+    text(f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_LOCK_MS}ms'"),
+    text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,27 +196,47 @@ async def renew(
     In the caller's transaction: the reservations are stored exactly when the leases are
     extended.
     """
+    name = dialect(session)
     kept: set[str] = set()
     for courtroom_id in sorted(held):
-        values: dict[str, Any] = {"expires_at": db_time(session, ttl_s)}
+        values: dict[str, Any] = {
+            "room": courtroom_id,
+            "node": node_id,
+            "held_fence": held[courtroom_id],
+            "now": clock_value(name),
+            "until": clock_value(name, ttl_s),
+        }
         if courtroom_id in reserved:
-            values["reserved"] = reserved[courtroom_id]
+            values["reservation"] = reserved[courtroom_id]
         if shown is not None and courtroom_id in shown:
-            values["shown"] = shown[courtroom_id]
-        found = await session.scalar(
-            update(_LEASES)  # the table: a node's round each second (storage/nodes._NODES)
-            .where(
-                _LEASES.c.courtroom_id == courtroom_id,
-                _LEASES.c.node_id == node_id,
-                _LEASES.c.fence == held[courtroom_id],
-                _LEASES.c.expires_at > db_time(session),
-            )
-            .values(**values)
-            .returning(_LEASES.c.courtroom_id)
-        )
+            values["showing"] = shown[courtroom_id]
+        statement = _renew_statement(name, "reservation" in values, "showing" in values)
+        found = await session.scalar(statement, values)
         if found is not None:
             kept.add(found)
     return kept
+
+
+@functools.cache
+def _renew_statement(dialect_name: str, reservation: bool, showing: bool) -> Update:
+    """On the table, as storage/nodes._NODES; storing the reservation and what the room
+    shows only when they are given."""
+    values: dict[str, Any] = {"expires_at": clock(dialect_name, "until")}
+    if reservation:
+        values["reserved"] = bindparam("reservation", type_=_LEASES.c.reserved.type)
+    if showing:
+        values["shown"] = bindparam("showing", type_=_LEASES.c.shown.type)
+    return (
+        update(_LEASES)
+        .where(
+            _LEASES.c.courtroom_id == bindparam("room"),
+            _LEASES.c.node_id == bindparam("node"),
+            _LEASES.c.fence == bindparam("held_fence"),
+            _LEASES.c.expires_at > clock(dialect_name, "now"),
+        )
+        .values(**values)
+        .returning(_LEASES.c.courtroom_id)
+    )
 
 
 async def release(
@@ -249,16 +283,22 @@ async def orphaned_recordings(db: Database) -> list[tuple[str, str]]:
 
 
 async def _orphans(session: AsyncSession) -> list[tuple[str, str]]:
-    held = exists().where(
-        CourtroomLease.courtroom_id == Recording.courtroom_id,
-        CourtroomLease.expires_at > db_time(session),
-    )
-    rows = await session.execute(
-        select(Recording.id, Recording.courtroom_id)
-        .where(Recording.status == "recording", ~held)
-        .order_by(Recording.started_at, Recording.id)
-    )
+    name = dialect(session)
+    rows = await session.execute(_orphans_statement(name), {"now": clock_value(name)})
     return [(recording_id, courtroom_id) for recording_id, courtroom_id in rows]
+
+
+@functools.cache
+def _orphans_statement(dialect_name: str) -> Select[Any]:
+    held = exists().where(
+        _LEASES.c.courtroom_id == _RECORDINGS.c.courtroom_id,
+        _LEASES.c.expires_at > clock(dialect_name, "now"),
+    )
+    return (
+        select(_RECORDINGS.c.id, _RECORDINGS.c.courtroom_id)
+        .where(_RECORDINGS.c.status == "recording", ~held)
+        .order_by(_RECORDINGS.c.started_at, _RECORDINGS.c.id)
+    )
 
 
 async def check_fence(session: AsyncSession, fence: Fence) -> None:
@@ -295,10 +335,8 @@ async def _bounded(session: AsyncSession) -> None:
     again on its next round instead of stalling.
     """
     if dialect(session) == "postgresql":
-        await session.execute(
-            text(f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_LOCK_MS}ms'")
-        )
-        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'"))
+        for bound in _BOUNDS:
+            await session.execute(bound)
 
 
 async def _now(session: AsyncSession) -> datetime:

@@ -6,19 +6,21 @@ for NODE_TTL_S (by the database's clock, storage/cluster_models.db_time) is take
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cluster_models import Node, db_time, insert
+from storage.cluster_models import Node, clock, clock_value, db_time, dialect, insert
 from storage.db import Database
 
 NODE_TTL_S = 3.0
 # The table, not the mapped class, in the statements of a node's round each second: an ORM
-# UPDATE or SELECT costs about half as much again, in Python, as the same statement on the table
+# UPDATE or SELECT costs about half as much again, in Python, as the same statement on the table.
+# Those statements are built once per dialect (`clock`), with their values bound at execution.
 _NODES = cast(Table, Node.__table__)
 
 
@@ -46,13 +48,20 @@ async def heartbeat(session: AsyncSession, node_id: str, cameras: int) -> bool:
     """The node is still here with `cameras` publishing (in the caller's transaction, which
     renews its leases too: storage/leases.keep_alive); whether it was told to drain (False for
     a node that never announced itself or departed: it is not listed as live)."""
-    draining = await session.scalar(
+    name = dialect(session)
+    values = {"node": node_id, "camera_count": cameras, "now": clock_value(name)}
+    draining = await session.scalar(_heartbeat_statement(name), values)
+    return bool(draining)
+
+
+@functools.cache
+def _heartbeat_statement(dialect_name: str) -> Update:
+    return (
         update(_NODES)
-        .where(_NODES.c.id == node_id)
-        .values(seen_at=db_time(session), cameras=cameras)
+        .where(_NODES.c.id == bindparam("node"))
+        .values(seen_at=clock(dialect_name, "now"), cameras=bindparam("camera_count"))
         .returning(_NODES.c.draining)
     )
-    return bool(draining)
 
 
 async def live_nodes(db: Database, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
@@ -63,9 +72,8 @@ async def live_nodes(db: Database, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
 
 async def nodes_seen(session: AsyncSession, ttl_s: float = NODE_TTL_S) -> list[NodeRow]:
     """`live_nodes` in the caller's session."""
-    rows = await session.execute(
-        select(_NODES).where(_NODES.c.seen_at > db_time(session, -ttl_s)).order_by(_NODES.c.id)
-    )
+    name = dialect(session)
+    rows = await session.execute(_seen_statement(name), {"since": clock_value(name, -ttl_s)})
     return [
         NodeRow(
             id=row.id,
@@ -76,6 +84,12 @@ async def nodes_seen(session: AsyncSession, ttl_s: float = NODE_TTL_S) -> list[N
         )
         for row in rows
     ]
+
+
+@functools.cache
+def _seen_statement(dialect_name: str) -> Select[Any]:
+    since = clock(dialect_name, "since")
+    return select(_NODES).where(_NODES.c.seen_at > since).order_by(_NODES.c.id)
 
 
 async def set_draining(db: Database, node_id: str) -> bool:
