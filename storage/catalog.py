@@ -5,17 +5,19 @@ Keyword-only functions on an AsyncSession; the caller owns the transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.archive import InitRecord, SegmentRecord
-from storage.cluster_models import insert
+from storage.cluster_models import dialect, insert_in
 from storage.keys import TrackPrefix, parse_object_name
 from storage.leases import Fence, check_fence
 from storage.models import (
@@ -102,10 +104,16 @@ async def add_segment(
         track = await track_for(session, recording_id=record.recording_id, camera=record.camera)
         track_id = track.id
     await session.execute(
-        insert(session, _SEGMENTS).on_conflict_do_nothing(index_elements=["track_id", "sequence"]),
-        {"track_id": track_id, **_columns(record, fence)},
+        _new_segment(dialect(session)), {"track_id": track_id, **_columns(record, fence)}
     )
     return track_id
+
+
+@functools.cache
+def _new_segment(dialect_name: str) -> postgresql.Insert | sqlite.Insert:
+    """Built once per dialect: four segments a second at eight cameras."""
+    new = insert_in(dialect_name, _SEGMENTS)
+    return new.on_conflict_do_nothing(index_elements=["track_id", "sequence"])
 
 
 def _columns(record: InitRecord | SegmentRecord, fence: Fence | None) -> dict[str, object]:

@@ -110,7 +110,12 @@ def clock_value(dialect_name: str, after_s: float = 0.0) -> datetime | timedelta
 
 def insert(session: AsyncSession, model: type[Base] | Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the dialect of the session's database."""
-    if dialect(session) == "postgresql":
+    return insert_in(dialect(session), model)
+
+
+def insert_in(dialect_name: str, model: type[Base] | Table) -> postgresql.Insert | sqlite.Insert:
+    """`insert` for a statement built once per dialect."""
+    if dialect_name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
 

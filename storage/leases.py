@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, Update, bindparam, exists, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    exists,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import nodes
@@ -199,13 +209,8 @@ async def renew(
     name = dialect(session)
     kept: set[str] = set()
     for courtroom_id in sorted(held):
-        values: dict[str, Any] = {
-            "room": courtroom_id,
-            "node": node_id,
-            "held_fence": held[courtroom_id],
-            "now": clock_value(name),
-            "until": clock_value(name, ttl_s),
-        }
+        values = _held_values(name, courtroom_id, node_id, held[courtroom_id])
+        values["until"] = clock_value(name, ttl_s)
         if courtroom_id in reserved:
             values["reservation"] = reserved[courtroom_id]
         if shown is not None and courtroom_id in shown:
@@ -215,6 +220,22 @@ async def renew(
         if found is not None:
             kept.add(found)
     return kept
+
+
+def _held_under_fence(dialect_name: str) -> tuple[ColumnElement[bool], ...]:
+    """The lease row of courtroom `room` held unexpired by `node` under fence `held_fence`."""
+    return (
+        _LEASES.c.courtroom_id == bindparam("room"),
+        _LEASES.c.node_id == bindparam("node"),
+        _LEASES.c.fence == bindparam("held_fence"),
+        _LEASES.c.expires_at > clock(dialect_name, "now"),
+    )
+
+
+def _held_values(dialect_name: str, courtroom_id: str, node_id: str, fence: int) -> dict[str, Any]:
+    """What `_held_under_fence` is given at each execution."""
+    now = clock_value(dialect_name)
+    return {"room": courtroom_id, "node": node_id, "held_fence": fence, "now": now}
 
 
 @functools.cache
@@ -228,12 +249,7 @@ def _renew_statement(dialect_name: str, reservation: bool, showing: bool) -> Upd
         values["shown"] = bindparam("showing", type_=_LEASES.c.shown.type)
     return (
         update(_LEASES)
-        .where(
-            _LEASES.c.courtroom_id == bindparam("room"),
-            _LEASES.c.node_id == bindparam("node"),
-            _LEASES.c.fence == bindparam("held_fence"),
-            _LEASES.c.expires_at > clock(dialect_name, "now"),
-        )
+        .where(*_held_under_fence(dialect_name))
         .values(**values)
         .returning(_LEASES.c.courtroom_id)
     )
@@ -308,21 +324,21 @@ async def check_fence(session: AsyncSession, fence: Fence) -> None:
     node can take the courtroom between this check and the write it guards.
     """
     await _bounded(session)
-    holds = await session.scalar(
-        select(CourtroomLease.courtroom_id)
-        .where(
-            CourtroomLease.courtroom_id == fence.courtroom_id,
-            CourtroomLease.node_id == fence.node_id,
-            CourtroomLease.fence == fence.number,
-            CourtroomLease.expires_at > db_time(session),
-        )
-        .with_for_update(read=True)
-    )
+    name = dialect(session)
+    values = _held_values(name, fence.courtroom_id, fence.node_id, fence.number)
+    holds = await session.scalar(_fence_statement(name), values)
     if holds is None:
         raise Fenced(
             f"node {fence.node_id} no longer holds courtroom {fence.courtroom_id}"
             f" under fence {fence.number}"
         )
+
+
+@functools.cache
+def _fence_statement(dialect_name: str) -> Select[Any]:
+    """Built once per dialect: every segment indexed checks its fence."""
+    held = _held_under_fence(dialect_name)
+    return select(_LEASES.c.courtroom_id).where(*held).with_for_update(read=True)
 
 
 async def _bounded(session: AsyncSession) -> None:
