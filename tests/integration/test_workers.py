@@ -70,6 +70,18 @@ async def workers_view(server: RunningServer) -> dict[str, list[str]]:
     return {node["id"]: node["courtrooms"] for node in await nodes_of(server)}
 
 
+async def public_viewer(worker: str, hearing_id: str) -> WhepClient | None:
+    """A member of the public watching the bench camera through `worker`; None when refused,
+    which must be a 403 (the live rule), not any other failure."""
+    viewer = WhepClient(f"{worker}/whep/{hearing_id}/bench")
+    try:
+        await viewer.start()
+    except RuntimeError as refused:
+        assert "403" in str(refused), refused
+        return None
+    return viewer
+
+
 async def off_record_marked_through_the_other_worker(server: RunningServer) -> None:
     """An off-record marker sent to the worker not holding the room still puts the room's
     program on the slate, and its end takes it off: the marker is written where the program
@@ -90,11 +102,8 @@ async def off_record_marked_through_the_other_worker(server: RunningServer) -> N
         async def camera_refused_to_the_public() -> bool:
             """The worker not holding the room knows the court now shows a program (from its
             holder's word, within a second or so) and refuses the public a camera."""
-            viewer = WhepClient(f"{other}/whep/{recording.hearing_id}/bench")
-            try:
-                await viewer.start()
-            except RuntimeError as refused:
-                assert "403" in str(refused), refused
+            viewer = await public_viewer(other, recording.hearing_id)
+            if viewer is None:
                 return True
             await viewer.close()
             return False
@@ -150,10 +159,36 @@ async def public_served_by_the_other_worker(
             again = WhepClient(f"{other}/whep/{hearing_id}/bench")
             with pytest.raises(RuntimeError, match="403"):
                 await again.start()
-        finally:
-            await public.close()
             back = await staff.put(broadcast, json={"on": True, "delay_s": 0})
             assert back.status_code == 200, back.text
+            await served_again_once_back(other, hearing_id)
+        finally:
+            await public.close()
+            restored = await staff.put(broadcast, json={"on": True, "delay_s": 0})
+            assert restored.status_code == 200, restored.text
+
+
+async def served_again_once_back(other: str, hearing_id: str) -> None:
+    """The feed is back: the worker that refused the public while it was cut serves them
+    again. It kept the cut state it read, with no expiry, so only the holder's word on the
+    cluster bus can end the refusal (before 2026-12-04 it went on refusing)."""
+    returning: list[WhepClient] = []
+
+    async def admitted() -> bool:
+        viewer = await public_viewer(other, hearing_id)
+        if viewer is not None:
+            returning.append(viewer)
+        return viewer is not None
+
+    await until("the other worker serves the public again once the feed is back", admitted, 10)
+
+    async def frames_seen() -> bool:
+        return returning[0].video_frames >= 30
+
+    try:
+        await until("the returning viewer decodes frames", frames_seen, 15)
+    finally:
+        await returning[0].close()
 
 
 def court_day(scheduled_start: str) -> str:
