@@ -86,10 +86,11 @@ class LeaseGrant(Base):
 def db_time(session: AsyncSession, after_s: float = 0.0) -> ColumnElement[datetime]:
     """Now (plus `after_s`, which may be negative) by the clock every node agrees on:
     PostgreSQL's `clock_timestamp()`, or this process's UTC clock on SQLite (one node)."""
-    if dialect(session) == "postgresql":
-        now = func.clock_timestamp() + literal(timedelta(seconds=after_s), Interval())
-        return type_coerce(now, UTCDateTime())
-    return literal(datetime.now(UTC) + timedelta(seconds=after_s), UTCDateTime())
+    name = dialect(session)
+    value = clock_value(name, after_s)
+    if name == "postgresql":
+        return type_coerce(func.clock_timestamp() + literal(value, Interval()), UTCDateTime())
+    return literal(value, UTCDateTime())
 
 
 def clock(dialect_name: str, name: str) -> ColumnElement[datetime]:
