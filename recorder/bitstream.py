@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
 from types import ModuleType
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,25 @@ _FIRST_SLICE = 1  # nal_unit_type 1-5: slices (VCL NAL units)
 _VP8_START_CODE = b"\x9d\x01\x2a"  # RFC 6386 9.1: follows a keyframe's 3-byte frame tag
 
 
-def annexb_nal_units(data: bytes) -> list[bytes]:
-    """The NAL units of an Annex-B access unit (start codes removed)."""
-    units: list[bytes] = []
+def _nal_unit_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """Where each NAL unit of an Annex-B access unit lies (start codes removed): the one scan
+    both `annexb_nal_units` and `length_prefixed_python` read."""
     start = data.find(START_CODE)
     while start >= 0:
         start += len(START_CODE)
         end = data.find(START_CODE, start)
+        stop = len(data) if end < 0 else end
         # trailing zeros belong to the next 4-byte start code (or are trailing_zero_8bits)
-        unit = data[start:] if end < 0 else data[start:end].rstrip(b"\x00")
-        if unit:
-            units.append(unit)
+        while end >= 0 and stop > start and data[stop - 1] == 0:
+            stop -= 1
+        if stop > start:
+            yield start, stop
         start = end
-    return units
+
+
+def annexb_nal_units(data: bytes) -> list[bytes]:
+    """The NAL units of an Annex-B access unit (start codes removed)."""
+    return [data[start:stop] for start, stop in _nal_unit_spans(data)]
 
 
 def length_prefixed(data: bytes) -> bytes:
@@ -65,16 +72,8 @@ def length_prefixed_python(data: bytes) -> bytes:
     (the units are joined from views)."""
     view = memoryview(data)
     parts: list[bytes | memoryview] = []
-    start = data.find(START_CODE)
-    while start >= 0:
-        start += len(START_CODE)
-        end = data.find(START_CODE, start)
-        stop = len(data) if end < 0 else end
-        while end >= 0 and stop > start and data[stop - 1] == 0:  # as `annexb_nal_units`
-            stop -= 1
-        if stop > start:
-            parts += ((stop - start).to_bytes(4, "big"), view[start:stop])
-        start = end
+    for start, stop in _nal_unit_spans(data):
+        parts += ((stop - start).to_bytes(4, "big"), view[start:stop])
     return b"".join(parts)
 
 
