@@ -41,7 +41,7 @@ import httpx
 from minio import Minio
 
 from bench.search import start_postgres
-from tests.fixtures.s3_server import _free_ports
+from tests.fixtures.loopback_start import free_ports
 from tests.support.clips import make_clip
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.fixtures_api import create_courtroom, create_hearing
@@ -87,7 +87,7 @@ class Run:
 @contextmanager
 def running_rgw(directory: Path) -> Iterator[str]:
     """RGW on loopback as tests/fixtures/s3_server.py starts it; yields host:port."""
-    port, mon, mon_v1 = (str(free) for free in _free_ports(3))
+    port, mon, mon_v1 = (str(free) for free in free_ports(3))
     env = {
         **os.environ,
         "RGW_DIR": str(directory),

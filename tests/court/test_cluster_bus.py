@@ -18,7 +18,7 @@ import pytest
 
 from court.cluster_bus import LocalBus, PostgresBus, asyncpg_dsn, bus_for
 from court.monitoring.alarms import Alarm, AlarmBoard
-from tests.fixtures.s3_server import _free_ports
+from tests.fixtures.loopback_start import free_ports
 from tests.support.server import fresh_postgres_database
 
 WAIT_S = 5.0
@@ -145,7 +145,7 @@ async def test_the_bus_comes_back_after_postgresql_drops_its_connection(
 
 
 async def test_an_unreachable_postgresql_neither_blocks_start_nor_raises() -> None:
-    (closed_port,) = _free_ports(1)
+    (closed_port,) = free_ports(1)
     bus = PostgresBus(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/none", "node-a")
     await asyncio.wait_for(bus.start(), timeout=10)
     assert not bus.connected
